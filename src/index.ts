@@ -1,0 +1,2 @@
+/** prover-node public API. */
+export { ProverNodeError, UsageError, AbortError } from "./util/errors.js";

@@ -1,0 +1,22 @@
+// libp2p 3 uses Promise.withResolvers, which Node 20 lacks (added in Node 22).
+// Imported first by the CLI entry and by mocha (.mocharc.json).
+interface Resolvers<T> {
+  promise: Promise<T>;
+  resolve: (value: T | PromiseLike<T>) => void;
+  reject: (reason?: unknown) => void;
+}
+
+const P = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };
+if (typeof P.withResolvers !== "function") {
+  P.withResolvers = function withResolvers<T>(): Resolvers<T> {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export {};
