@@ -163,3 +163,15 @@ describe("stark/hash/poseidon2", () => {
     assert.notDeepEqual(poseidon2Compress(r, l), poseidon2Compress(l, r));
   });
 });
+
+describe("public API: Poseidon2 and the rollup from 'prover-node'", () => {
+  it("exports poseidon2Permute16/24 and registers transfer-v1", async () => {
+    const api = await import("prover-node");
+    const v16 = load(16).test_vectors[0]!;
+    const v24 = load(24).test_vectors[0]!;
+    assert.deepEqual(api.poseidon2Permute16(v16.input), v16.output);
+    assert.deepEqual(api.poseidon2Permute24(v24.input), v24.output);
+    assert.equal(api.airRegistry.getByName("transfer-v1")?.idHex, api.transferAir.idHex);
+    assert.equal(typeof api.rollup.decodeWitness, "function");
+  });
+});
