@@ -63,6 +63,10 @@ describe("rollup/air transfer-v1", function () {
     assert.equal(airRegistry.getByName("transfer-v1"), transferAir);
   });
 
+  it("sample instances satisfy the constraints at the smallest and a larger height", () => {
+    for (const logRows of [3, 7]) assertConstraints(transferAir, transferAir.sample(logRows, 2));
+  });
+
   it("a Poseidon2 lane computes the permutation", () => {
     const next = rng(5);
     const trace = Array.from({ length: LANE_WIDTH }, () => new Uint32Array(1));
