@@ -41,6 +41,9 @@ export const roles = {
   outsider: DEV_ACCOUNTS[9]!,
 };
 
+/** Tests use a non-zero genesis root: bytes32(0) means "unspecified" in batch postings. */
+export const TEST_GENESIS_ROOT: Hex = `0x${"05".repeat(32)}`;
+
 export const INITIAL_BALANCE = parseEther("1000000");
 
 export interface System {
@@ -145,21 +148,43 @@ export function useSystem(overrides: DeepPartial<SystemParams> = {}): () => Syst
   let sys: System | undefined;
   before(async function () {
     this.timeout(120_000);
-    sys = await startSystem(overrides);
+    sys = await startSystem({ genesisRoot: TEST_GENESIS_ROOT, ...overrides });
   });
-  beforeEach(async () => sys!.snapshot());
+  beforeEach(async () => {
+    activeClient = sys!.publicClient;
+    await sys!.snapshot();
+  });
   afterEach(async () => sys!.revert());
   after(async () => sys?.stop());
   return () => sys!;
 }
 
-/** Assert that `p` reverts with the custom error `errorName` (and, if given, these arguments). */
+let activeClient: PublicClient | undefined;
+
+/**
+ * Assert that `p` reverts with the custom error `errorName` (and, if given, these arguments).
+ * A write with an explicit `gas` is mined without estimation; its revert reason is then read by
+ * replaying the transaction on the state before its block (automine: one transaction per block).
+ */
 export async function expectRevert(p: Promise<unknown>, errorName: string, args?: readonly unknown[]): Promise<void> {
   let err: unknown;
+  let result: unknown;
   try {
-    await p;
+    result = await p;
   } catch (e) {
     err = e;
+  }
+  if (!err && typeof result === "string" && /^0x[0-9a-fA-F]{64}$/.test(result) && activeClient) {
+    const receipt = await activeClient.waitForTransactionReceipt({ hash: result as Hex, pollingInterval: 10 });
+    if (receipt.status === "reverted") {
+      const tx = await activeClient.getTransaction({ hash: result as Hex });
+      try {
+        await activeClient.call({ account: tx.from, to: tx.to!, data: tx.input, gas: tx.gas, blockNumber: receipt.blockNumber - 1n });
+      } catch (e) {
+        err = e;
+      }
+      assert.ok(err, `transaction reverted on-chain but not on replay (expected ${errorName})`);
+    }
   }
   assert.ok(err, `expected revert ${errorName}, but the call succeeded`);
   const decoded = decodeRevert(err);
