@@ -6,3 +6,4 @@ export { proverStakingAbi } from "./ProverStaking.js";
 export { rollupAbi } from "./Rollup.js";
 export { segmentMarketAbi } from "./SegmentMarket.js";
 export { stakeTokenAbi } from "./StakeToken.js";
+export { statementHarnessAbi } from "./StatementHarness.js";
