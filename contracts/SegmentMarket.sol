@@ -180,8 +180,9 @@ contract SegmentMarket is ISegmentMarket {
     // ------------------------------------------------------------------ challenges
 
     /// @notice Verify a committed proof on-chain. If it is invalid (false or a revert) its prover's
-    ///         collateral is slashed (half to the challenger, half burned) and the segment reopens;
-    ///         if it is valid this reverts with SegmentMarket__ProofValid.
+    ///         collateral is slashed (half to the challenger, half burned) and the segment reopens.
+    ///         If it is valid the segment is marked verified: submitAggregate then skips its proof,
+    ///         so an aggregator can verify a large batch one segment per transaction.
     /// @dev The verifier gets exactly verifyGasLimit gas. A challenger who sends too little gas could
     ///      make an honest proof "fail" by starvation, so the call is refused unless gasleft() covers
     ///      verifyGasLimit plus the 1/64 the EVM withholds plus a reserve for the rest of this function.
@@ -190,6 +191,7 @@ contract SegmentMarket is ISegmentMarket {
     {
         _openBatch(batchId);
         Segment storage seg = _committed(batchId, index);
+        if (seg.verified) revert SegmentMarket__AlreadyVerified(batchId, index);
         bytes32 provided = keccak256(proof);
         if (provided != seg.proofHash) revert SegmentMarket__ProofHashMismatch(seg.proofHash, provided);
         bytes32 txHash = StatementLib.txDataHash(publicColumn);
@@ -204,8 +206,12 @@ contract SegmentMarket is ISegmentMarket {
         } catch {
             valid = false;
         }
-        if (valid) revert SegmentMarket__ProofValid(batchId, index);
         address prover = seg.locker;
+        if (valid) {
+            seg.verified = true;
+            emit ProofVerified(batchId, index, prover, msg.sender);
+            return;
+        }
         uint128 slashed = seg.collateral;
         staking.slashLocked(prover, slashed, msg.sender, slashed / 2);
         emit ProofChallenged(batchId, index, prover, msg.sender, slashed);
@@ -386,6 +392,7 @@ contract SegmentMarket is ISegmentMarket {
         seg.committedRootOut = bytes32(0);
         seg.reporter = address(0);
         seg.reportedAt = 0;
+        seg.verified = false;
         emit SegmentReopened(batchId, index);
     }
 

@@ -66,6 +66,7 @@ interface ISegmentMarket {
         bytes32 committedRootOut;
         address reporter;
         uint64 reportedAt;
+        bool verified; // the committed proof passed on-chain verification (challengeProof)
     }
 
     event Initialized(address indexed rollup);
@@ -86,6 +87,7 @@ interface ISegmentMarket {
     event ProofChallenged(
         uint64 indexed batchId, uint32 indexed index, address indexed prover, address challenger, uint128 slashed
     );
+    event ProofVerified(uint64 indexed batchId, uint32 indexed index, address indexed prover, address verifiedBy);
     event UnavailabilityReported(uint64 indexed batchId, uint32 indexed index, address indexed reporter, uint64 deadline);
     event ProofPublished(uint64 indexed batchId, uint32 indexed index, bytes proof);
     event UnavailabilitySlashed(
@@ -124,7 +126,7 @@ interface ISegmentMarket {
     error SegmentMarket__ProofHashMismatch(bytes32 committed, bytes32 provided);
     error SegmentMarket__TxDataMismatch(bytes32 expected, bytes32 provided);
     error SegmentMarket__InsufficientGas(uint256 gasLeft, uint256 required);
-    error SegmentMarket__ProofValid(uint64 batchId, uint32 index);
+    error SegmentMarket__AlreadyVerified(uint64 batchId, uint32 index);
     error SegmentMarket__AlreadyReported(uint64 batchId, uint32 index);
     error SegmentMarket__NotReported(uint64 batchId, uint32 index);
     error SegmentMarket__ResponseWindowOpen(uint64 batchId, uint32 index, uint64 deadline);

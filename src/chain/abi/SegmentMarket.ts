@@ -124,6 +124,22 @@ export const segmentMarketAbi = [
       },
       {
         "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      }
+    ],
+    "name": "SegmentMarket__AlreadyVerified",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
         "name": "committed",
         "type": "uint32"
       },
@@ -390,22 +406,6 @@ export const segmentMarketAbi = [
       }
     ],
     "name": "SegmentMarket__ProofHashMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint64",
-        "name": "batchId",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint32",
-        "name": "index",
-        "type": "uint32"
-      }
-    ],
-    "name": "SegmentMarket__ProofValid",
     "type": "error"
   },
   {
@@ -813,6 +813,37 @@ export const segmentMarketAbi = [
       }
     ],
     "name": "ProofPublished",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "prover",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "verifiedBy",
+        "type": "address"
+      }
+    ],
+    "name": "ProofVerified",
     "type": "event"
   },
   {
@@ -1399,6 +1430,11 @@ export const segmentMarketAbi = [
             "internalType": "uint64",
             "name": "reportedAt",
             "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "verified",
+            "type": "bool"
           }
         ],
         "internalType": "struct ISegmentMarket.Segment",
