@@ -41,7 +41,7 @@ describe("contracts/SegmentMarket", () => {
       await expectRevert(s.c.market.write.postBatch([[], ZERO, 1n, 2n], { account: roles.deployer }), "SegmentMarket__NoSegments");
       await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 3n, 2n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
       await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 0n, 0n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
-      await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 1n, 2n ** 126n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
+      await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 1n, 2n ** 95n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
       await expectRevert(
         s.c.market.write.postBatch([Array.from({ length: 257 }, () => seg), ZERO, 1n, 2n], { account: roles.deployer }),
         "SegmentMarket__TooManySegments",

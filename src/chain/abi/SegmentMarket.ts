@@ -224,14 +224,14 @@ export const segmentMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "minPrice",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "maxPrice",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "SegmentMarket__InvalidPrices",
@@ -609,15 +609,15 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "minPrice",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "maxPrice",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
@@ -696,15 +696,15 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "slashed",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "bounty",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "LockExpired",
@@ -739,9 +739,9 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "slashed",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "ProofChallenged",
@@ -869,15 +869,15 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "price",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "collateral",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
@@ -1042,9 +1042,9 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "slashed",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "UnavailabilitySlashed",
@@ -1154,9 +1154,9 @@ export const segmentMarketAbi = [
     "name": "collateralFor",
     "outputs": [
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "stateMutability": "view",
@@ -1219,9 +1219,9 @@ export const segmentMarketAbi = [
     "name": "currentPrice",
     "outputs": [
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "stateMutability": "view",
@@ -1311,14 +1311,14 @@ export const segmentMarketAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "minPrice",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "maxPrice",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
             "internalType": "uint256",
@@ -1392,19 +1392,19 @@ export const segmentMarketAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "price",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "collateral",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "bounty",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
             "internalType": "bytes32",
@@ -1550,14 +1550,14 @@ export const segmentMarketAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "minPrice",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "maxPrice",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "postBatch",
