@@ -1,0 +1,82 @@
+/** Every deployment parameter of the L1 contracts, with devnet defaults (short windows for tests). */
+import { keccak256, parseEther, toBytes, type Address, type Hex } from "viem";
+
+export interface StakingParams {
+  minStake: bigint;
+  /** seconds */
+  unbondingDelay: bigint;
+  commissionCapBps: number;
+}
+
+export interface MarketParams {
+  airId: Hex;
+  collateralRatioBps: number;
+  /** seconds */
+  lockTimeout: bigint;
+  /** seconds */
+  rampPeriod: bigint;
+  /** seconds */
+  batchTimeout: bigint;
+  /** seconds */
+  responseWindow: bigint;
+  aggregatorFeeBps: number;
+  verifyGasLimit: bigint;
+}
+
+export interface ElectionParams {
+  /** blocks */
+  epochLength: bigint;
+  /** blocks */
+  aggregatorWindow: bigint;
+  fallbackRanks: number;
+  livenessPenalty: bigint;
+}
+
+export interface SystemParams {
+  tokenName: string;
+  tokenSymbol: string;
+  staking: StakingParams;
+  market: MarketParams;
+  election: ElectionParams;
+  genesisRoot: Hex;
+  /** Defaults to the deployer. */
+  sequencer?: Address;
+}
+
+/** AIR id placeholder until the STARK side publishes transfer-v1's id (hash of name, version, shape). */
+export const DEFAULT_AIR_ID: Hex = keccak256(toBytes("transfer-v1"));
+
+export const DEVNET_PARAMS: SystemParams = {
+  tokenName: "Prover Stake",
+  tokenSymbol: "PSTK",
+  staking: { minStake: parseEther("100"), unbondingDelay: 60n, commissionCapBps: 5_000 },
+  market: {
+    airId: DEFAULT_AIR_ID,
+    collateralRatioBps: 100_000, // 10x the maximum price
+    lockTimeout: 60n,
+    rampPeriod: 30n,
+    batchTimeout: 600n,
+    responseWindow: 30n,
+    aggregatorFeeBps: 1_000,
+    verifyGasLimit: 8_000_000n,
+  },
+  election: { epochLength: 32n, aggregatorWindow: 4n, fallbackRanks: 2, livenessPenalty: parseEther("1") },
+  genesisRoot: `0x${"00".repeat(32)}`,
+};
+
+/** Deep-merges overrides into the devnet defaults. */
+export function withDefaults(overrides: DeepPartial<SystemParams> = {}): SystemParams {
+  return {
+    ...DEVNET_PARAMS,
+    ...stripUndefined(overrides),
+    staking: { ...DEVNET_PARAMS.staking, ...stripUndefined(overrides.staking ?? {}) },
+    market: { ...DEVNET_PARAMS.market, ...stripUndefined(overrides.market ?? {}) },
+    election: { ...DEVNET_PARAMS.election, ...stripUndefined(overrides.election ?? {}) },
+  } as SystemParams;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? Partial<T[K]> : T[K] };
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
