@@ -1,5 +1,6 @@
 /** Every deployment parameter of the L1 contracts, with devnet defaults (short windows for tests). */
-import { keccak256, parseEther, toBytes, type Address, type Hex } from "viem";
+import { parseEther, type Address, type Hex } from "viem";
+import { transferAir } from "../rollup/air/transfer-air.js";
 
 export interface StakingParams {
   minStake: bigint;
@@ -43,8 +44,8 @@ export interface SystemParams {
   sequencer?: Address;
 }
 
-/** AIR id placeholder until the STARK side publishes transfer-v1's id (hash of name, version, shape). */
-export const DEFAULT_AIR_ID: Hex = keccak256(toBytes("transfer-v1"));
+/** The id of the AIR whose proofs the market accepts: transfer-v1 (hash of name, version, shape, constraints). */
+export const DEFAULT_AIR_ID: Hex = transferAir.idHex as Hex;
 
 export const DEVNET_PARAMS: SystemParams = {
   tokenName: "Prover Stake",
