@@ -6,6 +6,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import * as F from "../../stark/field/babybear.js";
 import * as K from "../../stark/field/extension.js";
+import { readHeader } from "../../stark/air/bytecode.js";
 import { AbortError } from "../../util/errors.js";
 import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
 import { WasmBackendError, instantiate, loadKernelModule, type KernelExports, type WasmMemory, type WasmModule } from "./kernels.js";
@@ -17,6 +18,7 @@ import { WorkerPool, type Call } from "./pool.js";
 const R_MOD_P = 0x0ffffffe;
 const mont = (x: number): number => F.mul(x, R_MOD_P);
 const LOG_BLOCK = 12; // kernels/wasm/ntt.ts LOG_BLOCK
+const QUOTIENT_ROWS = 128; // kernels/wasm/quotient.ts ROWS
 
 /** [start, end) ranges splitting `total` into at most `parts` pieces whose bounds are multiples of `align`. */
 export function splitRange(total: number, parts: number, align = 1): Array<[number, number]> {
@@ -38,17 +40,14 @@ export class WasmBackend implements ProverBackend {
   private twLog = -1;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
-  /** Optional implementation for operations not yet ported to the kernels. */
-  private readonly fallback: ProverBackend | null;
 
-  constructor(opts: Partial<WasmBackendOpts> = {}, fallback: ProverBackend | null = null) {
+  constructor(opts: Partial<WasmBackendOpts> = {}) {
     this.opts = { ...defaultWasmBackendOpts(), ...opts };
     if (!Number.isInteger(this.opts.threads) || this.opts.threads < 1) throw new RangeError(`wasm backend: threads must be a positive integer, got ${this.opts.threads}`);
     this.module = loadKernelModule();
     this.memory = newSharedMemory();
     this.local = instantiate(this.module, this.memory);
     this.pool = new WorkerPool(this.module, this.memory, this.opts.threads);
-    this.fallback = fallback;
   }
 
   get threads(): number {
@@ -376,8 +375,42 @@ export class WasmBackend implements ProverBackend {
   }
 
   evaluateQuotient(inputs: QuotientInputs): Promise<ExtColumns> {
-    if (this.fallback) return this.fallback.evaluateQuotient(inputs);
-    return Promise.reject(new WasmBackendError("WASM_KERNEL_FAILED", "evaluateQuotient: the bytecode interpreter is not built yet and no fallback backend was given"));
+    return this.exclusive(async () => {
+      const { numRegisters, numInstructions } = readHeader(inputs.bytecode);
+      const logN = inputs.logTraceHeight + inputs.logBlowup;
+      const bigN = 2 ** logN;
+      const n = 2 ** inputs.logTraceHeight;
+      const blowup = 2 ** inputs.logBlowup;
+      for (const c of [...inputs.trace, ...inputs.publicColumns]) {
+        if (c.length !== bigN) throw new RangeError(`evaluateQuotient: an LDE column has ${c.length} rows, expected ${bigN}`);
+      }
+      // Z_H(x_i) = shift^n·w_B^(i mod B) − 1 takes only B values (stark/quotient.ts).
+      const shiftN = F.pow(inputs.shift, n);
+      const wB = F.twoAdicGenerator(inputs.logBlowup);
+      const zh = new Uint32Array(blowup);
+      for (let k = 0, w = 1; k < blowup; k++, w = F.mul(w, wB)) zh[k] = F.sub(F.mul(shiftN, w), 1);
+      const zhInvMont = F.batchInverse(zh).map(mont);
+      const wLast = F.pow(F.twoAdicGenerator(inputs.logTraceHeight), n - 1);
+      const { arena } = await this.begin();
+      const view = (): Uint32Array => new Uint32Array(this.memory.buffer);
+      const trace = arena.alloc(4 * bigN * inputs.trace.length);
+      inputs.trace.forEach((c, i) => view().set(c, trace / 4 + i * bigN));
+      const pub = arena.alloc(4 * bigN * inputs.publicColumns.length);
+      inputs.publicColumns.forEach((c, i) => view().set(c, pub / 4 + i * bigN));
+      const pubIn = arena.put(inputs.publicInputs.length > 0 ? inputs.publicInputs : new Uint32Array(1));
+      const alpha = arena.put(inputs.alphaPowers.length > 0 ? inputs.alphaPowers.map(mont) : new Uint32Array(4));
+      const code = arena.put(inputs.bytecode.subarray(4));
+      const zhInv = arena.put(zhInvMont);
+      const out = arena.alloc(16 * bigN);
+      const threads = this.threadsFor(bigN * Math.max(1, numInstructions) / 4);
+      const workWords = (numRegisters + 20) * QUOTIENT_ROWS;
+      const work = arena.alloc(4 * workWords * threads);
+      const results = await this.parallel(bigN, QUOTIENT_ROWS, threads, (s, e, t) => [
+        ["quotientRows", trace, pub, pubIn, alpha, code, numInstructions, numRegisters, logN, inputs.logBlowup, inputs.shift, wLast, zhInv, out, s, e, work + 4 * workWords * t],
+      ]);
+      if (results.some((r) => r[0] === 0)) throw new RangeError("evaluateQuotient: a vanishing denominator or a bad opcode");
+      return [0, 1, 2, 3].map((c) => arena.take(out + 4 * bigN * c, bigN)) as ExtColumns;
+    });
   }
 
   // ------------------------------------------------------------------ misc
@@ -400,7 +433,6 @@ export class WasmBackend implements ProverBackend {
     await this.queue;
     this.closed = true;
     await this.pool.close();
-    await this.fallback?.close();
   }
 }
 
