@@ -8,7 +8,7 @@ export { twiddleTop, twiddleDerive, bitrevScale, ditStage, ditBlocks, ditColumn,
 export { merkleLeaves, merkleNodes, keccak256, grindRange } from "./merkle";
 export { poseidon2Permute } from "./poseidon2";
 export { friFold2 } from "./fri";
-export { deepCompose } from "./deep";
+export { deepCompose, deepComposeVec } from "./deep";
 export { quotientRows } from "./quotient";
 
 /** First byte after the module's static data: the host lays out its regions from here. */

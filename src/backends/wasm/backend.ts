@@ -367,7 +367,7 @@ export class WasmBackend implements ProverBackend {
       const out = arena.alloc(16 * n);
       const wN = F.twoAdicGenerator(inputs.logHeight);
       const results = await this.parallel(n, 256, this.threadsFor(n * Math.max(1, claims)), (s, e, t) => [
-        ["deepCompose", cols, inputs.logHeight, inputs.shift, wN, np, pts, valsAt, startAt, colAt, coefAt, out, s, e, scratch(t)],
+        [n >= 4 ? "deepComposeVec" : "deepCompose", cols, inputs.logHeight, inputs.shift, wN, np, pts, valsAt, startAt, colAt, coefAt, out, s, e, scratch(t)],
       ]);
       if (results.some((r) => r[0] === 0)) throw new RangeError("deepCompose: a domain point equals an opening point");
       return [0, 1, 2, 3].map((c) => arena.take(out + 4 * n * c, n)) as ExtColumns;
