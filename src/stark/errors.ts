@@ -11,7 +11,11 @@ export type StarkErrorType =
   | { code: "VERIFY_FAILED"; check: string; detail: string }
   | { code: "INSUFFICIENT_SECURITY"; bits: number; required: number };
 
-export class StarkError extends ProverNodeError<StarkErrorType> {}
+export class StarkError extends ProverNodeError<StarkErrorType> {
+  constructor(type: StarkErrorType, message?: string) {
+    super(type, message ?? ("detail" in type ? `${type.code}: ${type.detail}` : type.code));
+  }
+}
 
 /** A proof was rejected; `check` names the failing step (e.g. "fri", "ood", "merkle:trace"). */
 export function verifyFailed(check: string, detail: string): StarkError {

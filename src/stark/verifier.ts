@@ -5,7 +5,7 @@
 import { pow, twoAdicGenerator, mul } from "./field/babybear.js";
 import { type Ext, addE, equals, mulE, powE, ZERO, readExt, fromBase } from "./field/extension.js";
 import { StarkError, verifyFailed } from "./errors.js";
-import { decodeProof, type StarkProof, type MerkleOpening } from "./proof.js";
+import { decodeProof, peekAirId, type StarkProof, type MerkleOpening } from "./proof.js";
 import { Tag, extsToBytes, u64le, checkPow } from "./transcript.js";
 import { checkStatement, initTranscript, type Statement } from "./statement.js";
 import { drawOodPoint, drawQueries, domainPoint } from "./challenges.js";
@@ -37,6 +37,7 @@ export interface VerifyParams extends Statement {
 
 export interface VerifyResult {
   readonly security: SecurityReport;
+  readonly logTraceHeight: number;
 }
 
 /** Verify; resolves on success, throws StarkError on any failure. */
@@ -69,6 +70,9 @@ function checkOpening(what: string, o: MerkleOpening, leaves: number[], leafWord
 
 function verifyInner(p: VerifyParams): VerifyResult {
   const { air } = p;
+  if (p.proof instanceof Uint8Array && !bytesEqual(peekAirId(p.proof), air.id)) {
+    throw verifyFailed("air", `proof is for AIR ${toHex(peekAirId(p.proof))}, not ${air.name}`);
+  }
   const proof = p.proof instanceof Uint8Array ? decodeProof(p.proof, air) : p.proof;
   if (!bytesEqual(proof.airId, air.id)) throw verifyFailed("air", `proof is for AIR ${toHex(proof.airId)}, not ${air.name}`);
   const { options, logTraceHeight: logN } = proof;
@@ -178,5 +182,5 @@ function verifyInner(p: VerifyParams): VerifyResult {
     const x = domainPoint(logM, layerShift, pos);
     if (!equals(evalFinalPoly(proof.finalPoly, x), value)) throw verifyFailed("fri", `final polynomial mismatch at position ${pos}`);
   }
-  return { security };
+  return { security, logTraceHeight: logN };
 }
