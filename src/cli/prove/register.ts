@@ -10,6 +10,8 @@ export function registerProve(program: Command): void {
     .option("--prover-address <0x…>", "20-byte address the proof is bound to", "0x0000000000000000000000000000000000000000")
     .option("--seed <n>", "sample seed", "1")
     .requiredOption("--out <file>", "where to write the proof file")
+    .option("--backend <kind>", "prover backend: auto | js | wasm | cuda (auto: cuda if usable, else wasm, else js)", "auto")
+    .option("--threads <n>", "worker threads of the wasm backend (default: every core)")
     .action(async (opts: ProveFlags) => {
       const { runProve } = await import("./run.js");
       await runProve(opts);
@@ -23,4 +25,6 @@ export interface ProveFlags {
   proverAddress: string;
   seed: string;
   out: string;
+  backend: string;
+  threads?: string;
 }
