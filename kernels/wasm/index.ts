@@ -10,6 +10,7 @@ export { poseidon2Permute } from "./poseidon2";
 export { friFold2 } from "./fri";
 export { deepCompose, deepComposeVec } from "./deep";
 export { quotientRows } from "./quotient";
+export { evalAtExtBatch } from "./eval";
 
 /** First byte after the module's static data: the host lays out its regions from here. */
 export function heapBase(): usize {

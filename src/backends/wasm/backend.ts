@@ -413,6 +413,30 @@ export class WasmBackend implements ProverBackend {
     });
   }
 
+  /**
+   * Values of base-field polynomials (coefficients, all of one length) at points of K (4 canonical
+   * words each): result word 4·(j·m + c) + e is coefficient e of column c at point j (m columns).
+   * Not yet in ProverBackend: proposed there for the prover's out-of-domain openings.
+   */
+  evaluateAtPoints(coefficients: Uint32Array[], points: Uint32Array): Promise<Uint32Array> {
+    return this.exclusive(async () => {
+      const m = coefficients.length;
+      const np = points.length / 4;
+      if (!Number.isInteger(np)) throw new RangeError("evaluateAtPoints: points must be 4 words each");
+      if (m === 0 || np === 0) return new Uint32Array(0);
+      const n = coefficients[0]!.length;
+      if (coefficients.some((c) => c.length !== n)) throw new RangeError("evaluateAtPoints: columns of different lengths");
+      const { arena } = await this.begin();
+      const cols = arena.alloc(4 * n * m);
+      const view = new Uint32Array(this.memory.buffer);
+      coefficients.forEach((c, i) => view.set(c, cols / 4 + i * n));
+      const pts = arena.put(points);
+      const out = arena.alloc(16 * m * np);
+      await this.parallel(m * np, 1, this.threadsFor(n * m * np), (s, e) => [["evalAtExtBatch", cols, n, m, pts, out, s, e]]);
+      return arena.take(out, 4 * m * np);
+    });
+  }
+
   // ------------------------------------------------------------------ misc
 
   /** Benchmark hook: Montgomery multiplications per second on one worker (len words, rounds passes). */

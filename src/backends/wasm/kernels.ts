@@ -41,6 +41,7 @@ export interface KernelExports {
     cols: number, logN: number, shift: number, wN: number, np: number, pts: number, vals: number,
     claimStart: number, claimCol: number, claimCoef: number, out: number, start: number, end: number, scratch: number,
   ): number;
+  evalAtExtBatch(coefs: number, n: number, numCols: number, points: number, out: number, start: number, end: number): void;
   quotientRows(
     trace: number, pub: number, pubIn: number, alpha: number, code: number, numInstructions: number, numRegisters: number,
     logN: number, logBlowup: number, shift: number, wLast: number, zhInv: number, out: number, start: number, end: number, work: number,

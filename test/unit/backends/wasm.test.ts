@@ -2,6 +2,8 @@ import { strict as assert } from "node:assert";
 import { createJsBackend } from "../../../src/backends/js/index.js";
 import { createWasmBackend } from "../../../src/backends/wasm/index.js";
 import { fibAir, mixAir } from "../../../src/stark/airs/index.js";
+import { evalBaseAtExt } from "../../../src/stark/poly/eval.js";
+import { readExt } from "../../../src/stark/field/extension.js";
 import { describeBackend, edgyColumn, extColumns, quotientInputs, randomColumn, rng, sameExt } from "./conformance.js";
 
 // One worker; and three workers with a tiny parallel threshold, so even the small cases of the suite
@@ -72,6 +74,17 @@ describe("wasm backend agrees with js at larger sizes (2 threads)", function () 
       }
     } finally {
       await small.close();
+    }
+  });
+
+  it("evaluateAtPoints (proposed OOD operation) matches Horner in K, sizes 2^0..2^12", async () => {
+    for (const logN of [0, 1, 2, 3, 7, 12]) {
+      const cols = Array.from({ length: 5 }, () => edgyColumn(next, 1 << logN));
+      const points = randomColumn(next, 12);
+      const got = await wasm.evaluateAtPoints(cols, points);
+      const want: number[] = [];
+      for (let j = 0; j < 3; j++) for (const c of cols) want.push(...evalBaseAtExt(c, readExt(points, j)));
+      assert.deepEqual(Array.from(got), want, `2^${logN}`);
     }
   });
 
