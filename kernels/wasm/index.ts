@@ -5,7 +5,7 @@
 import { montMul, vMontMul } from "./field";
 
 export { twiddleTop, twiddleDerive, bitrevScale, ditStage, ditBlocks, ditColumn, interpolateColumns, ldeScatter, ldeColumns } from "./ntt";
-export { merkleLeaves, merkleNodes, keccak256, grindRange } from "./merkle";
+export { merkleLeaves, merkleNodes, merkleLeaves2, merkleNodes2, keccak256, grindRange } from "./merkle";
 export { poseidon2Permute } from "./poseidon2";
 export { friFold2 } from "./fri";
 export { deepCompose, deepComposeVec } from "./deep";

@@ -2,6 +2,7 @@
 // nodes and proof-of-work grinding. st is a 200-byte per-thread scratch state.
 
 import { keccakF } from "./keccak-f";
+import { keccakF2 } from "./keccak-f2";
 
 const RATE_WORDS: u32 = 34; // 136 bytes as u32 words
 
@@ -107,4 +108,65 @@ export function grindRange(msg: usize, len: u32, bits: u32, start: u64, count: u
     if (leadingZeroBits(st) >= bits) return <i64>nonce;
   }
   return -1;
+}
+
+// ---------------------------------------------------------------- two hashes per permutation
+// st2 is a 400-byte scratch holding two interleaved states (see keccak-f2.ts): the byte b of state A
+// is at st2 + 16·(b >> 3) + (b & 7), of state B 8 bytes further.
+
+@inline function at2(byte: u32): usize {
+  return (<usize>(byte >> 3) << 4) + <usize>(byte & 7);
+}
+
+@inline function finish2(st2: usize, bytePos: u32, outA: usize, outB: usize): void {
+  const p = st2 + at2(bytePos);
+  store<u8>(p, load<u8>(p) ^ 0x01);
+  store<u8>(p + 8, load<u8>(p + 8) ^ 0x01);
+  const q = st2 + at2(135);
+  store<u8>(q, load<u8>(q) ^ 0x80);
+  store<u8>(q + 8, load<u8>(q + 8) ^ 0x80);
+  keccakF2(st2);
+  for (let l: usize = 0; l < 4; l++) {
+    store<u64>(outA + (l << 3), load<u64>(st2 + (l << 4)));
+    store<u64>(outB + (l << 3), load<u64>(st2 + (l << 4) + 8));
+  }
+}
+
+/** merkleLeaves for leaf pairs (i, i+1), i even in [start, end) (start, end even). */
+export function merkleLeaves2(cols: usize, height: u32, width: u32, arity: u32, out: usize, start: u32, end: u32, st2: usize): void {
+  const leafCount = height / arity;
+  const colStride = <usize>height << 2;
+  for (let i = start; i < end; i += 2) {
+    memory.fill(st2, 0, 400);
+    let pos: u32 = 0;
+    for (let k: u32 = 0; k < arity; k++) {
+      let p = cols + (<usize>(i + k * leafCount) << 2);
+      for (let c: u32 = 0; c < width; c++) {
+        const both = load<u64>(p); // rows i and i + 1 are adjacent in a column
+        const q = st2 + (<usize>(pos >> 1) << 4) + (<usize>(pos & 1) << 2);
+        store<u32>(q, load<u32>(q) ^ <u32>both);
+        store<u32>(q + 8, load<u32>(q + 8) ^ <u32>(both >> 32));
+        p += colStride;
+        pos++;
+        if (pos == RATE_WORDS) {
+          keccakF2(st2);
+          pos = 0;
+        }
+      }
+    }
+    finish2(st2, pos << 2, out + (<usize>i << 5), out + (<usize>(i + 1) << 5));
+  }
+}
+
+/** merkleNodes for node pairs (j, j+1), j even in [start, end) (start, end even). */
+export function merkleNodes2(src: usize, dst: usize, start: u32, end: u32, st2: usize): void {
+  for (let j = start; j < end; j += 2) {
+    const s = src + (<usize>j << 6);
+    memory.fill(st2, 0, 400);
+    for (let l: usize = 0; l < 8; l++) {
+      store<u64>(st2 + (l << 4), load<u64>(s + (l << 3)));
+      store<u64>(st2 + (l << 4) + 8, load<u64>(s + 64 + (l << 3)));
+    }
+    finish2(st2, 64, dst + (<usize>j << 5), dst + (<usize>(j + 1) << 5));
+  }
 }

@@ -204,16 +204,20 @@ export class WasmBackend implements ProverBackend {
       let count = leafCount;
       let at = arena.alloc(32 * count);
       levelsAt.push([at, count]);
-      await this.parallel(leafCount, 1, this.threadsFor(width * height), (s, e, t) => [["merkleLeaves", cols, height, width, leafArity, at, s, e, scratch(t)]]);
+      const two = this.opts.keccakTwoWay && leafCount >= 2;
+      await this.parallel(leafCount, two ? 2 : 1, this.threadsFor(width * height), (s, e, t) => [
+        [two ? "merkleLeaves2" : "merkleLeaves", cols, height, width, leafArity, at, s, e, scratch(t)],
+      ]);
       const tail: Call[] = [];
       while (count > 1) {
         const next = count / 2;
         const dst = arena.alloc(32 * next);
+        const nodes = this.opts.keccakTwoWay && next >= 2 ? "merkleNodes2" : "merkleNodes";
         if (next >= 2048 && this.opts.threads > 1) {
           const src = at;
-          await this.parallel(next, 1, this.opts.threads, (s, e, t) => [["merkleNodes", src, dst, s, e, scratch(t)]]);
+          await this.parallel(next, 2, this.opts.threads, (s, e, t) => [[nodes, src, dst, s, e, scratch(t)]]);
         } else {
-          tail.push(["merkleNodes", at, dst, 0, next, scratch(0)]);
+          tail.push([nodes, at, dst, 0, next, scratch(0)]);
         }
         levelsAt.push([dst, next]);
         at = dst;

@@ -29,6 +29,8 @@ export interface KernelExports {
   ldeColumns(srcBase: number, dstBase: number, logN: number, logBlowup: number, first: number, last: number, tw: number, shiftMont: number): void;
   merkleLeaves(cols: number, height: number, width: number, arity: number, out: number, start: number, end: number, st: number): void;
   merkleNodes(src: number, dst: number, start: number, end: number, st: number): void;
+  merkleLeaves2(cols: number, height: number, width: number, arity: number, out: number, start: number, end: number, st2: number): void;
+  merkleNodes2(src: number, dst: number, start: number, end: number, st2: number): void;
   keccak256(msg: number, len: number, out: number, st: number): void;
   grindRange(msg: number, len: number, bits: number, start: bigint, count: number, tmpl: number, st: number): bigint;
   poseidon2Permute(states: number, width: number, start: number, end: number, scratch: number): void;

@@ -10,10 +10,13 @@ export interface WasmBackendOpts {
   retainBytes: number;
   /** Jobs touching fewer elements than this run on one worker: a thread hand-off costs ~0.1 ms. */
   parallelThreshold: number;
+  /** Hash two Merkle leaves / nodes per Keccak permutation (i64x2 lanes); false: one at a time. */
+  keccakTwoWay: boolean;
 }
 
 export const defaultWasmBackendOpts = (): WasmBackendOpts => ({
   threads: availableParallelism(),
   retainBytes: 256 << 20,
   parallelThreshold: 1 << 13,
+  keccakTwoWay: true,
 });

@@ -11,6 +11,22 @@ import { describeBackend, edgyColumn, extColumns, quotientInputs, randomColumn, 
 describeBackend("wasm, 1 thread", () => createWasmBackend({ threads: 1 }));
 describeBackend("wasm, 3 threads", () => createWasmBackend({ threads: 3, parallelThreshold: 1 }));
 
+describe("wasm: one-at-a-time Keccak path", () => {
+  it("gives the same Merkle trees as the two-way path", async () => {
+    const one = createWasmBackend({ threads: 2, keccakTwoWay: false, parallelThreshold: 1 });
+    const two = createWasmBackend({ threads: 2, parallelThreshold: 1 });
+    try {
+      const next = rng(11);
+      for (const [height, width, arity] of [[1, 3, 1], [2, 1, 1], [64, 35, 2], [4096, 3, 4]] as const) {
+        const cols = Array.from({ length: width }, () => randomColumn(next, height));
+        assert.deepEqual((await one.merkleCommit(cols, arity)).levels, (await two.merkleCommit(cols, arity)).levels);
+      }
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+});
+
 describe("wasm backend agrees with js at larger sizes (2 threads)", function () {
   const js = createJsBackend();
   const wasm = createWasmBackend({ threads: 2, parallelThreshold: 1 << 10 });
