@@ -40,6 +40,9 @@ export class WasmBackend implements ProverBackend {
   private twLog = -1;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Jobs queued or running. */
+  private running = 0;
+  private releaseTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(opts: Partial<WasmBackendOpts> = {}) {
     this.opts = { ...defaultWasmBackendOpts(), ...opts };
@@ -59,14 +62,42 @@ export class WasmBackend implements ProverBackend {
   /** Jobs run one at a time: they share the memory layout. */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new WasmBackendError("WASM_KERNEL_FAILED", "backend is closed"));
+    this.cancelRelease();
+    this.running++;
     const run = this.queue.then(job, job);
     this.queue = run.catch(() => undefined);
-    return run.finally(() => this.afterJob());
+    return run.finally(() => {
+      if (--this.running === 0) this.scheduleRelease();
+    });
   }
 
-  private async afterJob(): Promise<void> {
+  /** Bytes of shared memory held now. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  private cancelRelease(): void {
+    if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
+  }
+
+  /**
+   * Once no job has run for idleReleaseMs, a memory grown past retainBytes is given back: the workers
+   * move to a fresh small memory (queued like a job, so it never overlaps one).
+   */
+  private scheduleRelease(): void {
     if (this.closed || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
-    // Give the memory of a large job back: workers move to a fresh, small memory.
+    this.cancelRelease();
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = null;
+      if (this.running > 0 || this.closed) return;
+      this.queue = this.queue.then(() => this.releaseMemory()).catch(() => undefined);
+    }, this.opts.idleReleaseMs);
+    this.releaseTimer.unref();
+  }
+
+  private async releaseMemory(): Promise<void> {
+    if (this.closed || this.running > 0 || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
     this.memory = newSharedMemory();
     this.local = instantiate(this.module, this.memory);
     this.twLog = -1;
@@ -458,6 +489,7 @@ export class WasmBackend implements ProverBackend {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.cancelRelease();
     await this.queue;
     this.closed = true;
     await this.pool.close();

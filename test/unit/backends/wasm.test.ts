@@ -81,12 +81,19 @@ describe("wasm backend agrees with js at larger sizes (2 threads)", function () 
     }
   });
 
-  it("releases a large memory after the job and keeps working", async () => {
-    const small = createWasmBackend({ threads: 2, retainBytes: 1 << 20 });
+  it("gives a large memory back once idle, and keeps working", async () => {
+    const small = createWasmBackend({ threads: 2, retainBytes: 2 << 20, idleReleaseMs: 20 });
     try {
-      const cols = [edgyColumn(next, 1 << 14)];
+      const cols = [edgyColumn(next, 1 << 16)];
+      const want = await js.evaluateOnCoset(cols, 2, 31);
       for (let round = 0; round < 2; round++) {
-        assert.deepEqual(await small.evaluateOnCoset(cols, 2, 31), await js.evaluateOnCoset(cols, 2, 31));
+        // concurrent jobs queue behind each other and never overlap a release
+        const [a, b] = await Promise.all([small.evaluateOnCoset(cols, 2, 31), small.evaluateOnCoset(cols, 2, 31)]);
+        assert.deepEqual(a, want);
+        assert.deepEqual(b, want);
+        assert.ok(small.memoryBytes > 2 << 20);
+        await new Promise((r) => setTimeout(r, 150));
+        assert.ok(small.memoryBytes <= 2 << 20, `memory kept: ${small.memoryBytes}`);
       }
     } finally {
       await small.close();
