@@ -163,7 +163,7 @@ export class WasmBackend implements ProverBackend {
     const nInvMont = mont(F.inv(n));
     const threads = this.threadsFor(n * cols.length);
     const at = (c: number): number => base + 4 * n * c;
-    if (threads === 1 || (n < 1 << 14 && cols.length >= threads)) {
+    if (threads === 1 || cols.length >= 4 * threads || (n < 1 << 14 && cols.length >= threads)) {
       await this.parallel(cols.length, 1, threads, (s, e) => [["interpolateColumns", base, logN, s, e, inv, nInvMont]]);
     } else {
       await this.parallel(n, 1, threads, (s, e) => cols.map((_, c): Call => ["bitrevScale", at(c), logN, nInvMont, s, e]));
@@ -206,7 +206,7 @@ export class WasmBackend implements ProverBackend {
     cols.forEach((c, i) => view.set(c, src / 4 + i * n));
     const shiftMont = mont(shift);
     const threads = this.threadsFor(big * cols.length);
-    if (threads === 1 || (big < 1 << 14 && cols.length >= threads)) {
+    if (threads === 1 || cols.length >= 4 * threads || (big < 1 << 14 && cols.length >= threads)) {
       await this.parallel(cols.length, 1, threads, (s, e) => [["ldeColumns", src, dst, logN, logBlowup, s, e, fwd, shiftMont]]);
     } else {
       await this.parallel(n, 1, threads, (s, e) => cols.map((_, c): Call => ["ldeScatter", src + 4 * n * c, dst + 4 * big * c, logN, logBlowup, shiftMont, s, e]));
