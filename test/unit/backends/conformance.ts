@@ -199,6 +199,13 @@ export function describeBackend(name: string, make: () => ProverBackend): void {
         };
         sameExt(await be.deepCompose(inp), R.naiveDeep(inp), `2^${logHeight}`);
       }
+      // A point that no claim names contributes nothing, even where it lies on the domain.
+      const columns = [edgyColumn(next, 8)];
+      const inp = {
+        columns, claimColumn: Uint32Array.of(0), claimPoint: Uint32Array.of(0), values: randomColumn(next, 4),
+        points: Uint32Array.from([...randomColumn(next, 4), F.GENERATOR, 0, 0, 0]), gamma: randomColumn(next, 4), logHeight: 3, shift: F.GENERATOR,
+      };
+      sameExt(await be.deepCompose(inp), R.naiveDeep(inp), "unused point on the domain");
     });
 
     it("evaluateQuotient: fib-v1 and mix-v1 bytecode agree with the js reference", async () => {
