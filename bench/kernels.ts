@@ -17,6 +17,8 @@ import { createWasmBackend, type WasmBackend } from "../src/backends/wasm/index.
 import { mixAir } from "../src/stark/airs/index.js";
 import { DEFAULT_OPTIONS } from "../src/stark/options.js";
 import { proveStark } from "../src/stark/prover.js";
+import { evalBaseAtExt } from "../src/stark/poly/eval.js";
+import { readExt } from "../src/stark/field/extension.js";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
@@ -179,6 +181,15 @@ async function main(): Promise<void> {
     values: column(4 * claimColumn.length), points: column(8), gamma: column(4), logHeight: Math.log2(deepN), shift: 31,
   };
   await compare("deepCompose", `2^${Math.log2(deepN)} × ${claimColumn.length} claims`, (b) => b.deepCompose(deepIn), {}, 2);
+
+  // Out-of-domain openings: what stark/prover.ts does in JS today (evalBaseAtExt per column and point)
+  // against the proposed backend operation (WasmBackend.evaluateAtPoints).
+  const oodCols = columns(45, s(16));
+  const oodPoints = column(8);
+  const oodJs = async (): Promise<void> => {
+    for (let j = 0; j < 2; j++) for (const c of oodCols) evalBaseAtExt(c, readExt(oodPoints, j));
+  };
+  await compare("OOD openings (proposed evaluateAtPoints)", `45 × 2^${Math.log2(oodCols[0]!.length)}, 2 points`, (b) => (b as WasmBackend).evaluateAtPoints(oodCols, oodPoints), { run: oodJs }, 2);
 
   const state = Uint8Array.from({ length: 32 }, () => nextU32() & 0xff);
   await compare("grind 16 bits", "1 state", (b) => b.grind(state, 16), {}, 1);
