@@ -15,9 +15,37 @@ export function evalAtExt(coefs: usize, n: u32, zPtr: usize, out: usize): void {
     kMul(s0, s1, s2, s3, z0, z1, z2, z3);
     const t0 = k0, t1 = k1, t2 = k2, t3 = k3;
     kMul(s0, s1, s2, s3, s0, s1, s2, s3);
-    const q0 = i32x4.splat(k0), q1 = i32x4.splat(k1), q2 = i32x4.splat(k2), q3 = i32x4.splat(k3);
+    const f0 = k0, f1 = k1, f2 = k2, f3 = k3;
+    const q0 = i32x4.splat(f0), q1 = i32x4.splat(f1), q2 = i32x4.splat(f2), q3 = i32x4.splat(f3);
     let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-    for (let j = n; j > 0; ) {
+    let j = n;
+    if ((n & 7) == 0) {
+      // Two independent chains (coefficients 8j..8j+3 and 8j+4..8j+7, step z^8) hide the latency of
+      // the K multiplication; then A + z^4·B.
+      kMul(f0, f1, f2, f3, f0, f1, f2, f3);
+      const e0 = i32x4.splat(k0), e1 = i32x4.splat(k1), e2 = i32x4.splat(k2), e3 = i32x4.splat(k3);
+      let b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      for (; j > 0; ) {
+        j -= 8;
+        vkMul(a0, a1, a2, a3, e0, e1, e2, e3);
+        const n0 = kv0, n1 = kv1, n2 = kv2, n3 = kv3;
+        vkMul(b0, b1, b2, b3, e0, e1, e2, e3);
+        a0 = vAdd(n0, v128.load(coefs + (<usize>j << 2)));
+        a1 = n1;
+        a2 = n2;
+        a3 = n3;
+        b0 = vAdd(kv0, v128.load(coefs + (<usize>(j + 4) << 2)));
+        b1 = kv1;
+        b2 = kv2;
+        b3 = kv3;
+      }
+      vkMul(b0, b1, b2, b3, q0, q1, q2, q3);
+      a0 = vAdd(a0, kv0);
+      a1 = vAdd(a1, kv1);
+      a2 = vAdd(a2, kv2);
+      a3 = vAdd(a3, kv3);
+    }
+    for (; j > 0; ) {
       j -= 4;
       vkMul(a0, a1, a2, a3, q0, q1, q2, q3);
       a0 = vAdd(kv0, v128.load(coefs + (<usize>j << 2)));
