@@ -35,7 +35,7 @@ export class WasmBackend implements ProverBackend {
   private memory: WasmMemory;
   private readonly module: WasmModule;
   private readonly pool: WorkerPool;
-  /** A main-thread instance, only for laying out twiddle tables' parameters and tiny helpers. */
+  /** An instance on the calling thread, only to read heapBase: no kernel runs on the calling thread. */
   private local: KernelExports;
   private twLog = -1;
   private queue: Promise<unknown> = Promise.resolve();
