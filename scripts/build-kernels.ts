@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const args = [
     resolve(root, "kernels/wasm/index.ts"),
     "--outFile", outFile,
-    "--textFile", outFile.replace(/\.wasm$/, ".wat"),
+    // `npm run build:kernels -- --wat` also writes the text form (function names for profiles).
+    ...(process.argv.includes("--wat") ? ["--textFile", outFile.replace(/\.wasm$/, ".wat")] : []),
     "--optimizeLevel", "3",
     "--shrinkLevel", "0",
     "--noAssert",
