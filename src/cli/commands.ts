@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerProve } from "./prove/register.js";
 import { registerVerify } from "./verify/register.js";
+import { registerRollup } from "./rollup/register.js";
 import { registerBackends } from "./backends/register.js";
 
 /**
@@ -8,4 +9,4 @@ import { registerBackends } from "./backends/register.js";
  * cheap: each command imports its implementation lazily inside its action, so `--help` and offline
  * commands start fast. Add one line per command (one folder per command under src/cli/).
  */
-export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [registerProve, registerVerify, registerBackends];
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [registerProve, registerVerify, registerRollup, registerBackends];

@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { UsageError } from "../../util/errors.js";
 import { airRegistry } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
+import "../../rollup/air/index.js";
 import { proveStark } from "../../stark/prover.js";
 import { estimateSecurity, formatSecurityReport } from "../../stark/security.js";
 import { StarkError } from "../../stark/errors.js";

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { UsageError, describeError } from "../../util/errors.js";
 import { airRegistry } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
+import "../../rollup/air/index.js";
 import { verifyStark } from "../../stark/verifier.js";
 import { peekAirId } from "../../stark/proof.js";
 import { StarkError } from "../../stark/errors.js";
