@@ -9,6 +9,7 @@ import * as F from "../../../src/stark/field/babybear.js";
 import type { ExtColumns, ProverBackend } from "../../../src/backends/interface.js";
 import { createJsBackend } from "../../../src/backends/js/index.js";
 import { fibAir, mixAir } from "../../../src/stark/airs/index.js";
+import type { Air } from "../../../src/stark/air/air.js";
 import * as R from "./reference.js";
 
 /** A deterministic u32 source (xorshift32), so failures reproduce. */
@@ -52,7 +53,7 @@ export function loadVectors(width: 16 | 24): R.Poseidon2Vectors {
 }
 
 /** Quotient inputs for an AIR's bytecode over random LDE columns (the formula does not need a valid trace). */
-export function quotientInputs(air: typeof mixAir, logTraceHeight: number, logBlowup: number, next: () => number) {
+export function quotientInputs(air: Air, logTraceHeight: number, logBlowup: number, next: () => number) {
   const bigN = 1 << (logTraceHeight + logBlowup);
   const alphaPowers = new Uint32Array(4 * air.numConstraints);
   for (let i = 0; i < alphaPowers.length; i++) alphaPowers[i] = F.randomElement(next);

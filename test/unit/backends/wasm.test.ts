@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { createJsBackend } from "../../../src/backends/js/index.js";
 import { createWasmBackend } from "../../../src/backends/wasm/index.js";
 import { fibAir, mixAir } from "../../../src/stark/airs/index.js";
+import { transferAir } from "../../../src/rollup/air/index.js";
 import { evalBaseAtExt } from "../../../src/stark/poly/eval.js";
 import { readExt } from "../../../src/stark/field/extension.js";
 import { describeBackend, edgyColumn, extColumns, quotientInputs, randomColumn, rng, sameExt } from "./conformance.js";
@@ -72,6 +73,11 @@ describe("wasm backend agrees with js at larger sizes (2 threads)", function () 
       const inp = quotientInputs(air, 9, 3, next);
       sameExt(await wasm.evaluateQuotient(inp), await js.evaluateQuotient(inp), `quotient ${air.name}`);
     }
+  });
+
+  it("evaluateQuotient: transfer-v1 bytecode (698 columns, 805 constraints) agrees with js", async () => {
+    const inp = quotientInputs(transferAir, 3, 2, next);
+    sameExt(await wasm.evaluateQuotient(inp), await js.evaluateQuotient(inp), "quotient transfer-v1");
   });
 
   it("grind: 14 bits on 2 threads finds the same (smallest) nonce as js", async () => {
