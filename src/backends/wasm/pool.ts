@@ -45,6 +45,8 @@ class PoolWorker {
   readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Set once the worker has failed or exited: later jobs are refused instead of waiting forever. */
+  private dead: Error | null = null;
 
   constructor(module: WasmModule, memory: WasmMemory) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory } });
@@ -56,8 +58,14 @@ class PoolWorker {
       if (msg.error !== undefined) p.reject(new WasmBackendError("WASM_KERNEL_FAILED", msg.error));
       else p.resolve(msg.results ?? []);
     });
-    this.worker.on("error", (err) => this.failAll(err));
-    this.worker.on("exit", (code) => this.failAll(new Error(`worker exited with code ${code}`)));
+    this.worker.on("error", (err) => {
+      this.dead = err;
+      this.failAll(err);
+    });
+    this.worker.on("exit", (code) => {
+      this.dead ??= new Error(`worker exited with code ${code}`);
+      this.failAll(this.dead);
+    });
     this.worker.unref();
   }
 
@@ -67,6 +75,7 @@ class PoolWorker {
   }
 
   send(message: Record<string, unknown>): Promise<unknown[]> {
+    if (this.dead) return Promise.reject(new WasmBackendError("WASM_KERNEL_FAILED", `worker is gone: ${this.dead.message}`));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       // An idle pool must not keep the process alive; a busy one must.

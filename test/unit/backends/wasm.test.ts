@@ -117,6 +117,12 @@ describe("wasm backend agrees with js at larger sizes (2 threads)", function () 
     }
   });
 
+  it("a job on a closed backend is refused, not left waiting", async () => {
+    const b = createWasmBackend({ threads: 1 });
+    await b.close();
+    await assert.rejects(b.interpolate([new Uint32Array(4)]), /closed/);
+  });
+
   it("rejects bad shapes with RangeError", async () => {
     await assert.rejects(wasm.interpolate([new Uint32Array(3)]), RangeError);
     await assert.rejects(wasm.merkleCommit([new Uint32Array(8)], 16), RangeError);
