@@ -12,6 +12,8 @@ export function registerProve(program: Command): void {
     .option("--prover-address <0x…>", "20-byte address the proof is bound to", "0x0000000000000000000000000000000000000000")
     .option("--seed <n>", "sample seed", "1")
     .requiredOption("--out <file>", "where to write the proof file")
+    .option("--backend <kind>", "prover backend: auto | js | wasm | cuda (auto: cuda if usable, else wasm, else js)", "auto")
+    .option("--threads <n>", "worker threads of the wasm backend (default: every core)")
     .action(async (opts: ProveFlags) => {
       if (opts.witness !== undefined) {
         if (opts.air !== undefined || opts.rows !== undefined) throw new UsageError("--witness replaces --air and --rows");
@@ -32,4 +34,6 @@ export interface ProveFlags {
   proverAddress: string;
   seed: string;
   out: string;
+  backend: string;
+  threads?: string;
 }

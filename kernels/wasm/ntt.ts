@@ -1,0 +1,221 @@
+// Radix-2 decimation-in-time NTT over BabyBear, natural-order output, blocked for the cache.
+//
+// Twiddle layout: one table per direction, tw[h + j] = w_{2h}^j · R (Montgomery form) for every stage
+// half-size h = 1, 2, 4, … and j < h. Stage h reads tw[h .. 2h) contiguously, so the SIMD butterflies
+// load 4 twiddles per vector, and the table built for N serves every size up to N (entry 0 unused).
+//
+// Data stays canonical: montMul(x, w·R) = x·w.
+//
+// Order of work for a column of N = 2^logN elements, bit-reversed on input:
+//   1. every stage with 2h <= BLOCK is done block by block (a block of 2^LOG_BLOCK words stays in L1),
+//   2. each remaining stage is one pass over the column (split between threads by butterfly range).
+// The two first stages (h = 1, 2) are fused in one pass of 4-lane shuffles.
+
+import { P, montMul, montPow, vAdd, vSub, vMontMul } from "./field";
+
+export const LOG_BLOCK: u32 = 12;
+
+/** tw[N/2 + j] = root^j·R for j in [start, end); rootMont = root·R, root of order N. */
+export function twiddleTop(tw: usize, logN: u32, rootMont: u32, start: u32, end: u32): void {
+  const half = (<u32>1 << logN) >> 1;
+  let x = montPow(rootMont, start);
+  for (let j = start; j < end; j++) {
+    store<u32>(tw + (<usize>(half + j) << 2), x);
+    x = montMul(x, rootMont);
+  }
+}
+
+/** Fill the lower stages from the top one: tw[h/2 + j] = tw[h + 2j]. */
+export function twiddleDerive(tw: usize, logN: u32): void {
+  for (let h = (<u32>1 << logN) >> 1; h > 1; h >>= 1) {
+    const half = h >> 1;
+    for (let j: u32 = 0; j < half; j++) {
+      store<u32>(tw + (<usize>(half + j) << 2), load<u32>(tw + (<usize>(h + 2 * j) << 2)));
+    }
+  }
+}
+
+@inline function bitrev(i: u32, logN: u32): u32 {
+  if (logN == 0) return 0;
+  let x = i;
+  x = ((x >>> 1) & 0x55555555) | ((x & 0x55555555) << 1);
+  x = ((x >>> 2) & 0x33333333) | ((x & 0x33333333) << 2);
+  x = ((x >>> 4) & 0x0f0f0f0f) | ((x & 0x0f0f0f0f) << 4);
+  x = ((x >>> 8) & 0x00ff00ff) | ((x & 0x00ff00ff) << 8);
+  x = (x >>> 16) | (x << 16);
+  return x >>> (32 - logN);
+}
+
+/**
+ * Bit-reversal permutation in place with every element multiplied by scaleMont (Montgomery form; R
+ * leaves values unchanged). Indices i in [start, end) own the pairs (i, rev i) with i <= rev i, so
+ * disjoint ranges can run on different threads.
+ */
+export function bitrevScale(a: usize, logN: u32, scaleMont: u32, start: u32, end: u32): void {
+  for (let i = start; i < end; i++) {
+    const j = bitrev(i, logN);
+    if (i < j) {
+      const pi = a + (<usize>i << 2);
+      const pj = a + (<usize>j << 2);
+      const x = load<u32>(pi);
+      store<u32>(pi, montMul(load<u32>(pj), scaleMont));
+      store<u32>(pj, montMul(x, scaleMont));
+    } else if (i == j) {
+      const pi = a + (<usize>i << 2);
+      store<u32>(pi, montMul(load<u32>(pi), scaleMont));
+    }
+  }
+}
+
+/** Stages h = 1 and h = 2 fused, over len words (a multiple of 8). */
+function ditFirstTwo(a: usize, len: u32, tw: usize): void {
+  const w4 = load<u32>(tw + (3 << 2)); // tw[2 + 1] = w_4
+  const t = i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0x0ffffffe), 1, w4), 3, w4);
+  for (let i: u32 = 0; i < len; i += 8) {
+    const p = a + (<usize>i << 2);
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    // h = 1: pairs (0,1), (2,3) of each block of 4.
+    let x = i32x4.shuffle(v0, v1, 0, 2, 4, 6);
+    let y = i32x4.shuffle(v0, v1, 1, 3, 5, 7);
+    let s = vAdd(x, y);
+    let d = vSub(x, y);
+    // Now blocks are [s0 d0 s1 d1] and [s2 d2 s3 d3]; h = 2 pairs (0,2), (1,3) with twiddles (1, w4).
+    x = i32x4.shuffle(s, d, 0, 4, 2, 6); // [s0 d0 s2 d2]  (first halves of both blocks)
+    y = i32x4.shuffle(s, d, 1, 5, 3, 7); // [s1 d1 s3 d3]  (second halves)
+    y = vMontMul(y, t);
+    s = vAdd(x, y);
+    d = vSub(x, y);
+    v128.store(p, i32x4.shuffle(s, d, 0, 1, 4, 5));
+    v128.store(p, i32x4.shuffle(s, d, 2, 3, 6, 7), 16);
+  }
+}
+
+/** One radix-2 DIT stage of half-size h >= 4 over butterflies [qStart, qEnd) (multiples of 4). */
+function ditStageVec(a: usize, logH: u32, tw: usize, qStart: u32, qEnd: u32): void {
+  const h: u32 = 1 << logH;
+  const mask = h - 1;
+  let q = qStart;
+  while (q < qEnd) {
+    const j0 = q & mask;
+    const base = ((q >> logH) << (logH + 1)) + j0;
+    const run = min<u32>(h - j0, qEnd - q);
+    let px = a + (<usize>base << 2);
+    let py = px + (<usize>h << 2);
+    let pw = tw + (<usize>(h + j0) << 2);
+    const pend = px + (<usize>run << 2);
+    while (px < pend) {
+      const x = v128.load(px);
+      const y = vMontMul(v128.load(py), v128.load(pw));
+      v128.store(px, vAdd(x, y));
+      v128.store(py, vSub(x, y));
+      px += 16;
+      py += 16;
+      pw += 16;
+    }
+    q += run;
+  }
+}
+
+/** Scalar radix-2 DIT stage (any h), butterflies [qStart, qEnd). */
+function ditStageScalar(a: usize, logH: u32, tw: usize, qStart: u32, qEnd: u32): void {
+  const h: u32 = 1 << logH;
+  const mask = h - 1;
+  for (let q = qStart; q < qEnd; q++) {
+    const j = q & mask;
+    const i = ((q >> logH) << (logH + 1)) + j;
+    const px = a + (<usize>i << 2);
+    const py = px + (<usize>h << 2);
+    const x = load<u32>(px);
+    const y = montMul(load<u32>(py), load<u32>(tw + (<usize>(h + j) << 2)));
+    const s = x + y;
+    const d = x - y;
+    store<u32>(px, min<u32>(s, s - P));
+    store<u32>(py, min<u32>(d, d + P));
+  }
+}
+
+/** DIT stage logH over butterflies [qStart, qEnd) of a column of 2^logN words. */
+export function ditStage(a: usize, logH: u32, tw: usize, qStart: u32, qEnd: u32): void {
+  if (logH >= 2 && ((qStart | qEnd) & 3) == 0) ditStageVec(a, logH, tw, qStart, qEnd);
+  else ditStageScalar(a, logH, tw, qStart, qEnd);
+}
+
+/** Stages [logHStart, logHEnd) on one contiguous segment of len = 2^logLen words. */
+function ditSegment(a: usize, logLen: u32, tw: usize, logHStart: u32, logHEnd: u32): void {
+  let logH = logHStart;
+  if (logH == 0 && logHEnd >= 2 && logLen >= 3) {
+    ditFirstTwo(a, <u32>1 << logLen, tw);
+    logH = 2;
+  }
+  const pairs = (<u32>1 << logLen) >> 1;
+  for (; logH < logHEnd; logH++) ditStage(a, logH, tw, 0, pairs);
+}
+
+/**
+ * The block phase: blocks [blockStart, blockEnd) of 2^min(LOG_BLOCK, logN) words each get every stage
+ * logH in [logHStart, min(LOG_BLOCK, logN)).
+ */
+export function ditBlocks(a: usize, logN: u32, tw: usize, logHStart: u32, blockStart: u32, blockEnd: u32): void {
+  const logB = min<u32>(LOG_BLOCK, logN);
+  if (logHStart >= logB) return;
+  for (let b = blockStart; b < blockEnd; b++) {
+    ditSegment(a + (<usize>b << (logB + 2)), logB, tw, logHStart, logB);
+  }
+}
+
+/** A whole DIT transform of one column on the calling thread (input bit-reversed, output natural). */
+export function ditColumn(a: usize, logN: u32, tw: usize, logHStart: u32): void {
+  const logB = min<u32>(LOG_BLOCK, logN);
+  ditBlocks(a, logN, tw, logHStart, 0, <u32>1 << (logN - logB));
+  const pairs = (<u32>1 << logN) >> 1;
+  for (let logH = max<u32>(logB, logHStart); logH < logN; logH++) ditStage(a, logH, tw, 0, pairs);
+}
+
+/**
+ * Columns [first, last) of a batch (column c at base + c·2^logN words): evaluations -> coefficients.
+ * twInv is the inverse-root table, nInvMont = n^-1·R.
+ */
+export function interpolateColumns(base: usize, logN: u32, first: u32, last: u32, twInv: usize, nInvMont: u32): void {
+  const n: u32 = 1 << logN;
+  for (let c = first; c < last; c++) {
+    const a = base + (<usize>c << (logN + 2));
+    bitrevScale(a, logN, nInvMont, 0, n);
+    ditColumn(a, logN, twInv, 0);
+  }
+}
+
+/**
+ * LDE scatter for coefficients [start, end) of one column: dst[rev_n(i)·B + t] = c_i·s^i for t < B.
+ * After it, DIT stages from logH = logBlowup give the evaluations over s·<w_N> in natural order.
+ */
+export function ldeScatter(src: usize, dst: usize, logN: u32, logBlowup: u32, shiftMont: u32, start: u32, end: u32): void {
+  const blow: u32 = 1 << logBlowup;
+  let sp = montPow(shiftMont, start);
+  for (let i = start; i < end; i++) {
+    const v = montMul(load<u32>(src + (<usize>i << 2)), sp);
+    sp = montMul(sp, shiftMont);
+    let p = dst + (<usize>(bitrev(i, logN) << logBlowup) << 2);
+    if (blow >= 4) {
+      const vv = i32x4.splat(v);
+      const pend = p + (<usize>blow << 2);
+      while (p < pend) {
+        v128.store(p, vv);
+        p += 16;
+      }
+    } else {
+      for (let t: u32 = 0; t < blow; t++) store<u32>(p + (<usize>t << 2), v);
+    }
+  }
+}
+
+/** LDE of columns [first, last): src column c at srcBase + c·n words, dst column at dstBase + c·N words. */
+export function ldeColumns(srcBase: usize, dstBase: usize, logN: u32, logBlowup: u32, first: u32, last: u32, tw: usize, shiftMont: u32): void {
+  const logBig = logN + logBlowup;
+  for (let c = first; c < last; c++) {
+    const src = srcBase + (<usize>c << (logN + 2));
+    const dst = dstBase + (<usize>c << (logBig + 2));
+    ldeScatter(src, dst, logN, logBlowup, shiftMont, 0, <u32>1 << logN);
+    ditColumn(dst, logBig, tw, logBlowup);
+  }
+}
