@@ -91,6 +91,13 @@ export interface ProverBackend {
    */
   grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint>;
 
+  /**
+   * Values at points of K (4 words each in `points`) of base-field polynomials given by their
+   * coefficients (all of one length): word 4·(j·m + c) + e of the result is coefficient e of P_c(z_j),
+   * m = coefficients.length. The out-of-domain openings.
+   */
+  evaluateAtPoints(coefficients: Uint32Array[], points: Uint32Array): Promise<Uint32Array>;
+
   /** In place: Poseidon2-BabyBear width-16 permutation of each consecutive 16-word state. */
   poseidon2Permute16(states: Uint32Array): Promise<void>;
   /** In place: Poseidon2-BabyBear width-24 permutation of each consecutive 24-word state. */

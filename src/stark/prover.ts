@@ -3,7 +3,7 @@
  * every challenge is drawn after everything it depends on has been absorbed.
  */
 import { inv, mul, pow, twoAdicGenerator, isCanonical } from "./field/babybear.js";
-import { type Ext, flattenExt, mulE } from "./field/extension.js";
+import { type Ext, flattenExt, mulE, readExt } from "./field/extension.js";
 import type { ExtColumns, MerkleTreeData, ProverBackend } from "./backend.js";
 import { StarkError } from "./errors.js";
 import { validateOptions, MAX_LOG_LDE_SIZE, type ProofOptions } from "./options.js";
@@ -14,7 +14,6 @@ import { drawOodPoint, drawQueries } from "./challenges.js";
 import { buildClaims, extPowers } from "./deep.js";
 import { friSchedule } from "./fri.js";
 import { openMulti, merkleRoot, leafWords } from "./merkle/tree.js";
-import { evalBaseAtExt } from "./poly/eval.js";
 import { COSET_SHIFT, log2Exact } from "./poly/ntt.js";
 import { evalConstraintsBase } from "./air/evaluate.js";
 import type { Air, AirInstance } from "./air/air.js";
@@ -177,9 +176,12 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
   // 3. Out-of-domain point and openings.
   const z = drawOodPoint(transcript, logN, logLde, shift);
   const zNext = mulE(z, [twoAdicGenerator(logN), 0, 0, 0]);
-  const oodTraceZ = traceCoeffs.map((c) => evalBaseAtExt(c, z));
-  const oodTraceZNext = traceCoeffs.map((c) => evalBaseAtExt(c, zNext));
-  const oodQuotient = chunkCoeffs.map((c) => evalBaseAtExt(c, z));
+  const w = air.width;
+  const traceOod = await backend.evaluateAtPoints(traceCoeffs, Uint32Array.from([...z, ...zNext]));
+  const quotientOod = await backend.evaluateAtPoints(chunkCoeffs, Uint32Array.from(z));
+  const oodTraceZ = Array.from({ length: w }, (_, c) => readExt(traceOod, c));
+  const oodTraceZNext = Array.from({ length: w }, (_, c) => readExt(traceOod, w + c));
+  const oodQuotient = Array.from({ length: chunkCoeffs.length }, (_, c) => readExt(quotientOod, c));
   transcript.absorb(Tag.OodValues, extsToBytes([...oodTraceZ, ...oodTraceZNext, ...oodQuotient]));
   phase("ood");
 

@@ -6,6 +6,7 @@ import { evaluateQuotientReference } from "../../stark/quotient.js";
 import { deepComposeReference } from "../../stark/deep.js";
 import { friFoldReference } from "../../stark/fri.js";
 import { grindReference } from "../../stark/grind.js";
+import { evaluateAtPointsReference } from "../../stark/poly/eval.js";
 import { poseidon2Permute16InPlace, poseidon2Permute24InPlace } from "../../stark/hash/poseidon2-bulk.js";
 
 export class JsBackend implements ProverBackend {
@@ -31,6 +32,9 @@ export class JsBackend implements ProverBackend {
   }
   async grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {
     return grindReference(state, bits, signal);
+  }
+  async evaluateAtPoints(coefficients: Uint32Array[], points: Uint32Array): Promise<Uint32Array> {
+    return evaluateAtPointsReference(coefficients, points);
   }
   async poseidon2Permute16(states: Uint32Array): Promise<void> {
     poseidon2Permute16InPlace(states);

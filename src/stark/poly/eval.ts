@@ -20,6 +20,18 @@ export function evalBaseAtExt(coefficients: ArrayLike<number>, z: Ext): Ext {
   return [c0, c1, c2, c3];
 }
 
+/** Reference for ProverBackend.evaluateAtPoints: every column at every point, point-major. */
+export function evaluateAtPointsReference(coefficients: readonly Uint32Array[], points: Uint32Array): Uint32Array {
+  const m = coefficients.length;
+  const np = points.length / 4;
+  const out = new Uint32Array(4 * m * np);
+  for (let j = 0; j < np; j++) {
+    const z: Ext = [points[4 * j]!, points[4 * j + 1]!, points[4 * j + 2]!, points[4 * j + 3]!];
+    for (let c = 0; c < m; c++) out.set(evalBaseAtExt(coefficients[c]!, z), 4 * (j * m + c));
+  }
+  return out;
+}
+
 /** Horner evaluation at z of a K-valued polynomial given by K coefficients. */
 export function evalExtAtExt(coefficients: readonly Ext[], z: Ext): Ext {
   let acc: Ext = ZERO;

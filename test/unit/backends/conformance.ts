@@ -11,6 +11,8 @@ import { createJsBackend } from "../../../src/backends/js/index.js";
 import { fibAir, mixAir } from "../../../src/stark/airs/index.js";
 import type { Air } from "../../../src/stark/air/air.js";
 import * as R from "./reference.js";
+import { evalBaseAtExt } from "../../../src/stark/poly/eval.js";
+import { readExt } from "../../../src/stark/field/extension.js";
 
 /** A deterministic u32 source (xorshift32), so failures reproduce. */
 export function rng(seed: number): () => number {
@@ -207,6 +209,18 @@ export function describeBackend(name: string, make: () => ProverBackend): void {
         points: Uint32Array.from([...randomColumn(next, 4), F.GENERATOR, 0, 0, 0]), gamma: randomColumn(next, 4), logHeight: 3, shift: F.GENERATOR,
       };
       sameExt(await be.deepCompose(inp), R.naiveDeep(inp), "unused point on the domain");
+    });
+
+    it("evaluateAtPoints: every column at every point of K equals Horner's rule, sizes 2^0..2^12", async () => {
+      const next = rng(10);
+      for (const logN of [0, 1, 2, 3, 7, 12]) {
+        const cols = Array.from({ length: 5 }, () => edgyColumn(next, 1 << logN));
+        const points = randomColumn(next, 12);
+        const got = await be.evaluateAtPoints(cols, points);
+        const want: number[] = [];
+        for (let j = 0; j < 3; j++) for (const c of cols) want.push(...evalBaseAtExt(c, readExt(points, j)));
+        assert.deepEqual(Array.from(got), want, `2^${logN}`);
+      }
     });
 
     it("evaluateQuotient: fib-v1 and mix-v1 bytecode agree with the js reference", async () => {

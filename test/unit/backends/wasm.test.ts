@@ -106,17 +106,6 @@ describe("wasm backend agrees with js at larger sizes (2 threads)", function () 
     }
   });
 
-  it("evaluateAtPoints (proposed OOD operation) matches Horner in K, sizes 2^0..2^12", async () => {
-    for (const logN of [0, 1, 2, 3, 7, 12]) {
-      const cols = Array.from({ length: 5 }, () => edgyColumn(next, 1 << logN));
-      const points = randomColumn(next, 12);
-      const got = await wasm.evaluateAtPoints(cols, points);
-      const want: number[] = [];
-      for (let j = 0; j < 3; j++) for (const c of cols) want.push(...evalBaseAtExt(c, readExt(points, j)));
-      assert.deepEqual(Array.from(got), want, `2^${logN}`);
-    }
-  });
-
   it("a job on a closed backend is refused, not left waiting", async () => {
     const b = createWasmBackend({ threads: 1 });
     await b.close();
