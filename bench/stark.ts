@@ -1,5 +1,5 @@
 /**
- * `npm run bench:stark [-- --max-log 18 --backend js]`: prove and verify fib-v1 and mix-v1 at
+ * `npm run bench:stark [-- --max-log 18 --backends js,wasm --threads N]`: prove and verify fib-v1 and mix-v1 at
  * 2^12…2^max rows with default options, and the security report at 2^20. Writes
  * bench/results/stark.json. Figures, not assertions: never fails on speed.
  */
@@ -11,7 +11,7 @@ import { proveStark } from "../src/stark/prover.js";
 import { verifyStark } from "../src/stark/verifier.js";
 import { DEFAULT_OPTIONS } from "../src/stark/options.js";
 import { estimateSecurity } from "../src/stark/security.js";
-import { JsBackend } from "../src/backends/js/index.js";
+import { selectBackend, isBackendKind } from "../src/backends/select.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => {
@@ -20,13 +20,20 @@ const flag = (name: string, dflt: string) => {
 };
 const minLog = Number(flag("--min-log", "12"));
 const maxLog = Number(flag("--max-log", "18"));
+const backends = flag("--backends", "wasm,js").split(",");
+for (const b of backends) if (!isBackendKind(b)) throw new Error(`unknown backend ${b}`);
+const threadsFlag = flag("--threads", "");
+const threads = threadsFlag ? Number(threadsFlag) : undefined;
+const jsMaxLog = Number(flag("--js-max-log", "16"));
 const address = new Uint8Array(20).fill(0x42);
 const results: unknown[] = [];
 
-for (const air of [fibAir, mixAir]) {
+for (const kind of backends as Parameters<typeof selectBackend>[0][]) {
+ for (const air of [fibAir, mixAir]) {
   for (let log = minLog; log <= maxLog; log += 2) {
+    if (kind === "js" && log > jsMaxLog) continue; // minutes per proof; --js-max-log raises it
     const inst = air.sample(log, 7);
-    const backend = new JsBackend();
+    const backend = selectBackend(kind, threads ? { threads } : {});
     const t0 = performance.now();
     const { bytes, timings } = await proveStark({ air, instance: inst, options: DEFAULT_OPTIONS, proverAddress: address, backend });
     const proveMs = performance.now() - t0;
@@ -36,7 +43,9 @@ for (const air of [fibAir, mixAir]) {
     const row = { air: air.name, logRows: log, width: air.width, backend: backend.name, proveMs: Math.round(proveMs), verifyMs: +verifyMs.toFixed(1), proofBytes: bytes.length, phasesMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])) };
     results.push(row);
     console.log(JSON.stringify(row));
+    await backend.close();
   }
+ }
 }
 
 const security = [fibAir, mixAir].map((air) => ({ air: air.name, logRows: 20, ...estimateSecurity(air, DEFAULT_OPTIONS, 20) }));
