@@ -1,15 +1,15 @@
 /**
- * `npx tsx bench/rollup.ts [--depth 20] [--logs 12,14,16] [--options default] [--backend js]`:
+ * `npx tsx bench/rollup.ts [--depth 20] [--logs 12,14,16] [--options default] [--backend wasm|js] [--threads N]`:
  * prove and verify `transfer-v1` segments filled with sample transactions, and time the reference
  * Poseidon2 permutation. Writes bench/results/rollup.json. Figures, not assertions.
  */
 import "../src/util/polyfills.js";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { availableParallelism, cpus } from "node:os";
 import { proveStark } from "../src/stark/prover.js";
 import { verifyStark } from "../src/stark/verifier.js";
 import { OPTION_PRESETS, type OptionPresetName } from "../src/stark/options.js";
-import { JsBackend } from "../src/backends/js/index.js";
+import { selectBackend, isBackendKind } from "../src/backends/select.js";
 import { poseidon2Permute16Many } from "../src/stark/hash/poseidon2.js";
 import { sampleBatch } from "../src/rollup/sample.js";
 import { encodeWitness, witnessFromSegment } from "../src/rollup/witness.js";
@@ -27,6 +27,9 @@ const logs = flag("--logs", "12,14,16").split(",").map(Number);
 const presetName = flag("--options", "default") as OptionPresetName;
 const options = OPTION_PRESETS[presetName];
 const address = new Uint8Array(20).fill(0x42);
+const backendKind = flag("--backend", "wasm");
+if (!isBackendKind(backendKind)) throw new Error(`unknown backend ${backendKind}`);
+const threadsFlag = flag("--threads", "");
 
 // Reference Poseidon2 throughput (plain JS, one core).
 const states = new Uint32Array(16 * 20000).map((_, i) => (i * 2654435761) % 2013265921);
@@ -43,7 +46,9 @@ for (const logRows of logs) {
   t = performance.now();
   const instance = buildTransferInstance(witness);
   const traceMs = performance.now() - t;
-  const backend = new JsBackend();
+  const backend = selectBackend(backendKind, threadsFlag ? { threads: Number(threadsFlag) } : {});
+  // Cores the prover used: the wasm pool's threads (default: every core), 1 for js.
+  const cores = backend.name === "js" ? 1 : threadsFlag ? Number(threadsFlag) : availableParallelism();
   t = performance.now();
   const { bytes, timings } = await proveStark({ air: transferAir, instance, options, proverAddress: address, backend, checkConstraints: false });
   const proveMs = performance.now() - t;
@@ -69,8 +74,9 @@ for (const logRows of logs) {
     proveMs: Math.round(proveMs),
     verifyMs: Math.round(verifyMs),
     proofBytes: bytes.length,
-    txsPerSecPerCore: +(capacity / (proveMs / 1000)).toFixed(2),
-    poseidon2PermsProvenPerSecPerCore: Math.round((2 * n) / (proveMs / 1000)),
+    threads: cores,
+    txsPerSecPerCore: +(capacity / (proveMs / 1000) / cores).toFixed(2),
+    poseidon2PermsProvenPerSecPerCore: Math.round((2 * n) / (proveMs / 1000) / cores),
     securityBits: estimateSecurity(transferAir, options, logRows).conjecturedBits,
     phasesMs: Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])),
     heapMB: Math.round(process.memoryUsage().rss / 2 ** 20),
