@@ -5,3 +5,5 @@ export { ProverPool, type Prover, type ProveRequest, type ProveOutcome, type Pro
 export { registerTraceBuilder, encodeSampleWitness, buildInstance, type TraceBuilder } from "./trace-builders.js";
 export { createJobsMetrics, type JobsMetrics } from "./metrics.js";
 export { defaultProverPoolOpts, defaultJobRunnerOpts, type ProverPoolOpts, type JobRunnerOpts } from "./options.js";
+export { JobRunner, type JobRunnerModules, type StepResult } from "./runner.js";
+export type { JobChain, JobNetwork, JobMarket, LockDecision, SegmentChainState, TxOutcome, Address } from "./interface.js";

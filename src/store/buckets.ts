@@ -13,6 +13,8 @@ export enum Bucket {
   chainCursor = 4,
   /** string key → store metadata (schema version) */
   meta = 5,
+  /** segment id → witness bytes (kept from "witness fetched" until the proof is stored) */
+  witnesses = 6,
 }
 
 /** Bump when a record's encoding changes incompatibly; `Store.open` refuses a newer on-disk version. */

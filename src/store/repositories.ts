@@ -62,3 +62,16 @@ export class MetaRepository extends Repository<string, unknown> {
     super(db, Bucket.meta, stringKey);
   }
 }
+
+/** Raw witness bytes, so a restart in "witness fetched"/"proving" does not need the network again. */
+export class WitnessRepository extends Repository<bigint, Uint8Array> {
+  constructor(db: Db) {
+    super(db, Bucket.witnesses, uint256Key);
+  }
+  override encodeValue(value: Uint8Array): Uint8Array {
+    return value;
+  }
+  override decodeValue(raw: Uint8Array): Uint8Array {
+    return new Uint8Array(raw);
+  }
+}

@@ -2,7 +2,7 @@ import { Level } from "level";
 import { SCHEMA_VERSION } from "./buckets.js";
 import { StoreError } from "./errors.js";
 import type { BatchOp, Db } from "./repository.js";
-import { ChainCursorRepository, JobRepository, MetaRepository, ProofRepository, SegmentRepository } from "./repositories.js";
+import { ChainCursorRepository, JobRepository, MetaRepository, ProofRepository, SegmentRepository, WitnessRepository } from "./repositories.js";
 
 export interface StoreOpts {
   /** Directory of the level database (created if missing). */
@@ -19,6 +19,7 @@ export class Store {
   readonly proofs: ProofRepository;
   readonly chainCursor: ChainCursorRepository;
   readonly meta: MetaRepository;
+  readonly witnesses: WitnessRepository;
 
   private constructor(private readonly db: Db) {
     this.jobs = new JobRepository(db);
@@ -26,6 +27,7 @@ export class Store {
     this.proofs = new ProofRepository(db);
     this.chainCursor = new ChainCursorRepository(db);
     this.meta = new MetaRepository(db);
+    this.witnesses = new WitnessRepository(db);
   }
 
   static async open(opts: StoreOpts): Promise<Store> {

@@ -16,7 +16,7 @@ describe("store", () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("bucket numbers are stable (on-disk format)", () => {
-    assert.deepEqual({ ...Bucket }, { ...Bucket, jobs: 1, segments: 2, proofs: 3, chainCursor: 4, meta: 5 });
+    assert.deepEqual({ ...Bucket }, { ...Bucket, jobs: 1, segments: 2, proofs: 3, chainCursor: 4, meta: 5, witnesses: 6 });
     const numbers = Object.values(Bucket).filter((v) => typeof v === "number");
     assert.equal(new Set(numbers).size, numbers.length, "no two buckets share a number");
   });
