@@ -4,7 +4,7 @@
  * the PersistedJob of the state that enables it. So "write the transition, then act" is the only
  * order the API allows.
  */
-import type { BatchOp, JobRecord, JobState, Store } from "../store/index.js";
+import { JOB_STATES, type BatchOp, type JobRecord, type JobState, type Store } from "../store/index.js";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -67,6 +67,13 @@ export class JobStateMachine {
     });
   }
 
+  /** Set the jobs-by-state gauge from the store (call once at start; transitions keep it current). */
+  async refreshMetrics(): Promise<void> {
+    if (!this.metrics) return;
+    const counts = await this.store.jobs.countByState();
+    for (const state of JOB_STATES) this.metrics.jobsInState.set({ state }, counts[state] ?? 0);
+  }
+
   async get(segmentId: bigint): Promise<PersistedJob | null> {
     return (await this.store.jobs.get(segmentId)) as PersistedJob | null;
   }
@@ -119,6 +126,8 @@ export class JobStateMachine {
 
   private async after<S extends JobState>(job: PersistedJob<S>, from: JobState | null): Promise<PersistedJob<S>> {
     this.metrics?.transitions.inc({ from: from ?? "none", to: job.state });
+    if (from !== null && from !== job.state) this.metrics?.jobsInState.dec({ state: from });
+    if (from !== job.state) this.metrics?.jobsInState.inc({ state: job.state });
     this.log.debug("Job transition", { segmentId: job.segmentId, from, to: job.state, reason: job.failureReason });
     try {
       await this.onTransition?.({ job, from, to: job.state });

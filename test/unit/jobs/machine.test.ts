@@ -153,3 +153,28 @@ describe("jobs: runner recovery rules", function () {
     assert.equal(prover.attempts, 0);
   });
 });
+
+describe("jobs: metrics", () => {
+  it("keeps jobs-by-state and transition counters current", async () => {
+    const { PromMetricsRegister } = await import("../../../src/util/metrics-prom.js");
+    const { createJobsMetrics } = await import("../../../src/jobs/index.js");
+    const dir = mkdtempSync(join(tmpdir(), "prover-node-jobs-metrics-"));
+    const store = await Store.open({ path: dir });
+    try {
+      await store.jobs.put(9n, { segmentId: 9n, state: "published", txs: {}, provingAttempts: 1, createdAt: 0, updatedAt: 0, history: [] });
+      const register = new PromMetricsRegister();
+      const machine = new JobStateMachine({ store, metrics: createJobsMetrics(register) });
+      await machine.refreshMetrics();
+      const job = await machine.create(1n);
+      await machine.transition(job, "decided");
+      const text = await register.metrics();
+      assert.match(text, /prover_jobs_in_state_count\{state="decided"\} 1/);
+      assert.match(text, /prover_jobs_in_state_count\{state="observed"\} 0/);
+      assert.match(text, /prover_jobs_in_state_count\{state="published"\} 1/);
+      assert.match(text, /prover_jobs_transitions_total\{from="observed",to="decided"\} 1/);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
