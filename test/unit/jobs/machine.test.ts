@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store, JOB_STATES, type JobState } from "../../../src/store/index.js";
-import { JobError, JobRunner, JobStateMachine, TRANSITIONS, canTransition, isTerminal, type PersistedJob } from "../../../src/jobs/index.js";
+import { JobError, JobRunner, JobStateMachine, TRANSITIONS, canTransition, isTerminal, type PersistedJob, type Prover } from "../../../src/jobs/index.js";
 import { ManualClock } from "../../../src/util/clock.js";
 import { FakeChain, FakeNetwork, FixedMarket, InlineProver, OTHER_ADDRESS, OUR_ADDRESS, sampleSegment } from "./fixtures/fakes.js";
 
@@ -140,6 +140,21 @@ describe("jobs: runner recovery rules", function () {
     const end = await runner.drive(job);
     assert.equal(end.state, "finalized");
     assert.equal(chain.state.commits, 0);
+  });
+
+  it("shutdown while proving leaves the job in proving for the next start", async () => {
+    chain.openSegment(1n);
+    const ac = new AbortController();
+    const hanging: Prover = {
+      prove: (_req, o) => new Promise((_resolve, reject) => o?.signal?.addEventListener("abort", () => reject(new JobError({ code: "PROVER_CANCELLED" })))),
+    };
+    const runner = new JobRunner({ proofOptionsPreset: "test" }, { store, machine, chain, network, market: new FixedMarket(), prover: hanging, signal: ac.signal });
+    const driving = runner.drive(await runner.observe(sampleSegment(1n)));
+    while ((await store.jobs.get(1n))?.state !== "proving") await new Promise((r) => setTimeout(r, 5));
+    ac.abort();
+    await assert.rejects(driving);
+    assert.equal((await store.jobs.get(1n))!.state, "proving");
+    assert.ok(await store.witnesses.get(1n), "the witness is kept for the restart");
   });
 
   it("a lock-holding job whose lock was slashed becomes slashed", async () => {
