@@ -6,3 +6,4 @@ export { checkStake, type StakeView, type StakeCheck, type StakeRefusal, type St
 export { createMarketMetrics, type MarketMetrics } from "./metrics.js";
 export { defaultMarketOpts, type MarketOpts } from "./options.js";
 export { MarketError, type MarketErrorType } from "./errors.js";
+export { lockOutcome } from "./outcome.js";

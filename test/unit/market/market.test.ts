@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { CircuitBreaker, MarketAgent, auctionPrice, checkCapacity, checkStake, minimumPrice, parseProfile, timeWhenPriceReaches, MarketError, type CapacityJob, type ProvingProfile, type StakeView } from "../../../src/market/index.js";
+import { CircuitBreaker, MarketAgent, lockOutcome, auctionPrice, checkCapacity, checkStake, minimumPrice, parseProfile, timeWhenPriceReaches, MarketError, type CapacityJob, type ProvingProfile, type StakeView } from "../../../src/market/index.js";
 import { ManualClock } from "../../../src/util/clock.js";
 import type { JobRecord, JobState, SegmentRecord } from "../../../src/store/index.js";
 
@@ -145,4 +145,19 @@ describe("market: agent", () => {
     a.recordOutcome("success");
     assert.equal((await a.decide(segment(4n))).lock, true);
   });
+});
+
+describe("market: which outcomes count for the breaker", () => {
+  const cases: [JobState | null, JobState, string | null][] = [
+    ["published", "finalized", "success"],
+    ["committed", "finalized", "success"],
+    ["proving", "failed", "failed"],
+    ["proven", "failed", "failed"],
+    ["locked", "slashed", "slashed"],
+    ["published", "slashed", "slashed"],
+    ["observed", "failed", null], // declined
+    ["lockSent", "failed", null], // lost the lock race
+    ["decided", "lockSent", null],
+  ];
+  for (const [from, to, want] of cases) it(`${from} -> ${to}: ${want}`, () => assert.equal(lockOutcome(from, to), want));
 });
