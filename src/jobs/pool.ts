@@ -49,6 +49,8 @@ export type WorkerResponse =
 
 interface Task {
   req: WorkerRequest;
+  /** Removes the while-queued abort listener (the node-wide signal must not collect listeners). */
+  unlisten?: () => void;
   signal?: AbortSignal;
   onProgress?: (p: ProveProgress) => void;
   resolve: (o: ProveOutcome) => void;
@@ -97,7 +99,11 @@ export class ProverPool implements Prover {
     return new Promise((resolve, reject) => {
       const task: Task = { req: { ...req, id: this.nextId++ }, signal, onProgress, resolve, reject };
       this.queue.push(task);
-      signal?.addEventListener("abort", () => this.cancelQueued(task), { once: true });
+      if (signal) {
+        const onAbort = (): void => this.cancelQueued(task);
+        signal.addEventListener("abort", onAbort, { once: true });
+        task.unlisten = () => signal.removeEventListener("abort", onAbort);
+      }
       this.dispatch();
     });
   }
@@ -133,6 +139,7 @@ export class ProverPool implements Prover {
   private dispatch(): void {
     while (!this.closed && this.busy < this.opts.workers && this.queue.length > 0) {
       const task = this.queue.shift()!;
+      task.unlisten?.();
       const worker = this.idle.pop() ?? this.spawn();
       this.run(worker, task);
     }

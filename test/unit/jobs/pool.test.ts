@@ -51,3 +51,18 @@ describe("jobs: prover pool (worker threads)", function () {
     await assert.rejects(pool.prove({ air: "nope", witness: new Uint8Array([1, 2]), options: TEST_OPTIONS, proverAddress }), (e: unknown) => e instanceof JobError && e.code === "PROVER_FAILED");
   });
 });
+
+describe("jobs: prover pool listeners", function () {
+  this.timeout(60_000);
+  it("a long-lived signal does not collect listeners across tasks", async () => {
+    const { getEventListeners } = (await import("node:events")) as unknown as { getEventListeners: (t: EventTarget, name: string) => unknown[] };
+    const pool = new ProverPool({ workers: 1 });
+    const ac = new AbortController();
+    try {
+      for (let i = 0; i < 3; i++) await pool.prove({ air: "fib-v1", witness: encodeSampleWitness(4, i + 1), options: TEST_OPTIONS, proverAddress }, { signal: ac.signal });
+      assert.equal(getEventListeners(ac.signal, "abort").length, 0);
+    } finally {
+      await pool.close();
+    }
+  });
+});
