@@ -7,3 +7,4 @@ export { createJobsMetrics, type JobsMetrics } from "./metrics.js";
 export { defaultProverPoolOpts, defaultJobRunnerOpts, type ProverPoolOpts, type JobRunnerOpts } from "./options.js";
 export { JobRunner, type JobRunnerModules, type StepResult } from "./runner.js";
 export type { JobChain, JobNetwork, JobMarket, LockDecision, SegmentChainState, TxOutcome, Address } from "./interface.js";
+export { phaseFraction } from "./progress.js";
