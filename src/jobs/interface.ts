@@ -21,7 +21,12 @@ export interface SegmentChainState {
   readonly slashed: readonly Address[];
 }
 
-export type TxOutcome = "success" | "reverted" | "timeout";
+/**
+ * "timeout": unknown, still possibly pending — the runner waits and reads chain state again.
+ * "dropped": will never be mined (evicted, or its nonce used by another transaction; the chain module's
+ * nonce manager knows) — the runner may send a new one after reading chain state.
+ */
+export type TxOutcome = "success" | "reverted" | "timeout" | "dropped";
 
 export interface JobChain {
   /** This node's staking address (locks and commitments are made from it). */

@@ -113,13 +113,16 @@ export class JobStateMachine {
     });
   }
 
-  /** Record a broadcast transaction's hash on the current state (no state change). */
-  async recordTx<S extends JobState>(job: PersistedJob<S>, purpose: "lock" | "commit", hash: string): Promise<PersistedJob<S>> {
+  /** Record a broadcast transaction's hash on the current state (no state change); null forgets a dropped one. */
+  async recordTx<S extends JobState>(job: PersistedJob<S>, purpose: "lock" | "commit", hash: string | null): Promise<PersistedJob<S>> {
     return this.serial(job.segmentId, async () => {
       const stored = await this.store.jobs.get(job.segmentId);
       if (!stored || stored.state !== job.state) throw new JobError({ code: "JOB_STALE", segmentId: job.segmentId, expected: job.state, stored: stored?.state ?? job.state });
-      const next: JobRecord = { ...stored, txs: { ...stored.txs, [purpose]: hash }, updatedAt: Math.max(this.clock.now(), stored.updatedAt + 1) };
-      await this.store.jobs.put(job.segmentId, next);
+      const txs = { ...stored.txs };
+      if (hash === null) delete txs[purpose];
+      else txs[purpose] = hash;
+      const next: JobRecord = { ...stored, txs, updatedAt: Math.max(this.clock.now(), stored.updatedAt + 1) };
+      await this.store.batch([this.store.jobs.putOp(job.segmentId, next)]);
       return next as PersistedJob<S>;
     });
   }

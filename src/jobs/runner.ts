@@ -14,7 +14,8 @@
  * | witnessFetched   | check the lock, persist "proving", prove from the stored witness.                   |
  * | proving          | check the lock, persist a new attempt (proving → proving), prove again.             |
  * | proven           | READ CHAIN FIRST: our commitment is there → committed (never commit twice); else    |
- * |                  | send the commit unless a recorded commit tx is still pending.                       |
+ * |                  | send the commit unless a recorded commit tx is still pending. A commit tx the chain |
+ * |                  | module reports dropped is forgotten and sent again; a reverted one fails the job.   |
  * | committed        | publish the proof (gossip is idempotent, republishing is harmless).                 |
  * | published        | read chain: finalized / slashed, else wait for the next chain event.                |
  *
@@ -185,7 +186,11 @@ export class JobRunner {
     }
     const outcome = await this.chain.waitForTx(hash, this.opts.txWaitMs, this.signal);
     const after = await this.chain.readSegment(job.segmentId, this.signal);
-    return (await this.settleLock(current, after, outcome === "reverted")) ?? "wait";
+    const settled2 = await this.settleLock(current, after, outcome === "reverted");
+    if (settled2) return settled2;
+    // A dropped lock is not retried: the decision may be stale and nothing is at stake yet.
+    if (outcome === "dropped") return this.machine.transition(current, "failed", { failureReason: "LOCK_TX_DROPPED" });
+    return "wait";
   }
 
   private async settleLock(job: PersistedJob<"lockSent">, chain: SegmentChainState, reverted: boolean): Promise<PersistedJob | null> {
@@ -253,6 +258,8 @@ export class JobRunner {
     const done = await this.settleCommit(current, after);
     if (done) return done;
     if (outcome === "reverted") return this.machine.transition(current, "failed", { failureReason: "COMMIT_REVERTED" });
+    // A dropped commit must be sent again (the collateral is at stake): forget its hash and step again.
+    if (outcome === "dropped") return this.machine.recordTx(current, "commit", null);
     return "wait";
   }
 

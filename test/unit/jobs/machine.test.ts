@@ -130,6 +130,21 @@ describe("jobs: runner recovery rules", function () {
     assert.equal(chain.state.locks, 0, "nothing resent");
   });
 
+  it("proven with a dropped commit transaction: sends a new commit", async () => {
+    chain.openSegment(1n);
+    const runner = make();
+    let job: PersistedJob = await runner.observe(sampleSegment(1n));
+    while (job.state !== "proven") job = (await runner.step(job)) as PersistedJob;
+    job = await machine.recordTx(job, "commit", "0xdead");
+    chain.txOutcome = "dropped";
+    const afterDrop = (await runner.step(job)) as PersistedJob;
+    assert.equal(afterDrop.state, "proven");
+    assert.equal(afterDrop.txs.commit, undefined, "the dropped hash is forgotten");
+    chain.txOutcome = "success";
+    assert.equal((await runner.drive(afterDrop)).state, "finalized");
+    assert.equal(chain.state.commits, 1);
+  });
+
   it("proven with our commitment already on chain: committed without a second commit", async () => {
     chain.openSegment(1n);
     const runner = make();
