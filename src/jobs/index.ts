@@ -8,3 +8,4 @@ export { defaultProverPoolOpts, defaultJobRunnerOpts, type ProverPoolOpts, type 
 export { JobRunner, type JobRunnerModules, type StepResult } from "./runner.js";
 export type { JobChain, JobNetwork, JobMarket, LockDecision, SegmentChainState, TxOutcome, Address } from "./interface.js";
 export { phaseFraction } from "./progress.js";
+export { summariseJobs, type JobsSummary } from "./summary.js";

@@ -208,3 +208,15 @@ describe("jobs: metrics", () => {
     }
   });
 });
+
+describe("jobs: summary for /status", () => {
+  it("counts jobs by state and sums earned and pending prices", async () => {
+    const { summariseJobs } = await import("../../../src/jobs/index.js");
+    const j = (state: JobState, price?: bigint) => ({ segmentId: 1n, state, price, txs: {}, provingAttempts: 0, createdAt: 0, updatedAt: 0, history: [] });
+    const s = summariseJobs([j("finalized", 10n), j("finalized", 5n), j("published", 7n), j("committed", 1n), j("failed", 100n), j("proving", 3n)]);
+    assert.equal(s.earned, 15n);
+    assert.equal(s.pending, 8n);
+    assert.equal(s.byState.finalized, 2);
+    assert.equal(s.byState.observed, 0);
+  });
+});
