@@ -13,15 +13,16 @@ export type Address = `0x${string}`;
 export type BackendKind = "auto" | "js" | "wasm" | "cuda";
 export const BACKEND_KINDS: readonly BackendKind[] = ["auto", "js", "wasm", "cuda"];
 
+/** Same names as chain/'s `SystemAddresses` (the deployment file's `addresses`). */
 export interface ContractAddresses {
-  stakeToken: Address;
-  proverStaking: Address;
-  segmentMarket: Address;
-  aggregatorElection: Address;
+  token: Address;
+  staking: Address;
+  market: Address;
+  election: Address;
   rollup: Address;
-  starkVerifier: Address;
+  verifier: Address;
 }
-export const CONTRACT_NAMES: readonly (keyof ContractAddresses)[] = ["stakeToken", "proverStaking", "segmentMarket", "aggregatorElection", "rollup", "starkVerifier"];
+export const CONTRACT_NAMES: readonly (keyof ContractAddresses)[] = ["token", "staking", "market", "election", "rollup", "verifier"];
 
 export interface NodeChainOpts {
   /** JSON-RPC endpoints, tried in order with failover. May carry API keys: never printed. */
