@@ -32,7 +32,14 @@ export class Store {
 
   static async open(opts: StoreOpts): Promise<Store> {
     const db: Db = new Level<Uint8Array, Uint8Array>(opts.path, { keyEncoding: "view", valueEncoding: "view" });
-    await db.open();
+    try {
+      await db.open();
+    } catch (err) {
+      if ((err as { cause?: { code?: string } }).cause?.code === "LEVEL_LOCKED") {
+        throw new StoreError({ code: "STORE_LOCKED", path: opts.path }, `the database ${opts.path} is in use by another process (is another prover-node running on this data directory?)`);
+      }
+      throw err;
+    }
     const store = new Store(db);
     const version = (await store.meta.get("schemaVersion")) as number | null;
     if (version === null) {

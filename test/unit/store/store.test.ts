@@ -65,6 +65,15 @@ describe("store", () => {
     }
   });
 
+  it("a second opener gets STORE_LOCKED, naming the likely cause", async () => {
+    const store = await Store.open({ path: dir });
+    try {
+      await assert.rejects(Store.open({ path: dir }), (e: unknown) => e instanceof StoreError && e.code === "STORE_LOCKED" && /another prover-node/.test(e.message));
+    } finally {
+      await store.close();
+    }
+  });
+
   it("refuses a database written by a newer schema", async () => {
     const store = await Store.open({ path: dir });
     await store.meta.put("schemaVersion", 999);
