@@ -10,7 +10,7 @@ import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { nullLogger } from "../util/logger.js";
 import { JobError } from "./errors.js";
-import { canTransition } from "./transitions.js";
+import { canTransition, isTerminal } from "./transitions.js";
 import type { JobsMetrics } from "./metrics.js";
 
 declare const persistedBrand: unique symbol;
@@ -111,6 +111,18 @@ export class JobStateMachine {
       await this.store.batch([this.store.jobs.putOp(segmentId, next), ...extraOps]);
       return this.after(next as PersistedJob<S>, stored.state);
     });
+  }
+
+  /**
+   * Delete the proof and witness bytes of jobs that ended before `beforeMs` (unix ms). The job records
+   * stay (history, earnings). Returns how many jobs were pruned.
+   */
+  async pruneFinished(beforeMs: number): Promise<number> {
+    const done = (await this.store.jobs.values()).filter((j) => isTerminal(j.state) && j.updatedAt < beforeMs);
+    const ops: BatchOp[] = [];
+    for (const j of done) ops.push(this.store.proofs.deleteOp(j.segmentId), this.store.witnesses.deleteOp(j.segmentId));
+    if (ops.length > 0) await this.store.batch(ops);
+    return done.length;
   }
 
   /** Record a broadcast transaction's hash on the current state (no state change); null forgets a dropped one. */

@@ -8,7 +8,7 @@ export class JobRepository extends Repository<bigint, JobRecord> {
     super(db, Bucket.jobs, uint256Key);
   }
 
-  /** Jobs currently in one of `states` (a full scan: the job table stays small, finished jobs are pruned). */
+  /** Jobs currently in one of `states` (a full scan: job records are ~1 kB; the big proofs and witnesses of finished jobs are pruned by `JobStateMachine.pruneFinished`). */
   async listByState(...states: JobState[]): Promise<JobRecord[]> {
     const want = new Set(states);
     return (await this.values()).filter((j) => want.has(j.state));

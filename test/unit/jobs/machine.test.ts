@@ -172,6 +172,19 @@ describe("jobs: runner recovery rules", function () {
     assert.ok(await store.witnesses.get(1n), "the witness is kept for the restart");
   });
 
+  it("pruneFinished drops the proofs of finished jobs, keeps the records and unfinished jobs' data", async () => {
+    chain.openSegment(1n);
+    chain.openSegment(2n);
+    const runner = make();
+    await runner.drive(await runner.observe(sampleSegment(1n)));
+    let two: PersistedJob = await runner.observe(sampleSegment(2n));
+    while (two.state !== "proven") two = (await runner.step(two)) as PersistedJob;
+    assert.equal(await machine.pruneFinished(Date.now() + 1000), 1);
+    assert.equal(await store.proofs.get(1n), null);
+    assert.equal((await store.jobs.get(1n))!.state, "finalized");
+    assert.ok(await store.proofs.get(2n), "a proof not yet committed is kept");
+  });
+
   it("a lock-holding job whose lock was slashed becomes slashed", async () => {
     chain.openSegment(1n);
     const runner = make();
