@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerInit } from "./init/register.js";
 import { registerProve } from "./prove/register.js";
 import { registerVerify } from "./verify/register.js";
 import { registerRollup } from "./rollup/register.js";
@@ -9,4 +10,10 @@ import { registerBackends } from "./backends/register.js";
  * cheap: each command imports its implementation lazily inside its action, so `--help` and offline
  * commands start fast. Add one line per command (one folder per command under src/cli/).
  */
-export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [registerProve, registerVerify, registerRollup, registerBackends];
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
+  registerInit,
+  registerProve,
+  registerVerify,
+  registerRollup,
+  registerBackends,
+];

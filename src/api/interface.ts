@@ -1,0 +1,28 @@
+/** What the API serves, from providers the composition root injects (nothing here reads the chain). */
+export interface NodeStatus {
+  readonly version: string;
+  readonly network: string;
+  readonly address: string | null;
+  readonly peerId: string | null;
+  readonly peers: number;
+  /** Stake-token base units. */
+  readonly stake: { readonly bonded: bigint; readonly free: bigint; readonly locked: bigint } | null;
+  readonly jobs: Readonly<Record<string, number>>;
+  /** Payment-token base units. */
+  readonly earnings: { readonly total: bigint; readonly pending: bigint };
+  readonly backend: { readonly kind: string; readonly workers: number };
+  readonly market: { readonly breaker: string; readonly minimumPrice?: bigint };
+  readonly uptimeSeconds: number;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** Named checks (e.g. rpc, p2p, store, keystore) and whether each passes, or why not. */
+  readonly checks: Readonly<Record<string, true | string>>;
+}
+
+export interface ApiProviders {
+  status(): Promise<NodeStatus> | NodeStatus;
+  readiness(): Promise<Readiness> | Readiness;
+  metrics: { metrics(): Promise<string>; readonly contentType: string };
+}

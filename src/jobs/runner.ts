@@ -1,0 +1,284 @@
+/**
+ * Drives segment jobs through the state machine. Each step reads the persisted job, performs the one
+ * action its state enables, and persists the next state; a crash between any two lines leaves a job
+ * whose state says exactly what may have happened. Recovery rules (applied by `step`, so a fresh run
+ * and a resumed run follow the same code):
+ *
+ * | persisted state  | on (re)entry                                                                        |
+ * |------------------|-------------------------------------------------------------------------------------|
+ * | observed         | ask the market again (nothing was sent).                                            |
+ * | decided          | read the segment; still open → persist "lockSent", then send the lock.              |
+ * | lockSent         | READ CHAIN FIRST: locked by us → locked; taken or closed → failed(LOCK_LOST); still |
+ * |                  | open → (re)send the lock only if no tx hash was recorded, else wait for that tx.    |
+ * | locked           | check we still hold the lock, fetch + store the witness.                            |
+ * | witnessFetched   | check the lock, persist "proving", prove from the stored witness.                   |
+ * | proving          | check the lock, persist a new attempt (proving → proving), prove again.             |
+ * | proven           | READ CHAIN FIRST: our commitment is there → committed (never commit twice); else    |
+ * |                  | send the commit unless a recorded commit tx is still pending. A commit tx the chain |
+ * |                  | module reports dropped is forgotten and sent again; a reverted one fails the job.   |
+ * | committed        | publish the proof (gossip is idempotent, republishing is harmless).                 |
+ * | published        | read chain: finalized / slashed, else wait for the next chain event.                |
+ *
+ * A lock-holding job whose lock is gone on chain becomes slashed (our address in the slashed list) or
+ * failed(LOCK_LOST). Cancelling (`signal`) leaves every job in its persisted state for the next start.
+ */
+import type { ProofRecord, SegmentRecord, Store } from "../store/index.js";
+import type { ProofOptions } from "../stark/options.js";
+import { OPTION_PRESETS } from "../stark/options.js";
+import type { Logger } from "../util/logger.js";
+import { nullLogger } from "../util/logger.js";
+import type { Clock } from "../util/clock.js";
+import { systemClock } from "../util/clock.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { JobError } from "./errors.js";
+import type { JobStateMachine, PersistedJob } from "./machine.js";
+import type { JobChain, JobMarket, JobNetwork, SegmentChainState } from "./interface.js";
+import type { Prover, ProveProgress } from "./pool.js";
+import { defaultJobRunnerOpts, type JobRunnerOpts } from "./options.js";
+import { isTerminal } from "./transitions.js";
+
+export interface JobRunnerModules {
+  store: Store;
+  machine: JobStateMachine;
+  chain: JobChain;
+  network: JobNetwork;
+  market: JobMarket;
+  prover: Prover;
+  signal: AbortSignal;
+  logger?: Logger;
+  clock?: Clock;
+  /** Progress of proofs in flight (CLI progress bars, periodic log lines). */
+  onProgress?: (segmentId: bigint, p: ProveProgress) => void;
+}
+
+/** `wait`: nothing to do until something changes on chain (a pending tx, finalization). */
+export type StepResult = PersistedJob | "wait";
+
+function hexToBytes(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex.replace(/^0x/, ""), "hex"));
+}
+
+function keccakHex(b: Uint8Array): string {
+  return "0x" + Buffer.from(keccak_256(b)).toString("hex");
+}
+
+export class JobRunner {
+  private readonly opts: JobRunnerOpts;
+  private readonly store: Store;
+  private readonly machine: JobStateMachine;
+  private readonly chain: JobChain;
+  private readonly network: JobNetwork;
+  private readonly market: JobMarket;
+  private readonly prover: Prover;
+  private readonly signal: AbortSignal;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly onProgress?: JobRunnerModules["onProgress"];
+
+  constructor(opts: Partial<JobRunnerOpts>, modules: JobRunnerModules) {
+    this.opts = { ...defaultJobRunnerOpts, ...opts };
+    this.store = modules.store;
+    this.machine = modules.machine;
+    this.chain = modules.chain;
+    this.network = modules.network;
+    this.market = modules.market;
+    this.prover = modules.prover;
+    this.signal = modules.signal;
+    this.log = modules.logger ?? nullLogger;
+    this.clock = modules.clock ?? systemClock;
+    this.onProgress = modules.onProgress;
+  }
+
+  private get proofOptions(): ProofOptions {
+    return OPTION_PRESETS[this.opts.proofOptionsPreset];
+  }
+
+  /** A new auction seen on chain: store the segment and its job together (idempotent per segment). */
+  async observe(segment: SegmentRecord): Promise<PersistedJob> {
+    const existing = await this.machine.get(segment.segmentId);
+    if (existing) return existing;
+    return this.machine.create(segment.segmentId, [this.store.segments.putOp(segment.segmentId, segment)]);
+  }
+
+  /** Step until the job is terminal or must wait. */
+  async drive(job: PersistedJob): Promise<PersistedJob> {
+    let current = job;
+    while (!isTerminal(current.state)) {
+      this.signal.throwIfAborted();
+      const next = await this.step(current);
+      if (next === "wait") return current;
+      current = next;
+    }
+    return current;
+  }
+
+  /** After a restart: every unfinished job, stepped by the same rules as a fresh one. */
+  async resume(): Promise<PersistedJob[]> {
+    const open = (await this.store.jobs.values()).filter((j) => !isTerminal(j.state)) as PersistedJob[];
+    this.log.info("Resuming jobs", { count: open.length, states: open.map((j) => j.state) });
+    const out: PersistedJob[] = [];
+    for (const job of open) out.push(await this.drive(job));
+    return out;
+  }
+
+  /** Perform the action `job.state` enables and persist the result. */
+  async step(job: PersistedJob): Promise<StepResult> {
+    const segment = await this.store.segments.get(job.segmentId);
+    if (!segment) throw new JobError({ code: "JOB_MISSING_DATA", segmentId: job.segmentId, what: "segment" });
+    switch (job.state) {
+      case "observed": {
+        const decision = await this.market.decide(segment);
+        if (!decision.lock) return this.machine.transition(job, "failed", { failureReason: `DECLINED_${decision.reason}` });
+        return this.machine.transition(job, "decided", { price: decision.price });
+      }
+      case "decided": {
+        const chain = await this.chain.readSegment(job.segmentId, this.signal);
+        if (chain.status !== "open") return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
+        return this.machine.transition(job, "lockSent");
+      }
+      case "lockSent":
+        return this.stepLockSent(job as PersistedJob<"lockSent">);
+      case "locked": {
+        const lost = await this.checkLock(job);
+        if (lost) return lost;
+        const witness = await this.network.fetchWitness(job as PersistedJob<"locked">, segment, this.signal);
+        const witnessHash = keccakHex(witness);
+        if (witnessHash !== segment.witnessHash.toLowerCase()) {
+          throw new JobError({ code: "JOB_MISSING_DATA", segmentId: job.segmentId, what: `witness matching ${segment.witnessHash}` });
+        }
+        return this.machine.transition(job, "witnessFetched", { witnessHash }, [this.store.witnesses.putOp(job.segmentId, witness)]);
+      }
+      case "witnessFetched":
+      case "proving": {
+        const lost = await this.checkLock(job);
+        if (lost) return lost;
+        // proving → proving on a restart: the attempt is recorded before the work starts again.
+        const proving = await this.machine.transition(job, "proving");
+        return this.prove(proving, segment);
+      }
+      case "proven":
+        return this.stepProven(job as PersistedJob<"proven">);
+      case "committed": {
+        const proof = await this.requireProof(job);
+        await this.network.publishProof(job as PersistedJob<"committed">, proof, this.signal);
+        return this.machine.transition(job, "published");
+      }
+      case "published": {
+        const chain = await this.chain.readSegment(job.segmentId, this.signal);
+        if (chain.slashed.includes(this.chain.address)) return this.machine.transition(job, "slashed", { failureReason: "SLASHED" });
+        if (chain.status === "finalized") return this.machine.transition(job, "finalized");
+        return "wait";
+      }
+      default:
+        return job;
+    }
+  }
+
+  private async stepLockSent(job: PersistedJob<"lockSent">): Promise<StepResult> {
+    const before = await this.chain.readSegment(job.segmentId, this.signal);
+    const settled = await this.settleLock(job, before, false);
+    if (settled) return settled;
+    let current = job;
+    let hash = current.txs.lock;
+    if (!hash) {
+      hash = await this.chain.sendLock(current, this.signal);
+      current = await this.machine.recordTx(current, "lock", hash);
+    }
+    const outcome = await this.chain.waitForTx(hash, this.opts.txWaitMs, this.signal);
+    const after = await this.chain.readSegment(job.segmentId, this.signal);
+    const settled2 = await this.settleLock(current, after, outcome === "reverted");
+    if (settled2) return settled2;
+    // A dropped lock is not retried: the decision may be stale and nothing is at stake yet.
+    if (outcome === "dropped") return this.machine.transition(current, "failed", { failureReason: "LOCK_TX_DROPPED" });
+    return "wait";
+  }
+
+  private async settleLock(job: PersistedJob<"lockSent">, chain: SegmentChainState, reverted: boolean): Promise<PersistedJob | null> {
+    if (chain.lockedBy?.toLowerCase() === this.chain.address.toLowerCase()) {
+      return this.machine.transition(job, "locked", { lockDeadline: chain.lockDeadline ?? undefined });
+    }
+    if (chain.status !== "open") return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
+    if (reverted) return this.machine.transition(job, "failed", { failureReason: "LOCK_REVERTED" });
+    return null;
+  }
+
+  /** For states holding a lock: if the lock is gone on chain, the job ends here. */
+  private async checkLock(job: PersistedJob): Promise<PersistedJob | null> {
+    const chain = await this.chain.readSegment(job.segmentId, this.signal);
+    if (chain.slashed.includes(this.chain.address)) return this.machine.transition(job, "slashed", { failureReason: "SLASHED" });
+    if (chain.lockedBy?.toLowerCase() !== this.chain.address.toLowerCase()) return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
+    return null;
+  }
+
+  private async prove(job: PersistedJob<"proving">, segment: SegmentRecord): Promise<StepResult> {
+    const witness = await this.store.witnesses.get(job.segmentId);
+    if (!witness) throw new JobError({ code: "JOB_MISSING_DATA", segmentId: job.segmentId, what: "witness" });
+    this.log.info("Proving segment", { segmentId: job.segmentId, air: segment.air, attempt: job.provingAttempts });
+    let outcome;
+    try {
+      outcome = await this.prover.prove(
+        { air: segment.air, witness, options: this.proofOptions, proverAddress: hexToBytes(this.chain.address) },
+        { signal: this.signal, onProgress: (p) => this.onProgress?.(job.segmentId, p) },
+      );
+    } catch (err) {
+      // Shutdown: stay in "proving"; the next start proves again.
+      if (this.signal.aborted) throw err;
+      if (err instanceof JobError && err.code === "PROVER_FAILED") {
+        return this.machine.transition(job, "failed", { failureReason: "PROVING_FAILED" });
+      }
+      throw err;
+    }
+    const proof: ProofRecord = {
+      segmentId: job.segmentId,
+      air: segment.air,
+      proofHash: outcome.proofHash,
+      bytes: outcome.bytes,
+      publicInputs: outcome.publicInputs,
+      provedAt: this.clock.now(),
+      backend: outcome.backend,
+      provingSeconds: outcome.seconds,
+    };
+    // The proof is stored in the same write as the state; the witness is no longer needed.
+    return this.machine.transition(job, "proven", { proofHash: proof.proofHash }, [this.store.proofs.putOp(job.segmentId, proof), this.store.witnesses.deleteOp(job.segmentId)]);
+  }
+
+  private async stepProven(job: PersistedJob<"proven">): Promise<StepResult> {
+    const proof = await this.requireProof(job);
+    const before = await this.chain.readSegment(job.segmentId, this.signal);
+    const settled = await this.settleCommit(job, before);
+    if (settled) return settled;
+    let current = job;
+    let hash = current.txs.commit;
+    if (!hash) {
+      hash = await this.chain.sendCommit(current, proof, this.signal);
+      current = await this.machine.recordTx(current, "commit", hash);
+    }
+    const outcome = await this.chain.waitForTx(hash, this.opts.txWaitMs, this.signal);
+    const after = await this.chain.readSegment(job.segmentId, this.signal);
+    const done = await this.settleCommit(current, after);
+    if (done) return done;
+    if (outcome === "reverted") return this.machine.transition(current, "failed", { failureReason: "COMMIT_REVERTED" });
+    // A dropped commit must be sent again (the collateral is at stake): forget its hash and step again.
+    if (outcome === "dropped") return this.machine.recordTx(current, "commit", null);
+    return "wait";
+  }
+
+  private async settleCommit(job: PersistedJob<"proven">, chain: SegmentChainState): Promise<PersistedJob | null> {
+    const ours = chain.lockedBy?.toLowerCase() === this.chain.address.toLowerCase();
+    if (ours && chain.committedProofHash !== null) {
+      if (chain.committedProofHash.toLowerCase() !== job.proofHash?.toLowerCase()) {
+        this.log.warn("Commitment on chain differs from the stored proof", { segmentId: job.segmentId });
+      }
+      return this.machine.transition(job, "committed");
+    }
+    if (chain.slashed.includes(this.chain.address)) return this.machine.transition(job, "slashed", { failureReason: "SLASHED" });
+    if (!ours) return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
+    return null;
+  }
+
+  private async requireProof(job: PersistedJob): Promise<ProofRecord> {
+    const proof = await this.store.proofs.get(job.segmentId);
+    if (!proof) throw new JobError({ code: "JOB_MISSING_DATA", segmentId: job.segmentId, what: "proof" });
+    return proof;
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Witness bytes → AIR instance, per AIR. Runs inside the prover workers, so trace generation does not
+ * block the node's event loop. The rollup module registers "transfer-v1" here (from a module listed in
+ * `ProverPoolOpts.workerModules`); AIRs with a sample generator (fib-v1, mix-v1) accept a "sample
+ * witness" — JSON `{"sample": {"logRows": n, "seed": s}}` — for tests, benchmarks and devnets.
+ */
+import { airRegistry, type AirInstance } from "../stark/air/air.js";
+import "../stark/airs/index.js";
+import { JobError } from "./errors.js";
+
+export type TraceBuilder = (witness: Uint8Array) => AirInstance;
+
+const builders = new Map<string, TraceBuilder>();
+
+export function registerTraceBuilder(airName: string, builder: TraceBuilder): void {
+  builders.set(airName, builder);
+}
+
+export function encodeSampleWitness(logRows: number, seed: number): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ sample: { logRows, seed } }));
+}
+
+export function buildInstance(airName: string, witness: Uint8Array): AirInstance {
+  const custom = builders.get(airName);
+  if (custom) return custom(witness);
+  const air = airRegistry.getByName(airName);
+  if (!air) throw new JobError({ code: "PROVER_FAILED", detail: `unknown AIR ${airName}` });
+  if (!air.hasSample) throw new JobError({ code: "PROVER_FAILED", detail: `no trace builder for AIR ${airName}` });
+  let spec: { sample?: { logRows?: unknown; seed?: unknown } };
+  try {
+    spec = JSON.parse(new TextDecoder().decode(witness)) as typeof spec;
+  } catch {
+    throw new JobError({ code: "PROVER_FAILED", detail: `witness for ${airName} is not a sample witness` });
+  }
+  const { logRows, seed } = spec.sample ?? {};
+  if (typeof logRows !== "number" || typeof seed !== "number") throw new JobError({ code: "PROVER_FAILED", detail: `witness for ${airName} is not a sample witness` });
+  return air.sample(logRows, seed);
+}

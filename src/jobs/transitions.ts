@@ -1,0 +1,36 @@
+/**
+ * The segment-job transition table (DESIGN §7). Anything not listed is illegal and throws
+ * JOB_ILLEGAL_TRANSITION. `failed` and `slashed` are reachable from every state where they can happen:
+ * before the lock nothing can be slashed; after the commit a job can no longer simply "fail" — it is
+ * either finalized or slashed (a challenge).
+ */
+import type { JobState } from "../store/index.js";
+
+export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  observed: ["decided", "failed"],
+  decided: ["lockSent", "failed"],
+  lockSent: ["locked", "failed"],
+  locked: ["witnessFetched", "failed", "slashed"],
+  witnessFetched: ["proving", "failed", "slashed"],
+  // proving → proving: a restart after a crash begins a new attempt (recorded, counted).
+  proving: ["proving", "proven", "failed", "slashed"],
+  proven: ["committed", "failed", "slashed"],
+  committed: ["published", "finalized", "slashed"],
+  published: ["finalized", "slashed"],
+  finalized: [],
+  failed: [],
+  slashed: [],
+};
+
+export const TERMINAL_STATES: readonly JobState[] = ["finalized", "failed", "slashed"];
+
+export function isTerminal(state: JobState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** States in which this node holds a lock on chain (collateral at risk, a deadline running). */
+export const LOCK_HELD_STATES: readonly JobState[] = ["locked", "witnessFetched", "proving", "proven"];

@@ -1,0 +1,113 @@
+/**
+ * The lock decision: every rail in a fixed order, the first refusal wins and is named.
+ *   1. circuit breaker (BREAKER_OPEN)
+ *   2. concurrency cap (MAX_CONCURRENT_JOBS)
+ *   3. price: the auction's current price ≥ our minimum (PRICE_TOO_LOW, with the time it will be)
+ *   4. deadlines: measured throughput can prove it and everything already locked in time (NO_CAPACITY)
+ *   5. stake and gas (INSUFFICIENT_FREE_STAKE, INSUFFICIENT_GAS_BALANCE), with warnings logged
+ */
+import type { JobRecord, SegmentRecord } from "../store/index.js";
+import type { Clock } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { nullLogger } from "../util/logger.js";
+import { CircuitBreaker } from "./breaker.js";
+import { checkCapacity, type CapacityJob } from "./capacity.js";
+import type { MarketMetrics } from "./metrics.js";
+import { defaultMarketOpts, type MarketOpts } from "./options.js";
+import { auctionPrice, minimumPrice, secondsPerSegment, timeWhenPriceReaches, type ProvingProfile } from "./pricing.js";
+import { checkStake, type StakeView } from "./stake.js";
+
+export type DeclineReason = "BREAKER_OPEN" | "MAX_CONCURRENT_JOBS" | "PRICE_TOO_LOW" | "NO_CAPACITY" | "INSUFFICIENT_FREE_STAKE" | "INSUFFICIENT_GAS_BALANCE";
+
+export type MarketDecision =
+  | { readonly lock: true; readonly price: bigint; readonly minimumPrice: bigint }
+  | { readonly lock: false; readonly reason: DeclineReason; readonly minimumPrice?: bigint; readonly retryAt?: number };
+
+export interface MarketModules {
+  clock: Clock;
+  profile: ProvingProfile;
+  /** The backend proving runs on (picks the profile entry). */
+  backend: string;
+  /** Prover workers proving in parallel. */
+  workers: number;
+  /** Current free stake and gas balance (reads the chain). */
+  stake: () => Promise<StakeView> | StakeView;
+  /** Jobs that hold or are about to hold a lock (not terminal, past "observed"). */
+  activeJobs: () => Promise<readonly JobRecord[]> | readonly JobRecord[];
+  logger?: Logger;
+  metrics?: MarketMetrics | null;
+}
+
+/** Turn active jobs into capacity entries; a job without a known deadline is assumed due soonest. */
+export function capacityFromJobs(jobs: readonly JobRecord[], secondsFor: (job: JobRecord) => number, nowSec: number): CapacityJob[] {
+  return jobs.map((j) => {
+    const running = j.state === "proving";
+    const started = running ? (j.history.at(-1)?.at ?? j.updatedAt) / 1000 : nowSec;
+    const remaining = Math.max(0, secondsFor(j) - (nowSec - started));
+    return { remainingSeconds: remaining, deadline: j.lockDeadline ?? nowSec, running };
+  });
+}
+
+const WORK_STATES = new Set(["decided", "lockSent", "locked", "witnessFetched", "proving"]);
+
+export class MarketAgent {
+  readonly breaker: CircuitBreaker;
+  private readonly opts: MarketOpts;
+  private readonly m: MarketModules;
+  private readonly log: Logger;
+
+  constructor(opts: Partial<MarketOpts>, modules: MarketModules) {
+    this.opts = { ...defaultMarketOpts, ...opts };
+    this.m = modules;
+    this.log = modules.logger ?? nullLogger;
+    this.breaker = new CircuitBreaker({ failures: this.opts.breakerFailures, cooldownSeconds: this.opts.breakerCooldownSeconds }, modules.clock);
+  }
+
+  minimumPriceFor(air: string): bigint {
+    return minimumPrice(secondsPerSegment(this.m.profile, this.m.backend, air), this.opts.costPerHour, this.opts.marginBps);
+  }
+
+  async decide(segment: SegmentRecord): Promise<MarketDecision> {
+    const d = await this.evaluate(segment);
+    this.m.metrics?.decisions.inc({ decision: d.lock ? "lock" : "decline", reason: d.lock ? "OK" : d.reason });
+    if (d.lock) this.breaker.onLock();
+    this.log.debug("Lock decision", { segmentId: segment.segmentId, ...d });
+    return d;
+  }
+
+  /** Feed job outcomes back (the node calls this from the state machine's transition hook). */
+  recordOutcome(result: "success" | "failed" | "slashed"): void {
+    this.m.metrics?.locks.inc({ result });
+    if (result === "slashed") this.m.metrics?.slashes.inc();
+    if (result === "success") this.breaker.recordSuccess();
+    else this.breaker.recordFailure();
+    this.m.metrics?.breakerOpen.set({}, this.breaker.canLock() ? 0 : 1);
+    if (this.breaker.state === "open") this.log.warn("Circuit breaker open: not locking", { consecutiveFailures: this.breaker.consecutiveFailures, cooldownSeconds: this.opts.breakerCooldownSeconds });
+  }
+
+  private async evaluate(segment: SegmentRecord): Promise<MarketDecision> {
+    if (!this.breaker.canLock()) return { lock: false, reason: "BREAKER_OPEN" };
+    const active = (await this.m.activeJobs()).filter((j) => WORK_STATES.has(j.state) && j.segmentId !== segment.segmentId);
+    if (active.length >= this.opts.maxConcurrentJobs) return { lock: false, reason: "MAX_CONCURRENT_JOBS" };
+
+    const seconds = secondsPerSegment(this.m.profile, this.m.backend, segment.air);
+    const min = minimumPrice(seconds, this.opts.costPerHour, this.opts.marginBps);
+    this.m.metrics?.minimumPrice.set({ air: segment.air }, Number(min));
+    const nowSec = Math.floor(this.m.clock.now() / 1000);
+    const price = auctionPrice(segment, nowSec);
+    if (price < min) return { lock: false, reason: "PRICE_TOO_LOW", minimumPrice: min, retryAt: timeWhenPriceReaches(segment, min) ?? undefined };
+
+    const cost = (air: string): number => secondsPerSegment(this.m.profile, this.m.backend, air) * this.opts.safetyFactor + this.opts.overheadSeconds;
+    // Every segment of a network is proven with the same AIR, so active jobs cost what this one does.
+    const jobs = capacityFromJobs(active, () => cost(segment.air), nowSec);
+    const candidate: CapacityJob = { remainingSeconds: cost(segment.air), deadline: nowSec + segment.lockDuration, running: false };
+    if (!checkCapacity({ nowSec, workers: this.m.workers, jobs, candidate }).ok) return { lock: false, reason: "NO_CAPACITY", minimumPrice: min };
+
+    const view = await this.m.stake();
+    this.m.metrics?.freeStake.set({}, Number(view.freeStake));
+    const stake = checkStake(view, segment.collateral, this.opts);
+    for (const w of stake.warnings) this.log.warn(w === "LOW_FREE_STAKE" ? "Free stake is low" : "Gas balance is low", { freeStake: view.freeStake, gasBalance: view.gasBalance });
+    if (!stake.ok) return { lock: false, reason: stake.refusal!, minimumPrice: min };
+    return { lock: true, price, minimumPrice: min };
+  }
+}
