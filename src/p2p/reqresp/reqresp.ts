@@ -1,0 +1,184 @@
+import type { Connection, Libp2p, PeerId, Stream } from "@libp2p/interface";
+import { messageStreamToDuplex } from "@libp2p/utils";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { pipe } from "it-pipe";
+import type { Hex } from "viem";
+import type { Logger } from "../../util/logger.js";
+import { DecodeError, P2pError } from "../errors.js";
+import type { P2pMetrics } from "../metrics.js";
+import type { ReqRespOpts, ScoringOpts } from "../options.js";
+import type { PeerScoreBook, RateLimiter } from "../scoring.js";
+import { protocolId, REQRESP_NAMES, type ReqRespName } from "../topics.js";
+import type { ContentStore } from "../content.js";
+import { decodeFrames, encodeFrames } from "./frames.js";
+import { decodeHeader, decodeRequest, encodeHeader, encodeRequest, ResponseCode } from "./messages.js";
+
+export interface ReqRespModules {
+  libp2p: Libp2p;
+  network: string;
+  opts: ReqRespOpts;
+  scoring: ScoringOpts;
+  stores: { witness?: ContentStore; proof?: ContentStore };
+  /** The signed Status envelope served on `status/1`. */
+  statusEnvelope: () => Promise<Uint8Array>;
+  /** Largest status envelope accepted. */
+  maxStatusBytes: number;
+  scores: PeerScoreBook;
+  limiter: RateLimiter;
+  metrics: P2pMetrics | null;
+  logger: Logger;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+}
+
+/** Largest request frame: version + hash. */
+const MAX_REQUEST_FRAME = 64;
+/** Room for the header frame in the response frame limit. */
+const FRAME_SLACK = 16;
+
+const KNOWN_OUTCOMES = new Set(["not_found", "rate_limited", "bad_request", "unavailable", "timeout"]);
+
+/** Serves and sends `witness/1`, `proof/1` and `status/1`. */
+export class ReqResp {
+  constructor(private readonly m: ReqRespModules) {}
+
+  async start(): Promise<void> {
+    for (const name of REQRESP_NAMES) {
+      await this.m.libp2p.handle(protocolId(this.m.network, name), (stream, connection) => this.serve(name, stream, connection), {
+        maxInboundStreams: this.m.opts.maxInboundStreams,
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const name of REQRESP_NAMES) await this.m.libp2p.unhandle(protocolId(this.m.network, name));
+  }
+
+  private async lookup(name: ReqRespName, hash: Hex | null): Promise<Uint8Array | null> {
+    if (name === "status") return this.m.statusEnvelope();
+    const store = name === "witness" ? this.m.stores.witness : this.m.stores.proof;
+    if (store === undefined || hash === null) return null;
+    return store.get(hash);
+  }
+
+  private async serve(name: ReqRespName, stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString();
+    const { metrics, opts } = this.m;
+    const duplex = messageStreamToDuplex(stream);
+    const timer = setTimeout(() => stream.abort(new Error("request timed out")), opts.requestTimeoutMs);
+    let outcome = "ok";
+    const respond = async (code: ResponseCode, body: Uint8Array | null): Promise<void> => {
+      const chunkBytes = opts.chunkBytes;
+      async function* frames(): AsyncGenerator<Uint8Array> {
+        yield encodeHeader(code, body?.length ?? 0);
+        if (body === null) return;
+        for (let off = 0; off < body.length; off += chunkBytes) yield body.subarray(off, off + chunkBytes);
+      }
+      await pipe(frames(), encodeFrames(), duplex.sink);
+      metrics?.bytes.inc({ direction: "out", protocol: name }, (body?.length ?? 0) + 6);
+    };
+    try {
+      if (!this.m.limiter.take(`${peer}/${name}`)) {
+        outcome = "rate_limited";
+        this.m.scores.apply(peer, this.m.scoring.rateLimitedPenalty, `${name} rate limit`);
+        await respond(ResponseCode.RATE_LIMITED, null);
+        return;
+      }
+      const first = await decodeFrames(MAX_REQUEST_FRAME)(duplex.source).next();
+      if (first.done === true) throw new DecodeError("request", "stream closed before the request");
+      let hash: Hex | null;
+      try {
+        hash = decodeRequest(name, first.value).hash;
+      } catch (err) {
+        outcome = "bad_request";
+        this.m.scores.apply(peer, this.m.scoring.badRequestPenalty, `${name} malformed request`);
+        await respond(ResponseCode.BAD_REQUEST, null);
+        return;
+      }
+      metrics?.bytes.inc({ direction: "in", protocol: name }, first.value.length);
+      const body = await this.lookup(name, hash);
+      if (body === null) outcome = "not_found";
+      else if (body.length > opts.maxObjectBytes) outcome = "unavailable";
+      await respond(outcome === "ok" ? ResponseCode.OK : outcome === "not_found" ? ResponseCode.NOT_FOUND : ResponseCode.UNAVAILABLE, outcome === "ok" ? body : null);
+    } catch (err) {
+      outcome = "error";
+      this.m.logger.debug("Request/response serve failed", { protocol: name, peer, error: (err as Error).message });
+      stream.abort(err as Error);
+    } finally {
+      clearTimeout(timer);
+      metrics?.reqrespRequests.inc({ protocol: name, direction: "inbound", outcome });
+    }
+  }
+
+  /**
+   * Send one request and collect the whole response. Throws P2pError (REQUEST_FAILED with the
+   * response code or "timeout", TOO_LARGE) on anything but a complete OK response.
+   */
+  async request(peer: PeerId | Multiaddr[], name: ReqRespName, hash: Hex | null, options: RequestOptions = {}): Promise<Uint8Array> {
+    const { opts, metrics } = this.m;
+    const peerStr = Array.isArray(peer) ? peer.map((a) => a.toString()).join(",") : peer.toString();
+    const failed = (reason: string): P2pError => new P2pError({ code: "P2P_REQUEST_FAILED", protocol: name, peer: peerStr, reason }, `${name} from ${peerStr}: ${reason}`);
+    const limit = name === "status" ? this.m.maxStatusBytes : opts.maxObjectBytes;
+    const signals = [AbortSignal.timeout(opts.requestTimeoutMs)];
+    if (options.signal !== undefined) signals.push(options.signal);
+    const signal = AbortSignal.any(signals);
+    const started = performance.now();
+    let outcome = "ok";
+    let stream: Stream | undefined;
+    let ttfb: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const onAbort = (): void => {
+      timedOut = true;
+      stream?.abort(new Error("request aborted"));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      stream = await this.m.libp2p.dialProtocol(peer, protocolId(this.m.network, name), { signal });
+      const s = stream;
+      ttfb = setTimeout(() => {
+        timedOut = true;
+        s.abort(new Error("no response header in time"));
+      }, opts.ttfbTimeoutMs);
+      const duplex = messageStreamToDuplex(s);
+      const request = encodeRequest(name, hash);
+      const sent = pipe([request], encodeFrames(), duplex.sink);
+      metrics?.bytes.inc({ direction: "out", protocol: name }, request.length);
+      const frames = decodeFrames(Math.max(opts.chunkBytes, limit) + FRAME_SLACK)(duplex.source);
+      const first = await frames.next();
+      clearTimeout(ttfb);
+      if (first.done === true) throw failed("stream closed before the response header");
+      const header = decodeHeader(first.value);
+      if (header.code !== ResponseCode.OK) throw failed(ResponseCode[header.code]!.toLowerCase());
+      if (header.size > limit) {
+        throw new P2pError({ code: "P2P_TOO_LARGE", limit, size: header.size }, `${name} response of ${header.size} bytes > ${limit}`);
+      }
+      const out = new Uint8Array(header.size);
+      let got = 0;
+      for await (const frame of frames) {
+        if (got + frame.length > header.size) throw failed("more data than announced");
+        out.set(frame, got);
+        got += frame.length;
+      }
+      if (got !== header.size) throw failed(`truncated: ${got} of ${header.size} bytes`);
+      await sent;
+      metrics?.bytes.inc({ direction: "in", protocol: name }, got + first.value.length);
+      return out;
+    } catch (err) {
+      stream?.abort(err as Error);
+      if (err instanceof P2pError) {
+        const reason = String((err.type as { reason?: string }).reason);
+        outcome = err.type.code === "P2P_TOO_LARGE" ? "too_large" : KNOWN_OUTCOMES.has(reason) ? reason : "error";
+        throw err;
+      }
+      outcome = timedOut ? "timeout" : "error";
+      throw failed(timedOut ? "timeout" : (err as Error).message);
+    } finally {
+      clearTimeout(ttfb);
+      signal.removeEventListener("abort", onAbort);
+      metrics?.reqrespSeconds.observe({ protocol: name, outcome }, (performance.now() - started) / 1000);
+      metrics?.reqrespRequests.inc({ protocol: name, direction: "outbound", outcome });
+    }
+  }
+}
