@@ -1,3 +1,4 @@
+import { sha256 } from "@noble/hashes/sha2.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
@@ -28,16 +29,24 @@ export function contentHash(data: Uint8Array): Hex {
   return bytesToHex(keccak_256(data));
 }
 
-/** Multicodec numbers: raw binary and keccak-256 multihash. */
+/** Multicodec numbers: raw binary and sha2-256 multihash. */
 const RAW_CODEC = 0x55;
-const KECCAK_256_MULTIHASH = 0x1b;
+const SHA2_256_MULTIHASH = 0x12;
+const CID_DOMAIN = new TextEncoder().encode("zkprover/content/1");
 
 /**
- * The DHT key of an object: CIDv1(raw, keccak-256 multihash of the object). Witnesses and proofs of
- * one segment have different hashes, so a single key space serves both.
+ * The DHT key of an object: CIDv1(raw, sha2-256 multihash of (domain ‖ keccak256 of the object)).
+ *
+ * Why not a keccak-256 multihash of the object: kad-dht 16 sends only the multihash of a provider key
+ * and the receiver decodes it as a CIDv0, which accepts sha2-256 multihashes only, so any other hash
+ * function is refused on arrival. The derived key is a pure function of the keccak hash, which stays
+ * the object's identity everywhere else (requests, checks, L1).
  */
 export function contentCid(hash: Hex): CID {
   const bytes = hexToBytes(hash);
   if (bytes.length !== 32) throw new RangeError("content hash must be 32 bytes");
-  return CID.createV1(RAW_CODEC, Digest.create(KECCAK_256_MULTIHASH, bytes));
+  const pre = new Uint8Array(CID_DOMAIN.length + 32);
+  pre.set(CID_DOMAIN, 0);
+  pre.set(bytes, CID_DOMAIN.length);
+  return CID.createV1(RAW_CODEC, Digest.create(SHA2_256_MULTIHASH, sha256(pre)));
 }

@@ -54,7 +54,7 @@ export async function createHost(opts: P2pOpts, m: HostModules): Promise<Host> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: m.connectionGater,
-    connectionManager: { maxConnections: opts.maxConnections },
+    connectionManager: { maxConnections: opts.maxConnections, inboundConnectionThreshold: opts.inboundConnectionsPerSecond },
     peerDiscovery,
     services: {
       identify: identify(),

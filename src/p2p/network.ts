@@ -63,7 +63,6 @@ enum RunState {
   stopping,
 }
 
-const PRUNE_INTERVAL_MS = 30_000;
 const VALIDATOR_RESULT: Record<Verdict, TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
   ignore: TopicValidatorResult.Ignore,
@@ -122,6 +121,10 @@ export class P2pNetwork {
   }
   connectedPeers(): string[] {
     return this.host.getPeers().map((p) => p.toString());
+  }
+  /** Peers in the DHT routing table (diagnostics; the type is not exported by kad-dht). */
+  routingTableSize(): number {
+    return (this.host.services.dht as unknown as { routingTable: { size: number } }).routingTable.size;
   }
   isBanned(peerId: string): boolean {
     return this.scores.isBanned(peerId);
@@ -205,14 +208,27 @@ export class P2pNetwork {
       logger: this.log,
     });
     await this.reqresp.start();
-    for (const addr of opts.bootstrap) {
-      host.dial(multiaddr(addr)).catch((err: Error) => this.log.warn("Bootstrap dial failed", { addr, error: err.message }));
-    }
-    this.pruneTimer = setInterval(() => {
-      this.scores.prune();
-      this.limiter.prune();
-    }, PRUNE_INTERVAL_MS);
+    this.dialBootstrap(host);
+    this.pruneTimer = setInterval(() => this.maintain(), opts.maintainIntervalMs);
     this.pruneTimer.unref();
+  }
+
+  /** Dial the bootstrap peers we are not connected to (on start, and while short of peers). */
+  private dialBootstrap(host: Host): void {
+    for (const addr of this.opts.bootstrap) {
+      const ma = multiaddr(addr);
+      const id = ma.getComponents().find((c) => c.name === "p2p")?.value;
+      if (id !== undefined && host.getConnections(peerIdFromString(id)).length > 0) continue;
+      host.dial(ma).catch((err: Error) => this.log.warn("Bootstrap dial failed", { addr, error: err.message }));
+    }
+  }
+
+  private maintain(): void {
+    const host = this.hostRef;
+    if (host === null || this.state !== RunState.started) return;
+    if (host.getPeers().length < this.opts.targetPeers) this.dialBootstrap(host);
+    this.scores.prune();
+    this.limiter.prune();
   }
 
   async stop(): Promise<void> {

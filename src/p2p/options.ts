@@ -11,6 +11,10 @@ export interface P2pOpts {
   /** mDNS discovery, for local devnets. */
   mdns: boolean;
   maxConnections: number;
+  /** Inbound connection attempts accepted per second from one host (libp2p's flood guard). */
+  inboundConnectionsPerSecond: number;
+  /** Period of the maintenance task: redial bootstrap peers when short of peers, prune scores. */
+  maintainIntervalMs: number;
   /** Dial peers discovered through the DHT / mDNS while we have fewer connections than this. */
   targetPeers: number;
   /**
@@ -93,6 +97,8 @@ export const defaultP2pOpts: P2pOpts = {
   bootstrap: [],
   mdns: false,
   maxConnections: 64,
+  inboundConnectionsPerSecond: 10,
+  maintainIntervalMs: 15_000,
   targetPeers: 24,
   dhtAddresses: "public",
   gossip: {

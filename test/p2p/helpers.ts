@@ -10,6 +10,8 @@ export function testOpts(extra: P2pOptsInput = {}): P2pOptsInput {
     listenAddresses: ["/ip4/127.0.0.1/tcp/0"],
     dhtAddresses: "all",
     targetPeers: 16,
+    inboundConnectionsPerSecond: 100,
+    maintainIntervalMs: 1000,
     ...extra,
     gossip: { heartbeatIntervalMs: 100, scoreProfile: "small", D: 4, Dlo: 2, Dhi: 8, ...extra.gossip },
     dht: { querySelfIntervalMs: 1500, initialQuerySelfIntervalMs: 100, findProvidersTimeoutMs: 15_000, ...extra.dht },
