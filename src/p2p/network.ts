@@ -63,6 +63,7 @@ enum RunState {
   stopping,
 }
 
+const HANG_UP_GRACE_MS = 200;
 const VALIDATOR_RESULT: Record<Verdict, TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
   ignore: TopicValidatorResult.Ignore,
@@ -91,6 +92,7 @@ export class P2pNetwork {
   private readonly log: Logger;
   private readonly metrics: P2pMetrics | null;
   private readonly now: () => number;
+  private readonly pendingHangUps = new Map<string, NodeJS.Timeout>();
   private readonly decoded = new WeakMap<Uint8Array, SignedMessage>();
   private readonly messageHandlers = new Set<(m: ReceivedMessage) => void>();
   private readonly verdictHandlers = new Set<(e: VerdictEvent) => void>();
@@ -243,6 +245,8 @@ export class P2pNetwork {
   private async teardown(): Promise<void> {
     if (this.pruneTimer !== null) clearInterval(this.pruneTimer);
     this.pruneTimer = null;
+    for (const t of this.pendingHangUps.values()) clearTimeout(t);
+    this.pendingHangUps.clear();
     await this.reqresp?.stop().catch(() => {});
     this.reqresp = null;
     await this.hostRef?.stop();
@@ -310,9 +314,14 @@ export class P2pNetwork {
   private onScoreAction(peer: string, action: ScoreAction, score: number, reason: string): void {
     this.metrics?.scoreActions.inc({ action });
     this.log.warn(action === "ban" ? "Peer banned" : "Peer disconnected for its score", { peer, score, reason });
-    const host = this.hostRef;
-    if (host === null) return;
-    host.hangUp(peerIdFromString(peer)).catch(() => {});
+    if (this.hostRef === null || this.pendingHangUps.has(peer)) return;
+    // A short grace lets the response that caused the penalty (e.g. RATE_LIMITED) reach the peer, so
+    // it learns why; a banned peer's new connections are refused by the gater meanwhile.
+    const timer = setTimeout(() => {
+      this.pendingHangUps.delete(peer);
+      this.hostRef?.hangUp(peerIdFromString(peer)).catch(() => {});
+    }, HANG_UP_GRACE_MS);
+    this.pendingHangUps.set(peer, timer);
   }
 
   /** Announce on the DHT that we serve the object with this keccak256. */

@@ -3,6 +3,7 @@ import { messageStreamToDuplex } from "@libp2p/utils";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { pipe } from "it-pipe";
 import type { Hex } from "viem";
+import { abortableSource } from "../../util/abortable.js";
 import type { Logger } from "../../util/logger.js";
 import { DecodeError, P2pError } from "../errors.js";
 import type { P2pMetrics } from "../metrics.js";
@@ -67,8 +68,13 @@ export class ReqResp {
     const peer = connection.remotePeer.toString();
     const { metrics, opts } = this.m;
     const duplex = messageStreamToDuplex(stream);
-    const timer = setTimeout(() => stream.abort(new Error("request timed out")), opts.requestTimeoutMs);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => {
+      deadline.abort(new Error("request timed out"));
+      stream.abort(new Error("request timed out"));
+    }, opts.requestTimeoutMs);
     let outcome = "ok";
+    let penalty: [number, string] | null = null;
     const respond = async (code: ResponseCode, body: Uint8Array | null): Promise<void> => {
       const chunkBytes = opts.chunkBytes;
       async function* frames(): AsyncGenerator<Uint8Array> {
@@ -82,18 +88,18 @@ export class ReqResp {
     try {
       if (!this.m.limiter.take(`${peer}/${name}`)) {
         outcome = "rate_limited";
-        this.m.scores.apply(peer, this.m.scoring.rateLimitedPenalty, `${name} rate limit`);
+        penalty = [this.m.scoring.rateLimitedPenalty, `${name} rate limit`];
         await respond(ResponseCode.RATE_LIMITED, null);
         return;
       }
-      const first = await decodeFrames(MAX_REQUEST_FRAME)(duplex.source).next();
+      const first = await abortableSource(decodeFrames(MAX_REQUEST_FRAME)(duplex.source), deadline.signal).next();
       if (first.done === true) throw new DecodeError("request", "stream closed before the request");
       let hash: Hex | null;
       try {
         hash = decodeRequest(name, first.value).hash;
       } catch (err) {
         outcome = "bad_request";
-        this.m.scores.apply(peer, this.m.scoring.badRequestPenalty, `${name} malformed request`);
+        penalty = [this.m.scoring.badRequestPenalty, `${name} malformed request`];
         await respond(ResponseCode.BAD_REQUEST, null);
         return;
       }
@@ -109,6 +115,8 @@ export class ReqResp {
     } finally {
       clearTimeout(timer);
       metrics?.reqrespRequests.inc({ protocol: name, direction: "inbound", outcome });
+      // After the response, so the peer learns why before a possible disconnect.
+      if (penalty !== null) this.m.scores.apply(peer, penalty[0], penalty[1]);
     }
   }
 
@@ -121,7 +129,8 @@ export class ReqResp {
     const peerStr = Array.isArray(peer) ? peer.map((a) => a.toString()).join(",") : peer.toString();
     const failed = (reason: string): P2pError => new P2pError({ code: "P2P_REQUEST_FAILED", protocol: name, peer: peerStr, reason }, `${name} from ${peerStr}: ${reason}`);
     const limit = name === "status" ? this.m.maxStatusBytes : opts.maxObjectBytes;
-    const signals = [AbortSignal.timeout(opts.requestTimeoutMs)];
+    const local = new AbortController();
+    const signals = [AbortSignal.timeout(opts.requestTimeoutMs), local.signal];
     if (options.signal !== undefined) signals.push(options.signal);
     const signal = AbortSignal.any(signals);
     const started = performance.now();
@@ -137,15 +146,13 @@ export class ReqResp {
     try {
       stream = await this.m.libp2p.dialProtocol(peer, protocolId(this.m.network, name), { signal });
       const s = stream;
-      ttfb = setTimeout(() => {
-        timedOut = true;
-        s.abort(new Error("no response header in time"));
-      }, opts.ttfbTimeoutMs);
+      ttfb = setTimeout(() => local.abort(new Error("no response header in time")), opts.ttfbTimeoutMs);
       const duplex = messageStreamToDuplex(s);
       const request = encodeRequest(name, hash);
-      const sent = pipe([request], encodeFrames(), duplex.sink);
+      // Not awaited: a full response proves the request arrived; a failed send surfaces as a failed read.
+      pipe([request], encodeFrames(), duplex.sink).catch(() => {});
       metrics?.bytes.inc({ direction: "out", protocol: name }, request.length);
-      const frames = decodeFrames(Math.max(opts.chunkBytes, limit) + FRAME_SLACK)(duplex.source);
+      const frames = abortableSource(decodeFrames(Math.max(opts.chunkBytes, limit) + FRAME_SLACK)(duplex.source), signal);
       const first = await frames.next();
       clearTimeout(ttfb);
       if (first.done === true) throw failed("stream closed before the response header");
@@ -162,7 +169,6 @@ export class ReqResp {
         got += frame.length;
       }
       if (got !== header.size) throw failed(`truncated: ${got} of ${header.size} bytes`);
-      await sent;
       metrics?.bytes.inc({ direction: "in", protocol: name }, got + first.value.length);
       return out;
     } catch (err) {
