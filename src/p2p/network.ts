@@ -319,7 +319,9 @@ export class P2pNetwork {
     // it learns why; a banned peer's new connections are refused by the gater meanwhile.
     const timer = setTimeout(() => {
       this.pendingHangUps.delete(peer);
-      this.hostRef?.hangUp(peerIdFromString(peer)).catch(() => {});
+      // Abort rather than hangUp: a graceful close can leave the remote holding a half-closed
+      // connection (muxer closed, socket open) that it keeps trying to reuse.
+      for (const conn of this.hostRef?.getConnections(peerIdFromString(peer)) ?? []) conn.abort(new Error(`peer ${action}: score ${score}`));
     }, HANG_UP_GRACE_MS);
     this.pendingHangUps.set(peer, timer);
   }

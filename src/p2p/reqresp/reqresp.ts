@@ -120,6 +120,18 @@ export class ReqResp {
     }
   }
 
+  /** Open a stream; once, replace a connection the remote closed under us with a fresh one. */
+  private async dial(peer: PeerId | Multiaddr[], name: ReqRespName, signal: AbortSignal): Promise<Stream> {
+    const protocol = protocolId(this.m.network, name);
+    try {
+      return await this.m.libp2p.dialProtocol(peer, protocol, { signal });
+    } catch (err) {
+      if ((err as Error).name !== "ConnectionClosedError" || Array.isArray(peer)) throw err;
+      for (const conn of this.m.libp2p.getConnections(peer)) conn.abort(new Error("stale connection"));
+      return await this.m.libp2p.dialProtocol(peer, protocol, { signal });
+    }
+  }
+
   /**
    * Send one request and collect the whole response. Throws P2pError (REQUEST_FAILED with the
    * response code or "timeout", TOO_LARGE) on anything but a complete OK response.
@@ -144,7 +156,7 @@ export class ReqResp {
     };
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      stream = await this.m.libp2p.dialProtocol(peer, protocolId(this.m.network, name), { signal });
+      stream = await this.dial(peer, name, signal);
       const s = stream;
       ttfb = setTimeout(() => local.abort(new Error("no response header in time")), opts.ttfbTimeoutMs);
       const duplex = messageStreamToDuplex(s);
