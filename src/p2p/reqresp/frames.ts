@@ -23,7 +23,7 @@ export function encodeFrames(): (source: AsyncIterable<Uint8Array> | Iterable<Ui
 
 export function decodeFrames(
   maxFrameBytes: number,
-): (source: AsyncIterable<Uint8Array | ByteList>) => AsyncGenerator<Uint8Array> {
+): (source: AsyncIterable<Uint8Array | ByteList> | Iterable<Uint8Array | ByteList>) => AsyncGenerator<Uint8Array> {
   return async function* (source) {
     let buf: Uint8Array = new Uint8Array(0);
     for await (const piece of source) {
