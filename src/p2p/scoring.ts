@@ -10,8 +10,9 @@ import { TOPIC_NAMES, topicId, type TopicName } from "./topics.js";
  * - P3 mesh delivery rate is off: our topics are sparse and bursty (a few messages per batch), and
  *   P3 would penalise honest peers on a quiet topic.
  * - P4 invalid messages is the main weapon: weight -100 per topic, squared count, slow decay
- *   (half-life ≈ 4 min). Three rejected messages put a peer below the publish threshold; five below
- *   the graylist threshold, where its RPCs are dropped unread.
+ *   (half-life ≈ 4 min). With the app score, rejected messages on a weight-1 topic put a peer below
+ *   the gossip threshold after 3, below the publish threshold after 4, and below the graylist
+ *   threshold (its RPCs dropped unread) after 5.
  * - P5 is the application score from `PeerScoreBook` (req/resp abuse, bad content, rejected gossip).
  * - P6 IP colocation is off in the "small" profile (devnets run every node on one host) and
  *   penalises more than 3 peers per IP in "large".
