@@ -15,6 +15,7 @@ import { createLibp2p, type Libp2p } from "libp2p";
 import type { P2pOpts } from "./options.js";
 import { peerScoreParams, peerScoreThresholds } from "./scoring.js";
 import { dhtProtocol, TOPIC_NAMES, topicId } from "./topics.js";
+import { ensureWebSocketGlobal } from "./websocket.js";
 
 export interface HostServices {
   identify: Identify;
@@ -41,6 +42,7 @@ const GOSSIP_TRANSPORT_LIMIT = 64 * 1024;
 
 /** Build (not start) the libp2p host: transports, security, muxer, DHT, gossipsub, discovery. */
 export async function createHost(opts: P2pOpts, m: HostModules): Promise<Host> {
+  ensureWebSocketGlobal();
   const peerDiscovery = [];
   if (opts.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: opts.bootstrap, timeout: 0 }));
   if (opts.mdns) peerDiscovery.push(mdns({ serviceTag: `zkprover-${opts.network}.local` }));

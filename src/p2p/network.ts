@@ -297,7 +297,14 @@ export class P2pNetwork {
   private onGossip(msg: Message): void {
     const topic = topicName(this.opts.network, msg.topic);
     if (topic === null) return;
-    const message = this.decoded.get(msg.data) ?? decodeEnvelope(this.opts.network, msg.data);
+    let message = this.decoded.get(msg.data);
+    if (message === undefined) {
+      try {
+        message = decodeEnvelope(this.opts.network, msg.data);
+      } catch {
+        return; // cannot happen for a validated message; never let a handler see an undecodable one
+      }
+    }
     for (const h of this.messageHandlers) {
       try {
         h({ topic, message });

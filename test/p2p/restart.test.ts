@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { multiaddr } from "@multiformats/multiaddr";
 import { generatePrivateKey } from "viem/accounts";
 import { createP2pNetwork, MemoryStakeOracle, P2pError, topicId, type P2pNetwork } from "../../src/p2p/index.js";
 import { loadOrCreatePeerKey } from "../../src/p2p/identity.js";
@@ -40,9 +41,16 @@ describe("p2p restart with the same data directory", function () {
       assert.ok(known.includes(other.peerId));
       await node.stop();
 
-      node = createP2pNetwork(testOpts({ bootstrap, dataDir: dir }), { oracle, stakingKey });
+      // Restart with WebSockets as well, and check a peer can reach it over them.
+      const listenAddresses = ["/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/tcp/0/ws"];
+      node = createP2pNetwork(testOpts({ bootstrap, dataDir: dir, listenAddresses }), { oracle, stakingKey });
       await node.start();
       assert.equal(node.peerId, firstId, "same peer id after restart");
+      const ws = node.multiaddrs().find((a) => a.includes("/ws/"));
+      assert.ok(ws !== undefined, `a WebSocket address in ${node.multiaddrs().join(" ")}`);
+      await boot.host.hangUp(node.host.peerId);
+      const conn = await boot.host.dial(multiaddr(ws));
+      assert.ok(conn.remoteAddr.toString().includes("/ws"));
       const remembered = (await node.host.peerStore.all()).map((p) => p.id.toString());
       assert.ok(remembered.includes(other.peerId), "peer store persisted in the data directory");
       await eventually("rejoined the mesh", () =>
