@@ -26,3 +26,19 @@ export async function* abortableSource<T>(source: AsyncIterable<T>, signal: Abor
     void Promise.resolve(it.return?.()).catch(() => {});
   }
 }
+
+/**
+ * `promise`, or a rejection with the signal's reason as soon as `signal` aborts. The promise itself
+ * is left to settle on its own (its rejection, if any, is swallowed).
+ */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => {});
+  const reason = (): Error => (signal.reason instanceof Error ? signal.reason : new AbortError());
+  if (signal.aborted) return Promise.reject(reason());
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(reason());
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
+}

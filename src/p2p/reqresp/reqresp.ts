@@ -3,7 +3,7 @@ import { messageStreamToDuplex } from "@libp2p/utils";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { pipe } from "it-pipe";
 import type { Hex } from "viem";
-import { abortableSource } from "../../util/abortable.js";
+import { abortableSource, raceSignal } from "../../util/abortable.js";
 import type { Logger } from "../../util/logger.js";
 import { DecodeError, P2pError } from "../errors.js";
 import type { P2pMetrics } from "../metrics.js";
@@ -73,6 +73,7 @@ export class ReqResp {
       deadline.abort(new Error("request timed out"));
       stream.abort(new Error("request timed out"));
     }, opts.requestTimeoutMs);
+    timer.unref();
     let outcome = "ok";
     let penalty: [number, string] | null = null;
     const respond = async (code: ResponseCode, body: Uint8Array | null): Promise<void> => {
@@ -82,7 +83,7 @@ export class ReqResp {
         if (body === null) return;
         for (let off = 0; off < body.length; off += chunkBytes) yield body.subarray(off, off + chunkBytes);
       }
-      await pipe(frames(), encodeFrames(), duplex.sink);
+      await raceSignal(pipe(frames(), encodeFrames(), duplex.sink), deadline.signal);
       metrics?.bytes.inc({ direction: "out", protocol: name }, (body?.length ?? 0) + 6);
     };
     try {
@@ -104,7 +105,7 @@ export class ReqResp {
         return;
       }
       metrics?.bytes.inc({ direction: "in", protocol: name }, first.value.length);
-      const body = await this.lookup(name, hash);
+      const body = await raceSignal(this.lookup(name, hash), deadline.signal);
       if (body === null) outcome = "not_found";
       else if (body.length > opts.maxObjectBytes) outcome = "unavailable";
       await respond(outcome === "ok" ? ResponseCode.OK : outcome === "not_found" ? ResponseCode.NOT_FOUND : ResponseCode.UNAVAILABLE, outcome === "ok" ? body : null);
