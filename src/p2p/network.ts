@@ -56,8 +56,10 @@ export interface VerdictEvent {
 }
 
 export interface FetchOptions {
-  /** Peers to ask first (e.g. the signer of a ProofAvailable), before asking the DHT. */
+  /** Peers to ask first, before asking the DHT. */
   peers?: string[];
+  /** Stakers to ask first through the peer ids they registered (e.g. the signer of a ProofAvailable). */
+  signers?: Address[];
   signal?: AbortSignal;
 }
 
@@ -338,6 +340,11 @@ export class P2pNetwork {
     this.pendingHangUps.set(peer, timer);
   }
 
+  private requester(): ReqResp {
+    if (this.reqresp === null || this.state !== RunState.started) throw new P2pError({ code: "P2P_NOT_STARTED" }, "p2p network not started");
+    return this.reqresp;
+  }
+
   /** Announce on the DHT that we serve the object with this keccak256. */
   async provide(hash: Hex, signal?: AbortSignal): Promise<void> {
     await this.host.contentRouting.provide(contentCid(hash), { signal });
@@ -372,7 +379,7 @@ export class P2pNetwork {
       if (tried.has(id) || this.scores.isBanned(id)) return null;
       tried.add(id);
       try {
-        const data = await this.reqresp!.request(peer, kind, want, { signal: options.signal });
+        const data = await this.requester().request(peer, kind, want, { signal: options.signal });
         const got = (this.modules.contentHasher ?? contentHash)(data).toLowerCase();
         if (got === want) return data;
         this.scores.apply(id, this.opts.scoring.badContentPenalty, `${kind} hash mismatch`);
@@ -382,7 +389,12 @@ export class P2pNetwork {
       }
       return null;
     };
-    for (const p of options.peers ?? []) {
+    const hinted = [...(options.peers ?? [])];
+    for (const signer of options.signers ?? []) {
+      const peerId = await this.modules.oracle.peerIdOf(signer).catch(() => null);
+      if (peerId !== null) hinted.push(peerId);
+    }
+    for (const p of hinted) {
       const data = await attempt(peerIdFromString(p));
       if (data !== null) return data;
     }
@@ -397,7 +409,7 @@ export class P2pNetwork {
 
   /** Ask a peer for its signed status over `status/1`; the signature is checked. */
   async requestStatus(peerId: string, signal?: AbortSignal): Promise<SignedMessage> {
-    const bytes = await this.reqresp!.request(peerIdFromString(peerId), "status", null, { signal });
+    const bytes = await this.requester().request(peerIdFromString(peerId), "status", null, { signal });
     const msg = decodeEnvelope(this.opts.network, bytes);
     if (msg.body.kind !== "status" || !(await verifySignature(msg))) {
       throw new P2pError({ code: "P2P_REQUEST_FAILED", protocol: "status", peer: peerId, reason: "invalid status envelope" });

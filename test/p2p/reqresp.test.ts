@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Hex } from "viem";
 import { contentHash, MemoryStakeOracle, P2pError, type ContentStore, type P2pNetwork } from "../../src/p2p/index.js";
-import { startNode, stopAll } from "./helpers.js";
+import { eventually, startNode, stopAll } from "./helpers.js";
 
 describe("p2p request/response", function () {
   this.timeout(30_000);
@@ -36,6 +36,21 @@ describe("p2p request/response", function () {
       await assert.rejects(reqresp.request(server.host.peerId, "witness", realHash), (err: unknown) => err instanceof P2pError && err.code === "P2P_TOO_LARGE");
       await assert.rejects(reqresp.request(server.host.peerId, "witness", slowHash), /timeout/);
       await assert.rejects(reqresp.request(server.host.peerId, "proof", `0x${"55".repeat(32)}`), /not_found/);
+
+      // A signer's registered peer id is asked first: no DHT needed.
+      const half = new Uint8Array(512 * 1024).fill(3);
+      const small = { get: async (h: Hex) => (h === contentHash(half) ? half : null) };
+      const third = await startNode(oracle, { bootstrap: [server.multiaddrs()[0]!] }, { stores: { proof: small } });
+      try {
+        await eventually("the client learns the third node's addresses through the DHT", async () => {
+          const peer = await client!.host.peerStore.get(third.host.peerId).catch(() => null);
+          return peer !== null && peer.addresses.length > 0;
+        });
+        const got = await client.fetchProof(contentHash(half), { signers: [third.address] });
+        assert.equal(got.length, half.length);
+      } finally {
+        await third.stop();
+      }
 
       const st = await client.requestStatus(server.peerId);
       assert.equal(st.signer, server.address);
