@@ -223,19 +223,19 @@ export class P2pNetwork {
   }
 
   /** Dial the bootstrap peers we are not connected to (on start, and while short of peers). */
-  private dialBootstrap(host: Host): void {
+  private dialBootstrap(host: Host, quiet = false): void {
     for (const addr of this.opts.bootstrap) {
       const ma = multiaddr(addr);
       const id = ma.getComponents().find((c) => c.name === "p2p")?.value;
       if (id !== undefined && host.getConnections(peerIdFromString(id)).length > 0) continue;
-      host.dial(ma).catch((err: Error) => this.log.warn("Bootstrap dial failed", { addr, error: err.message }));
+      host.dial(ma).catch((err: Error) => (quiet ? this.log.debug : this.log.warn)("Bootstrap dial failed", { addr, error: err.message }));
     }
   }
 
   private maintain(): void {
     const host = this.hostRef;
     if (host === null || this.state !== RunState.started) return;
-    if (host.getPeers().length < this.opts.targetPeers) this.dialBootstrap(host);
+    if (host.getPeers().length < this.opts.targetPeers) this.dialBootstrap(host, true);
     this.scores.prune();
     this.limiter.prune();
   }
