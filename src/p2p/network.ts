@@ -94,6 +94,7 @@ export class P2pNetwork {
   private datastore: LevelDatastore | null = null;
   private reqresp: ReqResp | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
+  private statusTimer: NodeJS.Timeout | null = null;
   private readonly limiter: RateLimiter;
   private readonly validator: GossipValidator;
   private readonly log: Logger;
@@ -220,6 +221,14 @@ export class P2pNetwork {
     this.dialBootstrap(host);
     this.pruneTimer = setInterval(() => this.maintain(), opts.maintainIntervalMs);
     this.pruneTimer.unref();
+    if (opts.statusIntervalMs > 0 && this.modules.status !== undefined) {
+      this.statusTimer = setInterval(() => {
+        this.publish({ kind: "status", ...this.currentStatus() }).catch((err: Error) =>
+          this.log.debug("Status heartbeat not published", { error: err.message }),
+        );
+      }, opts.statusIntervalMs);
+      this.statusTimer.unref();
+    }
   }
 
   /** Dial the bootstrap peers we are not connected to (on start, and while short of peers). */
@@ -252,6 +261,8 @@ export class P2pNetwork {
   private async teardown(): Promise<void> {
     if (this.pruneTimer !== null) clearInterval(this.pruneTimer);
     this.pruneTimer = null;
+    if (this.statusTimer !== null) clearInterval(this.statusTimer);
+    this.statusTimer = null;
     for (const t of this.pendingHangUps.values()) clearTimeout(t);
     this.pendingHangUps.clear();
     await this.reqresp?.stop().catch(() => {});

@@ -13,6 +13,8 @@ export interface P2pOpts {
   maxConnections: number;
   /** Inbound connection attempts accepted per second from one host (libp2p's flood guard). */
   inboundConnectionsPerSecond: number;
+  /** Publish `modules.status()` on the status topic this often; 0 = never (the node publishes itself). */
+  statusIntervalMs: number;
   /** Period of the maintenance task: redial bootstrap peers when short of peers, prune scores. */
   maintainIntervalMs: number;
   /** Dial peers discovered through the DHT / mDNS while we have fewer connections than this. */
@@ -99,6 +101,7 @@ export const defaultP2pOpts: P2pOpts = {
   maxConnections: 64,
   inboundConnectionsPerSecond: 10,
   maintainIntervalMs: 15_000,
+  statusIntervalMs: 30_000,
   targetPeers: 24,
   dhtAddresses: "public",
   gossip: {

@@ -12,6 +12,7 @@ export function testOpts(extra: P2pOptsInput = {}): P2pOptsInput {
     targetPeers: 16,
     inboundConnectionsPerSecond: 100,
     maintainIntervalMs: 1000,
+    statusIntervalMs: 0,
     ...extra,
     gossip: { heartbeatIntervalMs: 100, scoreProfile: "small", D: 4, Dlo: 2, Dhi: 8, ...extra.gossip },
     dht: { querySelfIntervalMs: 1500, initialQuerySelfIntervalMs: 100, findProvidersTimeoutMs: 15_000, ...extra.dht },

@@ -6,7 +6,7 @@ import { eventually, startNode, stopAll } from "./helpers.js";
 describe("p2p request/response", function () {
   this.timeout(30_000);
 
-  it("checks content on arrival, enforces size caps and time limits, answers not found", async () => {
+  it("checks content on arrival, enforces size caps and time limits, answers not found and status", async () => {
     const oracle = new MemoryStakeOracle();
     const real = new Uint8Array(2 * 1024 * 1024).fill(7);
     const realHash = contentHash(real);
@@ -22,11 +22,16 @@ describe("p2p request/response", function () {
     };
     let server: P2pNetwork | undefined, client: P2pNetwork | undefined;
     try {
-      server = await startNode(oracle, {}, { stores: { witness: store, proof: store } });
+      const status = () => ({ nodeVersion: "0.1.0", backend: "wasm", capacity: 42, queued: 1 });
+      server = await startNode(oracle, { statusIntervalMs: 200 }, { stores: { witness: store, proof: store }, status });
       client = await startNode(oracle, {
         bootstrap: [server.multiaddrs()[0]!],
         reqresp: { maxObjectBytes: 1024 * 1024, ttfbTimeoutMs: 500 },
         dht: { findProvidersTimeoutMs: 500 },
+      });
+      const heard: number[] = [];
+      client.onMessage((m) => {
+        if (m.message.body.kind === "status") heard.push(m.message.body.capacity);
       });
       const peers = [server.peerId];
       const noProvider = (err: unknown) => err instanceof P2pError && err.code === "P2P_NO_PROVIDER";
@@ -54,6 +59,8 @@ describe("p2p request/response", function () {
 
       const st = await client.requestStatus(server.peerId);
       assert.equal(st.signer, server.address);
+      assert.deepEqual(st.body, { kind: "status", ...status() });
+      await eventually("the server's status heartbeat is heard", () => heard.includes(42));
 
       // Last, as it gets the server disconnected. Wrong bytes for the hash: refused, server penalised.
       await assert.rejects(client.fetchProof(liarHash, { peers }), noProvider);
