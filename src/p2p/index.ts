@@ -1,0 +1,11 @@
+export { createP2pNetwork, P2pNetwork, type P2pModules, type ReceivedMessage, type VerdictEvent, type FetchOptions } from "./network.js";
+export { defaultP2pOpts, resolveP2pOpts, type P2pOpts, type P2pOptsInput } from "./options.js";
+export { P2pError, DecodeError, GossipValidationError, type P2pErrorType, type GossipAction } from "./errors.js";
+export { MemoryStakeOracle, type StakeOracle, type StakerRecord } from "./stake-oracle.js";
+export { MemoryContentStore, contentHash, contentCid, type ContentStore } from "./content.js";
+export { createP2pMetrics, type P2pMetrics } from "./metrics.js";
+export { encodeSigned, decodeEnvelope, verifySignature, type SignedMessage } from "./messages/envelope.js";
+export type { GossipBody, GossipKind, ProofAvailable, WitnessAvailable, Status, AggregateProgress, LockIntent } from "./messages/payloads.js";
+export { topicId, protocolId, dhtProtocol, TOPIC_NAMES, type TopicName, type ReqRespName } from "./topics.js";
+export { PeerScoreBook, RateLimiter, peerScoreThresholds } from "./scoring.js";
+export type { MessageCheck, Verdict } from "./validation.js";
