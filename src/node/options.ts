@@ -83,7 +83,7 @@ export const defaultNodeOpts: NodeOpts = {
   network: "devnet",
   keystoreFile: "keystore.json",
   chain: { rpcUrls: ["http://127.0.0.1:8545"], chainId: null, deploymentFile: null, contracts: {}, confirmations: 2, pollIntervalMs: 2000 },
-  p2p: { listenAddrs: ["/ip4/0.0.0.0/tcp/9000"], bootstrapPeers: [], mdns: false, peerKeyFile: "peer-key" },
+  p2p: { listenAddrs: ["/ip4/0.0.0.0/tcp/9000"], bootstrapPeers: [], mdns: false, peerKeyFile: "p2p/peer-key" },
   backend: { kind: "auto", threads: 0 },
   provers: { workers: defaultProverPoolOpts.workers },
   jobs: defaultJobRunnerOpts,

@@ -1,7 +1,7 @@
 /**
  * `prover-node init`: a fresh data directory with
  *   keystore.json (0600)  staking key, Web3 Secret Storage v3
- *   peer-key      (0600)  libp2p Ed25519 private key, protobuf-encoded (privateKeyToProtobuf), raw bytes
+ *   p2p/peer-key  (0600)  libp2p Ed25519 private key, protobuf-encoded (privateKeyToProtobuf), raw bytes
  *   config.json   (0644)  every option at its default, dataDir and network filled in
  *   db/           (0700)  the database directory (filled on first start)
  * The private keys are never printed.
@@ -55,13 +55,14 @@ export async function runInit(flags: InitFlags): Promise<void> {
 
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await mkdir(join(dataDir, "db"), { recursive: true, mode: 0o700 });
+  await mkdir(join(dataDir, "p2p"), { recursive: true, mode: 0o700 });
 
   const stakingKey = generatePrivateKey();
   const keystore = await encryptKeystore(stakingKey, password);
   await writeSecret(join(dataDir, "keystore.json"), JSON.stringify(keystore, null, 2) + "\n");
 
   const peerKey = await generateKeyPair("Ed25519");
-  await writeSecret(join(dataDir, "peer-key"), privateKeyToProtobuf(peerKey));
+  await writeSecret(join(dataDir, "p2p", "peer-key"), privateKeyToProtobuf(peerKey));
   const peerId = peerIdFromPrivateKey(peerKey).toString();
 
   const configPath = join(dataDir, "config.json");
@@ -73,7 +74,7 @@ export async function runInit(flags: InitFlags): Promise<void> {
       `  staking address: ${privateKeyToAddress(stakingKey)}`,
       `  peer id:         ${peerId}`,
       `  keystore:        ${join(dataDir, "keystore.json")} (encrypted; keep a copy and the password)`,
-      `  peer key:        ${join(dataDir, "peer-key")}`,
+      `  peer key:        ${join(dataDir, "p2p", "peer-key")}`,
       `  config:          ${configPath}`,
       "next: edit the config (RPC URLs, deployment, bootstrap peers), fund the staking address, bond stake",
     ].join("\n") + "\n",

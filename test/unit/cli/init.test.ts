@@ -33,13 +33,13 @@ describe("cli: init", function () {
 
     const ks = readFileSync(join(dir, "keystore.json"), "utf8");
     assert.equal(statSync(join(dir, "keystore.json")).mode & 0o777, 0o600);
-    assert.equal(statSync(join(dir, "peer-key")).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, "p2p", "peer-key")).mode & 0o777, 0o600);
     assert.ok(existsSync(join(dir, "db")));
     const key = await decryptKeystore(ks, "s3cret pass");
     assert.equal(JSON.parse(ks).address, address.slice(2).toLowerCase());
     assert.ok(!r.stdout.includes(key.slice(2)) && !r.stderr.includes(key.slice(2)), "the private key is never printed");
 
-    const peerKey = privateKeyFromProtobuf(readFileSync(join(dir, "peer-key")));
+    const peerKey = privateKeyFromProtobuf(readFileSync(join(dir, "p2p", "peer-key")));
     assert.equal(peerKey.type, "Ed25519");
     assert.equal(peerIdFromPrivateKey(peerKey).toString(), peerId);
 
