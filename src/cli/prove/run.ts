@@ -6,7 +6,7 @@ import "../../rollup/air/index.js";
 import { proveStark } from "../../stark/prover.js";
 import { estimateSecurity, formatSecurityReport } from "../../stark/security.js";
 import { StarkError } from "../../stark/errors.js";
-import { isBackendKind, selectBackend, BACKEND_KINDS } from "../../backends/select.js";
+import { backendFromFlags } from "../common/backend.js";
 import { parseAddress, parseOptionsPreset, parsePositiveInt, parseRows } from "../common/parse.js";
 import { encodeProofFile } from "../common/proof-file.js";
 import type { ProveFlags } from "./register.js";
@@ -21,12 +21,8 @@ export async function runProve(flags: ProveFlags): Promise<void> {
   const proverAddress = parseAddress(flags.proverAddress, "--prover-address");
   const seed = parsePositiveInt(flags.seed, "--seed");
 
-  if (!isBackendKind(flags.backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(", ")}`);
-  const threads = flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, "--threads");
-  if (threads === 0) throw new UsageError("--threads must be at least 1");
-
   const instance = air.sample(logRows, seed);
-  const backend = selectBackend(flags.backend, threads === undefined ? {} : { threads });
+  const backend = backendFromFlags(flags);
   const t0 = performance.now();
   let result;
   try {

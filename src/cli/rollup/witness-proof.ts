@@ -11,7 +11,7 @@ import { peekAirId } from "../../stark/proof.js";
 import { StarkError, verifyFailed } from "../../stark/errors.js";
 import { bytesEqual } from "../../stark/hash/keccak.js";
 import { estimateSecurity, formatSecurityReport } from "../../stark/security.js";
-import { JsBackend } from "../../backends/js/index.js";
+import { backendFromFlags } from "../common/backend.js";
 import { decodeWitness, witnessHash, type SegmentWitness } from "../../rollup/witness.js";
 import { WitnessDecodeError, WitnessInvalidError } from "../../rollup/errors.js";
 import { buildTransferInstance, publicColumnsOf, publicInputsOf, statementOf, transferAir } from "../../rollup/air/index.js";
@@ -34,7 +34,7 @@ async function readWitness(path: string): Promise<{ witness: SegmentWitness; has
   }
 }
 
-export async function runProveWitness(flags: { witness: string; options: string; proverAddress: string; out: string }): Promise<void> {
+export async function runProveWitness(flags: { witness: string; options: string; proverAddress: string; out: string; backend: string; threads?: string | undefined }): Promise<void> {
   const options = parseOptionsPreset(flags.options);
   const proverAddress = parseAddress(flags.proverAddress, "--prover-address");
   const { witness, hash } = await readWitness(flags.witness);
@@ -45,7 +45,7 @@ export async function runProveWitness(flags: { witness: string; options: string;
     if (err instanceof WitnessInvalidError) throw new UsageError(err.message);
     throw err;
   }
-  const backend = new JsBackend();
+  const backend = backendFromFlags(flags);
   const t0 = performance.now();
   let result;
   try {
