@@ -13,6 +13,10 @@ import { stakeTokenAbi } from "../../src/chain/abi/index.js";
 import { unpackRoot } from "../../src/chain/statement.js";
 import { PI, NUM_PUBLIC_INPUTS } from "../../src/rollup/air/layout.js";
 import type { JobChain } from "../../src/jobs/interface.js";
+import { Store, type BatchOp } from "../../src/store/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** A port with nothing listening (bound, then closed). */
 async function deadUrl(): Promise<string> {
@@ -103,6 +107,41 @@ describe("chain runtime (anvil)", function () {
         { publicClient: conn.public, cursors: { get: async () => null, putOp: () => () => undefined }, commit: async () => undefined, handler: { onBlock: () => [] } },
       );
       assert.equal((await deep.poll()).cursor!.blockNumber, fork + 2n);
+    });
+
+    it("resumes from the cursor persisted in the store and notices a reorg that happened while it was stopped", async () => {
+      const s = sys();
+      const conn = await connectChain({ urls: [s.anvil.rpcUrl] });
+      const dir = mkdtempSync(join(tmpdir(), "prover-node-ingest-"));
+      const store = await Store.open({ path: join(dir, "db") });
+      try {
+        const fromBlock = (await s.blockNumber()) + 1n;
+        const seen = new Map<bigint, number>();
+        const make = () =>
+          new EventIngester<BatchOp>(
+            { name: "token", address: s.deployment.addresses.token, confirmations: 0, fromBlock },
+            { publicClient: conn.public, cursors: store.chainCursor, commit: (ops) => store.batch(ops), handler: { onBlock: (b) => (seen.set(b.number, b.logs.length), []) } },
+          );
+        const snap = await s.test.snapshot();
+        await s.send(s.c.token.write.transfer([roles.outsider.address, 1n], { account: roles.delegators[0]! }));
+        await s.send(s.c.token.write.transfer([roles.outsider.address, 2n], { account: roles.delegators[0]! }));
+        assert.equal((await make().poll()).processed, 2);
+        const before = await store.chainCursor.get("token");
+        assert.equal(before!.blockNumber, fromBlock + 1n);
+
+        await s.test.revert({ id: snap });
+        await s.test.mine({ blocks: 3 });
+        seen.clear();
+        const restarted = make(); // no remembered hashes: only the stored cursor
+        const r = await restarted.poll();
+        assert.equal(r.reorgs, 1);
+        assert.equal(r.cursor!.blockNumber, fromBlock + 2n);
+        assert.deepEqual([...seen.entries()], [[fromBlock, 0], [fromBlock + 1n, 0], [fromBlock + 2n, 0]], "re-emitted from the deployment block on the new branch");
+        assert.equal((await store.chainCursor.get("token"))!.blockHash, (await conn.public.getBlock({ blockNumber: fromBlock + 2n })).hash);
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 
