@@ -13,3 +13,4 @@ export * from "./sender.js";
 export * from "./ingest.js";
 export * from "./job-adapter.js";
 export * from "./staking.js";
+export * from "./market-events.js";

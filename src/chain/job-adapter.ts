@@ -4,7 +4,7 @@
  *
  * Segment ids: `batchId << 32 | index` (`segmentIdOf` / `splitSegmentId`).
  */
-import { encodeFunctionData, getAddress, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { encodeFunctionData, getAddress, type Address, type Hex, type PublicClient } from "viem";
 import { segmentMarketAbi } from "./abi/index.js";
 import { packRoot } from "./statement.js";
 import { PI } from "../rollup/air/layout.js";
@@ -74,13 +74,17 @@ export class ChainJobAdapter {
     return { ...base, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };
   }
 
+  /** Provers slashed for this segment (expired lock, failed challenge, withheld proof), from indexed events. */
   private async slashedFor(batchId: bigint, index: number): Promise<Address[]> {
-    const logs = await this.client.getLogs({ address: this.opts.market, fromBlock: this.opts.fromBlock, toBlock: "latest" });
-    const events = parseEventLogs({ abi: segmentMarketAbi, logs, eventName: [...SLASH_EVENTS] });
+    const batches = await Promise.all(
+      SLASH_EVENTS.map((eventName) =>
+        this.client.getContractEvents({ address: this.opts.market, abi: segmentMarketAbi, eventName, args: { batchId, index }, fromBlock: this.opts.fromBlock, toBlock: "latest" }),
+      ),
+    );
     const out: Address[] = [];
-    for (const e of events) {
-      const a = e.args as { batchId: bigint; index: number; prover: Address };
-      if (a.batchId === batchId && a.index === index && !out.includes(getAddress(a.prover))) out.push(getAddress(a.prover));
+    for (const e of batches.flat()) {
+      const prover = getAddress((e.args as { prover: Address }).prover);
+      if (!out.includes(prover)) out.push(prover);
     }
     return out;
   }

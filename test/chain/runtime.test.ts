@@ -9,6 +9,7 @@ import { TxSender } from "../../src/chain/sender.js";
 import { EventIngester, type IngestCursor, type IngestedBlock } from "../../src/chain/ingest.js";
 import { ChainJobAdapter, segmentIdOf, splitSegmentId } from "../../src/chain/job-adapter.js";
 import { ChainError } from "../../src/chain/chain-error.js";
+import { decodeMarketBlock, readMarketTerms } from "../../src/chain/market-events.js";
 import { stakeTokenAbi } from "../../src/chain/abi/index.js";
 import { unpackRoot } from "../../src/chain/statement.js";
 import { PI, NUM_PUBLIC_INPUTS } from "../../src/rollup/air/layout.js";
@@ -248,6 +249,29 @@ describe("chain runtime (anvil)", function () {
       assert.equal(expired.status, "open");
       assert.deepEqual(expired.slashed, [prover.address as Address]);
       assert.equal(await chain.waitForTx(`0x${"ab".repeat(32)}` as Hex, 50, signal), "dropped", "an unknown hash with no receipt and no mempool entry");
+    });
+
+    it("decodes an ingested block's market events into auctioned segments and changed segment ids", async () => {
+      const s = sys();
+      await addProver(s, roles.provers[0]!, parseEther("1000"));
+      const conn = await connectChain({ urls: [s.anvil.rpcUrl] });
+      const market = s.deployment.addresses.market;
+      const terms = await readMarketTerms(conn.public, market);
+      const blocks: ReturnType<typeof decodeMarketBlock>[] = [];
+      const ingester = new EventIngester<never>(
+        { name: "market", address: market, confirmations: 0, fromBlock: (await s.blockNumber()) + 1n },
+        { publicClient: conn.public, cursors: { get: async () => null, putOp: () => undefined as never }, commit: async () => undefined, handler: { onBlock: (b) => (blocks.push(decodeMarketBlock(b, market, terms)), []) } },
+      );
+      const batch = await postBatch(s, 3);
+      await s.send(s.c.market.write.lock([batch.batchId, 2], { account: roles.provers[0]! }));
+      await ingester.poll();
+      const auctioned = blocks.flatMap((b) => b.auctioned);
+      assert.deepEqual(auctioned.map((a) => a.index), [0, 1, 2]);
+      assert.equal(auctioned[1]!.segmentId, segmentIdOf(batch.batchId, 1));
+      assert.equal(auctioned[1]!.witnessHash, batch.segments[1]!.witnessHash);
+      assert.equal(auctioned[0]!.collateral, await s.c.market.read.collateralFor([batch.batchId]));
+      assert.equal(auctioned[0]!.lockDuration, Number(s.deployment.params.market.lockTimeout));
+      assert.deepEqual(blocks.flatMap((b) => b.changed), [segmentIdOf(batch.batchId, 2)]);
     });
   });
 });
