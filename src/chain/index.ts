@@ -14,3 +14,4 @@ export * from "./ingest.js";
 export * from "./job-adapter.js";
 export * from "./staking.js";
 export * from "./market-events.js";
+export * from "./options.js";

@@ -114,6 +114,7 @@ export class RpcPool {
   }
 
   private moveFrom(i: number, err: unknown): void {
+    if (this.urls.length === 1) return;
     this.index = (i + 1) % this.urls.length;
     const s = { from: redactRpcUrl(this.urls[i]!), to: redactRpcUrl(this.urls[this.index]!), reason: shortMessage(err) };
     for (const l of this.listeners) l(s);
@@ -138,11 +139,14 @@ export interface ConnectOpts extends RpcPoolOpts {
   expectedChainId?: number | null;
   account?: Account;
   pollingIntervalMs?: number;
+  /** Told of every endpoint switch, including those while connecting. */
+  onSwitch?: (s: RpcSwitch) => void;
 }
 
 /** Connect to the first reachable endpoint, read the chain id, and build viem clients over the pool. */
 export async function connectChain(opts: ConnectOpts): Promise<ChainConnection> {
   const pool = new RpcPool(opts);
+  if (opts.onSwitch) pool.onSwitch(opts.onSwitch);
   const chainId = Number(BigInt((await pool.request("eth_chainId")) as string));
   if (opts.expectedChainId != null && opts.expectedChainId !== chainId) {
     throw new ChainError({ code: "CHAIN_ID_MISMATCH", expected: opts.expectedChainId, actual: chainId }, `the RPC serves chain ${chainId}, expected ${opts.expectedChainId}`);

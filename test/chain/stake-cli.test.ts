@@ -76,6 +76,7 @@ describe("cli: stake, register, status (anvil)", function () {
     const reg = await cli(["register", "--peer-id", peerId, "--rpc", `${await deadUrl()},${rpc}`, "--deployment", deploymentFile, "--data-dir", dir], { PROVER_NODE_PASSWORD: "pw" });
     assert.equal(reg.code, 0, reg.stderr);
     assert.match(reg.stdout, new RegExp(`registered ${prover.address} with peer id ${peerId}`));
+    assert.match(reg.stderr, /warning: RPC http:\/\/127\.0\.0\.1:\d+ failed .*; using http:\/\/127\.0\.0\.1:\d+/);
     assert.equal(await staking.read.isRegistered([prover.address]), true);
 
     const bond = await as(prover, "stake", "bond", "150");

@@ -120,7 +120,9 @@ export async function openChain(flags: ChainFlags): Promise<ChainContext> {
   if (!/^\d+$/.test(flags.txTimeout)) throw new UsageError("--tx-timeout must be a number of milliseconds");
   const deployment = await loadDeployment(deploymentPath);
   const account = privateKeyToAccount(await loadKey(flags));
-  const conn = await connectChain({ urls, timeoutMs: 10_000, expectedChainId: deployment.chainId ?? null, account, pollingIntervalMs: 250 });
+  const conn = await connectChain({ urls, timeoutMs: 10_000, expectedChainId: deployment.chainId ?? null, account, pollingIntervalMs: 250,
+    onSwitch: (s) => process.stderr.write(`warning: RPC ${s.from} failed (${s.reason}); using ${s.to}\n`),
+  });
   const sender = new TxSender({ pollIntervalMs: 250 }, { publicClient: conn.public, account, chain: conn.chain });
   const staking = new StakingClient(
     { token: deployment.addresses.token, staking: deployment.addresses.staking, fromBlock: BigInt(deployment.block ?? 0), txTimeoutMs: Number(flags.txTimeout) },
