@@ -7,6 +7,7 @@
  */
 import {
   BaseError,
+  InsufficientFundsError,
   TransactionNotFoundError,
   TransactionReceiptNotFoundError,
   keccak256,
@@ -131,6 +132,9 @@ export class TxSender {
 
   private rejection(err: unknown): unknown {
     if (err instanceof ChainError) return err;
+    if ((err instanceof BaseError && err.walk((e) => e instanceof InsufficientFundsError)) || /insufficient funds/i.test(errorText(err))) {
+      return new ChainError({ code: "INSUFFICIENT_GAS_FUNDS", address: this.address }, `${this.address} cannot pay for gas: fund it with the chain's native currency`);
+    }
     const decoded = decodeRevert(err);
     if (!decoded) return err;
     return new ChainError({ code: "TX_REJECTED", errorName: decoded.errorName, detail: formatArgs(decoded.args) }, `rejected by the contract: ${decoded.errorName}(${formatArgs(decoded.args)})`);

@@ -7,7 +7,7 @@
  * pool earns raises the value of its shares, so a delegator's reward is the growth of its position and
  * is realised by undelegating and withdrawing (`rewards()` reports both).
  */
-import { encodeFunctionData, getAddress, parseEventLogs, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
+import { encodeFunctionData, getAddress, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { proverStakingAbi, stakeTokenAbi } from "./abi/index.js";
 import { ChainError } from "./chain-error.js";
 import type { TxRequest, TxSender } from "./sender.js";
@@ -203,14 +203,19 @@ export class StakingClient {
 
   /** Commission to claim, and every pool the account holds shares of (from its Bonded events). */
   async rewards(account: Address = this.account): Promise<RewardsReport> {
-    const logs = await this.client.getLogs({ address: this.opts.staking, fromBlock: this.opts.fromBlock, toBlock: "latest" });
-    const events = parseEventLogs({ abi: proverStakingAbi, logs, eventName: ["Bonded", "UnbondRequested"] });
+    // `staker` is indexed in both events: the node filters, not us.
+    const range = { address: this.opts.staking, abi: proverStakingAbi, args: { staker: account }, fromBlock: this.opts.fromBlock, toBlock: "latest" } as const;
+    const [bonded, unbonded] = await Promise.all([
+      this.client.getContractEvents({ ...range, eventName: "Bonded" }),
+      this.client.getContractEvents({ ...range, eventName: "UnbondRequested" }),
+    ]);
     const principal = new Map<Address, bigint>();
-    for (const e of events) {
-      const a = e.args as { prover: Address; staker: Address; amount: bigint };
-      if (getAddress(a.staker) !== getAddress(account)) continue;
-      const p = getAddress(a.prover);
-      principal.set(p, (principal.get(p) ?? 0n) + (e.eventName === "Bonded" ? a.amount : -a.amount));
+    for (const [events, sign] of [[bonded, 1n], [unbonded, -1n]] as const) {
+      for (const e of events) {
+        const a = e.args as { prover: Address; amount: bigint };
+        const p = getAddress(a.prover);
+        principal.set(p, (principal.get(p) ?? 0n) + sign * a.amount);
+      }
     }
     const positions: DelegationPosition[] = [];
     for (const [prover, p] of principal) {

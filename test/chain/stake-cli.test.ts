@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToHex, parseEther, type Hex, type LocalAccount } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 import { roles, useSystem } from "../utils/system.js";
 import { deploymentToJson } from "../../src/chain/deploy.js";
 import { encryptKeystore } from "../../src/node/keystore.js";
@@ -133,7 +134,8 @@ describe("cli: stake, register, status (anvil)", function () {
 
   it("refuses with exit 1 and a clear message; usage errors exit 2", async () => {
     const stranger = roles.delegators[2]!;
-    const [selfUnregistered, unregistered, notProver, unreachable, undelegateTooMuch, nothing, usage, badProver, nodeStatus] = await Promise.all([
+    const penniless = generatePrivateKey();
+    const [selfUnregistered, unregistered, notProver, unreachable, undelegateTooMuch, nothing, usage, badProver, nodeStatus, noGas] = await Promise.all([
       as(delegator, "stake", "bond", "1"),
       as(stranger, "stake", "delegate", stranger.address, "1"),
       as(stranger, "stake", "unbond", "1"),
@@ -143,7 +145,10 @@ describe("cli: stake, register, status (anvil)", function () {
       as(stranger, "stake", "bond", "lots"),
       as(stranger, "stake", "delegate", "0x1234", "1"),
       as(stranger, "status"),
+      cli(["register", "--peer-id", "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA", "--rpc", rpc, "--deployment", deploymentFile, "--private-key", penniless]),
     ]);
+    assert.equal(noGas.code, 1);
+    assert.match(noGas.stderr, /^error: 0x[0-9a-fA-F]{40} cannot pay for gas: fund it/);
     assert.equal(selfUnregistered.code, 1);
     assert.match(selfUnregistered.stderr, /error: .* is not registered as a prover: run `prover-node register` first/);
     assert.equal(unregistered.code, 1);
