@@ -15,3 +15,4 @@ export * from "./job-adapter.js";
 export * from "./staking.js";
 export * from "./market-events.js";
 export * from "./options.js";
+export * from "./peer-id.js";

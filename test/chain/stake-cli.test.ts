@@ -1,7 +1,9 @@
 /** The staking CLI end to end on anvil, by spawning `prover-node`: every command and every refusal. */
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { generateKeyPair, privateKeyToProtobuf } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +11,7 @@ import { bytesToHex, parseEther, type Hex, type LocalAccount } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { roles, useSystem } from "../utils/system.js";
 import { deploymentToJson } from "../../src/chain/deploy.js";
+import { peerIdFromChain } from "../../src/chain/peer-id.js";
 import { encryptKeystore } from "../../src/node/keystore.js";
 
 interface Run {
@@ -51,6 +54,7 @@ describe("cli: stake, register, status (anvil)", function () {
   let dir: string;
   let deploymentFile: string;
   let rpc: string;
+  let peerId: string;
   const prover = roles.provers[0]!;
   const delegator = roles.delegators[0]!;
   const as = (a: LocalAccount, ...args: string[]): Promise<Run> => cli([...args, "--rpc", rpc, "--deployment", deploymentFile, "--private-key", keyOf(a)]);
@@ -63,6 +67,10 @@ describe("cli: stake, register, status (anvil)", function () {
     // The prover's key lives in a keystore (light scrypt: the format is what matters here).
     const ks = await encryptKeystore(keyOf(prover), "pw", { scrypt: { n: 1024, r: 8, p: 1 } });
     writeFileSync(join(dir, "keystore.json"), JSON.stringify(ks));
+    const peerKey = await generateKeyPair("Ed25519");
+    mkdirSync(join(dir, "p2p"));
+    writeFileSync(join(dir, "p2p", "peer-key"), privateKeyToProtobuf(peerKey));
+    peerId = peerIdFromPrivateKey(peerKey).toString();
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -72,13 +80,13 @@ describe("cli: stake, register, status (anvil)", function () {
     // Start from no allowance: the CLI must approve by itself.
     await s.send(token.write.approve([staking.address, 0n], { account: prover }));
 
-    // register: key from the keystore, a dead first RPC URL.
-    const peerId = "12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA";
-    const reg = await cli(["register", "--peer-id", peerId, "--rpc", `${await deadUrl()},${rpc}`, "--deployment", deploymentFile, "--data-dir", dir], { PROVER_NODE_PASSWORD: "pw" });
+    // register: the peer id of <data-dir>/p2p/peer-key, the key from the keystore, a dead first RPC URL.
+    const reg = await cli(["register", "--rpc", `${await deadUrl()},${rpc}`, "--deployment", deploymentFile, "--data-dir", dir], { PROVER_NODE_PASSWORD: "pw" });
     assert.equal(reg.code, 0, reg.stderr);
     assert.match(reg.stdout, new RegExp(`registered ${prover.address} with peer id ${peerId}`));
     assert.match(reg.stderr, /warning: RPC http:\/\/127\.0\.0\.1:\d+ failed .*; using http:\/\/127\.0\.0\.1:\d+/);
     assert.equal(await staking.read.isRegistered([prover.address]), true);
+    assert.equal(peerIdFromChain(await staking.read.peerIdOf([prover.address])), peerId);
 
     const bond = await as(prover, "stake", "bond", "150");
     assert.equal(bond.code, 0, bond.stderr);
@@ -130,6 +138,7 @@ describe("cli: stake, register, status (anvil)", function () {
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /registered: +yes \(active\)/);
     assert.match(status.stdout, /self-stake: +109 tokens/);
+    assert.match(status.stdout, new RegExp(`peer id: +${peerId}`));
   });
 
   it("refuses with exit 1 and a clear message; usage errors exit 2", async () => {

@@ -11,7 +11,7 @@ export function registerRegister(program: Command): void {
     program
       .command("register")
       .description("register the staking address as a prover, bound to the node's libp2p peer id")
-      .option("--peer-id <id>", "peer id to register (default: the one of <data-dir>/peer-key)"),
+      .option("--peer-id <id>", "peer id to register (default: the one of <data-dir>/p2p/peer-key)"),
   ).action(async (flags: RegisterFlags) => {
     const { runRegister } = await import("./run.js");
     await runRegister(flags);

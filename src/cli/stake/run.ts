@@ -1,5 +1,6 @@
 /** The `stake` subcommands. Every refusal is checked before sending and ends with exit code 1. */
 import type { Address } from "viem";
+import { peerIdFromChain } from "../../chain/peer-id.js";
 import { fmt, openChain, parseAmount, parseProver, print, withChainErrors, type ChainFlags } from "./context.js";
 
 type JsonFlag = { json?: boolean };
@@ -68,7 +69,7 @@ export async function stakeStatus(flags: ChainFlags & JsonFlag): Promise<void> {
     if (flags.json) return print(json(s));
     print(`account:          ${s.account}`);
     print(`registered:       ${s.registered ? "yes" : "no"}${s.active ? " (active)" : s.registered ? ` (inactive: self-stake below ${fmt(s.minStake)})` : ""}`);
-    if (s.peerId) print(`peer id (bytes):  ${s.peerId}`);
+    if (s.peerId) print(`peer id:          ${peerIdFromChain(s.peerId)}`);
     print(`self-stake:       ${fmt(s.selfStake)}`);
     print(`pool:             ${fmt(s.poolActiveStake)} active, ${fmt(s.locked)} locked, ${fmt(s.freeStake)} free`);
     const now = Math.floor(Date.now() / 1000);
