@@ -1,4 +1,13 @@
-/** L1 access: typed contract clients, deployment, anvil for devnets, statement encoding, revert decoding. */
+/**
+ * L1 access: typed contract clients, deployment, anvil for devnets, statement encoding, revert decoding,
+ * and the runtime the node composes:
+ *   connectChain({urls}) → RpcPool (failover) + viem clients;  new TxSender({}, {publicClient, account, chain});
+ *   new ChainJobAdapter({market, fromBlock}, {publicClient, sender})  — jobs/'s JobChain, structurally;
+ *   new EventIngester({name: "market", address: market, confirmations, fromBlock}, {publicClient,
+ *     cursors: store.chainCursor, commit: (ops) => store.batch(ops), handler}) with a handler that calls
+ *     decodeMarketBlock(block, market, terms): `auctioned` → runner.observe + drive, `changed` → drive;
+ *   StakingClient for staker-side operations (the `stake` CLI).
+ */
 export * from "./abi/index.js";
 export * from "./anvil.js";
 export * from "./artifacts.js";

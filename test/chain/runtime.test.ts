@@ -14,7 +14,10 @@ import { stakeTokenAbi } from "../../src/chain/abi/index.js";
 import { unpackRoot } from "../../src/chain/statement.js";
 import { PI, NUM_PUBLIC_INPUTS } from "../../src/rollup/air/layout.js";
 import type { JobChain } from "../../src/jobs/interface.js";
-import { Store, type BatchOp } from "../../src/store/index.js";
+import { Store, type BatchOp, type SegmentRecord } from "../../src/store/index.js";
+import { JobRunner, JobStateMachine, type JobNetwork, type Prover } from "../../src/jobs/index.js";
+import { packRoot, txDataHash } from "../../src/chain/statement.js";
+import { testRoot } from "../utils/flows.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -272,6 +275,60 @@ describe("chain runtime (anvil)", function () {
       assert.equal(auctioned[0]!.collateral, await s.c.market.read.collateralFor([batch.batchId]));
       assert.equal(auctioned[0]!.lockDuration, Number(s.deployment.params.market.lockTimeout));
       assert.deepEqual(blocks.flatMap((b) => b.changed), [segmentIdOf(batch.batchId, 2)]);
+    });
+  });
+
+  describe("wired into the job runner", () => {
+    it("ingested auction → observed → locked → proven → committed on chain, through ChainJobAdapter", async () => {
+      const s = sys();
+      const prover = roles.provers[2]!;
+      await addProver(s, prover, parseEther("1000"));
+      const dir = mkdtempSync(join(tmpdir(), "prover-node-runner-"));
+      const store = await Store.open({ path: join(dir, "db") });
+      try {
+        const conn = await connectChain({ urls: [s.anvil.rpcUrl], pollingIntervalMs: 20 });
+        const market = s.deployment.addresses.market;
+        const sender = new TxSender({ pollIntervalMs: 20 }, { publicClient: conn.public, account: prover, chain: conn.chain });
+        const chain = new ChainJobAdapter({ market, fromBlock: s.deployment.block }, { publicClient: conn.public, sender });
+
+        // A one-segment batch whose witness we can serve.
+        const witness = new TextEncoder().encode("the witness bytes");
+        const rootIn = await s.c.rollup.read.stateRoot();
+        const rootOut = testRoot(4242);
+        const column = [1, 2, 3];
+        const fromBlock = (await s.blockNumber()) + 1n;
+        await s.send(s.c.market.write.postBatch([[{ rootIn, witnessHash: keccak256(witness), txDataHash: txDataHash(column), txCount: 1 }], rootOut, parseEther("1"), parseEther("2")], { account: roles.deployer }));
+
+        const terms = await readMarketTerms(conn.public, market);
+        const auctioned: SegmentRecord[] = [];
+        const ingester = new EventIngester<BatchOp>(
+          { name: "market", address: market, confirmations: 0, fromBlock },
+          { publicClient: conn.public, cursors: store.chainCursor, commit: (ops) => store.batch(ops), handler: { onBlock: (b) => (auctioned.push(...decodeMarketBlock(b, market, terms).auctioned), []) } },
+        );
+        await ingester.poll();
+        assert.equal(auctioned.length, 1);
+
+        const network: JobNetwork = { fetchWitness: async () => witness, publishProof: async () => undefined };
+        const publicInputs = new Uint32Array(NUM_PUBLIC_INPUTS);
+        publicInputs.set(unpackRoot(rootIn), PI.rootIn);
+        publicInputs.set(unpackRoot(rootOut), PI.rootOut);
+        const bytes = new TextEncoder().encode("proof");
+        const fakeProver: Prover = { prove: async () => ({ bytes, proofHash: keccak256(bytes), publicInputs, timings: {}, backend: "fake", seconds: 0 }) };
+        const machine = new JobStateMachine({ store });
+        const runner = new JobRunner(
+          { txWaitMs: 5000 },
+          { store, machine, chain, network, market: { decide: () => ({ lock: true, price: parseEther("1") }) }, prover: fakeProver, signal: new AbortController().signal },
+        );
+        const job = await runner.drive(await runner.observe(auctioned[0]!));
+        assert.equal(job.state, "published", job.failureReason);
+        const seg = await s.c.market.read.getSegment([auctioned[0]!.batchId, 0]);
+        assert.equal(seg.locker, prover.address);
+        assert.equal(seg.proofHash, keccak256(bytes));
+        assert.equal(packRoot(unpackRoot(seg.committedRootOut)), rootOut);
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
