@@ -52,6 +52,19 @@ describe("chain runtime (anvil)", function () {
       await assert.rejects(pool.request("no_such_method"));
       assert.equal(pool.activeIndex, 0);
 
+      // An endpoint that accepts connections and never answers: the request times out, the next URL answers.
+      const sockets: import("node:net").Socket[] = [];
+      const silent = createServer((sock) => void sockets.push(sock));
+      await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+      try {
+        const hanging = new RpcPool({ urls: [`http://127.0.0.1:${(silent.address() as { port: number }).port}`, sys().anvil.rpcUrl], timeoutMs: 300 });
+        assert.equal(Number(BigInt((await hanging.request("eth_chainId")) as string)), sys().anvil.chainId);
+        assert.equal(hanging.activeUrl, sys().anvil.rpcUrl);
+      } finally {
+        sockets.forEach((x) => x.destroy());
+        await new Promise((r) => silent.close(r));
+      }
+
       const none = new RpcPool({ urls: [dead, await deadUrl()], timeoutMs: 1000 });
       await assert.rejects(none.request("eth_chainId"), (e: unknown) => e instanceof ChainError && e.code === "RPC_UNREACHABLE" && /no RPC endpoint reachable/.test(e.message));
     });
