@@ -4,6 +4,9 @@ import { registerProve } from "./prove/register.js";
 import { registerVerify } from "./verify/register.js";
 import { registerRollup } from "./rollup/register.js";
 import { registerBackends } from "./backends/register.js";
+import { registerStake } from "./stake/register.js";
+import { registerRegister } from "./register/register.js";
+import { registerStatus } from "./status/register.js";
 
 /**
  * Every CLI command, as a function that declares its flags on the program. Registration must stay
@@ -16,4 +19,7 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerVerify,
   registerRollup,
   registerBackends,
+  registerStake,
+  registerRegister,
+  registerStatus,
 ];
