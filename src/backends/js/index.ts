@@ -1,0 +1,46 @@
+/** The reference backend: the plain-TypeScript code of src/stark behind the ProverBackend interface. */
+import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
+import { intt, cosetLde } from "../../stark/poly/ntt.js";
+import { buildMerkleTree } from "../../stark/merkle/tree.js";
+import { evaluateQuotientReference } from "../../stark/quotient.js";
+import { deepComposeReference } from "../../stark/deep.js";
+import { friFoldReference } from "../../stark/fri.js";
+import { grindReference } from "../../stark/grind.js";
+import { poseidon2Permute16InPlace, poseidon2Permute24InPlace } from "../../stark/hash/poseidon2-bulk.js";
+
+export class JsBackend implements ProverBackend {
+  readonly name = "js" as const;
+
+  async interpolate(columns: Uint32Array[]): Promise<void> {
+    for (const c of columns) intt(c);
+  }
+  async evaluateOnCoset(coefficients: Uint32Array[], logBlowup: number, shift: number): Promise<Uint32Array[]> {
+    return coefficients.map((c) => cosetLde(c, logBlowup, shift));
+  }
+  async merkleCommit(columns: Uint32Array[], leafArity: number): Promise<MerkleTreeData> {
+    return buildMerkleTree(columns, leafArity);
+  }
+  async evaluateQuotient(inputs: QuotientInputs): Promise<ExtColumns> {
+    return evaluateQuotientReference(inputs);
+  }
+  async deepCompose(inputs: DeepInputs): Promise<ExtColumns> {
+    return deepComposeReference(inputs);
+  }
+  async friFold(values: ExtColumns, logArity: number, beta: Uint32Array, shift: number): Promise<ExtColumns> {
+    return friFoldReference(values, logArity, beta, shift);
+  }
+  async grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {
+    return grindReference(state, bits, signal);
+  }
+  async poseidon2Permute16(states: Uint32Array): Promise<void> {
+    poseidon2Permute16InPlace(states);
+  }
+  async poseidon2Permute24(states: Uint32Array): Promise<void> {
+    poseidon2Permute24InPlace(states);
+  }
+  async close(): Promise<void> {}
+}
+
+export function createJsBackend(): JsBackend {
+  return new JsBackend();
+}

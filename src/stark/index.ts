@@ -1,0 +1,11 @@
+export * from "./field/index.js";
+export { proveStark, assertConstraints, type ProveParams, type ProveResult, type ProvePhase } from "./prover.js";
+export { verifyStark, DEFAULT_POLICY, type VerifierPolicy, type VerifyParams, type VerifyResult } from "./verifier.js";
+export { encodeProof, decodeProof, peekAirId, type StarkProof, type MerkleOpening } from "./proof.js";
+export { DEFAULT_OPTIONS, TEST_OPTIONS, OPTION_PRESETS, validateOptions, type ProofOptions, type OptionPresetName } from "./options.js";
+export { estimateSecurity, formatSecurityReport, type SecurityReport, type SecurityTerm } from "./security.js";
+export { StarkError, type StarkErrorType } from "./errors.js";
+export { keccak256, toHex, fromHex } from "./hash/keccak.js";
+export { Transcript } from "./transcript.js";
+export * from "./air/index.js";
+export type { ProverBackend, ExtColumns, MerkleTreeData, QuotientInputs, DeepInputs } from "./backend.js";

@@ -1,0 +1,57 @@
+import { strict as assert } from "node:assert";
+import { fibAir, mixAir } from "../../../src/stark/airs/index.js";
+import { proveStark } from "../../../src/stark/prover.js";
+import { verifyStark } from "../../../src/stark/verifier.js";
+import { decodeProof, encodeProof } from "../../../src/stark/proof.js";
+import { DEFAULT_OPTIONS, TEST_OPTIONS } from "../../../src/stark/options.js";
+import { estimateSecurity } from "../../../src/stark/security.js";
+import { JsBackend } from "../../../src/backends/js/index.js";
+import type { Air } from "../../../src/stark/air/air.js";
+
+export const ADDRESS = Uint8Array.from({ length: 20 }, (_, i) => i + 1);
+const LOW = { minSecurityBits: 0 };
+
+async function roundTrip(air: Air, logRows: number, options = TEST_OPTIONS, policy = LOW) {
+  const inst = air.sample(logRows, 11);
+  const { bytes, proof } = await proveStark({ air, instance: inst, options, proverAddress: ADDRESS, backend: new JsBackend() });
+  assert.deepEqual(encodeProof(decodeProof(bytes, air)), bytes, "codec round trip");
+  const res = verifyStark({ air, proof: bytes, publicInputs: inst.publicInputs, publicColumns: inst.publicColumns, proverAddress: ADDRESS, policy });
+  assert.equal(res.logTraceHeight, logRows);
+  return { bytes, proof, res };
+}
+
+describe("stark: prove and verify", () => {
+  for (const air of [fibAir, mixAir]) {
+    for (const logRows of [2, 3, 5, 7]) {
+      it(`${air.name} at 2^${logRows} rows under test options`, async () => {
+        await roundTrip(air, logRows);
+      });
+    }
+  }
+
+  it("mix-v1 at 2^6 rows under default options passes the default policy", async () => {
+    const { res } = await roundTrip(mixAir, 6, DEFAULT_OPTIONS, { minSecurityBits: 96 });
+    assert.ok(res.security.conjecturedBits >= 100);
+  });
+
+  it("fib-v1 with arity-2 folding and no final-polynomial reduction", async () => {
+    await roundTrip(fibAir, 6, { ...TEST_OPTIONS, friLogArity: 1, logFinalPolyLen: 0 });
+    await roundTrip(fibAir, 3, { ...TEST_OPTIONS, logFinalPolyLen: 5 }); // no folding round at all
+  });
+
+  it("is deterministic: the same inputs give the same bytes", async () => {
+    const a = await roundTrip(fibAir, 4);
+    const b = await roundTrip(fibAir, 4);
+    assert.deepEqual(a.bytes, b.bytes);
+  });
+
+  it("default options give >= 100 conjectured bits at 2^20 rows for both AIRs, test options are insecure", () => {
+    for (const air of [fibAir, mixAir]) {
+      const r = estimateSecurity(air, DEFAULT_OPTIONS, 20);
+      assert.ok(r.conjecturedBits >= 100, `${air.name}: ${r.conjecturedBits}`);
+      assert.ok(!r.insecure);
+      assert.deepEqual(r.terms.map((t) => t.name), ["queries + grinding", "DEEP / OOD", "FRI folding rounds", "constraint combination", "extension field size", "hash collisions"]);
+      assert.ok(estimateSecurity(air, TEST_OPTIONS, 10).insecure);
+    }
+  });
+});
