@@ -1,6 +1,5 @@
 /**
  * BabyBear prime field, p = 2^31 − 2^27 + 1, canonical representation (0 <= x < p) in JS numbers.
- * Multiplication splits one operand in 16-bit halves so every intermediate stays below 2^53.
  */
 export const P = 0x78000001; // 2013265921
 /** Multiplicative generator of F*. */
@@ -22,10 +21,15 @@ export function neg(a: number): number {
   return a === 0 ? 0 : P - a;
 }
 
+/**
+ * a·b mod p for canonical a, b. The quotient q = ⌊a·b/p⌋ is estimated in double precision: a·b < 2^62
+ * is rounded by at most 2^9, so the estimate is off by at most one and the true remainder
+ * a·b − q·p lies in (−2^10, p + 2^10) ⊂ int32 — which Math.imul computes exactly modulo 2^32.
+ */
 export function mul(a: number, b: number): number {
-  const hi = a >>> 16;
-  const lo = a & 0xffff;
-  return (((hi * b) % P) * 65536 + lo * b) % P;
+  const q = Math.floor((a * b) / P);
+  const r = (Math.imul(a, b) - Math.imul(q, P)) | 0;
+  return r < 0 ? r + P : r >= P ? r - P : r;
 }
 
 export function square(a: number): number {

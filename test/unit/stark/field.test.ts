@@ -22,6 +22,21 @@ describe("stark/field: BabyBear", () => {
     for (const a of samples) for (const b of samples.slice(0, 40)) assert.equal(F.mul(a, b), bigMul(a, b), `${a}·${b}`);
   });
 
+  it("multiplies exactly when the product lies just beside a multiple of p (quotient estimate edge)", () => {
+    let checked = 0;
+    for (let a = F.P - 1; a > F.P - 20000; a -= 13) {
+      for (const k of [Math.floor(a / 2), 12345, a - 7]) {
+        const b0 = Math.floor((k * F.P) / a);
+        for (const b of [b0 - 1, b0, b0 + 1]) {
+          if (b <= 0 || b >= F.P) continue;
+          assert.equal(F.mul(a, b), bigMul(a, b), `${a}·${b}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked > 10000);
+  });
+
   it("satisfies the field axioms", () => {
     for (let i = 0; i + 2 < samples.length; i++) {
       const [a, b, c] = [samples[i]!, samples[i + 1]!, samples[i + 2]!];
