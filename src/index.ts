@@ -67,3 +67,8 @@ export { StarkError } from "./stark/errors.js";
 export type { ProverBackend } from "./stark/backend.js";
 export { JsBackend } from "./backends/js/index.js";
 export { ProverNodeError, UsageError, AbortError } from "./util/errors.js";
+export { poseidon2Permute16, poseidon2Permute24, poseidon2Hash, poseidon2Compress } from "./stark/hash/poseidon2.js";
+// The transfer rollup: registering transfer-v1 lets `verify` resolve its proofs by AIR id.
+import "./rollup/air/index.js";
+export * as rollup from "./rollup/index.js";
+export { transferAir, buildTransferInstance, publicInputsOf, publicColumnsOf, statementOf, type SegmentStatement } from "./rollup/air/index.js";

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { registerProve } from "./prove/register.js";
 import { registerVerify } from "./verify/register.js";
+import { registerRollup } from "./rollup/register.js";
 
 /**
  * Every CLI command, as a function that declares its flags on the program. Registration must stay
  * cheap: each command imports its implementation lazily inside its action, so `--help` and offline
  * commands start fast. Add one line per command (one folder per command under src/cli/).
  */
-export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [registerProve, registerVerify];
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [registerProve, registerVerify, registerRollup];

@@ -1,16 +1,24 @@
 import type { Command } from "commander";
+import { UsageError } from "../../util/errors.js";
 
 export function registerProve(program: Command): void {
   program
     .command("prove")
-    .description("generate an AIR's sample trace, prove it, and write the proof file")
-    .requiredOption("--air <id>", "AIR name or id (fib-v1, mix-v1)")
-    .requiredOption("--rows <n>", "trace height, a power of two (e.g. 4096 or 2^12)")
+    .description("prove an AIR's sample trace, or a rollup segment witness (--witness), and write the proof file")
+    .option("--air <id>", "AIR name or id (fib-v1, mix-v1); required without --witness")
+    .option("--rows <n>", "trace height, a power of two (e.g. 4096 or 2^12); required without --witness")
+    .option("--witness <file>", "rollup segment witness: prove it with transfer-v1 (no --air/--rows)")
     .option("--options <preset>", "proof options: default | test (test is INSECURE)", "default")
     .option("--prover-address <0x…>", "20-byte address the proof is bound to", "0x0000000000000000000000000000000000000000")
     .option("--seed <n>", "sample seed", "1")
     .requiredOption("--out <file>", "where to write the proof file")
     .action(async (opts: ProveFlags) => {
+      if (opts.witness !== undefined) {
+        if (opts.air !== undefined || opts.rows !== undefined) throw new UsageError("--witness replaces --air and --rows");
+        const { runProveWitness } = await import("../rollup/witness-proof.js");
+        return runProveWitness({ ...opts, witness: opts.witness });
+      }
+      if (opts.air === undefined || opts.rows === undefined) throw new UsageError("--air and --rows are required (or --witness)");
       const { runProve } = await import("./run.js");
       await runProve(opts);
     });
@@ -19,6 +27,7 @@ export function registerProve(program: Command): void {
 export interface ProveFlags {
   air: string;
   rows: string;
+  witness?: string;
   options: string;
   proverAddress: string;
   seed: string;

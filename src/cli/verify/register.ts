@@ -6,8 +6,13 @@ export function registerVerify(program: Command): void {
     .description("verify a proof file: exit 0 valid, 1 invalid (one line naming what failed), 2 usage or I/O error")
     .requiredOption("--proof <file>", "proof file written by `prove`")
     .option("--prover-address <0x…>", "address the proof must be bound to (default: the one in the file)")
+    .option("--witness <file>", "rollup segment witness: public inputs and public columns are rebuilt from it")
     .option("--min-security <bits>", "minimum conjectured security the proof's options must give", "96")
     .action(async (opts: VerifyFlags) => {
+      if (opts.witness !== undefined) {
+        const { runVerifyWitness } = await import("../rollup/witness-proof.js");
+        return runVerifyWitness({ ...opts, witness: opts.witness });
+      }
       const { runVerify } = await import("./run.js");
       await runVerify(opts);
     });
@@ -16,5 +21,6 @@ export function registerVerify(program: Command): void {
 export interface VerifyFlags {
   proof: string;
   proverAddress?: string;
+  witness?: string;
   minSecurity: string;
 }
