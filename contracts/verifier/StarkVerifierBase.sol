@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IStarkVerifier} from "../interfaces/IStarkVerifier.sol";
+import {IStarkVerifierErrors} from "./IStarkVerifierErrors.sol";
+import {KField} from "./KField.sol";
+import {Transcript} from "./Transcript.sol";
+import {PublicColumns} from "./PublicColumns.sol";
+import {Fri} from "./Fri.sol";
+
+/// @notice The generic part of the on-chain STARK verifier (docs/verifier.md): strict decoding from
+///         calldata, the Fiat-Shamir transcript, the security policy, the OOD check, DEEP, Merkle
+///         multi-proofs, FRI and proof of work, byte for byte as `src/stark/verifier.ts`. The AIR-specific
+///         part (shape, constraint evaluation at z) is generated from the constraint IR into a contract
+///         deriving from this one (contracts/verifier/generated/).
+/// @dev A proof is either accepted (`true`) or rejected with a custom error of IStarkVerifierErrors.
+abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
+    using KField for uint256;
+
+    uint256 internal constant P = 2013265921;
+    uint32 internal constant PROOF_MAGIC = 0x46504e50;
+    uint256 internal constant PROOF_VERSION = 1;
+    uint256 internal constant COSET_SHIFT = 31;
+    uint256 internal constant MAX_LOG_LDE_SIZE = 27;
+    uint256 internal constant MIN_LOG_TRACE_HEIGHT = 2;
+    /// @dev |K| = p^4: a security term K - log2(x) >= m  <=>  x * 2^m <= p^4.
+    uint256 internal constant P4 = 2013265921 ** 4;
+    uint256 internal constant HASH_BITS = 128;
+
+    /// @notice Minimum conjectured security (bits) the proof's options must give at its trace height.
+    uint256 public immutable minSecurityBits;
+
+    struct AirInfo {
+        bytes32 id;
+        uint256 width;
+        uint256 numPublicInputs;
+        uint256 numPublicColumns;
+        uint256 numQuotientChunks;
+        uint256 numConstraints;
+        uint256 maxDegree;
+        uint256 minLogRows;
+    }
+
+    /// @dev Everything the verification carries between steps (kept in memory: no stack pressure).
+    struct Ctx {
+        uint256 start; // calldata offset of the proof
+        uint256 end;
+        uint256 pos; // read cursor
+        Transcript.State t;
+        uint256 logBlowup;
+        uint256 numQueries;
+        uint256 powBits;
+        uint256 friLogArity;
+        uint256 logFinalPolyLen;
+        uint256 logN;
+        uint256 n;
+        uint256 logLde;
+        uint256 width;
+        uint256 qCols;
+        uint256 alpha;
+        uint256 z;
+        uint256 zNext;
+        uint256 gamma;
+        uint256 oodOffset; // calldata offset of the OOD values
+        uint256[] ood; // T(z) for every column, then T(z·w)
+        uint256[] oodQ; // quotient base columns at z
+        uint256[] friSteps;
+        uint256 friRootsOffset;
+        uint256 finalPolyOffset;
+        uint256 finalLen;
+        uint256[] queries;
+        uint256[] gp; // gamma powers
+        uint256[] sz; // per query: sum of gamma^k * value over the claims at z
+        uint256[] szn; // per query: over the claims at z·w
+    }
+
+    constructor(uint256 minSecurityBits_) {
+        minSecurityBits = minSecurityBits_;
+    }
+
+    /// @dev The AIR's shape, generated from the IR.
+    function _air() internal pure virtual returns (AirInfo memory);
+
+    /// @dev Per-selector sums acc_s = sum over constraints i with selector s of alpha^i * C_i at z
+    ///      (transition, first row, last row, every row), generated from the IR.
+    function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
+        internal
+        pure
+        virtual
+        returns (uint256[4] memory acc);
+
+    /// @inheritdoc IStarkVerifier
+    function verify(
+        bytes32 airId,
+        bytes calldata proof,
+        uint32[] calldata publicInputs,
+        uint32[] calldata publicColumn,
+        address prover
+    ) external view returns (bool) {
+        PublicColumns.Source memory src;
+        assembly {
+            mstore(src, publicColumn.offset)
+            mstore(add(src, 0x20), publicColumn.length)
+        }
+        return _verify(airId, proof, publicInputs, src, prover);
+    }
+
+    /// @notice As `verify`, with the public columns as packed u32 little-endian words (column after
+    ///         column): 4 calldata bytes per element instead of 32.
+    function verifyPacked(
+        bytes32 airId,
+        bytes calldata proof,
+        uint32[] calldata publicInputs,
+        bytes calldata publicColumnsLE,
+        address prover
+    ) external view returns (bool) {
+        if (publicColumnsLE.length % 4 != 0) revert StarkVerifier__InvalidInput();
+        PublicColumns.Source memory src;
+        src.packed = true;
+        assembly {
+            mstore(src, publicColumnsLE.offset)
+            mstore(add(src, 0x20), shr(2, publicColumnsLE.length))
+        }
+        return _verify(airId, proof, publicInputs, src, prover);
+    }
+
+    /// @notice The AIR id this verifier accepts.
+    function airId() external pure returns (bytes32) {
+        return _air().id;
+    }
+
+    function _verify(
+        bytes32 airId_,
+        bytes calldata proof,
+        uint32[] calldata publicInputs,
+        PublicColumns.Source memory src,
+        address prover
+    ) internal view returns (bool) {
+        AirInfo memory air = _air();
+        if (airId_ != air.id) revert StarkVerifier__UnknownAir(airId_);
+        Ctx memory c;
+        assembly {
+            mstore(c, proof.offset)
+            mstore(add(c, 0x20), add(proof.offset, proof.length))
+            mstore(add(c, 0x40), proof.offset)
+        }
+        _decodeHeader(c, air);
+        _checkStatement(c, air, publicInputs, src);
+        _checkSecurity(c, air);
+        _readFixedSections(c);
+
+        c.t = Transcript.init(_initBlock(c, air, publicInputs, src, prover));
+        Transcript.absorbCalldata(c.t, Transcript.TAG_TRACE_ROOT, c.oodOffset - 64, 32);
+        c.alpha = Transcript.sampleExt(c.t);
+        Transcript.absorbCalldata(c.t, Transcript.TAG_QUOTIENT_ROOT, c.oodOffset - 32, 32);
+        c.z = _drawOodPoint(c);
+        c.zNext = c.z.scale(_twoAdicGenerator(c.logN));
+        Transcript.absorbCalldata(c.t, Transcript.TAG_OOD_VALUES, c.oodOffset, 16 * (2 * c.width + c.qCols));
+
+        _checkOod(c, air, publicInputs, src);
+
+        c.gamma = Transcript.sampleExt(c.t);
+        uint256 layers = c.friSteps.length;
+        uint256[] memory betas = new uint256[](layers);
+        for (uint256 r = 0; r < layers; ++r) {
+            Transcript.absorbCalldata(c.t, Transcript.TAG_FRI_ROOT, c.friRootsOffset + 32 * r, 32);
+            betas[r] = Transcript.sampleExt(c.t);
+        }
+        Transcript.absorbCalldata(c.t, Transcript.TAG_FINAL_POLY, c.finalPolyOffset, 16 * c.finalLen);
+        uint256 nonceOffset = c.finalPolyOffset + 16 * c.finalLen;
+        if (!Transcript.checkPow(c.t, nonceOffset, c.powBits)) revert StarkVerifier__PowInvalid();
+        Transcript.absorbCalldata(c.t, Transcript.TAG_POW_NONCE, nonceOffset, 8);
+        c.queries = Transcript.sampleQueries(c.t, c.numQueries, c.logLde);
+
+        uint256[] memory values = _deepValues(c);
+        _friQueries(c, values, betas);
+        if (c.pos != c.end) revert StarkVerifier__Decode(c.pos - c.start);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    function _need(Ctx memory c, uint256 bytesNeeded) internal pure {
+        if (c.pos + bytesNeeded > c.end) revert StarkVerifier__Decode(c.pos - c.start);
+    }
+
+    function _u8(Ctx memory c) internal pure returns (uint256 v) {
+        _need(c, 1);
+        uint256 p = c.pos;
+        assembly {
+            v := shr(248, calldataload(p))
+        }
+        c.pos = p + 1;
+    }
+
+    function _u16(Ctx memory c) internal pure returns (uint256 v) {
+        _need(c, 2);
+        uint256 p = c.pos;
+        assembly {
+            let x := shr(240, calldataload(p))
+            v := or(shr(8, x), and(shl(8, x), 0xff00))
+        }
+        c.pos = p + 2;
+    }
+
+    function _u32(Ctx memory c) internal pure returns (uint256 v) {
+        _need(c, 4);
+        v = Transcript.le32(c.pos);
+        c.pos += 4;
+    }
+
+    function _decodeHeader(Ctx memory c, AirInfo memory air) internal pure {
+        if (_u32(c) != PROOF_MAGIC) revert StarkVerifier__Decode(0);
+        if (_u16(c) != PROOF_VERSION) revert StarkVerifier__Decode(4);
+        _need(c, 32);
+        bytes32 proofAir;
+        uint256 p = c.pos;
+        assembly {
+            proofAir := calldataload(p)
+        }
+        c.pos = p + 32;
+        if (proofAir != air.id) revert StarkVerifier__AirMismatch(proofAir);
+        uint256 optPos = c.pos - c.start;
+        c.logBlowup = _u8(c);
+        c.numQueries = _u8(c);
+        c.powBits = _u8(c);
+        c.friLogArity = _u8(c);
+        c.logFinalPolyLen = _u8(c);
+        if (
+            c.logBlowup < 1 || c.logBlowup > 6 || c.numQueries < 1 || c.numQueries > 128 || c.powBits > 32
+                || c.friLogArity < 1 || c.friLogArity > 4 || c.logFinalPolyLen > 10
+        ) revert StarkVerifier__Decode(optPos);
+        c.logN = _u8(c);
+        if (c.logN < MIN_LOG_TRACE_HEIGHT || c.logN + c.logBlowup > MAX_LOG_LDE_SIZE) {
+            revert StarkVerifier__Decode(c.pos - 1 - c.start);
+        }
+        if (air.numQuotientChunks > (1 << c.logBlowup)) revert StarkVerifier__Decode(optPos);
+        c.n = 1 << c.logN;
+        c.logLde = c.logN + c.logBlowup;
+        c.width = air.width;
+        c.qCols = 4 * air.numQuotientChunks;
+        // FRI schedule: fold by the arity while the degree bound stays above the final length.
+        uint256 logDeg = c.logN;
+        uint256 count = 0;
+        while (logDeg > c.logFinalPolyLen) {
+            uint256 s = logDeg - c.logFinalPolyLen;
+            if (s > c.friLogArity) s = c.friLogArity;
+            logDeg -= s;
+            ++count;
+        }
+        c.friSteps = new uint256[](count);
+        logDeg = c.logN;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 s = logDeg - c.logFinalPolyLen;
+            if (s > c.friLogArity) s = c.friLogArity;
+            c.friSteps[i] = s;
+            logDeg -= s;
+        }
+        c.finalLen = 1 << logDeg;
+    }
+
+    /// @dev Roots, OOD values, FRI roots, final polynomial and nonce: fixed sizes given the shape.
+    function _readFixedSections(Ctx memory c) internal pure {
+        _need(c, 64);
+        c.pos += 64;
+        c.oodOffset = c.pos;
+        uint256 m = 2 * c.width;
+        c.ood = _readExts(c, m);
+        c.oodQ = _readExts(c, c.qCols);
+        _need(c, 32 * c.friSteps.length);
+        c.friRootsOffset = c.pos;
+        c.pos += 32 * c.friSteps.length;
+        c.finalPolyOffset = c.pos;
+        _readExts(c, c.finalLen); // canonical check; read again where used
+        _need(c, 8);
+        c.pos += 8;
+    }
+
+    function _readExts(Ctx memory c, uint256 count) internal pure returns (uint256[] memory out) {
+        _need(c, 16 * count);
+        out = new uint256[](count);
+        uint256 p = c.pos;
+        for (uint256 i = 0; i < count; ++i) {
+            out[i] = _readExtAt(c, p + 16 * i);
+        }
+        c.pos = p + 16 * count;
+    }
+
+    /// @dev K element at a calldata offset (4 canonical u32 LE words).
+    function _readExtAt(Ctx memory c, uint256 off) internal pure returns (uint256 e) {
+        uint256 x0 = Transcript.le32(off);
+        uint256 x1 = Transcript.le32(off + 4);
+        uint256 x2 = Transcript.le32(off + 8);
+        uint256 x3 = Transcript.le32(off + 12);
+        if (x0 >= P || x1 >= P || x2 >= P || x3 >= P) revert StarkVerifier__Decode(off - c.start);
+        e = KField.pack(x0, x1, x2, x3);
+    }
+
+    // ---------------------------------------------------------------- statement, policy, transcript init
+
+    function _checkStatement(Ctx memory c, AirInfo memory air, uint32[] calldata pi, PublicColumns.Source memory src)
+        internal
+        pure
+    {
+        if (c.logN < air.minLogRows) revert StarkVerifier__TraceTooShort(c.logN);
+        if (pi.length != air.numPublicInputs) revert StarkVerifier__InvalidInput();
+        for (uint256 i = 0; i < pi.length; ++i) {
+            if (pi[i] >= P) revert StarkVerifier__InvalidInput();
+        }
+        if (src.count != air.numPublicColumns * c.n) revert StarkVerifier__InvalidInput();
+        src.numColumns = air.numPublicColumns;
+        src.n = c.n;
+    }
+
+    /// @dev The TS estimator's terms (src/stark/security.ts), each compared exactly: a term
+    ///      log2|K| - log2(x) reaches m bits iff x * 2^m <= p^4.
+    function _checkSecurity(Ctx memory c, AirInfo memory air) internal view {
+        uint256 m = minSecurityBits;
+        bool ok = c.numQueries * c.logBlowup + c.powBits >= m && HASH_BITS >= m;
+        uint256 numClaims = 2 * air.width + 4 * air.numQuotientChunks;
+        ok = ok && _fieldTermOk((air.maxDegree + 1) * c.n + numClaims, m);
+        uint256 friDomainSum = 0;
+        uint256 lm = c.logLde;
+        for (uint256 i = 0; i < c.friSteps.length; ++i) {
+            friDomainSum += 1 << lm;
+            lm -= c.friSteps[i];
+        }
+        ok = ok && (c.friSteps.length == 0 ? _fieldTermOk(1, m) : _fieldTermOk(friDomainSum, m));
+        ok = ok && _fieldTermOk(air.numConstraints, m);
+        ok = ok && _fieldTermOk(1 << c.logLde, m);
+        if (!ok) revert StarkVerifier__InsufficientSecurity(m);
+    }
+
+    function _fieldTermOk(uint256 x, uint256 m) internal pure returns (bool) {
+        if (m >= 124) return false;
+        return (x << m) <= P4;
+    }
+
+    function _initBlock(
+        Ctx memory c,
+        AirInfo memory air,
+        uint32[] calldata pi,
+        PublicColumns.Source memory src,
+        address prover
+    ) internal pure returns (bytes memory buf) {
+        bytes32 digest = PublicColumns.digest(src);
+        buf = abi.encodePacked(
+            uint16(0x0100), // PROOF_VERSION 1 as u16 LE
+            air.id,
+            uint8(c.logN),
+            _le16(c.width),
+            uint8(c.logBlowup),
+            uint8(c.numQueries),
+            uint8(c.powBits),
+            uint8(c.friLogArity),
+            uint8(c.logFinalPolyLen),
+            _le32(pi.length)
+        );
+        for (uint256 i = 0; i < pi.length; ++i) {
+            buf = bytes.concat(buf, _le32(pi[i]));
+        }
+        buf = bytes.concat(buf, digest, bytes20(prover));
+    }
+
+    function _le16(uint256 v) internal pure returns (bytes2) {
+        return bytes2(uint16(((v & 0xff) << 8) | ((v >> 8) & 0xff)));
+    }
+
+    function _le32(uint256 v) internal pure returns (bytes4) {
+        return bytes4(uint32(Transcript.bswap32(v)));
+    }
+
+    // ---------------------------------------------------------------- OOD
+
+    function _twoAdicGenerator(uint256 logN) internal pure returns (uint256) {
+        return Fri.twoAdicGenerator(logN);
+    }
+
+    /// @dev z in K, redrawn while in the trace domain or the LDE coset.
+    function _drawOodPoint(Ctx memory c) internal pure returns (uint256 z) {
+        uint256 shiftInv = KField.invF(COSET_SHIFT);
+        while (true) {
+            z = Transcript.sampleExt(c.t);
+            if (z.squareTimes(c.logN) == 1) continue;
+            if (z.scale(shiftInv).squareTimes(c.logLde) == 1) continue;
+            return z;
+        }
+    }
+
+    function _checkOod(Ctx memory c, AirInfo memory air, uint32[] calldata pi, PublicColumns.Source memory src)
+        internal
+        pure
+    {
+        uint256[] memory pub = PublicColumns.evaluate(src, c.z, _twoAdicGenerator(c.logN), c.logN);
+        uint256[4] memory acc = _evalConstraints(c.ood, pub, pi, c.alpha);
+        uint256 zn = c.z.squareTimes(c.logN);
+        uint256 lhs = _quotientFromConstraints(c, acc, zn);
+        uint256 rhs = _quotientFromChunks(c, air.numQuotientChunks, zn);
+        if (lhs != rhs) revert StarkVerifier__OodMismatch();
+    }
+
+    /// @dev Q(z) = acc_T (z - w_last)/Z_H(z) + acc_F/(z - 1) + acc_L/(z - w_last) + acc_E/Z_H(z).
+    function _quotientFromConstraints(Ctx memory c, uint256[4] memory acc, uint256 zn) internal pure returns (uint256 lhs) {
+        uint256 wLast = KField.invF(_twoAdicGenerator(c.logN)); // w^(n-1) = w^-1
+        uint256 zhInv = KField.sub(zn, 1).inv();
+        uint256 zMinusLast = KField.sub(c.z, wLast);
+        lhs = acc[0].mul(zMinusLast).mul(zhInv);
+        lhs = lhs.add(acc[1].mul(KField.sub(c.z, 1).inv()));
+        lhs = lhs.add(acc[2].mul(zMinusLast.inv()));
+        lhs = lhs.add(acc[3].mul(zhInv));
+    }
+
+    /// @dev sum_j z^(jn) * Q_j(z), Q_j(z) = sum_e X^e * (base column 4j + e at z).
+    function _quotientFromChunks(Ctx memory c, uint256 chunks, uint256 zn) internal pure returns (uint256 rhs) {
+        uint256 znj = 1;
+        for (uint256 j = 0; j < chunks; ++j) {
+            uint256 qj = 0;
+            for (uint256 e = 0; e < 4; ++e) {
+                qj = qj.add(KField.mulByXPower(c.oodQ[4 * j + e], e));
+            }
+            rhs = rhs.add(znj.mul(qj));
+            znj = znj.mul(zn);
+        }
+    }
+
+    // ---------------------------------------------------------------- openings, DEEP, FRI
+
+    /// @dev Checks the trace and quotient openings and returns the DEEP polynomial at every query.
+    function _deepValues(Ctx memory c) internal pure returns (uint256[] memory values) {
+        c.gp = _gammaPowers(c);
+        (uint256 vz, uint256 vzn) = _claimSums(c, c.gp);
+        uint256 nq = c.queries.length;
+        c.sz = new uint256[](nq);
+        c.szn = new uint256[](nq);
+        _openRows(c, 0, c.width, 0);
+        _openRows(c, 1, c.qCols, 2 * c.width);
+        values = _deepCombine(c, c.sz, c.szn, vz, vzn);
+    }
+
+    function _gammaPowers(Ctx memory c) internal pure returns (uint256[] memory gp) {
+        uint256 m = 2 * c.width + c.qCols;
+        gp = new uint256[](m);
+        uint256 g = 1;
+        for (uint256 k = 0; k < m; ++k) {
+            gp[k] = g;
+            g = g.mul(c.gamma);
+        }
+    }
+
+    /// @dev V_z = sum gamma^k v_k over the claims at z; V_zn over those at z·w.
+    function _claimSums(Ctx memory c, uint256[] memory gp) internal pure returns (uint256 vz, uint256 vzn) {
+        uint256 w = c.width;
+        for (uint256 col = 0; col < w; ++col) {
+            vz = vz.add(gp[col].mul(c.ood[col]));
+            vzn = vzn.add(gp[w + col].mul(c.ood[w + col]));
+        }
+        for (uint256 j = 0; j < c.qCols; ++j) {
+            vz = vz.add(gp[2 * w + j].mul(c.oodQ[j]));
+        }
+    }
+
+    /// @dev f(x) = (S_z - V_z)/(x - z) + (S_zn - V_zn)/(x - z·w) at every query point x.
+    function _deepCombine(Ctx memory c, uint256[] memory sz, uint256[] memory szn, uint256 vz, uint256 vzn)
+        internal
+        pure
+        returns (uint256[] memory values)
+    {
+        uint256 nq = c.queries.length;
+        values = new uint256[](nq);
+        uint256 wLde = _twoAdicGenerator(c.logLde);
+        for (uint256 k = 0; k < nq; ++k) {
+            uint256 x = mulmod(COSET_SHIFT, KField.powF(wLde, c.queries[k]), P);
+            uint256 a = KField.sub(sz[k], vz).mul(KField.sub(x, c.z).inv());
+            values[k] = a.add(KField.sub(szn[k], vzn).mul(KField.sub(x, c.zNext).inv()));
+        }
+    }
+
+    /// @dev Reads one opening of rows at the query positions (tree 0: trace, 1: quotient), checks its
+    ///      multi-proof, and adds sum gamma^k * value into the per-query sums.
+    function _openRows(Ctx memory c, uint256 tree, uint256 leafWords, uint256 gpOffset) internal pure {
+        uint256 nq = c.queries.length;
+        if (_u16(c) != nq) revert StarkVerifier__Decode(c.pos - 2 - c.start);
+        uint256 leafBytes = 4 * leafWords;
+        _need(c, nq * leafBytes);
+        bytes32[] memory digests = new bytes32[](nq);
+        for (uint256 k = 0; k < nq; ++k) {
+            uint256 off = c.pos + k * leafBytes;
+            digests[k] = _hashCalldata(off, leafBytes);
+            (uint256 a, uint256 b) = _rowSums(c, off, leafWords, gpOffset, tree == 0);
+            c.sz[k] = c.sz[k].add(a);
+            if (tree == 0) c.szn[k] = b;
+        }
+        c.pos += nq * leafBytes;
+        _checkRoot(c, tree, digests);
+    }
+
+    function _checkRoot(Ctx memory c, uint256 tree, bytes32[] memory digests) internal pure {
+        uint256 nq = c.queries.length;
+        uint256[] memory idx = new uint256[](nq);
+        for (uint256 k = 0; k < nq; ++k) {
+            idx[k] = c.queries[k];
+        }
+        if (_multiRoot(c, idx, digests, c.logLde) != _rootAt(c, tree)) revert StarkVerifier__MerkleMismatch(tree);
+    }
+
+    /// @dev sum_col gamma^(gpOffset+col) * row[col] (and, for trace rows, sum gamma^(width+col) * row[col]),
+    ///      accumulated lane by lane without reduction (each product < 2^62).
+    function _rowSums(Ctx memory c, uint256 off, uint256 leafWords, uint256 gpOffset, bool both)
+        internal
+        pure
+        returns (uint256, uint256)
+    {
+        uint256[8] memory s;
+        uint256 w = c.width;
+        uint256[] memory gp = c.gp;
+        for (uint256 col = 0; col < leafWords; ++col) {
+            uint256 v = Transcript.le32(off + 4 * col);
+            if (v >= P) revert StarkVerifier__Decode(off + 4 * col - c.start);
+            if (v == 0) continue;
+            uint256 g = gp[gpOffset + col];
+            s[0] += (g & KField.M64) * v;
+            s[1] += ((g >> 64) & KField.M64) * v;
+            s[2] += ((g >> 128) & KField.M64) * v;
+            s[3] += (g >> 192) * v;
+            if (both) {
+                uint256 h = gp[w + col];
+                s[4] += (h & KField.M64) * v;
+                s[5] += ((h >> 64) & KField.M64) * v;
+                s[6] += ((h >> 128) & KField.M64) * v;
+                s[7] += (h >> 192) * v;
+            }
+        }
+        return (KField.pack(s[0] % P, s[1] % P, s[2] % P, s[3] % P), KField.pack(s[4] % P, s[5] % P, s[6] % P, s[7] % P));
+    }
+
+    function _rootAt(Ctx memory c, uint256 tree) internal pure returns (bytes32 r) {
+        uint256 off = tree == 0 ? c.oodOffset - 64 : tree == 1 ? c.oodOffset - 32 : c.friRootsOffset + 32 * (tree - 2);
+        assembly {
+            r := calldataload(off)
+        }
+    }
+
+    function _hashCalldata(uint256 off, uint256 len) internal pure returns (bytes32 h) {
+        assembly {
+            let m := mload(0x40)
+            calldatacopy(m, off, len)
+            h := keccak256(m, len)
+        }
+    }
+
+    /// @dev Root from sorted distinct leaf indices and their digests plus the multi-proof siblings
+    ///      (u16 count, then the digests level by level, left to right). Overwrites idx and hashes.
+    function _multiRoot(Ctx memory c, uint256[] memory idx, bytes32[] memory hs, uint256 depth)
+        internal
+        pure
+        returns (bytes32)
+    {
+        uint256 countPos = c.pos;
+        uint256 nSib = _u16(c);
+        _need(c, 32 * nSib);
+        uint256 sibPtr = c.pos;
+        uint256 sibEnd = sibPtr + 32 * nSib;
+        c.pos = sibEnd;
+        uint256 cnt = idx.length;
+        for (uint256 l = 0; l < depth; ++l) {
+            uint256 wr = 0;
+            for (uint256 k = 0; k < cnt; ++k) {
+                uint256 i = idx[k];
+                bytes32 h;
+                if (k + 1 < cnt && idx[k + 1] == (i ^ 1)) {
+                    h = _hashPair(hs[k], hs[k + 1]);
+                    ++k;
+                } else {
+                    if (sibPtr >= sibEnd) revert StarkVerifier__Decode(countPos - c.start);
+                    bytes32 sib;
+                    assembly {
+                        sib := calldataload(sibPtr)
+                    }
+                    sibPtr += 32;
+                    h = (i & 1 == 1) ? _hashPair(sib, hs[k]) : _hashPair(hs[k], sib);
+                }
+                idx[wr] = i >> 1;
+                hs[wr] = h;
+                ++wr;
+            }
+            cnt = wr;
+        }
+        if (sibPtr != sibEnd) revert StarkVerifier__Decode(countPos - c.start);
+        return hs[0];
+    }
+
+    function _hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32 h) {
+        assembly {
+            mstore(0x00, a)
+            mstore(0x20, b)
+            h := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @dev FRI query phase: every layer's opened coset holds the running value; fold it onward; the
+    ///      last values lie on the final polynomial.
+    function _friQueries(Ctx memory c, uint256[] memory values, uint256[] memory betas) internal pure {
+        uint256[] memory pos = new uint256[](c.queries.length);
+        for (uint256 k = 0; k < pos.length; ++k) {
+            pos[k] = c.queries[k];
+        }
+        uint256 cnt = pos.length;
+        uint256 logM = c.logLde;
+        uint256 layerShift = COSET_SHIFT;
+        for (uint256 r = 0; r < c.friSteps.length; ++r) {
+            uint256 s = c.friSteps[r];
+            (cnt, layerShift) = _friLayer(c, r, s, logM, layerShift, pos, values, cnt, betas[r]);
+            logM -= s;
+        }
+        uint256 wM = _twoAdicGenerator(logM);
+        for (uint256 k = 0; k < cnt; ++k) {
+            uint256 x = mulmod(layerShift, KField.powF(wM, pos[k]), P);
+            uint256 acc = 0;
+            for (uint256 i = c.finalLen; i > 0; --i) {
+                acc = acc.scale(x).add(_readExtAt(c, c.finalPolyOffset + 16 * (i - 1)));
+            }
+            if (acc != values[k]) revert StarkVerifier__FinalPolyMismatch();
+        }
+    }
+
+    struct Layer {
+        uint256 r;
+        uint256 s;
+        uint256 logM;
+        uint256 shift;
+        uint256 k;
+        uint256 L;
+        uint256 beta;
+        uint256 nl;
+        uint256 valuesOff;
+        uint256 leafBytes;
+    }
+
+    /// @dev One FRI layer: positions `pos[0..cnt)` (distinct) with running values. Returns the new count
+    ///      and shift; pos/values are replaced by the sorted distinct leaves and their folded values.
+    function _friLayer(
+        Ctx memory c,
+        uint256 r,
+        uint256 s,
+        uint256 logM,
+        uint256 layerShift,
+        uint256[] memory pos,
+        uint256[] memory values,
+        uint256 cnt,
+        uint256 beta
+    ) internal pure returns (uint256, uint256) {
+        Layer memory ly = Layer(r, s, logM, layerShift, 1 << s, 1 << (logM - s), beta, 0, 0, 16 << s);
+        return _friLayerInner(c, ly, pos, values, cnt);
+    }
+
+    function _friLayerInner(Ctx memory c, Layer memory ly, uint256[] memory pos, uint256[] memory values, uint256 cnt)
+        internal
+        pure
+        returns (uint256, uint256)
+    {
+        uint256[] memory leaves = _sortedLeaves(pos, cnt, ly.L);
+        ly.nl = leaves.length;
+        uint256 countPos = c.pos;
+        if (_u16(c) != ly.nl) revert StarkVerifier__Decode(countPos - c.start);
+        _need(c, ly.nl * ly.leafBytes);
+        ly.valuesOff = c.pos;
+        c.pos += ly.nl * ly.leafBytes;
+        _checkCosetValues(c, ly, leaves, pos, values, cnt);
+        bytes32[] memory digests = _foldLayer(c, ly, leaves, values);
+        if (_multiRoot(c, leaves, digests, ly.logM - ly.s) != _rootAt(c, 2 + ly.r)) {
+            revert StarkVerifier__MerkleMismatch(2 + ly.r);
+        }
+        // _multiRoot overwrote `leaves`: recompute them into pos.
+        return (_restoreLeaves(pos, cnt, ly.L), KField.powF(ly.shift, ly.k));
+    }
+
+    /// @dev Every position's running value must be its coset's entry.
+    function _checkCosetValues(
+        Ctx memory c,
+        Layer memory ly,
+        uint256[] memory leaves,
+        uint256[] memory pos,
+        uint256[] memory values,
+        uint256 cnt
+    ) internal pure {
+        for (uint256 i = 0; i < cnt; ++i) {
+            uint256 li = _indexOf(leaves, ly.nl, pos[i] % ly.L);
+            uint256 off = ly.valuesOff + li * ly.leafBytes + 16 * (pos[i] / ly.L);
+            if (_readExtAt(c, off) != values[i]) revert StarkVerifier__FriMismatch(ly.r);
+        }
+    }
+
+    function _foldLayer(Ctx memory c, Layer memory ly, uint256[] memory leaves, uint256[] memory values)
+        internal
+        pure
+        returns (bytes32[] memory digests)
+    {
+        digests = new bytes32[](ly.nl);
+        uint256 wMInv = KField.invF(_twoAdicGenerator(ly.logM));
+        uint256 shiftInv = KField.invF(ly.shift);
+        for (uint256 j = 0; j < ly.nl; ++j) {
+            uint256 off = ly.valuesOff + j * ly.leafBytes;
+            digests[j] = _hashCalldata(off, ly.leafBytes);
+            uint256 yInv = mulmod(shiftInv, KField.powF(wMInv, leaves[j]), P);
+            values[j] = Fri.foldCoset(_readCoset(c, off, ly.k), yInv, ly.beta, ly.s);
+        }
+    }
+
+    function _sortedLeaves(uint256[] memory pos, uint256 cnt, uint256 L) internal pure returns (uint256[] memory leaves) {
+        leaves = new uint256[](cnt);
+        for (uint256 i = 0; i < cnt; ++i) {
+            leaves[i] = pos[i];
+        }
+        uint256 nl = _restoreLeaves(leaves, cnt, L);
+        assembly {
+            mstore(leaves, nl)
+        }
+    }
+
+    function _restoreLeaves(uint256[] memory pos, uint256 cnt, uint256 L) internal pure returns (uint256 nl) {
+        // Sorted distinct (pos % L), written into pos.
+        for (uint256 i = 0; i < cnt; ++i) {
+            pos[i] = pos[i] % L;
+        }
+        for (uint256 i = 1; i < cnt; ++i) {
+            uint256 v = pos[i];
+            uint256 j = i;
+            while (j > 0 && pos[j - 1] > v) {
+                pos[j] = pos[j - 1];
+                --j;
+            }
+            pos[j] = v;
+        }
+        nl = 0;
+        for (uint256 i = 0; i < cnt; ++i) {
+            if (nl == 0 || pos[nl - 1] != pos[i]) pos[nl++] = pos[i];
+        }
+    }
+
+    function _indexOf(uint256[] memory a, uint256 len, uint256 v) internal pure returns (uint256) {
+        uint256 lo = 0;
+        uint256 hi = len;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) >> 1;
+            if (a[mid] < v) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    function _readCoset(Ctx memory c, uint256 off, uint256 k) internal pure returns (uint256[] memory v) {
+        v = new uint256[](k);
+        for (uint256 m = 0; m < k; ++m) {
+            v[m] = _readExtAt(c, off + 16 * m);
+        }
+    }
+}
