@@ -67,8 +67,9 @@ contract Rollup is IRollup {
 
         bytes32 root = stateRoot;
         bytes32 previousRoot = root;
+        bytes32 airId = market.airId();
         for (uint32 i = 0; i < proofs.length; ++i) {
-            root = _checkSegment(batchId, i, proofs[i], root);
+            root = _checkSegment(batchId, i, proofs[i], root, airId);
         }
         stateRoot = root;
         lastFinalizedBatch = batchId;
@@ -81,7 +82,7 @@ contract Rollup is IRollup {
         }
     }
 
-    function _checkSegment(uint64 batchId, uint32 i, SegmentProof calldata sp, bytes32 rootIn)
+    function _checkSegment(uint64 batchId, uint32 i, SegmentProof calldata sp, bytes32 rootIn, bytes32 airId)
         internal
         view
         returns (bytes32 rootOut)
@@ -94,7 +95,7 @@ contract Rollup is IRollup {
         uint32[] memory inputs =
             StatementLib.publicInputs(batchId, i, seg.committedRootIn, seg.committedRootOut, seg.txCount);
         bool ok;
-        try verifier.verify(market.airId(), sp.proof, inputs, sp.publicColumn, seg.locker) returns (bool v) {
+        try verifier.verify(airId, sp.proof, inputs, sp.publicColumn, seg.locker) returns (bool v) {
             ok = v;
         } catch {
             ok = false;

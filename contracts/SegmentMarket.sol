@@ -19,6 +19,8 @@ contract SegmentMarket is ISegmentMarket {
     uint256 internal constant BPS = 10_000;
     /// @dev Gas kept back for the code after the verifier call returns (slashing, events).
     uint256 public constant VERIFY_GAS_RESERVE = 100_000;
+    /// @dev Bounds the loops of finalizeBatch and timeoutBatch (each segment costs tens of k gas there).
+    uint256 public constant MAX_SEGMENTS_PER_BATCH = 256;
 
     IStakeToken public immutable token;
     IProverStaking public immutable staking;
@@ -81,7 +83,11 @@ contract SegmentMarket is ISegmentMarket {
         if (msg.sender != ISequencerSource(rollup).sequencer()) revert SegmentMarket__NotSequencer(msg.sender);
         uint256 n = segments.length;
         if (n == 0) revert SegmentMarket__NoSegments();
-        if (minPrice > maxPrice || maxPrice == 0) revert SegmentMarket__InvalidPrices(minPrice, maxPrice);
+        if (n > MAX_SEGMENTS_PER_BATCH) revert SegmentMarket__TooManySegments(n, MAX_SEGMENTS_PER_BATCH);
+        // The collateral (maxPrice x ratio) must fit the uint128 it is stored in.
+        if (minPrice > maxPrice || maxPrice == 0 || uint256(maxPrice) * collateralRatioBps / BPS > type(uint128).max) {
+            revert SegmentMarket__InvalidPrices(minPrice, maxPrice);
+        }
         batchId = nextBatchId++;
         uint256 escrow = uint256(maxPrice) * n;
         uint64 timeoutAt = uint64(block.timestamp) + batchTimeout;

@@ -104,6 +104,7 @@ interface ISegmentMarket {
     error SegmentMarket__NotSequencer(address caller);
     error SegmentMarket__InvalidParams();
     error SegmentMarket__NoSegments();
+    error SegmentMarket__TooManySegments(uint256 count, uint256 max);
     error SegmentMarket__InvalidPrices(uint128 minPrice, uint128 maxPrice);
     error SegmentMarket__UnknownBatch(uint64 batchId);
     error SegmentMarket__UnknownSegment(uint64 batchId, uint32 index);

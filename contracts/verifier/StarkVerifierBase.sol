@@ -234,6 +234,7 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
         if (c.logN < MIN_LOG_TRACE_HEIGHT || c.logN + c.logBlowup > MAX_LOG_LDE_SIZE) {
             revert StarkVerifier__Decode(c.pos - 1 - c.start);
         }
+        if ((1 << (c.logN + c.logBlowup)) < c.numQueries) revert StarkVerifier__Decode(c.pos - 1 - c.start);
         if (air.numQuotientChunks > (1 << c.logBlowup)) revert StarkVerifier__Decode(optPos);
         c.n = 1 << c.logN;
         c.logLde = c.logN + c.logBlowup;

@@ -127,34 +127,34 @@ library Transcript {
         return uint256(h) >> (256 - bits) == 0;
     }
 
-    /// @dev `count` indices masked to `bits` bits, then sorted and deduplicated.
+    /// @dev Exactly `count` distinct indices in [0, 2^bits), sorted: one squeeze (8 u32 LE words masked
+    ///      to `bits` bits) at a time, repeats skipped (src/stark/challenges.ts `drawQueries`). The caller
+    ///      guarantees 2^bits >= count.
     function sampleQueries(State memory t, uint256 count, uint256 bits) internal pure returns (uint256[] memory out) {
         uint256 mask = (1 << bits) - 1;
-        uint256[] memory raw = new uint256[](count);
+        out = new uint256[](count);
         uint256 got = 0;
         while (got < count) {
             bytes32 h = squeeze(t);
             for (uint256 i = 0; i < 8 && got < count; ++i) {
-                raw[got++] = word(h, i) & mask;
+                uint256 q = word(h, i) & mask;
+                // insert into the sorted prefix unless present
+                uint256 j = got;
+                bool dup = false;
+                while (j > 0 && out[j - 1] >= q) {
+                    if (out[j - 1] == q) {
+                        dup = true;
+                        break;
+                    }
+                    --j;
+                }
+                if (dup) continue;
+                for (uint256 m = got; m > j; --m) {
+                    out[m] = out[m - 1];
+                }
+                out[j] = q;
+                ++got;
             }
         }
-        // insertion sort, then dedupe in place
-        for (uint256 i = 1; i < count; ++i) {
-            uint256 v = raw[i];
-            uint256 j = i;
-            while (j > 0 && raw[j - 1] > v) {
-                raw[j] = raw[j - 1];
-                --j;
-            }
-            raw[j] = v;
-        }
-        uint256 n = 0;
-        for (uint256 i = 0; i < count; ++i) {
-            if (n == 0 || raw[n - 1] != raw[i]) raw[n++] = raw[i];
-        }
-        assembly {
-            mstore(raw, n)
-        }
-        out = raw;
     }
 }

@@ -14,9 +14,21 @@ export function drawOodPoint(t: Transcript, logTraceHeight: number, logLdeSize: 
   }
 }
 
-/** The sorted, distinct query positions in [0, 2^logN). */
+/**
+ * Exactly `numQueries` distinct query positions in [0, 2^logN), sorted. Indices are drawn one squeeze
+ * (8 indices) at a time and repeats skipped until enough distinct ones are found, so the security
+ * estimate's numQueries·logBlowup bits are never credited for fewer positions. Requires
+ * 2^logN ≥ numQueries (checked by the prover and the decoder).
+ */
 export function drawQueries(t: Transcript, numQueries: number, logN: number): number[] {
-  return [...new Set(t.sampleIndices(numQueries, logN))].sort((a, b) => a - b);
+  if (2 ** logN < numQueries) throw new RangeError(`cannot draw ${numQueries} distinct queries from 2^${logN} points`);
+  const seen = new Set<number>();
+  while (seen.size < numQueries) {
+    for (const q of t.sampleIndices(8, logN)) {
+      if (seen.size < numQueries) seen.add(q);
+    }
+  }
+  return [...seen].sort((a, b) => a - b);
 }
 
 /** shift·w_N^i. */

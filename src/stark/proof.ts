@@ -224,6 +224,9 @@ export function decodeProof(bytes: Uint8Array, shape: ProofShape): StarkProof {
   if (logTraceHeight < MIN_LOG_TRACE_HEIGHT || logTraceHeight + options.logBlowup > MAX_LOG_LDE_SIZE) {
     throw decodeError(`trace height 2^${logTraceHeight} unsupported with blowup 2^${options.logBlowup}`, r.pos - 1);
   }
+  if (2 ** (logTraceHeight + options.logBlowup) < options.numQueries) {
+    throw decodeError(`LDE domain of 2^${logTraceHeight + options.logBlowup} points is smaller than ${options.numQueries} queries`, r.pos - 1);
+  }
   if (shape.numQuotientChunks > 1 << options.logBlowup) {
     throw decodeError(`blowup 2^${options.logBlowup} below the AIR's ${shape.numQuotientChunks} quotient chunks`, optPos);
   }
@@ -250,6 +253,9 @@ export function decodeProof(bytes: Uint8Array, shape: ProofShape): StarkProof {
   };
   const traceOpening = opening("trace opening", shape.width, logN);
   const quotientOpening = opening("quotient opening", qCols, logN);
+  for (const [what, o, words] of [["trace", traceOpening, shape.width], ["quotient", quotientOpening, qCols]] as const) {
+    if (o.values.length !== options.numQueries * words) throw decodeError(`${what} opening: ${o.values.length / words} leaves, expected ${options.numQueries}`, r.pos);
+  }
   const friOpenings: MerkleOpening[] = [];
   let logM = logN;
   steps.forEach((s, i) => {

@@ -66,6 +66,9 @@ function checkTrace(air: Air, inst: AirInstance, options: ProofOptions): number 
     if (col.length !== n) throw invalid(`trace column ${c} has ${col.length} rows, expected ${n}`);
     for (let r = 0; r < n; r++) if (!isCanonical(col[r]!)) throw invalid(`trace column ${c} row ${r} is not a canonical field element`);
   });
+  if (2 ** (logN + options.logBlowup) < options.numQueries) {
+    throw invalid(`LDE domain of 2^${logN + options.logBlowup} points is smaller than ${options.numQueries} queries`);
+  }
   if (air.numQuotientChunks > 1 << options.logBlowup) {
     throw invalid(`${air.name} needs ${air.numQuotientChunks} quotient chunks; blowup 2^${options.logBlowup} is too small`);
   }
@@ -207,6 +210,11 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
   await backend.interpolate(finalCoeffs);
   finalCoeffs.forEach((c) => unshift(c, layerShift));
   const finalLen = 1 << logFinalLen;
+  if (p.checkConstraints ?? true) {
+    for (const c of finalCoeffs) {
+      if (c.subarray(finalLen).some((x) => x !== 0)) throw new StarkError({ code: "INVALID_AIR", detail: "final FRI polynomial exceeds its degree bound" });
+    }
+  }
   const finalPoly: Ext[] = [];
   for (let i = 0; i < finalLen; i++) finalPoly.push([finalCoeffs[0]![i]!, finalCoeffs[1]![i]!, finalCoeffs[2]![i]!, finalCoeffs[3]![i]!]);
   transcript.absorb(Tag.FinalPoly, extsToBytes(finalPoly));

@@ -5,7 +5,7 @@
 import { pow, twoAdicGenerator, mul } from "./field/babybear.js";
 import { type Ext, addE, equals, mulE, powE, ZERO, readExt, fromBase } from "./field/extension.js";
 import { StarkError, verifyFailed } from "./errors.js";
-import { decodeProof, peekAirId, type StarkProof, type MerkleOpening } from "./proof.js";
+import { decodeProof, encodeProof, peekAirId, type StarkProof, type MerkleOpening } from "./proof.js";
 import { Tag, extsToBytes, u64le, checkPow } from "./transcript.js";
 import { checkStatement, initTranscript, type Statement } from "./statement.js";
 import { drawOodPoint, drawQueries, domainPoint } from "./challenges.js";
@@ -73,7 +73,8 @@ function verifyInner(p: VerifyParams): VerifyResult {
   if (p.proof instanceof Uint8Array && !bytesEqual(peekAirId(p.proof), air.id)) {
     throw verifyFailed("air", `proof is for AIR ${toHex(peekAirId(p.proof))}, not ${air.name}`);
   }
-  const proof = p.proof instanceof Uint8Array ? decodeProof(p.proof, air) : p.proof;
+  // A decoded proof object is re-encoded and decoded again so it meets every strict decoding rule.
+  const proof = decodeProof(p.proof instanceof Uint8Array ? p.proof : encodeProof(p.proof), air);
   if (!bytesEqual(proof.airId, air.id)) throw verifyFailed("air", `proof is for AIR ${toHex(proof.airId)}, not ${air.name}`);
   const { options, logTraceHeight: logN } = proof;
   if (logN < air.minLogRows) throw verifyFailed("shape", `trace height 2^${logN} below ${air.name}'s minimum`);

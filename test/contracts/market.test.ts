@@ -41,6 +41,12 @@ describe("contracts/SegmentMarket", () => {
       await expectRevert(s.c.market.write.postBatch([[], ZERO, 1n, 2n], { account: roles.deployer }), "SegmentMarket__NoSegments");
       await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 3n, 2n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
       await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 0n, 0n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
+      await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 1n, 2n ** 126n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
+      await expectRevert(
+        s.c.market.write.postBatch([Array.from({ length: 257 }, () => seg), ZERO, 1n, 2n], { account: roles.deployer }),
+        "SegmentMarket__TooManySegments",
+        [257n, 256n],
+      );
       await s.send(s.c.rollup.write.setSequencer([outsider.address], { account: roles.deployer }));
       await s.send(s.c.market.write.postBatch([[seg], ZERO, 1n, 2n], { account: outsider }));
     });
@@ -121,6 +127,17 @@ describe("contracts/SegmentMarket", () => {
   });
 
   describe("lock expiry", () => {
+    it("a pool slashed to nothing refuses new stake (its shares are worthless)", async () => {
+      await addProver(s, p3, parseEther("100")); // exactly 5 collaterals of 20
+      const big = await postBatch(s, 5);
+      for (let i = 0; i < 5; i++) await s.send(s.c.market.write.lock([big.batchId, i], { account: p3 }));
+      await s.increaseTime(s.deployment.params.market.lockTimeout + 1n);
+      for (let i = 0; i < 5; i++) await s.send(s.c.market.write.expireLock([big.batchId, i], { account: outsider }));
+      assert.equal((await s.c.staking.read.poolOf([p3.address])).activeStake, 0n);
+      await expectRevert(s.c.staking.write.delegate([p3.address, parseEther("1")], { account: outsider }), "ProverStaking__PoolInsolvent", [p3.address]);
+      await expectRevert(s.c.staking.write.bond([parseEther("1")], { account: p3 }), "ProverStaking__PoolInsolvent");
+    });
+
     it("expireLock slashes 50% burned / 50% bounty and reopens the segment", async () => {
       await s.send(s.c.market.write.lock([batch.batchId, 0], { account: p1 }));
       await expectRevert(s.c.market.write.expireLock([batch.batchId, 0], { account: outsider }), "SegmentMarket__LockNotExpired");
@@ -169,6 +186,15 @@ describe("contracts/SegmentMarket", () => {
         assert.equal((await s.c.market.read.getBatch([batch.batchId])).committedCount, 0);
       });
     }
+
+    it("the stand-in verifier reports its verdicts directly", async () => {
+      const proof = await proveSegment(s, batch, 0, p1, { verdict: Verdict.Revert });
+      const inputs = Array.from({ length: 19 }, () => 0);
+      await expectRevert(s.mock.read.verify([s.deployment.params.market.airId, proof, inputs, [], p1.address]), "MockStarkVerifier__Rejected");
+      await s.send(s.mock.write.setVerdict([proofHash(proof), Verdict.Valid, p1.address], { account: roles.deployer }));
+      assert.equal(await s.mock.read.verify([s.deployment.params.market.airId, proof, inputs, [], p1.address]), true);
+      assert.equal(await s.mock.read.verify([s.deployment.params.market.airId, proof, inputs, [], p2.address]), false);
+    });
 
     it("a proof bound to another prover is invalid for the holder", async () => {
       const proof = await proveSegment(s, batch, 0, p1);
@@ -241,6 +267,21 @@ describe("contracts/SegmentMarket", () => {
       assert.equal((await s.c.market.read.getBatch([batch.batchId])).status, 3);
       await expectRevert(s.c.market.write.timeoutBatch([batch.batchId], { account: outsider }), "SegmentMarket__BatchNotOpen");
       await expectRevert(s.c.market.write.lock([batch.batchId, 0], { account: p1 }), "SegmentMarket__BatchNotOpen");
+    });
+
+    it("finalizeBatch refuses an incomplete batch even from the rollup", async () => {
+      const rollup = s.c.rollup.address;
+      await s.test.impersonateAccount({ address: rollup });
+      await s.test.setBalance({ address: rollup, value: 10n ** 18n });
+      try {
+        await expectRevert(
+          s.wallet.writeContract({ address: s.c.market.address, abi: s.c.market.abi, functionName: "finalizeBatch", args: [batch.batchId, p1.address], account: rollup, gas: 1_000_000n }),
+          "SegmentMarket__BatchNotFullyCommitted",
+          [batch.batchId, 0, 3],
+        );
+      } finally {
+        await s.test.stopImpersonatingAccount({ address: rollup });
+      }
     });
 
     it("finalizeBatch and initialize are restricted", async () => {

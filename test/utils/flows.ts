@@ -20,6 +20,8 @@ export interface TestSegment {
 
 export interface TestBatch {
   batchId: bigint;
+  /** Gas of the postBatch transaction. */
+  postGas: bigint;
   segments: TestSegment[];
   finalRoot: Hex;
 }
@@ -70,12 +72,12 @@ export async function postBatch(
   }));
   const batchId = await sys.c.market.read.nextBatchId();
   const finalRoot = roots[n]!;
-  await sys.send(
+  const receipt = await sys.send(
     sys.c.market.write.postBatch([input, specify ? finalRoot : zero, opts.minPrice ?? MIN_PRICE, opts.maxPrice ?? MAX_PRICE], {
       account: roles.deployer,
     }),
   );
-  return { batchId, segments, finalRoot };
+  return { batchId, postGas: receipt.gasUsed, segments, finalRoot };
 }
 
 /** Deterministic proof bytes for (batch, segment, prover, attempt). */

@@ -16,6 +16,7 @@ import {
   type PublicClient,
   type LocalAccount,
   type TransactionReceipt,
+  TransactionReceiptNotFoundError,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { anvil as anvilChain } from "viem/chains";
@@ -94,7 +95,7 @@ export async function startSystem(overrides: DeepPartial<SystemParams> = {}): Pr
     const mock = mockStarkVerifier(deployment.addresses.verifier, { public: publicClient, wallet });
 
     const send = async (hash: Promise<Hex> | Hex): Promise<TransactionReceipt> => {
-      const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash, pollingInterval: 10 });
+      const receipt = await receiptOf(publicClient, await hash);
       assert.equal(receipt.status, "success", `transaction ${receipt.transactionHash} reverted`);
       return receipt;
     };
@@ -162,6 +163,22 @@ export function useSystem(overrides: DeepPartial<SystemParams> = {}): () => Syst
 let activeClient: PublicClient | undefined;
 
 /**
+ * The receipt of a transaction on an automining anvil (mined before eth_sendRawTransaction returns).
+ * Polls the receipt directly instead of watching block numbers, which go backwards on evm_revert.
+ */
+export async function receiptOf(client: PublicClient, hash: Hex, timeoutMs = 20_000): Promise<TransactionReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await client.getTransactionReceipt({ hash });
+    } catch (err) {
+      if (!(err instanceof TransactionReceiptNotFoundError) || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/**
  * Assert that `p` reverts with the custom error `errorName` (and, if given, these arguments).
  * A write with an explicit `gas` is mined without estimation; its revert reason is then read by
  * replaying the transaction on the state before its block (automine: one transaction per block).
@@ -175,7 +192,7 @@ export async function expectRevert(p: Promise<unknown>, errorName: string, args?
     err = e;
   }
   if (!err && typeof result === "string" && /^0x[0-9a-fA-F]{64}$/.test(result) && activeClient) {
-    const receipt = await activeClient.waitForTransactionReceipt({ hash: result as Hex, pollingInterval: 10 });
+    const receipt = await receiptOf(activeClient, result as Hex);
     if (receipt.status === "reverted") {
       const tx = await activeClient.getTransaction({ hash: result as Hex });
       try {

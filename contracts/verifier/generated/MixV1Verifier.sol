@@ -8,7 +8,7 @@ import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 /// @notice On-chain STARK verifier for AIR `mix-v1` (version 1): 33 columns,
 ///         3 public inputs, 1 public columns, 67 constraints of degree <= 3.
 contract MixV1Verifier is StarkVerifierBase {
-    bytes32 public constant AIR_ID = 0x02c5bebafd8c5b6927d0549937a8cf9c701938722e3a4505bdc14957e7e816b6;
+    bytes32 public constant AIR_ID = 0x997cba39fdefd5ca4931da072897190d0e6e903ac45983298bd3390eb777c0c2;
 
     constructor(uint256 minSecurityBits_) StarkVerifierBase(minSecurityBits_) {}
 

@@ -8,7 +8,7 @@ import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 /// @notice On-chain STARK verifier for AIR `transfer-v1` (version 1): 698 columns,
 ///         21 public inputs, 11 public columns, 805 constraints of degree <= 3.
 contract TransferV1Verifier is StarkVerifierBase {
-    bytes32 public constant AIR_ID = 0xbc9ff04ac53f6bee69a26ea4322abd4f95af0a65086b494af08be5471742c8d5;
+    bytes32 public constant AIR_ID = 0x0a3d95cdf5480987de58cd535c34a9c895469f434064105bbeb893a3f8a6e3c0;
 
     constructor(uint256 minSecurityBits_) StarkVerifierBase(minSecurityBits_) {}
 

@@ -469,6 +469,22 @@ export const segmentMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "SegmentMarket__TooManySegments",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "expected",
         "type": "bytes32"
@@ -1002,6 +1018,19 @@ export const segmentMarketAbi = [
     ],
     "name": "UnavailabilitySlashed",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_SEGMENTS_PER_BATCH",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [],

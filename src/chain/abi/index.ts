@@ -8,5 +8,6 @@ export { proverStakingAbi } from "./ProverStaking.js";
 export { rollupAbi } from "./Rollup.js";
 export { segmentMarketAbi } from "./SegmentMarket.js";
 export { stakeTokenAbi } from "./StakeToken.js";
+export { statementHarnessAbi } from "./StatementHarness.js";
 export { transferV1VerifierAbi } from "./TransferV1Verifier.js";
 export { verifierGasMeterAbi } from "./VerifierGasMeter.js";

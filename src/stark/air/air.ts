@@ -34,7 +34,7 @@ export class Air implements AirShape {
   readonly numPublicColumns: number;
   readonly graph: ConstraintGraph;
   readonly bytecode: Uint32Array;
-  /** keccak256 of the name, version, shape and constraint bytecode: changes whenever a constraint does. */
+  /** keccak256 of the name, version, shape, minimum height and constraint bytecode: changes whenever a constraint does. */
   readonly id: Uint8Array;
   readonly maxDegree: number;
   readonly numQuotientChunks: number;
@@ -82,12 +82,12 @@ export class Air implements AirShape {
 
 function computeAirId(air: Air): Uint8Array {
   const name = new TextEncoder().encode(air.name);
-  const head = new Uint8Array(4 + name.length + 16);
+  const head = new Uint8Array(4 + name.length + 20);
   const dv = new DataView(head.buffer);
   dv.setUint32(0, name.length, true);
   head.set(name, 4);
   let o = 4 + name.length;
-  for (const v of [air.version, air.width, air.numPublicInputs, air.numPublicColumns]) {
+  for (const v of [air.version, air.width, air.numPublicInputs, air.numPublicColumns, air.minLogRows]) {
     dv.setUint32(o, v, true);
     o += 4;
   }

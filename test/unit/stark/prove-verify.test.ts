@@ -39,6 +39,16 @@ describe("stark: prove and verify", () => {
     await roundTrip(fibAir, 3, { ...TEST_OPTIONS, logFinalPolyLen: 5 }); // no folding round at all
   });
 
+  it("opens exactly numQueries distinct positions, even when the LDE domain is barely larger", async () => {
+    const options = { ...DEFAULT_OPTIONS, powBits: 0 };
+    const { proof } = await roundTrip(fibAir, 2, options); // 32 LDE points, 28 queries
+    assert.equal(proof.traceOpening.values.length, options.numQueries * fibAir.width);
+    await assert.rejects(
+      proveStark({ air: fibAir, instance: fibAir.sample(2, 1), options: { ...options, numQueries: 33 }, proverAddress: ADDRESS, backend: new JsBackend() }),
+      /smaller than 33 queries/,
+    );
+  });
+
   it("is deterministic: the same inputs give the same bytes", async () => {
     const a = await roundTrip(fibAir, 4);
     const b = await roundTrip(fibAir, 4);
