@@ -97,9 +97,71 @@ library KField {
         }
     }
 
-    /// @dev Base-field inverse (0 maps to 0; callers exclude it).
-    function invF(uint256 a) internal pure returns (uint256) {
-        return powF(a, P - 2);
+    /// @dev Base-field inverse a^(p-2) by a fixed addition chain (p - 2 = 0x77FFFFFF: 51 squarings,
+    ///      7 multiplications, straight-line). 0 maps to 0; callers exclude it.
+    function invF(uint256 a) internal pure returns (uint256 r) {
+        assembly {
+            let t2 := mulmod(mulmod(a, a, P), a, P) // a^3
+            let t3 := mulmod(mulmod(t2, t2, P), a, P) // a^7
+            let x := t3
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            let t6 := mulmod(x, t3, P) // a^(2^6-1)
+            x := t6
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            let t12 := mulmod(x, t6, P) // a^(2^12-1)
+            x := t12
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            let t24 := mulmod(x, t12, P) // a^(2^24-1)
+            x := t3
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, t3, P) // a^0x77
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            x := mulmod(x, x, P)
+            r := mulmod(x, t24, P) // a^0x77FFFFFF = a^(p-2)
+        }
     }
 
     /// @dev Inverse through the tower norm, as the TS reference: a(X)·a(-X) lies in F[X^2].

@@ -289,12 +289,17 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
 
     /// @dev K element at a calldata offset (4 canonical u32 LE words).
     function _readExtAt(Ctx memory c, uint256 off) internal pure returns (uint256 e) {
-        uint256 x0 = Transcript.le32(off);
-        uint256 x1 = Transcript.le32(off + 4);
-        uint256 x2 = Transcript.le32(off + 8);
-        uint256 x3 = Transcript.le32(off + 12);
-        if (x0 >= P || x1 >= P || x2 >= P || x3 >= P) revert StarkVerifier__Decode(off - c.start);
-        e = KField.pack(x0, x1, x2, x3);
+        bool bad;
+        assembly {
+            let x := calldataload(off)
+            for { let i := 0 } lt(i, 4) { i := add(i, 1) } {
+                let v := and(shr(sub(224, shl(5, i)), x), 0xffffffff)
+                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                if iszero(lt(v, P)) { bad := 1 }
+                e := or(e, shl(shl(6, i), v))
+            }
+        }
+        if (bad) revert StarkVerifier__Decode(off - c.start);
     }
 
     // ---------------------------------------------------------------- statement, policy, transcript init
@@ -460,19 +465,43 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
         }
     }
 
-    /// @dev f(x) = (S_z - V_z)/(x - z) + (S_zn - V_zn)/(x - z·w) at every query point x.
+    /// @dev f(x) = (S_z - V_z)/(x - z) + (S_zn - V_zn)/(x - z·w) at every query point x, with the 2·Q
+    ///      denominators inverted together (one inversion in K).
     function _deepCombine(Ctx memory c, uint256[] memory sz, uint256[] memory szn, uint256 vz, uint256 vzn)
         internal
         pure
         returns (uint256[] memory values)
     {
         uint256 nq = c.queries.length;
-        values = new uint256[](nq);
+        uint256[] memory den = new uint256[](2 * nq);
         uint256 wLde = _twoAdicGenerator(c.logLde);
         for (uint256 k = 0; k < nq; ++k) {
             uint256 x = mulmod(COSET_SHIFT, KField.powF(wLde, c.queries[k]), P);
-            uint256 a = KField.sub(sz[k], vz).mul(KField.sub(x, c.z).inv());
-            values[k] = a.add(KField.sub(szn[k], vzn).mul(KField.sub(x, c.zNext).inv()));
+            den[2 * k] = KField.sub(x, c.z);
+            den[2 * k + 1] = KField.sub(x, c.zNext);
+        }
+        _batchInverse(den);
+        values = new uint256[](nq);
+        for (uint256 k = 0; k < nq; ++k) {
+            uint256 a = KField.sub(sz[k], vz).mul(den[2 * k]);
+            values[k] = a.add(KField.sub(szn[k], vzn).mul(den[2 * k + 1]));
+        }
+    }
+
+    /// @dev In-place inverses of non-zero K elements (Montgomery's trick).
+    function _batchInverse(uint256[] memory xs) internal pure {
+        uint256 n = xs.length;
+        uint256[] memory prefix = new uint256[](n);
+        uint256 acc = 1;
+        for (uint256 i = 0; i < n; ++i) {
+            prefix[i] = acc;
+            acc = acc.mul(xs[i]);
+        }
+        uint256 inv = acc.inv();
+        for (uint256 i = n; i > 0; --i) {
+            uint256 x = xs[i - 1];
+            xs[i - 1] = prefix[i - 1].mul(inv);
+            inv = inv.mul(x);
         }
     }
 
@@ -504,34 +533,45 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
         if (_multiRoot(c, idx, digests, c.logLde) != _rootAt(c, tree)) revert StarkVerifier__MerkleMismatch(tree);
     }
 
-    /// @dev sum_col gamma^(gpOffset+col) * row[col] (and, for trace rows, sum gamma^(width+col) * row[col]),
-    ///      accumulated lane by lane without reduction (each product < 2^62).
+    /// @dev sum_col gamma^(gpOffset+col) * row[col] (and, for trace rows, sum gamma^(width+col) * row[col]).
     function _rowSums(Ctx memory c, uint256 off, uint256 leafWords, uint256 gpOffset, bool both)
         internal
         pure
-        returns (uint256, uint256)
+        returns (uint256 ra, uint256 rb)
     {
-        uint256[8] memory s;
-        uint256 w = c.width;
-        uint256[] memory gp = c.gp;
-        for (uint256 col = 0; col < leafWords; ++col) {
-            uint256 v = Transcript.le32(off + 4 * col);
-            if (v >= P) revert StarkVerifier__Decode(off + 4 * col - c.start);
-            if (v == 0) continue;
-            uint256 g = gp[gpOffset + col];
-            s[0] += (g & KField.M64) * v;
-            s[1] += ((g >> 64) & KField.M64) * v;
-            s[2] += ((g >> 128) & KField.M64) * v;
-            s[3] += (g >> 192) * v;
-            if (both) {
-                uint256 h = gp[w + col];
-                s[4] += (h & KField.M64) * v;
-                s[5] += ((h >> 64) & KField.M64) * v;
-                s[6] += ((h >> 128) & KField.M64) * v;
-                s[7] += (h >> 192) * v;
+        uint256 badAt;
+        (ra, badAt) = _dot(c.gp, gpOffset, off, leafWords);
+        if (badAt != 0) revert StarkVerifier__Decode(badAt - 1 - c.start);
+        if (both) (rb,) = _dot(c.gp, c.width, off, leafWords);
+    }
+
+    /// @dev sum_col gp[gpOffset + col] * (u32 LE word col at off), lane by lane without reduction (each
+    ///      product < 2^62); badAt = 1 + offset of the first non-canonical word, or 0.
+    function _dot(uint256[] memory gp, uint256 gpOffset, uint256 off, uint256 words)
+        internal
+        pure
+        returns (uint256 r, uint256 badAt)
+    {
+        assembly {
+            let s0 := 0
+            let s1 := 0
+            let s2 := 0
+            let s3 := 0
+            let gptr := add(add(gp, 32), shl(5, gpOffset))
+            for { let col := 0 } lt(col, words) { col := add(col, 1) } {
+                let v := shr(224, calldataload(add(off, shl(2, col))))
+                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                if iszero(lt(v, P)) { if iszero(badAt) { badAt := add(add(off, shl(2, col)), 1) } }
+                if v {
+                    let g := mload(add(gptr, shl(5, col)))
+                    s0 := add(s0, mul(and(g, 0xffffffffffffffff), v))
+                    s1 := add(s1, mul(and(shr(64, g), 0xffffffffffffffff), v))
+                    s2 := add(s2, mul(and(shr(128, g), 0xffffffffffffffff), v))
+                    s3 := add(s3, mul(shr(192, g), v))
+                }
             }
+            r := or(or(mod(s0, P), shl(64, mod(s1, P))), or(shl(128, mod(s2, P)), shl(192, mod(s3, P))))
         }
-        return (KField.pack(s[0] % P, s[1] % P, s[2] % P, s[3] % P), KField.pack(s[4] % P, s[5] % P, s[6] % P, s[7] % P));
     }
 
     function _rootAt(Ctx memory c, uint256 tree) internal pure returns (bytes32 r) {
@@ -551,10 +591,11 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
 
     /// @dev Root from sorted distinct leaf indices and their digests plus the multi-proof siblings
     ///      (u16 count, then the digests level by level, left to right). Overwrites idx and hashes.
+    ///      Every sibling must be consumed. In assembly: this walk is most of the verifier's gas.
     function _multiRoot(Ctx memory c, uint256[] memory idx, bytes32[] memory hs, uint256 depth)
         internal
         pure
-        returns (bytes32)
+        returns (bytes32 root)
     {
         uint256 countPos = c.pos;
         uint256 nSib = _u16(c);
@@ -562,32 +603,48 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
         uint256 sibPtr = c.pos;
         uint256 sibEnd = sibPtr + 32 * nSib;
         c.pos = sibEnd;
-        uint256 cnt = idx.length;
-        for (uint256 l = 0; l < depth; ++l) {
-            uint256 wr = 0;
-            for (uint256 k = 0; k < cnt; ++k) {
-                uint256 i = idx[k];
-                bytes32 h;
-                if (k + 1 < cnt && idx[k + 1] == (i ^ 1)) {
-                    h = _hashPair(hs[k], hs[k + 1]);
-                    ++k;
-                } else {
-                    if (sibPtr >= sibEnd) revert StarkVerifier__Decode(countPos - c.start);
-                    bytes32 sib;
-                    assembly {
-                        sib := calldataload(sibPtr)
+        bool short;
+        assembly {
+            let cnt := mload(idx)
+            let ip := add(idx, 32)
+            let hp := add(hs, 32)
+            for { let l := 0 } lt(l, depth) { l := add(l, 1) } {
+                let wr := 0
+                for { let k := 0 } lt(k, cnt) { k := add(k, 1) } {
+                    let i := mload(add(ip, shl(5, k)))
+                    let h := mload(add(hp, shl(5, k)))
+                    let k1 := add(k, 1)
+                    let paired := 0
+                    if lt(k1, cnt) { paired := eq(mload(add(ip, shl(5, k1))), xor(i, 1)) }
+                    switch paired
+                    case 1 {
+                        mstore(0x00, h)
+                        mstore(0x20, mload(add(hp, shl(5, k1))))
+                        k := k1
                     }
-                    sibPtr += 32;
-                    h = (i & 1 == 1) ? _hashPair(sib, hs[k]) : _hashPair(hs[k], sib);
+                    default {
+                        if iszero(lt(sibPtr, sibEnd)) { short := 1 }
+                        let sib := calldataload(sibPtr)
+                        sibPtr := add(sibPtr, 32)
+                        switch and(i, 1)
+                        case 1 {
+                            mstore(0x00, sib)
+                            mstore(0x20, h)
+                        }
+                        default {
+                            mstore(0x00, h)
+                            mstore(0x20, sib)
+                        }
+                    }
+                    mstore(add(ip, shl(5, wr)), shr(1, i))
+                    mstore(add(hp, shl(5, wr)), keccak256(0x00, 0x40))
+                    wr := add(wr, 1)
                 }
-                idx[wr] = i >> 1;
-                hs[wr] = h;
-                ++wr;
+                cnt := wr
             }
-            cnt = wr;
+            root := mload(hp)
         }
-        if (sibPtr != sibEnd) revert StarkVerifier__Decode(countPos - c.start);
-        return hs[0];
+        if (short || sibPtr != sibEnd) revert StarkVerifier__Decode(countPos - c.start);
     }
 
     function _hashPair(bytes32 a, bytes32 b) internal pure returns (bytes32 h) {
