@@ -36,7 +36,7 @@ const transferLog = Number(flag("--transfer-log", "8"));
 const prover = new Uint8Array(20).fill(0x42);
 
 buildContracts({ writeAbi: false });
-const anvil = await startAnvil({ args: ["--disable-code-size-limit", "--gas-limit", "2000000000"] });
+const anvil = await startAnvil({ args: ["--gas-limit", "2000000000"] });
 const transport = http(anvil.rpcUrl);
 const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 20 }) as PublicClient;
 const wallet = createWalletClient({ chain: anvilChain, transport, account: mnemonicToAccount("test test test test test test test test test test test junk") });

@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { airRegistry } from "../src/stark/air/air.js";
 import "../src/stark/airs/index.js";
 import "../src/rollup/air/index.js";
-import { generateVerifierSource, verifierContractName } from "../src/stark/air/solidity.js";
+import { generateVerifierSources } from "../src/stark/air/solidity.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GENERATED_DIR = join(ROOT, "contracts", "verifier", "generated");
@@ -25,7 +25,7 @@ export function renderVerifiers(): Record<string, string> {
   for (const name of VERIFIER_AIRS) {
     const air = airRegistry.getByName(name);
     if (!air) throw new Error(`gen-verifier: AIR ${name} is not registered`);
-    out[`${verifierContractName(name)}.sol`] = generateVerifierSource(air);
+    Object.assign(out, generateVerifierSources(air));
   }
   return out;
 }

@@ -25,6 +25,8 @@ interface IStarkVerifierErrors {
     error StarkVerifier__MerkleMismatch(uint256 tree);
     /// @dev An opened FRI value does not match the value folded from the previous layer.
     error StarkVerifier__FriMismatch(uint256 layer);
+    /// @dev A constraint-evaluator contract failed (wrong deployment or out of gas).
+    error StarkVerifier__EvaluatorFailed(address evaluator);
     /// @dev The last folded values do not lie on the final polynomial.
     error StarkVerifier__FinalPolyMismatch();
 }

@@ -85,9 +85,36 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
     ///      (transition, first row, last row, every row), generated from the IR.
     function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
         internal
-        pure
+        view
         virtual
         returns (uint256[4] memory acc);
+
+    /// @dev alpha^0 .. alpha^(n-1) into buf[at ..].
+    function _alphaPowers(uint256[] memory buf, uint256 at, uint256 n, uint256 alpha) internal pure {
+        uint256 x = 1;
+        for (uint256 i = 0; i < n; ++i) {
+            buf[at + i] = x;
+            x = x.mul(alpha);
+        }
+    }
+
+    /// @dev One external evaluator part: it gets the whole buffer and returns the buffer's head
+    ///      (registers and accumulators), which is written back in place.
+    function _runEvaluator(address evaluator, uint256[] memory buf) internal view {
+        uint256 head = 32 * (_evaluatorHeadWords());
+        bool ok;
+        assembly {
+            let p := add(buf, 32)
+            ok := staticcall(gas(), evaluator, p, shl(5, mload(buf)), p, head)
+            if iszero(eq(returndatasize(), head)) { ok := 0 }
+        }
+        if (!ok) revert StarkVerifier__EvaluatorFailed(evaluator);
+    }
+
+    /// @dev Registers + 4 accumulators of the external evaluation buffer (generated AIRs override).
+    function _evaluatorHeadWords() internal pure virtual returns (uint256) {
+        return 0;
+    }
 
     /// @inheritdoc IStarkVerifier
     function verify(
@@ -395,7 +422,7 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
 
     function _checkOod(Ctx memory c, AirInfo memory air, uint32[] calldata pi, PublicColumns.Source memory src)
         internal
-        pure
+        view
     {
         uint256[] memory pub = PublicColumns.evaluate(src, c.z, _twoAdicGenerator(c.logN), c.logN);
         uint256[4] memory acc = _evalConstraints(c.ood, pub, pi, c.alpha);

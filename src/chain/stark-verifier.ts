@@ -40,9 +40,18 @@ async function deployArtifact(wallet: Wallet, publicClient: PublicClient, name: 
   return getAddress(receipt.contractAddress);
 }
 
-/** Deploy the generated verifier of `airName`, accepting proofs of at least `minSecurityBits`. */
+/**
+ * Deploy the generated verifier of `airName`, accepting proofs of at least `minSecurityBits`. Large AIRs
+ * evaluate their constraints in separate evaluator contracts (`<Air>Constraints<i>`, one per `evaluator<i>`
+ * constructor parameter), deployed first.
+ */
 export async function deployStarkVerifier(wallet: Wallet, publicClient: PublicClient, airName: string, minSecurityBits: number): Promise<Address> {
-  return deployArtifact(wallet, publicClient, verifierContractName(airName), [BigInt(minSecurityBits)]);
+  const name = verifierContractName(airName);
+  const ctor = loadArtifact(name).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string }[] } | undefined;
+  const parts = (ctor?.inputs ?? []).filter((i) => i.name?.startsWith("evaluator")).length;
+  const evaluators: Address[] = [];
+  for (let i = 0; i < parts; i++) evaluators.push(await deployArtifact(wallet, publicClient, `${name.replace(/Verifier$/, "")}Constraints${i}`, []));
+  return deployArtifact(wallet, publicClient, name, [BigInt(minSecurityBits), ...evaluators]);
 }
 
 export async function deployGasMeter(wallet: Wallet, publicClient: PublicClient): Promise<Address> {

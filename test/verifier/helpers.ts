@@ -34,8 +34,8 @@ export function ensureBuilt(): void {
 
 export async function startChain(): Promise<Chain> {
   ensureBuilt();
-  // The transfer-v1 verifier is larger than EIP-170 allows (docs/verifier.md): lift the limit locally.
-  const anvil = await startAnvil({ args: ["--disable-code-size-limit", "--gas-limit", "2000000000"] });
+  // A high block gas limit: eth_call gas defaults to it, and transfer-v1 verifications are large.
+  const anvil = await startAnvil({ args: ["--gas-limit", "2000000000"] });
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 20 }) as PublicClient;
   const wallet = createWalletClient({ chain: anvilChain, transport, account: mnemonicToAccount("test test test test test test test test test test test junk") });

@@ -8,9 +8,9 @@ import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 /// @notice On-chain STARK verifier for AIR `fib-v1` (version 1): 2 columns,
 ///         3 public inputs, 0 public columns, 5 constraints of degree <= 1.
 contract FibV1Verifier is StarkVerifierBase {
-    bytes32 public constant AIR_ID = 0xea6c7c7655ec601046ddec2e62d244091095e8071fb17381c08ae35ca2dcada8;
-
     constructor(uint256 minSecurityBits_) StarkVerifierBase(minSecurityBits_) {}
+
+    bytes32 public constant AIR_ID = 0xea6c7c7655ec601046ddec2e62d244091095e8071fb17381c08ae35ca2dcada8;
 
     function _air() internal pure override returns (AirInfo memory a) {
         a.id = AIR_ID;

@@ -34,6 +34,17 @@ export const fibV1VerifierAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__EvaluatorFailed",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "StarkVerifier__FinalPolyMismatch",
     "type": "error"

@@ -6,6 +6,11 @@ export const mixV1VerifierAbi = [
         "internalType": "uint256",
         "name": "minSecurityBits_",
         "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator0",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -31,6 +36,17 @@ export const mixV1VerifierAbi = [
       }
     ],
     "name": "StarkVerifier__Decode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__EvaluatorFailed",
     "type": "error"
   },
   {

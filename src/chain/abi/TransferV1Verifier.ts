@@ -6,6 +6,46 @@ export const transferV1VerifierAbi = [
         "internalType": "uint256",
         "name": "minSecurityBits_",
         "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator0",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator1",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator2",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator3",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator4",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator5",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator6",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator7",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -31,6 +71,17 @@ export const transferV1VerifierAbi = [
       }
     ],
     "name": "StarkVerifier__Decode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__EvaluatorFailed",
     "type": "error"
   },
   {

@@ -60,8 +60,8 @@ export async function runVerifyOnChain(flags: VerifyFlags): Promise<void> {
 
   let anvil;
   try {
-    // The transfer-v1 verifier exceeds EIP-170's 24 KiB: the local chain lifts the limit (docs/verifier.md).
-    anvil = await startAnvil({ args: ["--disable-code-size-limit", "--gas-limit", "2000000000"] });
+    // A high block gas limit: eth_call gas defaults to it, and transfer-v1 verifications are large.
+    anvil = await startAnvil({ args: ["--gas-limit", "2000000000"] });
   } catch (err) {
     throw new UsageError(`cannot start anvil: ${describeError(err)}`);
   }

@@ -60,17 +60,73 @@ const YUL_HELPERS = `
                 r := or(r, shl(192, mod(add(add(add(mul(a0, b3), mul(a1, b2)), mul(a2, b1)), mul(a3, b0)), 2013265921)))
             }`;
 
-/** The Yul statements evaluating the constraints: reads `oodp`, `pubp`, `pi`, `apw`, `regs`; sums into acc0..acc3. */
-export function compileConstraintsYul(air: Air): { body: string; numRegisters: number } {
+/**
+ * Where the evaluator finds its operands. `inline`: inside the verifier (registers at `regs`, trace
+ * values at `oodp`, public-column values at `pubp`, public inputs in calldata at `pi`, alpha powers at
+ * `apw`). `external`: in a separate evaluator contract whose memory, from 0x80, holds one buffer
+ * [registers | acc | OOD values | public-column values | public inputs | alpha powers] (absolute addresses).
+ */
+export interface YulLayout {
+  reg(r: number): string;
+  /** Address a register is read from (defaults to `reg`). */
+  regRead?(r: number): string;
+  ood(i: number): string;
+  pub(i: number): string;
+  pubIn(i: number): string;
+  alphaPow(i: number): string;
+}
+
+export const INLINE_LAYOUT: YulLayout = {
+  reg: (r) => `add(regs, ${32 * r})`,
+  ood: (i) => `mload(add(oodp, ${32 * i}))`,
+  pub: (i) => `mload(add(pubp, ${32 * i}))`,
+  pubIn: (i) => `calldataload(add(pi, ${32 * i}))`,
+  alphaPow: (i) => `mload(add(apw, ${32 * i}))`,
+};
+
+/** Word offsets of the external evaluator's buffer (see YulLayout). */
+export function externalBuffer(air: Air): { regs: number; acc: number; ood: number; pub: number; pi: number; apw: number; total: number } {
+  const regs = 0;
+  const acc = readHeader(air.bytecode).numRegisters;
+  const ood = acc + 4;
+  const pub = ood + 2 * air.width;
+  const pi = pub + 2 * air.numPublicColumns;
+  const apw = pi + air.numPublicInputs;
+  return { regs, acc, ood, pub, pi, apw, total: apw + air.numConstraints };
+}
+
+export function externalLayout(air: Air): YulLayout {
+  const b = externalBuffer(air);
+  // Relative to a runtime base (the free-memory pointer, 0x80): absolute constants let the optimizer
+  // keep too many loaded values on the stack.
+  const at = (w: number): string => `add(base, ${32 * w})`;
+  return {
+    reg: (r) => at(b.regs + r),
+    // Reads go through `rbase` (equal to `base` at run time, opaque to the optimizer): otherwise it
+    // forwards stored values to later loads and keeps them all on the stack ("stack too deep").
+    regRead: (r) => `add(rbase, ${32 * (b.regs + r)})`,
+    ood: (i) => `mload(add(rbase, ${32 * (b.ood + i)}))`,
+    pub: (i) => `mload(add(rbase, ${32 * (b.pub + i)}))`,
+    pubIn: (i) => `mload(add(rbase, ${32 * (b.pi + i)}))`,
+    alphaPow: (i) => `mload(add(rbase, ${32 * (b.apw + i)}))`,
+  };
+}
+
+/**
+ * The Yul statements evaluating the constraints, one group per bytecode instruction (so the program
+ * can be cut into several contracts at instruction boundaries); sums go into locals acc0..acc3.
+ */
+export function compileConstraintGroups(air: Air, layout: YulLayout = INLINE_LAYOUT): { groups: string[][]; numRegisters: number } {
   const code = air.bytecode;
   const h = readHeader(code);
   const regs: (Operand | undefined)[] = new Array(h.numRegisters);
-  const lines: string[] = [];
+  let lines: string[] = [];
+  const groups: string[][] = [];
   const pcols = air.numPublicColumns;
   const store = (dst: number, kind: "base" | "ext", expr: string): void => {
-    const slot = `add(regs, ${32 * dst})`;
+    const slot = layout.reg(dst);
     lines.push(`mstore(${slot}, ${expr})`);
-    regs[dst] = { kind, expr: `mload(${slot})` };
+    regs[dst] = { kind, expr: `mload(${layout.regRead ? layout.regRead(dst) : slot})` };
   };
   const val = (o: Operand): string => (o.kind === "const" ? String(o.value) : o.expr);
   const operand = (r: number, k: number): Operand => {
@@ -79,6 +135,8 @@ export function compileConstraintsYul(air: Air): { body: string; numRegisters: n
     return o;
   };
   for (let k = 0; k < h.numInstructions; k++) {
+    lines = [];
+    groups.push(lines);
     const w = 4 + 4 * k;
     const op = code[w]!, dst = code[w + 1]!, a = code[w + 2]!, b = code[w + 3]!;
     switch (op) {
@@ -86,19 +144,19 @@ export function compileConstraintsYul(air: Air): { body: string; numRegisters: n
         regs[dst] = { kind: "const", value: a };
         break;
       case Op.CUR:
-        regs[dst] = { kind: "ext", expr: `mload(add(oodp, ${32 * a}))` };
+        regs[dst] = { kind: "ext", expr: layout.ood(a) };
         break;
       case Op.NEXT:
-        regs[dst] = { kind: "ext", expr: `mload(add(oodp, ${32 * (air.width + a)}))` };
+        regs[dst] = { kind: "ext", expr: layout.ood(air.width + a) };
         break;
       case Op.PUBIN:
-        regs[dst] = { kind: "base", expr: `calldataload(add(pi, ${32 * a}))` };
+        regs[dst] = { kind: "base", expr: layout.pubIn(a) };
         break;
       case Op.PCUR:
-        regs[dst] = { kind: "ext", expr: `mload(add(pubp, ${32 * a}))` };
+        regs[dst] = { kind: "ext", expr: layout.pub(a) };
         break;
       case Op.PNEXT:
-        regs[dst] = { kind: "ext", expr: `mload(add(pubp, ${32 * (pcols + a)}))` };
+        regs[dst] = { kind: "ext", expr: layout.pub(pcols + a) };
         break;
       case Op.ADD:
       case Op.SUB:
@@ -138,7 +196,7 @@ export function compileConstraintsYul(air: Air): { body: string; numRegisters: n
       }
       case Op.ACC: {
         const x = operand(a, k);
-        const alphaPow = `mload(add(apw, ${32 * b}))`;
+        const alphaPow = layout.alphaPow(b);
         const term = x.kind === "ext" ? `emul(${alphaPow}, ${x.expr})` : `escale(${alphaPow}, ${val(x)})`;
         lines.push(`acc${dst} := eadd(acc${dst}, ${term})`);
         break;
@@ -147,27 +205,86 @@ export function compileConstraintsYul(air: Air): { body: string; numRegisters: n
         throw new Error(`solidity: unknown opcode ${op} at instruction ${k}`);
     }
   }
-  return { body: lines.map((l) => `            ${l}`).join("\n"), numRegisters: h.numRegisters };
+  return { groups, numRegisters: h.numRegisters };
 }
 
-/** Full Solidity source of the AIR's verifier contract. */
-export function generateVerifierSource(air: Air): string {
-  const name = verifierContractName(air.name);
-  const { body, numRegisters } = compileConstraintsYul(air);
-  const nc = air.numConstraints;
-  return `// SPDX-License-Identifier: Apache-2.0
+/** The whole program as one Yul body (the inline layout). */
+export function compileConstraintsYul(air: Air, layout: YulLayout = INLINE_LAYOUT): { body: string; numRegisters: number } {
+  const { groups, numRegisters } = compileConstraintGroups(air, layout);
+  return { body: indent(groups.flat()), numRegisters };
+}
+
+function indent(lines: string[]): string {
+  return lines.map((l) => `            ${l}`).join("\n");
+}
+
+/** Programs up to this many instructions are evaluated inside the verifier contract. */
+export const INLINE_MAX_INSTRUCTIONS = 100;
+/** Instructions per external evaluator contract: keeps each under EIP-170's 24 KiB of code. */
+export const EVALUATOR_CHUNK_INSTRUCTIONS = 900;
+
+/** Contract names of the AIR's external evaluator chunks ([] when evaluated inline). */
+export function evaluatorContractNames(air: Air): string[] {
+  const n = readHeader(air.bytecode).numInstructions;
+  if (n <= INLINE_MAX_INSTRUCTIONS) return [];
+  const base = verifierContractName(air.name).replace(/Verifier$/, "");
+  return Array.from({ length: Math.ceil(n / EVALUATOR_CHUNK_INSTRUCTIONS) }, (_, i) => `${base}Constraints${i}`);
+}
+
+const HEADER = (air: Air): string => `// SPDX-License-Identifier: Apache-2.0
 // Generated by scripts/gen-verifier.ts from the constraint IR of ${air.name} (src/stark/air/solidity.ts).
 // Do not edit: change the AIR and rebuild.
 pragma solidity ^0.8.24;
+`;
 
-import {StarkVerifierBase} from "../StarkVerifierBase.sol";
+/** Every generated source of the AIR: file name (under contracts/verifier/generated/) → Solidity. */
+export function generateVerifierSources(air: Air): Record<string, string> {
+  const chunks = evaluatorContractNames(air);
+  const out: Record<string, string> = {};
+  if (chunks.length === 0) {
+    out[`${verifierContractName(air.name)}.sol`] = generateVerifierSource(air);
+    return out;
+  }
+  const { groups } = compileConstraintGroups(air, externalLayout(air));
+  const buf = externalBuffer(air);
+  const at = (w: number): string => `add(base, ${32 * w})`;
+  chunks.forEach((name, i) => {
+    const body = indent(groups.slice(i * EVALUATOR_CHUNK_INSTRUCTIONS, (i + 1) * EVALUATOR_CHUNK_INSTRUCTIONS).flat());
+    out[`${name}.sol`] = `${HEADER(air)}
+/// @notice Part ${i + 1} of ${chunks.length} of the constraint evaluation of \`${air.name}\` at the OOD point, for
+///         ${verifierContractName(air.name)} (split so every contract fits EIP-170). Stateless: takes the
+///         evaluation buffer [registers | acc | OOD values | public-column values | public inputs | alpha powers]
+///         as calldata (32-byte words) and returns its registers and accumulators after this part's instructions.
+contract ${name} {
+    uint256 internal constant P = ${P};
 
-/// @notice On-chain STARK verifier for AIR \`${air.name}\` (version ${air.version}): ${air.width} columns,
-///         ${air.numPublicInputs} public inputs, ${air.numPublicColumns} public columns, ${nc} constraints of degree <= ${air.maxDegree}.
-contract ${name} is StarkVerifierBase {
-    bytes32 public constant AIR_ID = ${toHex(air.id)};
+    fallback() external {
+        assembly {
+${YUL_HELPERS}
+            let base := mload(0x40)
+            let rbase := add(base, calldataload(calldatasize()))
+            calldatacopy(base, 0, calldatasize())
+            let acc0 := mload(${at(buf.acc)})
+            let acc1 := mload(${at(buf.acc + 1)})
+            let acc2 := mload(${at(buf.acc + 2)})
+            let acc3 := mload(${at(buf.acc + 3)})
+${body}
+            mstore(${at(buf.acc)}, acc0)
+            mstore(${at(buf.acc + 1)}, acc1)
+            mstore(${at(buf.acc + 2)}, acc2)
+            mstore(${at(buf.acc + 3)}, acc3)
+            return(base, ${32 * (buf.acc + 4)})
+        }
+    }
+}
+`;
+  });
+  out[`${verifierContractName(air.name)}.sol`] = generateExternalVerifierSource(air, chunks);
+  return out;
+}
 
-    constructor(uint256 minSecurityBits_) StarkVerifierBase(minSecurityBits_) {}
+function airInfoSource(air: Air): string {
+  return `    bytes32 public constant AIR_ID = ${toHex(air.id)};
 
     function _air() internal pure override returns (AirInfo memory a) {
         a.id = AIR_ID;
@@ -175,10 +292,77 @@ contract ${name} is StarkVerifierBase {
         a.numPublicInputs = ${air.numPublicInputs};
         a.numPublicColumns = ${air.numPublicColumns};
         a.numQuotientChunks = ${air.numQuotientChunks};
-        a.numConstraints = ${nc};
+        a.numConstraints = ${air.numConstraints};
         a.maxDegree = ${air.maxDegree};
         a.minLogRows = ${air.minLogRows};
+    }`;
+}
+
+function generateExternalVerifierSource(air: Air, chunks: string[]): string {
+  const name = verifierContractName(air.name);
+  const buf = externalBuffer(air);
+  const params = chunks.map((_, i) => `address evaluator${i}`).join(", ");
+  const immutables = chunks.map((_, i) => `    address internal immutable EVALUATOR_${i};`).join("\n");
+  const assigns = chunks.map((_, i) => `        EVALUATOR_${i} = evaluator${i};`).join("\n");
+  const calls = chunks.map((_, i) => `        _runEvaluator(EVALUATOR_${i}, buf);`).join("\n");
+  return `${HEADER(air)}
+import {StarkVerifierBase} from "../StarkVerifierBase.sol";
+
+/// @notice On-chain STARK verifier for AIR \`${air.name}\` (version ${air.version}): ${air.width} columns,
+///         ${air.numPublicInputs} public inputs, ${air.numPublicColumns} public columns, ${air.numConstraints} constraints of degree <= ${air.maxDegree}.
+///         The constraint evaluation at z runs in ${chunks.length} evaluator contract(s) (${chunks.join(", ")}),
+///         fixed at deployment.
+contract ${name} is StarkVerifierBase {
+${immutables}
+
+    constructor(uint256 minSecurityBits_, ${params}) StarkVerifierBase(minSecurityBits_) {
+${assigns}
     }
+
+${airInfoSource(air)}
+
+    function _evaluatorHeadWords() internal pure override returns (uint256) {
+        return ${buf.acc + 4};
+    }
+
+    function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
+        internal
+        view
+        override
+        returns (uint256[4] memory acc)
+    {
+        uint256[] memory buf = new uint256[](${buf.total});
+        for (uint256 i = 0; i < ${2 * air.width}; ++i) {
+            buf[${buf.ood} + i] = ood[i];
+        }
+        for (uint256 i = 0; i < ${2 * air.numPublicColumns}; ++i) {
+            buf[${buf.pub} + i] = pub[i];
+        }
+        for (uint256 i = 0; i < ${air.numPublicInputs}; ++i) {
+            buf[${buf.pi} + i] = publicInputs[i];
+        }
+        _alphaPowers(buf, ${buf.apw}, ${air.numConstraints}, alpha);
+${calls}
+        acc = [buf[${buf.acc}], buf[${buf.acc + 1}], buf[${buf.acc + 2}], buf[${buf.acc + 3}]];
+    }
+}
+`;
+}
+
+/** Full Solidity source of the AIR's verifier contract (constraints evaluated inline). */
+export function generateVerifierSource(air: Air): string {
+  const name = verifierContractName(air.name);
+  const { body, numRegisters } = compileConstraintsYul(air);
+  const nc = air.numConstraints;
+  return `${HEADER(air)}
+import {StarkVerifierBase} from "../StarkVerifierBase.sol";
+
+/// @notice On-chain STARK verifier for AIR \`${air.name}\` (version ${air.version}): ${air.width} columns,
+///         ${air.numPublicInputs} public inputs, ${air.numPublicColumns} public columns, ${nc} constraints of degree <= ${air.maxDegree}.
+contract ${name} is StarkVerifierBase {
+    constructor(uint256 minSecurityBits_) StarkVerifierBase(minSecurityBits_) {}
+
+${airInfoSource(air)}
 
     function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
         internal
