@@ -7,7 +7,7 @@
  * of contracts/gas-snapshot.json (other sections are kept). Figures, never assertions.
  */
 import "../src/util/polyfills.js";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { anvil as anvilChain } from "viem/chains";
@@ -62,6 +62,7 @@ async function bench(air: Air, logRows: number, inst: AirInstance): Promise<void
   };
   results.push(row);
   console.log(JSON.stringify(row));
+  writeResults();
 }
 
 try {
@@ -75,28 +76,33 @@ try {
   await anvil.stop();
 }
 
-const sizes = Object.fromEntries(
-  ["FibV1Verifier", "MixV1Verifier", "TransferV1Verifier"].map((n) => [n, (loadArtifact(n) as unknown as { deployedBytecode: string }).deployedBytecode.length / 2 - 1]),
-);
-mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/verifier.json", `${JSON.stringify({ results, deployedBytecodeBytes: sizes }, null, 2)}\n`);
+function writeResults(): void {
+  const sizes = Object.fromEntries(
+    readdirSync("build/contracts")
+      .filter((f) => /V1(Verifier|Constraints\d+)\.json$/.test(f))
+      .map((f) => f.replace(/\.json$/, ""))
+      .map((n) => [n, (loadArtifact(n) as unknown as { deployedBytecode: string }).deployedBytecode.length / 2 - 1]),
+  );
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/verifier.json", `${JSON.stringify({ results, deployedBytecodeBytes: sizes }, null, 2)}\n`);
 
-if (args.includes("--snapshot")) {
-  const path = "contracts/gas-snapshot.json";
-  const snap = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>) : {};
-  snap.verifier = {
-    note: "STARK verification at default options (log_blowup 3, 28 queries, 16 PoW bits, arity 8, final poly <= 8). execution = gas of the verify call (staticcall from VerifierGasMeter); transaction = 21000 + max(calldata + execution, EIP-7623 floor). Proofs from the js backend. Regenerate with: npx tsx bench/verifier.ts --snapshot",
-    deployedBytecodeBytes: sizes,
-    cases: Object.fromEntries(
-      results.map((r) => {
-        const v = r.verify as { execution: number; calldataBytes: number; calldataStandard: number; calldataFloor: number; transaction: number };
-        const p = r.verifyPacked as typeof v;
-        return [
-          `${r.air}_2^${r.logRows}`,
-          { proofBytes: r.proofBytes, execution: v.execution, calldataBytes: v.calldataBytes, calldata: v.calldataStandard, calldataFloor: v.calldataFloor, transaction: v.transaction, packedExecution: p.execution, packedCalldataBytes: p.calldataBytes, packedTransaction: p.transaction },
-        ];
-      }),
-    ),
-  };
-  writeFileSync(path, `${JSON.stringify(snap, null, 2)}\n`);
+  if (args.includes("--snapshot")) {
+    const path = "contracts/gas-snapshot.json";
+    const snap = existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>) : {};
+    snap.verifier = {
+      note: "STARK verification at default options (log_blowup 3, 28 queries, 16 PoW bits, arity 8, final poly <= 8). execution = gas of the verify call (staticcall from VerifierGasMeter); transaction = 21000 + max(calldata + execution, EIP-7623 floor). Proofs from the js backend. Regenerate with: npx tsx bench/verifier.ts --snapshot",
+      deployedBytecodeBytes: sizes,
+      cases: Object.fromEntries(
+        results.map((r) => {
+          const v = r.verify as { execution: number; calldataBytes: number; calldataStandard: number; calldataFloor: number; transaction: number };
+          const p = r.verifyPacked as typeof v;
+          return [
+            `${r.air}_2^${r.logRows}`,
+            { proofBytes: r.proofBytes, execution: v.execution, calldataBytes: v.calldataBytes, calldata: v.calldataStandard, calldataFloor: v.calldataFloor, transaction: v.transaction, packedExecution: p.execution, packedCalldataBytes: p.calldataBytes, packedTransaction: p.transaction },
+          ];
+        }),
+      ),
+    };
+    writeFileSync(path, `${JSON.stringify(snap, null, 2)}\n`);
+  }
 }
