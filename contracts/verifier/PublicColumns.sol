@@ -51,16 +51,18 @@ library PublicColumns {
             return h;
         }
         bytes memory buf = new bytes(4 * count);
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 v = at(src, i);
-            assembly {
-                let p := add(add(buf, 32), shl(2, i))
-                mstore8(p, and(v, 0xff))
-                mstore8(add(p, 1), and(shr(8, v), 0xff))
-                mstore8(add(p, 2), and(shr(16, v), 0xff))
-                mstore8(add(p, 3), shr(24, v))
+        bool bad;
+        assembly {
+            let dst := add(buf, 32)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let v := calldataload(add(off, shl(5, i)))
+                if iszero(lt(v, P)) { bad := 1 }
+                // v as u32 little-endian at dst + 4i (written as the top 4 bytes of a word)
+                let le := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), and(shr(24, v), 0xff)))
+                mstore(add(dst, shl(2, i)), shl(224, le))
             }
         }
+        if (bad) revert IStarkVerifierErrors.StarkVerifier__InvalidInput();
         h = keccak256(buf);
     }
 
@@ -150,49 +152,78 @@ library PublicColumns {
             uint256 j = i - 1;
             uint256 s = mulmod(e.pts[j], mulmod(e.prefix[j], invAcc, P), P); // a / norm
             invAcc = mulmod(invAcc, e.norms[j], P);
-            _accumulate(src, e, e.rows[j], e.pts[j], s);
+            _accumulate(src.offset, src.packed, e.acc, e.n, e.k, e.rows[j], _weight(e, e.pts[j], s));
         }
     }
 
-    function _rowActive(Source memory src, uint256 r, uint256 k, uint256 n) private pure returns (bool) {
-        uint256 rn = r + 1 == n ? 0 : r + 1;
-        for (uint256 col = 0; col < k; ++col) {
-            if (at(src, col * n + r) != 0 || at(src, col * n + rn) != 0) return true;
+    /// @dev Whether any column is non-zero at row r or r+1; checks every element of row r is < p (so
+    ///      every element is checked exactly once over all rows).
+    function _rowActive(Source memory src, uint256 r, uint256 k, uint256 n) private pure returns (bool active) {
+        uint256 off = src.offset;
+        bool packed = src.packed;
+        bool bad;
+        assembly {
+            function rd(o, i, pk) -> v {
+                switch pk
+                case 0 { v := calldataload(add(o, shl(5, i))) }
+                default {
+                    v := shr(224, calldataload(add(o, shl(2, i))))
+                    v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                }
+            }
+            let rn := add(r, 1)
+            if eq(rn, n) { rn := 0 }
+            for { let col := 0 } lt(col, k) { col := add(col, 1) } {
+                let v := rd(off, add(mul(col, n), r), packed)
+                if iszero(lt(v, P)) { bad := 1 }
+                if v { active := 1 }
+                if iszero(active) { if rd(off, add(mul(col, n), rn), packed) { active := 1 } }
+            }
         }
-        return false;
+        if (bad) revert IStarkVerifierErrors.StarkVerifier__InvalidInput();
     }
 
-    /// @dev Adds v_r·weight and v_(r+1)·weight (weight = a/norm · conj-numerator) into the lazy sums.
-    function _accumulate(Source memory src, Eval memory e, uint256 r, uint256 a, uint256 s) private pure {
-        uint256[4] memory w;
-        {
-            uint256 u0 = addmod(e.z0, P - a, P);
-            uint256 t0 = addmod(mulmod(u0, u0, P), e.c1, P);
-            uint256 t2 = addmod(mulmod(mulmod(2, u0, P), e.z2, P), P - e.c2, P);
-            w[0] = mulmod(addmod(mulmod(u0, t0, P), P - mulmod(W, mulmod(e.z2, t2, P), P), P), s, P);
-            w[1] = mulmod(addmod(P - mulmod(e.z1, t0, P), mulmod(W, mulmod(e.z3, t2, P), P), P), s, P);
-            w[2] = mulmod(addmod(P - mulmod(u0, t2, P), mulmod(e.z2, t0, P), P), s, P);
-            w[3] = mulmod(addmod(mulmod(e.z1, t2, P), P - mulmod(e.z3, t0, P), P), s, P);
-        }
-        uint256 n = e.n;
-        uint256 rn = r + 1 == n ? 0 : r + 1;
-        uint256[] memory acc = e.acc;
-        for (uint256 col = 0; col < e.k; ++col) {
-            uint256 v = at(src, col * n + r);
-            uint256 b = 8 * col;
-            if (v != 0) {
-                acc[b] += w[0] * v;
-                acc[b + 1] += w[1] * v;
-                acc[b + 2] += w[2] * v;
-                acc[b + 3] += w[3] * v;
+    /// @dev Adds v_r·w and v_(r+1)·w (w packed: 4 lanes) into the lazy sums of every column.
+    function _accumulate(uint256 off, bool packed, uint256[] memory acc, uint256 n, uint256 k, uint256 r, uint256 w)
+        private
+        pure
+    {
+        assembly {
+            function rd(o, i, pk) -> v {
+                switch pk
+                case 0 { v := calldataload(add(o, shl(5, i))) }
+                default {
+                    v := shr(224, calldataload(add(o, shl(2, i))))
+                    v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                }
             }
-            v = at(src, col * n + rn);
-            if (v != 0) {
-                acc[b + 4] += w[0] * v;
-                acc[b + 5] += w[1] * v;
-                acc[b + 6] += w[2] * v;
-                acc[b + 7] += w[3] * v;
+            function addw(q, x, y) {
+                mstore(q, add(mload(q), mul(and(x, 0xffffffffffffffff), y)))
+                mstore(add(q, 32), add(mload(add(q, 32)), mul(and(shr(64, x), 0xffffffffffffffff), y)))
+                mstore(add(q, 64), add(mload(add(q, 64)), mul(and(shr(128, x), 0xffffffffffffffff), y)))
+                mstore(add(q, 96), add(mload(add(q, 96)), mul(shr(192, x), y)))
+            }
+            let rn := add(r, 1)
+            if eq(rn, n) { rn := 0 }
+            let p := add(acc, 32)
+            for { let base := 0 } lt(base, mul(k, n)) { base := add(base, n) } {
+                let v := rd(off, add(base, r), packed)
+                if v { addw(p, w, v) }
+                v := rd(off, add(base, rn), packed)
+                if v { addw(add(p, 128), w, v) }
+                p := add(p, 256)
             }
         }
+    }
+
+    /// @dev a/norm · conj(z - a)·(t0 - t2·X^2): the K element w^r/(z - w^r) (up to the common factor), packed.
+    function _weight(Eval memory e, uint256 a, uint256 s) private pure returns (uint256 w) {
+        uint256 u0 = addmod(e.z0, P - a, P);
+        uint256 t0 = addmod(mulmod(u0, u0, P), e.c1, P);
+        uint256 t2 = addmod(mulmod(mulmod(2, u0, P), e.z2, P), P - e.c2, P);
+        w = mulmod(addmod(mulmod(u0, t0, P), P - mulmod(W, mulmod(e.z2, t2, P), P), P), s, P);
+        w |= mulmod(addmod(P - mulmod(e.z1, t0, P), mulmod(W, mulmod(e.z3, t2, P), P), P), s, P) << 64;
+        w |= mulmod(addmod(P - mulmod(u0, t2, P), mulmod(e.z2, t0, P), P), s, P) << 128;
+        w |= mulmod(addmod(mulmod(e.z1, t2, P), P - mulmod(e.z3, t0, P), P), s, P) << 192;
     }
 }
