@@ -123,44 +123,11 @@ library PublicColumns {
     }
 
     /// @dev One block of rows from `start`; `a` = w^start. Returns w^end.
+    /// @dev Pass 1 over a block (assembly): rows with a non-zero value at r or r+1, their points a = w^r,
+    ///      norms N(z - a) and prefix products of the norms. Every element of the block's rows is checked < p.
     function _block(Source memory src, Eval memory e, uint256 start, uint256 a) private pure returns (uint256) {
-        uint256 end = start + BLOCK < e.n ? start + BLOCK : e.n;
-        uint256 cnt = 0;
-        uint256 prod = 1;
-        for (uint256 r = start; r < end; ++r) {
-            if (_rowActive(src, r, e.k, e.n)) {
-                uint256 u0 = addmod(e.z0, P - a, P);
-                uint256 t0 = addmod(mulmod(u0, u0, P), e.c1, P);
-                uint256 t2 = addmod(mulmod(mulmod(2, u0, P), e.z2, P), P - e.c2, P);
-                uint256 nm = addmod(mulmod(t0, t0, P), P - mulmod(W, mulmod(t2, t2, P), P), P);
-                e.rows[cnt] = r;
-                e.pts[cnt] = a;
-                e.norms[cnt] = nm;
-                e.prefix[cnt] = prod;
-                prod = mulmod(prod, nm, P);
-                ++cnt;
-            }
-            a = mulmod(a, e.omega, P);
-        }
-        if (cnt != 0) _finishBlock(src, e, cnt, prod);
-        return a;
-    }
-
-    function _finishBlock(Source memory src, Eval memory e, uint256 cnt, uint256 prod) private pure {
-        uint256 invAcc = KField.invF(prod);
-        for (uint256 i = cnt; i > 0; --i) {
-            uint256 j = i - 1;
-            uint256 s = mulmod(e.pts[j], mulmod(e.prefix[j], invAcc, P), P); // a / norm
-            invAcc = mulmod(invAcc, e.norms[j], P);
-            _accumulate(src.offset, src.packed, e.acc, e.n, e.k, e.rows[j], _weight(e, e.pts[j], s));
-        }
-    }
-
-    /// @dev Whether any column is non-zero at row r or r+1; checks every element of row r is < p (so
-    ///      every element is checked exactly once over all rows).
-    function _rowActive(Source memory src, uint256 r, uint256 k, uint256 n) private pure returns (bool active) {
-        uint256 off = src.offset;
-        bool packed = src.packed;
+        uint256 cnt;
+        uint256 prod;
         bool bad;
         assembly {
             function rd(o, i, pk) -> v {
@@ -171,23 +138,56 @@ library PublicColumns {
                     v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
                 }
             }
-            let rn := add(r, 1)
-            if eq(rn, n) { rn := 0 }
-            for { let col := 0 } lt(col, k) { col := add(col, 1) } {
-                let v := rd(off, add(mul(col, n), r), packed)
-                if iszero(lt(v, P)) { bad := 1 }
-                if v { active := 1 }
-                if iszero(active) { if rd(off, add(mul(col, n), rn), packed) { active := 1 } }
+            // e: z0 z1 z2 z3 c1 c2 k n omega acc rows pts norms prefix (one word each)
+            function scan(ep, sp, r) -> active, badRow {
+                let o := mload(sp)
+                let pk := mload(add(sp, 0x40))
+                let n := mload(add(ep, 0xe0))
+                let kn := mul(mload(add(ep, 0xc0)), n)
+                let rn := add(r, 1)
+                if eq(rn, n) { rn := 0 }
+                for { let base := 0 } lt(base, kn) { base := add(base, n) } {
+                    let v := rd(o, add(base, r), pk)
+                    if iszero(lt(v, 2013265921)) { badRow := 1 }
+                    if v { active := 1 }
+                    if iszero(active) { if rd(o, add(base, rn), pk) { active := 1 } }
+                }
+            }
+            function norm(ep, pt) -> nm {
+                let u0 := addmod(mload(ep), sub(2013265921, pt), 2013265921)
+                let t0 := addmod(mulmod(u0, u0, 2013265921), mload(add(ep, 0x80)), 2013265921)
+                let t2 := addmod(mulmod(mulmod(2, u0, 2013265921), mload(add(ep, 0x40)), 2013265921), sub(2013265921, mload(add(ep, 0xa0))), 2013265921)
+                nm := addmod(mulmod(t0, t0, 2013265921), sub(2013265921, mulmod(11, mulmod(t2, t2, 2013265921), 2013265921)), 2013265921)
+            }
+            prod := 1
+            for { let r := start } lt(r, add(start, BLOCK)) { r := add(r, 1) } {
+                if eq(r, mload(add(e, 0xe0))) { break }
+                let active, badRow := scan(e, src, r)
+                if badRow { bad := 1 }
+                if active {
+                    let nm := norm(e, a)
+                    let slot := shl(5, add(cnt, 1))
+                    mstore(add(mload(add(e, 0x140)), slot), r)
+                    mstore(add(mload(add(e, 0x160)), slot), a)
+                    mstore(add(mload(add(e, 0x180)), slot), nm)
+                    mstore(add(mload(add(e, 0x1a0)), slot), prod)
+                    prod := mulmod(prod, nm, P)
+                    cnt := add(cnt, 1)
+                }
+                a := mulmod(a, mload(add(e, 0x100)), P)
             }
         }
         if (bad) revert IStarkVerifierErrors.StarkVerifier__InvalidInput();
+        if (cnt != 0) _finishBlock(src, e, cnt, prod);
+        return a;
     }
 
-    /// @dev Adds v_r·w and v_(r+1)·w (w packed: 4 lanes) into the lazy sums of every column.
-    function _accumulate(uint256 off, bool packed, uint256[] memory acc, uint256 n, uint256 k, uint256 r, uint256 w)
-        private
-        pure
-    {
+    /// @dev Pass 2 (assembly): invert the norms, form each row's weight a/N(z - a)·conj(z - a)·(t0 - t2·X^2)
+    ///      and add v_r·weight (at z) and v_(r+1)·weight (at z·w) into every column's lane sums.
+    function _finishBlock(Source memory src, Eval memory e, uint256 cnt, uint256 prod) private pure {
+        uint256 invAcc = KField.invF(prod);
+        uint256 off = src.offset;
+        bool packed = src.packed;
         assembly {
             function rd(o, i, pk) -> v {
                 switch pk
@@ -203,27 +203,39 @@ library PublicColumns {
                 mstore(add(q, 64), add(mload(add(q, 64)), mul(and(shr(128, x), 0xffffffffffffffff), y)))
                 mstore(add(q, 96), add(mload(add(q, 96)), mul(shr(192, x), y)))
             }
-            let rn := add(r, 1)
-            if eq(rn, n) { rn := 0 }
-            let p := add(acc, 32)
-            for { let base := 0 } lt(base, mul(k, n)) { base := add(base, n) } {
-                let v := rd(off, add(base, r), packed)
-                if v { addw(p, w, v) }
-                v := rd(off, add(base, rn), packed)
-                if v { addw(add(p, 128), w, v) }
-                p := add(p, 256)
+            function weight(ep, a, sc) -> w {
+                let z2 := mload(add(ep, 0x40))
+                let u0 := addmod(mload(ep), sub(2013265921, a), 2013265921)
+                let t0 := addmod(mulmod(u0, u0, 2013265921), mload(add(ep, 0x80)), 2013265921)
+                let t2 := addmod(mulmod(mulmod(2, u0, 2013265921), z2, 2013265921), sub(2013265921, mload(add(ep, 0xa0))), 2013265921)
+                w := mulmod(addmod(mulmod(u0, t0, 2013265921), sub(2013265921, mulmod(11, mulmod(z2, t2, 2013265921), 2013265921)), 2013265921), sc, 2013265921)
+                let z1 := mload(add(ep, 0x20))
+                let z3 := mload(add(ep, 0x60))
+                w := or(w, shl(64, mulmod(addmod(sub(2013265921, mulmod(z1, t0, 2013265921)), mulmod(11, mulmod(z3, t2, 2013265921), 2013265921), 2013265921), sc, 2013265921)))
+                w := or(w, shl(128, mulmod(addmod(sub(2013265921, mulmod(u0, t2, 2013265921)), mulmod(z2, t0, 2013265921), 2013265921), sc, 2013265921)))
+                w := or(w, shl(192, mulmod(addmod(mulmod(z1, t2, 2013265921), sub(2013265921, mulmod(z3, t0, 2013265921)), 2013265921), sc, 2013265921)))
+            }
+            function row(ep, o, pk, r, w) {
+                let n := mload(add(ep, 0xe0))
+                let kn := mul(mload(add(ep, 0xc0)), n)
+                let rn := add(r, 1)
+                if eq(rn, n) { rn := 0 }
+                let q := add(mload(add(ep, 0x120)), 32)
+                for { let base := 0 } lt(base, kn) { base := add(base, n) } {
+                    let v := rd(o, add(base, r), pk)
+                    if v { addw(q, w, v) }
+                    v := rd(o, add(base, rn), pk)
+                    if v { addw(add(q, 128), w, v) }
+                    q := add(q, 256)
+                }
+            }
+            for { let j := cnt } gt(j, 0) { j := sub(j, 1) } {
+                let slot := shl(5, j)
+                let a := mload(add(mload(add(e, 0x160)), slot))
+                let sc := mulmod(a, mulmod(mload(add(mload(add(e, 0x1a0)), slot)), invAcc, P), P) // a / norm
+                invAcc := mulmod(invAcc, mload(add(mload(add(e, 0x180)), slot)), P)
+                row(e, off, packed, mload(add(mload(add(e, 0x140)), slot)), weight(e, a, sc))
             }
         }
-    }
-
-    /// @dev a/norm · conj(z - a)·(t0 - t2·X^2): the K element w^r/(z - w^r) (up to the common factor), packed.
-    function _weight(Eval memory e, uint256 a, uint256 s) private pure returns (uint256 w) {
-        uint256 u0 = addmod(e.z0, P - a, P);
-        uint256 t0 = addmod(mulmod(u0, u0, P), e.c1, P);
-        uint256 t2 = addmod(mulmod(mulmod(2, u0, P), e.z2, P), P - e.c2, P);
-        w = mulmod(addmod(mulmod(u0, t0, P), P - mulmod(W, mulmod(e.z2, t2, P), P), P), s, P);
-        w |= mulmod(addmod(P - mulmod(e.z1, t0, P), mulmod(W, mulmod(e.z3, t2, P), P), P), s, P) << 64;
-        w |= mulmod(addmod(P - mulmod(u0, t2, P), mulmod(e.z2, t0, P), P), s, P) << 128;
-        w |= mulmod(addmod(mulmod(e.z1, t2, P), P - mulmod(e.z3, t0, P), P), s, P) << 192;
     }
 }
