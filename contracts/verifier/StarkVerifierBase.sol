@@ -572,32 +572,46 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
         if (both) (rb,) = _dot(c.gp, c.width, off, leafWords);
     }
 
-    /// @dev sum_col gp[gpOffset + col] * (u32 LE word col at off), lane by lane without reduction (each
-    ///      product < 2^62); badAt = 1 + offset of the first non-canonical word, or 0.
+    /// @dev sum_col gp[gpOffset + col] * (u32 LE word col at off). Reads 8 words per calldata load
+    ///      (byte-swapping all eight lanes at once) and accumulates coefficient lanes 0,2 and 1,3 in two words
+    ///      with 128-bit lanes (each product < 2^62, so sums never carry across lanes).
+    ///      badAt = 1 + offset of the row when a word is not canonical, else 0.
     function _dot(uint256[] memory gp, uint256 gpOffset, uint256 off, uint256 words)
         internal
         pure
         returns (uint256 r, uint256 badAt)
     {
         assembly {
-            let s0 := 0
-            let s1 := 0
-            let s2 := 0
-            let s3 := 0
-            let gptr := add(add(gp, 32), shl(5, gpOffset))
-            for { let col := 0 } lt(col, words) { col := add(col, 1) } {
-                let v := shr(224, calldataload(add(off, shl(2, col))))
-                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
-                if iszero(lt(v, P)) { if iszero(badAt) { badAt := add(add(off, shl(2, col)), 1) } }
-                if v {
-                    let g := mload(add(gptr, shl(5, col)))
-                    s0 := add(s0, mul(and(g, 0xffffffffffffffff), v))
-                    s1 := add(s1, mul(and(shr(64, g), 0xffffffffffffffff), v))
-                    s2 := add(s2, mul(and(shr(128, g), 0xffffffffffffffff), v))
-                    s3 := add(s3, mul(shr(192, g), v))
+            // 8 consecutive u32 LE words from one 32-byte load; the two sums live in scratch words 0x00, 0x20
+            function lane8(x, count, gptr) -> bad {
+                x := or(shr(8, and(x, 0xff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00)), shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)))
+                x := or(shr(16, and(x, 0xffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000)), shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)))
+                let sE := mload(0x00)
+                let sO := mload(0x20)
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let v := and(shr(sub(224, shl(5, i)), x), 0xffffffff)
+                    bad := or(bad, iszero(lt(v, 2013265921)))
+                    let g := mload(add(gptr, shl(5, i)))
+                    sE := add(sE, mul(and(g, 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff), v))
+                    sO := add(sO, mul(and(shr(64, g), 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff), v))
                 }
+                mstore(0x00, sE)
+                mstore(0x20, sO)
             }
-            r := or(or(mod(s0, P), shl(64, mod(s1, P))), or(shl(128, mod(s2, P)), shl(192, mod(s3, P))))
+            mstore(0x00, 0)
+            mstore(0x20, 0)
+            let bad := 0
+            let gptr := add(add(gp, 32), shl(5, gpOffset))
+            for { let done := 0 } lt(done, words) { done := add(done, 8) } {
+                let count := sub(words, done)
+                if gt(count, 8) { count := 8 }
+                bad := or(bad, lane8(calldataload(add(off, shl(2, done))), count, add(gptr, shl(5, done))))
+            }
+            let sE := mload(0x00)
+            let sO := mload(0x20)
+            let m := 0xffffffffffffffffffffffffffffffff
+            r := or(or(mod(and(sE, m), P), shl(64, mod(and(sO, m), P))), or(shl(128, mod(shr(128, sE), P)), shl(192, mod(shr(128, sO), P))))
+            if bad { badAt := add(off, 1) }
         }
     }
 
