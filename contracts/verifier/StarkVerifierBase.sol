@@ -714,11 +714,7 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
         uint256 wM = _twoAdicGenerator(logM);
         for (uint256 k = 0; k < cnt; ++k) {
             uint256 x = mulmod(layerShift, KField.powF(wM, pos[k]), P);
-            uint256 acc = 0;
-            for (uint256 i = c.finalLen; i > 0; --i) {
-                acc = acc.scale(x).add(_readExtAt(c, c.finalPolyOffset + 16 * (i - 1)));
-            }
-            if (acc != values[k]) revert StarkVerifier__FinalPolyMismatch();
+            if (_finalPolyAt(c.finalPolyOffset, c.finalLen, x) != values[k]) revert StarkVerifier__FinalPolyMismatch();
         }
     }
 
@@ -733,6 +729,29 @@ abstract contract StarkVerifierBase is IStarkVerifier, IStarkVerifierErrors {
         uint256 nl;
         uint256 valuesOff;
         uint256 leafBytes;
+    }
+
+    /// @dev Horner evaluation at a base point x of the final polynomial (K coefficients read from
+    ///      calldata; their canonicity was checked when the fixed sections were read).
+    function _finalPolyAt(uint256 off, uint256 len, uint256 x) internal pure returns (uint256 r) {
+        assembly {
+            function le(w, j) -> v {
+                v := and(shr(sub(224, shl(5, j)), w), 0xffffffff)
+                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+            }
+            let a0 := 0
+            let a1 := 0
+            let a2 := 0
+            let a3 := 0
+            for { let i := len } gt(i, 0) { i := sub(i, 1) } {
+                let w := calldataload(add(off, shl(4, sub(i, 1))))
+                a0 := addmod(mulmod(a0, x, P), le(w, 0), P)
+                a1 := addmod(mulmod(a1, x, P), le(w, 1), P)
+                a2 := addmod(mulmod(a2, x, P), le(w, 2), P)
+                a3 := addmod(mulmod(a3, x, P), le(w, 3), P)
+            }
+            r := or(or(a0, shl(64, a1)), or(shl(128, a2), shl(192, a3)))
+        }
     }
 
     /// @dev One FRI layer: positions `pos[0..cnt)` (distinct) with running values. Returns the new count
