@@ -55,6 +55,8 @@ contract Rollup is IRollup {
     ///         against its commitment (hash, transactions, verifier bound to the segment's holder) and
     ///         the continuity of roots from the current state root; then moves the root and has the
     ///         market pay. A primary that let its window pass pays the liveness penalty.
+    ///         Segments already verified on-chain (challengeProof) are not verified again; their
+    ///         entries may carry an empty proof and column.
     function submitAggregate(uint64 batchId, SegmentProof[] calldata proofs) external {
         ISegmentMarket.Batch memory b = market.getBatch(batchId);
         if (b.status != ISegmentMarket.BatchStatus.Open) revert Rollup__BatchNotOpen(batchId);
@@ -88,10 +90,12 @@ contract Rollup is IRollup {
         returns (bytes32 rootOut)
     {
         ISegmentMarket.Segment memory seg = market.getSegment(batchId, i);
+        if (seg.committedRootIn != rootIn) revert Rollup__RootDiscontinuity(i, rootIn, seg.committedRootIn);
+        // Verified on-chain already (SegmentMarket.challengeProof): its entry may be empty.
+        if (seg.verified) return seg.committedRootOut;
         bytes32 provided = keccak256(sp.proof);
         if (provided != seg.proofHash) revert Rollup__ProofHashMismatch(i, seg.proofHash, provided);
         if (StatementLib.txDataHash(sp.publicColumn) != seg.txDataHash) revert Rollup__TxDataMismatch(i);
-        if (seg.committedRootIn != rootIn) revert Rollup__RootDiscontinuity(i, rootIn, seg.committedRootIn);
         uint32[] memory inputs =
             StatementLib.publicInputs(batchId, i, seg.committedRootIn, seg.committedRootOut, seg.txCount);
         bool ok;

@@ -76,7 +76,7 @@ contract SegmentMarket is ISegmentMarket {
 
     /// @notice Post a batch; escrows maxPrice per segment from the sequencer (approve this contract first).
     /// @param finalRoot expected rootOut of the last segment, or bytes32(0) if not specified
-    function postBatch(SegmentInput[] calldata segments, bytes32 finalRoot, uint128 minPrice, uint128 maxPrice)
+    function postBatch(SegmentInput[] calldata segments, bytes32 finalRoot, uint96 minPrice, uint96 maxPrice)
         external
         returns (uint64 batchId)
     {
@@ -84,8 +84,8 @@ contract SegmentMarket is ISegmentMarket {
         uint256 n = segments.length;
         if (n == 0) revert SegmentMarket__NoSegments();
         if (n > MAX_SEGMENTS_PER_BATCH) revert SegmentMarket__TooManySegments(n, MAX_SEGMENTS_PER_BATCH);
-        // The collateral (maxPrice x ratio) must fit the uint128 it is stored in.
-        if (minPrice > maxPrice || maxPrice == 0 || uint256(maxPrice) * collateralRatioBps / BPS > type(uint128).max) {
+        // The collateral (maxPrice x ratio) must fit the uint96 it is stored in (next to price and deadline).
+        if (minPrice > maxPrice || maxPrice == 0 || uint256(maxPrice) * collateralRatioBps / BPS > type(uint96).max) {
             revert SegmentMarket__InvalidPrices(minPrice, maxPrice);
         }
         batchId = nextBatchId++;
@@ -133,9 +133,9 @@ contract SegmentMarket is ISegmentMarket {
             revert SegmentMarket__AlreadyLocked(batchId, index, seg.locker, seg.lockDeadline);
         }
         if (!staking.isActive(msg.sender)) revert SegmentMarket__NotActiveProver(msg.sender);
-        uint128 collateral = _collateral(b);
+        uint96 collateral = _collateral(b);
         staking.lockCollateral(msg.sender, collateral);
-        uint128 price = _price(b);
+        uint96 price = _price(b);
         uint64 deadline = uint64(block.timestamp) + lockTimeout;
         seg.status = SegmentStatus.Locked;
         seg.locker = msg.sender;
@@ -180,8 +180,9 @@ contract SegmentMarket is ISegmentMarket {
     // ------------------------------------------------------------------ challenges
 
     /// @notice Verify a committed proof on-chain. If it is invalid (false or a revert) its prover's
-    ///         collateral is slashed (half to the challenger, half burned) and the segment reopens;
-    ///         if it is valid this reverts with SegmentMarket__ProofValid.
+    ///         collateral is slashed (half to the challenger, half burned) and the segment reopens.
+    ///         If it is valid the segment is marked verified: submitAggregate then skips its proof,
+    ///         so an aggregator can verify a large batch one segment per transaction.
     /// @dev The verifier gets exactly verifyGasLimit gas. A challenger who sends too little gas could
     ///      make an honest proof "fail" by starvation, so the call is refused unless gasleft() covers
     ///      verifyGasLimit plus the 1/64 the EVM withholds plus a reserve for the rest of this function.
@@ -190,6 +191,7 @@ contract SegmentMarket is ISegmentMarket {
     {
         _openBatch(batchId);
         Segment storage seg = _committed(batchId, index);
+        if (seg.verified) revert SegmentMarket__AlreadyVerified(batchId, index);
         bytes32 provided = keccak256(proof);
         if (provided != seg.proofHash) revert SegmentMarket__ProofHashMismatch(seg.proofHash, provided);
         bytes32 txHash = StatementLib.txDataHash(publicColumn);
@@ -204,9 +206,13 @@ contract SegmentMarket is ISegmentMarket {
         } catch {
             valid = false;
         }
-        if (valid) revert SegmentMarket__ProofValid(batchId, index);
         address prover = seg.locker;
-        uint128 slashed = seg.collateral;
+        if (valid) {
+            seg.verified = true;
+            emit ProofVerified(batchId, index, prover, msg.sender);
+            return;
+        }
+        uint96 slashed = seg.collateral;
         staking.slashLocked(prover, slashed, msg.sender, slashed / 2);
         emit ProofChallenged(batchId, index, prover, msg.sender, slashed);
         _reopenCommitted(batchId, index, seg);
@@ -247,7 +253,7 @@ contract SegmentMarket is ISegmentMarket {
         if (block.timestamp <= deadline) revert SegmentMarket__ResponseWindowOpen(batchId, index, deadline);
         address prover = seg.locker;
         address reporter = seg.reporter;
-        uint128 slashed = seg.collateral;
+        uint96 slashed = seg.collateral;
         staking.slashLocked(prover, slashed, reporter, slashed / 2);
         emit UnavailabilitySlashed(batchId, index, prover, reporter, slashed);
         _reopenCommitted(batchId, index, seg);
@@ -332,13 +338,13 @@ contract SegmentMarket is ISegmentMarket {
     }
 
     /// @notice Current auction price of every still-open segment of the batch.
-    function currentPrice(uint64 batchId) external view returns (uint128) {
+    function currentPrice(uint64 batchId) external view returns (uint96) {
         Batch storage b = _batches[batchId];
         if (b.status == BatchStatus.None) revert SegmentMarket__UnknownBatch(batchId);
         return _price(b);
     }
 
-    function collateralFor(uint64 batchId) external view returns (uint128) {
+    function collateralFor(uint64 batchId) external view returns (uint96) {
         Batch storage b = _batches[batchId];
         if (b.status == BatchStatus.None) revert SegmentMarket__UnknownBatch(batchId);
         return _collateral(b);
@@ -346,20 +352,20 @@ contract SegmentMarket is ISegmentMarket {
 
     // ------------------------------------------------------------------ internals
 
-    function _price(Batch storage b) internal view returns (uint128) {
+    function _price(Batch storage b) internal view returns (uint96) {
         uint256 elapsed = block.timestamp - b.postedAt;
         if (elapsed >= rampPeriod) return b.maxPrice;
-        return uint128(b.minPrice + (uint256(b.maxPrice) - b.minPrice) * elapsed / rampPeriod);
+        return uint96(b.minPrice + (uint256(b.maxPrice) - b.minPrice) * elapsed / rampPeriod);
     }
 
-    function _collateral(Batch storage b) internal view returns (uint128) {
-        return uint128(uint256(b.maxPrice) * collateralRatioBps / BPS);
+    function _collateral(Batch storage b) internal view returns (uint96) {
+        return uint96(uint256(b.maxPrice) * collateralRatioBps / BPS);
     }
 
     function _expire(uint64 batchId, uint32 index, Segment storage seg) internal {
         address prover = seg.locker;
-        uint128 slashed = seg.collateral;
-        uint128 bounty = slashed / 2;
+        uint96 slashed = seg.collateral;
+        uint96 bounty = slashed / 2;
         staking.slashLocked(prover, slashed, address(this), bounty);
         seg.bounty += bounty;
         totalBounties += bounty;
@@ -386,6 +392,7 @@ contract SegmentMarket is ISegmentMarket {
         seg.committedRootOut = bytes32(0);
         seg.reporter = address(0);
         seg.reportedAt = 0;
+        seg.verified = false;
         emit SegmentReopened(batchId, index);
     }
 

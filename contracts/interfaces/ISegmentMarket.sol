@@ -44,8 +44,8 @@ interface ISegmentMarket {
         uint64 postedAt;
         uint64 timeoutAt;
         uint64 fullyCommittedBlock; // block of the commitment that completed the batch; 0 while incomplete
-        uint128 minPrice;
-        uint128 maxPrice;
+        uint96 minPrice;
+        uint96 maxPrice;
         uint256 escrow; // fee still held for this batch
         bytes32 finalRoot; // expected rootOut of the last segment; bytes32(0) = not specified
     }
@@ -58,38 +58,40 @@ interface ISegmentMarket {
         SegmentStatus status;
         address locker;
         uint64 lockDeadline;
-        uint128 price;
-        uint128 collateral;
-        uint128 bounty; // slashed collateral waiting for whoever proves the segment next
+        uint96 price;
+        uint96 collateral;
+        uint96 bounty; // slashed collateral waiting for whoever proves the segment next
         bytes32 proofHash;
         bytes32 committedRootIn;
         bytes32 committedRootOut;
         address reporter;
         uint64 reportedAt;
+        bool verified; // the committed proof passed on-chain verification (challengeProof)
     }
 
     event Initialized(address indexed rollup);
     event BatchPosted(
-        uint64 indexed batchId, address indexed sequencer, uint32 segmentCount, uint128 minPrice, uint128 maxPrice, uint256 escrow, uint64 timeoutAt
+        uint64 indexed batchId, address indexed sequencer, uint32 segmentCount, uint96 minPrice, uint96 maxPrice, uint256 escrow, uint64 timeoutAt
     );
     event SegmentPosted(
         uint64 indexed batchId, uint32 indexed index, bytes32 rootIn, bytes32 witnessHash, bytes32 txDataHash, uint32 txCount
     );
     event SegmentLocked(
-        uint64 indexed batchId, uint32 indexed index, address indexed prover, uint128 price, uint128 collateral, uint64 deadline
+        uint64 indexed batchId, uint32 indexed index, address indexed prover, uint96 price, uint96 collateral, uint64 deadline
     );
     event ProofCommitted(
         uint64 indexed batchId, uint32 indexed index, address indexed prover, bytes32 proofHash, bytes32 rootIn, bytes32 rootOut
     );
     event BatchFullyCommitted(uint64 indexed batchId, uint64 blockNumber);
-    event LockExpired(uint64 indexed batchId, uint32 indexed index, address indexed prover, uint128 slashed, uint128 bounty);
+    event LockExpired(uint64 indexed batchId, uint32 indexed index, address indexed prover, uint96 slashed, uint96 bounty);
     event ProofChallenged(
-        uint64 indexed batchId, uint32 indexed index, address indexed prover, address challenger, uint128 slashed
+        uint64 indexed batchId, uint32 indexed index, address indexed prover, address challenger, uint96 slashed
     );
+    event ProofVerified(uint64 indexed batchId, uint32 indexed index, address indexed prover, address verifiedBy);
     event UnavailabilityReported(uint64 indexed batchId, uint32 indexed index, address indexed reporter, uint64 deadline);
     event ProofPublished(uint64 indexed batchId, uint32 indexed index, bytes proof);
     event UnavailabilitySlashed(
-        uint64 indexed batchId, uint32 indexed index, address indexed prover, address reporter, uint128 slashed
+        uint64 indexed batchId, uint32 indexed index, address indexed prover, address reporter, uint96 slashed
     );
     event SegmentReopened(uint64 indexed batchId, uint32 indexed index);
     event SegmentPaid(uint64 indexed batchId, uint32 indexed index, address indexed prover, uint256 amount);
@@ -105,7 +107,7 @@ interface ISegmentMarket {
     error SegmentMarket__InvalidParams();
     error SegmentMarket__NoSegments();
     error SegmentMarket__TooManySegments(uint256 count, uint256 max);
-    error SegmentMarket__InvalidPrices(uint128 minPrice, uint128 maxPrice);
+    error SegmentMarket__InvalidPrices(uint96 minPrice, uint96 maxPrice);
     error SegmentMarket__UnknownBatch(uint64 batchId);
     error SegmentMarket__UnknownSegment(uint64 batchId, uint32 index);
     error SegmentMarket__BatchNotOpen(uint64 batchId, BatchStatus status);
@@ -124,13 +126,13 @@ interface ISegmentMarket {
     error SegmentMarket__ProofHashMismatch(bytes32 committed, bytes32 provided);
     error SegmentMarket__TxDataMismatch(bytes32 expected, bytes32 provided);
     error SegmentMarket__InsufficientGas(uint256 gasLeft, uint256 required);
-    error SegmentMarket__ProofValid(uint64 batchId, uint32 index);
+    error SegmentMarket__AlreadyVerified(uint64 batchId, uint32 index);
     error SegmentMarket__AlreadyReported(uint64 batchId, uint32 index);
     error SegmentMarket__NotReported(uint64 batchId, uint32 index);
     error SegmentMarket__ResponseWindowOpen(uint64 batchId, uint32 index, uint64 deadline);
     error SegmentMarket__ResponseWindowClosed(uint64 batchId, uint32 index, uint64 deadline);
 
-    function postBatch(SegmentInput[] calldata segments, bytes32 finalRoot, uint128 minPrice, uint128 maxPrice)
+    function postBatch(SegmentInput[] calldata segments, bytes32 finalRoot, uint96 minPrice, uint96 maxPrice)
         external
         returns (uint64 batchId);
     function lock(uint64 batchId, uint32 index) external;
@@ -153,8 +155,8 @@ interface ISegmentMarket {
     function verifyGasLimit() external view returns (uint64);
     function getBatch(uint64 batchId) external view returns (Batch memory);
     function getSegment(uint64 batchId, uint32 index) external view returns (Segment memory);
-    function currentPrice(uint64 batchId) external view returns (uint128);
-    function collateralFor(uint64 batchId) external view returns (uint128);
+    function currentPrice(uint64 batchId) external view returns (uint96);
+    function collateralFor(uint64 batchId) external view returns (uint96);
     function totalBounties() external view returns (uint256);
     function totalEscrow() external view returns (uint256);
 }

@@ -41,7 +41,7 @@ describe("contracts/SegmentMarket", () => {
       await expectRevert(s.c.market.write.postBatch([[], ZERO, 1n, 2n], { account: roles.deployer }), "SegmentMarket__NoSegments");
       await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 3n, 2n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
       await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 0n, 0n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
-      await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 1n, 2n ** 126n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
+      await expectRevert(s.c.market.write.postBatch([[seg], ZERO, 1n, 2n ** 95n], { account: roles.deployer }), "SegmentMarket__InvalidPrices");
       await expectRevert(
         s.c.market.write.postBatch([Array.from({ length: 257 }, () => seg), ZERO, 1n, 2n], { account: roles.deployer }),
         "SegmentMarket__TooManySegments",
@@ -167,9 +167,18 @@ describe("contracts/SegmentMarket", () => {
   describe("challengeProof", () => {
     const column = () => batch.segments[0]!.column;
 
-    it("valid proofs cannot be challenged", async () => {
+    it("a valid proof is marked verified, nobody is slashed, and it cannot be challenged again", async () => {
       const proof = await proveSegment(s, batch, 0, p1);
-      await expectRevert(s.c.market.write.challengeProof([batch.batchId, 0, proof, column()], { account: challenger }), "SegmentMarket__ProofValid");
+      const stake = await s.c.staking.read.selfStake([p1.address]);
+      await s.send(s.c.market.write.challengeProof([batch.batchId, 0, proof, column()], { account: challenger }));
+      assert.equal((await s.c.market.read.getSegment([batch.batchId, 0])).verified, true);
+      assert.equal(await s.c.staking.read.selfStake([p1.address]), stake);
+      await expectRevert(s.c.market.write.challengeProof([batch.batchId, 0, proof, column()], { account: challenger }), "SegmentMarket__AlreadyVerified");
+      // a verified proof that is then withheld is still slashable, and reopening clears the flag
+      await s.send(s.c.market.write.reportUnavailable([batch.batchId, 0], { account: challenger }));
+      await s.increaseTime(s.deployment.params.market.responseWindow + 1n);
+      await s.send(s.c.market.write.slashUnavailable([batch.batchId, 0], { account: challenger }));
+      assert.equal((await s.c.market.read.getSegment([batch.batchId, 0])).verified, false);
     });
 
     for (const [name, verdict] of [["returns false", Verdict.Unknown], ["reverts", Verdict.Revert], ["runs out of gas", Verdict.BurnGas]] as const) {

@@ -91,6 +91,20 @@ describe("contracts/Rollup and AggregatorElection", () => {
       assert.equal(await s.c.rollup.read.stateRoot(), batch.finalRoot);
     });
 
+    it("segments verified one per transaction are finalised without their proofs", async () => {
+      const batch = await postBatch(s, 3);
+      const proofs = await proveAll(s, batch, p2);
+      for (const i of [0, 2]) {
+        await s.send(s.c.market.write.challengeProof([batch.batchId, i, proofs[i]!, batch.segments[i]!.column], { account: challenger }));
+      }
+      const args = aggregateArgs(batch, proofs);
+      args[0] = { proof: "0x", publicColumn: [] };
+      args[2] = { proof: "0x", publicColumn: [] };
+      const agg = await electedAccount(s, batch.batchId);
+      await s.send(s.c.rollup.write.submitAggregate([batch.batchId, args], { account: agg }));
+      assert.equal(await s.c.rollup.read.stateRoot(), batch.finalRoot);
+    });
+
     it("withheld proof → reported → slashed → reproven", async () => {
       const batch = await postBatch(s, 1);
       await proveSegment(s, batch, 0, p1);

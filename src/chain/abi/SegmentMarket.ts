@@ -124,6 +124,22 @@ export const segmentMarketAbi = [
       },
       {
         "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      }
+    ],
+    "name": "SegmentMarket__AlreadyVerified",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
         "name": "committed",
         "type": "uint32"
       },
@@ -208,14 +224,14 @@ export const segmentMarketAbi = [
   {
     "inputs": [
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "minPrice",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "maxPrice",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "SegmentMarket__InvalidPrices",
@@ -390,22 +406,6 @@ export const segmentMarketAbi = [
       }
     ],
     "name": "SegmentMarket__ProofHashMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint64",
-        "name": "batchId",
-        "type": "uint64"
-      },
-      {
-        "internalType": "uint32",
-        "name": "index",
-        "type": "uint32"
-      }
-    ],
-    "name": "SegmentMarket__ProofValid",
     "type": "error"
   },
   {
@@ -609,15 +609,15 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "minPrice",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "maxPrice",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
@@ -696,15 +696,15 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "slashed",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "bounty",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "LockExpired",
@@ -739,9 +739,9 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "slashed",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "ProofChallenged",
@@ -838,15 +838,46 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
-        "name": "price",
-        "type": "uint128"
+        "internalType": "address",
+        "name": "verifiedBy",
+        "type": "address"
+      }
+    ],
+    "name": "ProofVerified",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "prover",
+        "type": "address"
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
+        "name": "price",
+        "type": "uint96"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
         "name": "collateral",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
         "indexed": false,
@@ -1011,9 +1042,9 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "slashed",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "UnavailabilitySlashed",
@@ -1123,9 +1154,9 @@ export const segmentMarketAbi = [
     "name": "collateralFor",
     "outputs": [
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "stateMutability": "view",
@@ -1188,9 +1219,9 @@ export const segmentMarketAbi = [
     "name": "currentPrice",
     "outputs": [
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "stateMutability": "view",
@@ -1280,14 +1311,14 @@ export const segmentMarketAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "minPrice",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "maxPrice",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
             "internalType": "uint256",
@@ -1361,19 +1392,19 @@ export const segmentMarketAbi = [
             "type": "uint64"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "price",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "collateral",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
-            "internalType": "uint128",
+            "internalType": "uint96",
             "name": "bounty",
-            "type": "uint128"
+            "type": "uint96"
           },
           {
             "internalType": "bytes32",
@@ -1399,6 +1430,11 @@ export const segmentMarketAbi = [
             "internalType": "uint64",
             "name": "reportedAt",
             "type": "uint64"
+          },
+          {
+            "internalType": "bool",
+            "name": "verified",
+            "type": "bool"
           }
         ],
         "internalType": "struct ISegmentMarket.Segment",
@@ -1514,14 +1550,14 @@ export const segmentMarketAbi = [
         "type": "bytes32"
       },
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "minPrice",
-        "type": "uint128"
+        "type": "uint96"
       },
       {
-        "internalType": "uint128",
+        "internalType": "uint96",
         "name": "maxPrice",
-        "type": "uint128"
+        "type": "uint96"
       }
     ],
     "name": "postBatch",
