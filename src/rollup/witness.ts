@@ -14,6 +14,8 @@ import { rootFromPath } from "./tree.js";
 export const WITNESS_MAGIC = 0x57534e50;
 export const WITNESS_VERSION = 1;
 export const WITNESS_HEADER_BYTES = 88;
+/** Segment indices are public inputs: kept below 2^30 so they are canonical field elements. */
+export const MAX_SEGMENTS = 2 ** 30;
 
 /** One transaction of a segment witness with the openings of the two slots it touches. */
 export interface WitnessStep {
@@ -122,6 +124,7 @@ export function decodeWitness(bytes: Uint8Array): SegmentWitness {
   const batchId = view.getBigUint64(8, true);
   if (batchId > MAX_BATCH_ID) fail("batchId", 8, `${batchId} is not below 2^60`);
   const segmentIndex = view.getUint32(16, true);
+  if (segmentIndex >= MAX_SEGMENTS) fail("segmentIndex", 16, `${segmentIndex} is not below 2^30 (it is a public input)`);
   const readDigest = (off: number, field: string): Digest => {
     const d: number[] = [];
     for (let i = 0; i < 8; i++) {

@@ -3,7 +3,8 @@
  * gives rootOut". Maximum constraint degree 3. The constraints do not depend on the tree depth: the
  * depth only shapes the public selector columns, which the verifier builds itself from the statement.
  */
-import { defineAir } from "../../stark/air/air.js";
+import { defineAir, type AirInstance } from "../../stark/air/air.js";
+import { segmentCapacity } from "../segment.js";
 import type { ConstraintGraph, Expr } from "../../stark/air/ir.js";
 import {
   BITS, CARRY_HI, CARRY_LO, CUR_N, CUR_O, EXISTS, LANE_N, LANE_O, LEAF_INPUT_LENGTH, LIMB_BAL_HI, LIMB_BAL_LO,
@@ -11,6 +12,9 @@ import {
   SIB, T_SENDER, TRACE_WIDTH, U_SENDER, VALID, VALID_S, W_RECEIVER,
 } from "./layout.js";
 import { poseidon2LaneConstraints } from "./poseidon2-air.js";
+import { sampleBatch } from "../sample.js";
+import { witnessFromSegment } from "../witness.js";
+import { buildTransferInstance } from "./trace.js";
 
 const LIMB = 2 ** LIMB_BITS;
 
@@ -128,4 +132,15 @@ export const transferAir = defineAir({
   numPublicColumns: NUM_PUBLIC_COLUMNS,
   minLogRows: 3,
   constraints: transferConstraints,
+  sample: sampleInstance,
 });
+
+/**
+ * A full sample segment of 2^logRows rows (generic tooling: `prove --air`, benches): the deepest tree
+ * up to the default 20 levels that still fits a transaction, filled with sample transactions.
+ */
+function sampleInstance(logRows: number, seed: number): AirInstance {
+  const treeDepth = Math.max(1, Math.min(20, Math.floor((2 ** logRows - 1) / 2) - 2));
+  const { batch } = sampleBatch({ accounts: Math.min(2 ** treeDepth, 64), txs: segmentCapacity(treeDepth, logRows), treeDepth, logRows, batchId: 1n, seed });
+  return buildTransferInstance(witnessFromSegment(batch.segments[0]!));
+}

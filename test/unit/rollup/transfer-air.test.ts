@@ -16,6 +16,8 @@ import {
   transferAir,
 } from "../../../src/rollup/air/index.js";
 import { genesisOf, rng, tx } from "./helpers.js";
+import { SparseMerkleTree } from "../../../src/rollup/tree.js";
+import { accountLeaf, keyDigestFromSeed } from "../../../src/rollup/account.js";
 
 const PROVER = new Uint8Array(20).fill(0xab);
 const POLICY = { minSecurityBits: 0 }; // TEST_OPTIONS are insecure by design
@@ -61,6 +63,10 @@ describe("rollup/air transfer-v1", function () {
     assert.equal(airRegistry.getByName("transfer-v1"), transferAir);
   });
 
+  it("sample instances satisfy the constraints at the smallest and a larger height", () => {
+    for (const logRows of [3, 7]) assertConstraints(transferAir, transferAir.sample(logRows, 2));
+  });
+
   it("a Poseidon2 lane computes the permutation", () => {
     const next = rng(5);
     const trace = Array.from({ length: LANE_WIDTH }, () => new Uint32Array(1));
@@ -78,6 +84,23 @@ describe("rollup/air transfer-v1", function () {
     for (const seg of batch.segments) assertConstraints(transferAir, buildTransferInstance(witnessFromSegment(seg)));
     const empty = buildBatch(RollupState.fromGenesis(genesisOf(D, [1])), 3n, [], 4);
     assertConstraints(transferAir, buildTransferInstance(witnessFromSegment(empty.segments[0]!)));
+  });
+
+  it("a receiver overflow (unreachable from a valid genesis) is a provable no-op, and cannot be applied", async () => {
+    const tree = new SparseMerkleTree(3);
+    const a0 = { key: keyDigestFromSeed(1), balance: 100, nonce: 0 };
+    const a1 = { key: keyDigestFromSeed(2), balance: 2 ** 30 - 10, nonce: 0 };
+    tree.setLeaf(0, accountLeaf(a0));
+    tree.setLeaf(1, accountLeaf(a1));
+    const w: SegmentWitness = {
+      version: 1, treeDepth: 3, logRows: 4, batchId: 1n, segmentIndex: 0, rootIn: tree.root, rootOut: tree.root,
+      steps: [{ tx: tx(0, 1, 50, 0), sender: { account: a0, siblings: tree.proof(0).siblings }, receiver: { account: a1, siblings: tree.proof(1).siblings } }],
+    };
+    assert.equal(replayWitness(w)[0]!.failure, "RECEIVER_OVERFLOW");
+    assertConstraints(transferAir, buildTransferInstance(w));
+    const steps = replayWitness(w);
+    steps[0] = { ...steps[0]!, failure: null, senderAfter: { ...a0, balance: 50, nonce: 1 }, receiverAfter: { ...a1, balance: 2 ** 30 + 40 } };
+    assert.throws(() => assertConstraints(transferAir, buildTransferTrace(w, steps)), /constraint/);
   });
 
   it("500 random transactions in >= 4 segments: every proof verifies and the roots chain to the sequencer's root", async () => {

@@ -82,6 +82,7 @@ describe("rollup/segment + witness", () => {
       { field: /^treeDepth$/, edit: (b) => (b[6] = 31, b) },
       { field: /^logRows$/, edit: (b) => (b[7] = 40, b) },
       { field: /^batchId$/, edit: (b) => (b[15] = 0xff, b) },
+      { field: /^segmentIndex$/, edit: (b, v) => (v.setUint32(16, 2 ** 30, true), b) },
       { field: /^rootIn$/, edit: (b, v) => (v.setUint32(24, 2013265921, true), b) },
       { field: /^rootOut$/, edit: (b, v) => (v.setUint32(52, 0xffffffff, true), b) },
       { field: /^txCount$/, edit: (b, v) => (v.setUint32(84, 6, true), b) },
