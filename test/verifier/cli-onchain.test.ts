@@ -42,4 +42,19 @@ describe("cli: verify --onchain", function () {
 
     assert.equal(cli("verify", "--proof", join(dir, "missing.proof"), "--onchain").code, 2);
   });
+
+  it("verifies a transfer-v1 segment proof with --witness on-chain", () => {
+    const s = cli("rollup", "sample", "--accounts", "8", "--txs", "3", "--segment-rows", "2^7", "--depth", "4", "--out", dir);
+    assert.equal(s.code, 0, s.stderr);
+    const witness = join(dir, "segment-0000.witness");
+    const proof = join(dir, "seg.proof");
+    const p = cli("prove", "--witness", witness, "--options", "test", "--prover-address", "0x00000000000000000000000000000000000000aa", "--out", proof);
+    assert.equal(p.code, 0, p.stderr);
+    const v = cli("verify", "--proof", proof, "--witness", witness, "--min-security", "0", "--onchain");
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /^valid \(on-chain\): transfer-v1 proof accepted by TransferV1Verifier/);
+    const other = cli("verify", "--proof", proof, "--witness", witness, "--min-security", "0", "--onchain", "--prover-address", "0x00000000000000000000000000000000000000ab");
+    assert.equal(other.code, 1);
+    assert.match(other.stderr.trim(), /^invalid \(on-chain\): StarkVerifier__OodMismatch\(\)$/);
+  });
 });
