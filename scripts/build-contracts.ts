@@ -2,8 +2,9 @@
  * Compiles contracts/ with the npm `solc` package into build/contracts/<Name>.json ({abi, bytecode})
  * and regenerates the committed typed ABI modules in src/chain/abi/ (so `tsc` type-checks against them).
  *
- * The pipeline is a list of steps (collect → hash/skip → compile → artifacts → ABI modules); a future
- * step that generates the Solidity STARK verifier into contracts/verifier/ goes before `collectSources`.
+ * The pipeline is a list of steps (generate verifiers → collect → hash/skip → compile → artifacts → ABI
+ * modules); the first regenerates the AIR-specific STARK verifiers into contracts/verifier/generated/
+ * from the constraint IR (scripts/gen-verifier.ts).
  *
  *   tsx scripts/build-contracts.ts            build (skips compiling when sources are unchanged)
  *   tsx scripts/build-contracts.ts --force    always recompile
@@ -14,6 +15,7 @@ import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { generateVerifiers } from "./gen-verifier.js";
 
 const require = createRequire(import.meta.url);
 
@@ -160,6 +162,7 @@ export function readArtifacts(dir = ARTIFACTS_DIR): Artifact[] {
 export function buildContracts(opts: { force?: boolean; writeAbi?: boolean } = {}): BuildResult {
   const t0 = Date.now();
   const solc = loadSolc();
+  generateVerifiers();
   const sources = collectSources();
   const hash = hashSources(sources, solc.version());
   const cached = !opts.force && existsSync(HASH_FILE) && readFileSync(HASH_FILE, "utf8").trim() === hash;

@@ -8,7 +8,12 @@ export function registerVerify(program: Command): void {
     .option("--prover-address <0x…>", "address the proof must be bound to (default: the one in the file)")
     .option("--witness <file>", "rollup segment witness: public inputs and public columns are rebuilt from it")
     .option("--min-security <bits>", "minimum conjectured security the proof's options must give", "96")
+    .option("--onchain", "verify with the Solidity verifier on a local anvil instead, and print the gas used")
     .action(async (opts: VerifyFlags) => {
+      if (opts.onchain) {
+        const { runVerifyOnChain } = await import("./onchain.js");
+        return runVerifyOnChain(opts);
+      }
       if (opts.witness !== undefined) {
         const { runVerifyWitness } = await import("../rollup/witness-proof.js");
         return runVerifyWitness({ ...opts, witness: opts.witness });
@@ -23,4 +28,5 @@ export interface VerifyFlags {
   proverAddress?: string;
   witness?: string;
   minSecurity: string;
+  onchain?: boolean;
 }
