@@ -11,9 +11,9 @@
  *
  * The whole build takes ~30 s on 2 cores (six architectures), so npm install attempts it wherever nvcc
  * exists. Environment: PROVER_NODE_BUILD_CUDA=0 opts the install-time build out; PROVER_NODE_CUDA_ARCHS
- * (default "75,80,86,89,90,120": Turing … Blackwell consumer cards and the data-centre Hopper) picks the
- * GPU architectures, each compiled to SASS, the newest also to PTX for later cards; CUDA_HOME / nvcc on
- * PATH pick the toolkit.
+ * (default "75,86,89,90,120": Turing, Ampere, Ada and Blackwell consumer cards and Hopper) picks the GPU
+ * architectures, each compiled to SASS, the oldest also to PTX that the driver compiles for any other
+ * card (A100, future ones); CUDA_HOME / nvcc on PATH pick the toolkit.
  */
 import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
@@ -30,7 +30,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SRC = join(ROOT, "kernels", "cuda");
 const OUT = join(ROOT, "build", "cuda");
 export const ADDON_PATH = join(OUT, "prover_cuda.node");
-const DEFAULT_ARCHS = "75,80,86,89,90,120";
+export const EMU_ADDON_PATH = join(OUT, "prover_cuda_emu.node");
+const DEFAULT_ARCHS = "75,86,89,90,120";
 
 const ifAvailable = process.argv.includes("--if-available");
 const log = (msg: string): void => void process.stdout.write(`cuda: ${msg}\n`);
@@ -77,8 +78,8 @@ function gencodeFlags(): string[] {
   const archs = (process.env.PROVER_NODE_CUDA_ARCHS ?? DEFAULT_ARCHS).split(/[ ,;]+/).filter(Boolean);
   if (archs.length === 0 || archs.some((a) => !/^\d+[af]?$/.test(a))) throw new Error(`bad PROVER_NODE_CUDA_ARCHS "${process.env.PROVER_NODE_CUDA_ARCHS}"`);
   const flags = archs.flatMap((a) => ["-gencode", `arch=compute_${a},code=sm_${a}`]);
-  const newest = archs[archs.length - 1]!;
-  flags.push("-gencode", `arch=compute_${newest},code=compute_${newest}`);
+  const oldest = archs[0]!;
+  flags.push("-gencode", `arch=compute_${oldest},code=compute_${oldest}`);
   return flags;
 }
 
@@ -126,9 +127,60 @@ async function build(): Promise<void> {
   log(`built build/cuda/prover_cuda.node (kernels ${s(t1 - t0)} s, binding ${s(performance.now() - t1)} s)`);
 }
 
+/**
+ * The CPU emulation: kernels/cuda/*.cu compiled as C++ with emu/emu.h (one thread per block) and the
+ * binding against emu/cuda_runtime_api.h, linked into one addon with the host C++ compiler.
+ */
+async function buildEmulation(): Promise<void> {
+  const t0 = performance.now();
+  const cxx = process.env.CXX ?? "g++";
+  const dir = nodeDir();
+  const nodeInclude = dir ? join(dir, "include", "node") : undefined;
+  if (!nodeInclude || !existsSync(join(nodeInclude, "node_api.h"))) throw new SkipBuild("no node headers beside this node binary (set npm_config_nodedir)");
+  const napiInclude = (require("node-addon-api") as { include_dir: string }).include_dir;
+  const objDir = join(OUT, "emu-obj");
+  mkdirSync(objDir, { recursive: true });
+  const common = ["-std=c++17", "-O2", "-fPIC", `-I${join(SRC, "emu")}`, `-I${SRC}`];
+  const sources = readdirSync(SRC).filter((f) => f.endsWith(".cu")).sort();
+  const units: Array<[string, string[]]> = [
+    ...sources.map((f): [string, string[]] => [join(objDir, `${f}.o`), ["-x", "c++", "-include", join(SRC, "emu", "emu.h"), join(SRC, f)]]),
+    [join(objDir, "binding.o"), ["-DNAPI_VERSION=8", "-DNAPI_CPP_EXCEPTIONS", "-fexceptions", `-I${nodeInclude}`, `-I${napiInclude}`, join(SRC, "binding.cc")]],
+  ];
+  try {
+    await pool(units, Math.max(1, availableParallelism()), async ([obj, args]) => void (await run(cxx, [...common, "-c", ...args, "-o", obj], { maxBuffer: 16 << 20 })));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new SkipBuild(`no C++ compiler (${cxx})`);
+    throw e;
+  }
+  await run(cxx, ["-shared", "-o", EMU_ADDON_PATH, ...units.map(([o]) => o)]);
+  log(`built build/cuda/prover_cuda_emu.node, the CPU emulation (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}
+
+async function attempt(what: string, job: () => Promise<void>): Promise<boolean> {
+  try {
+    await job();
+    return true;
+  } catch (e) {
+    const x = e as { stderr?: string; message?: string };
+    const why = e instanceof SkipBuild ? e.message : `build failed: ${(x.stderr || x.message || String(e)).trim().split("\n").slice(-15).join("\n")}`;
+    if (ifAvailable) log(`${what} not built: ${why}`);
+    else process.stderr.write(`cuda: ${what}: ${why}\n`);
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   if (ifAvailable && process.env.PROVER_NODE_BUILD_CUDA === "0") {
     log("addon not built (PROVER_NODE_BUILD_CUDA=0)");
+    return;
+  }
+  if (process.argv.includes("--emulate")) {
+    if (!(await attempt("emulation", buildEmulation)) && !ifAvailable) process.exit(1);
+    return;
+  }
+  if (ifAvailable) {
+    await attempt("emulation", buildEmulation);
+    await attempt("addon", build);
     return;
   }
   try {

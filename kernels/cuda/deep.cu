@@ -93,25 +93,27 @@ constexpr uint32_t EVAL_THREADS = 256;
  */
 __global__ void eval_kernel(const uint32_t* coefs, uint32_t n, uint32_t m, const uint32_t* points, uint32_t* out) {
   __shared__ bb::Ext part[EVAL_THREADS];
-  const uint32_t c = blockIdx.x, j = blockIdx.y, t = threadIdx.x;
+  const uint32_t c = blockIdx.x, j = blockIdx.y;
   const uint32_t* col = coefs + (size_t)c * n;
   const bb::Ext z = bb::ext_to_mont(load_ext(points + 4 * (size_t)j));
-  bb::Ext acc = {0, 0, 0, 0};
-  if (t < n) {
-    const bb::Ext y = ext_pow_mont(z, EVAL_THREADS);
-    for (uint32_t k = (n - 1 - t) / EVAL_THREADS + 1; k-- > 0;) {
-      acc = bb::ext_mul(acc, y);
-      acc.c0 = bb::add(acc.c0, col[t + (size_t)k * EVAL_THREADS]);
+  const bb::Ext y = ext_pow_mont(z, EVAL_THREADS);
+  for (uint32_t t = threadIdx.x; t < EVAL_THREADS; t += blockDim.x) {
+    bb::Ext acc = {0, 0, 0, 0};
+    if (t < n) {
+      for (uint32_t k = (n - 1 - t) / EVAL_THREADS + 1; k-- > 0;) {
+        acc = bb::ext_mul(acc, y);
+        acc.c0 = bb::add(acc.c0, col[t + (size_t)k * EVAL_THREADS]);
+      }
+      acc = bb::ext_mul(acc, ext_pow_mont(z, t));
     }
-    acc = bb::ext_mul(acc, ext_pow_mont(z, t));
+    part[t] = acc;
   }
-  part[t] = acc;
   __syncthreads();
   for (uint32_t s = EVAL_THREADS / 2; s > 0; s >>= 1) {
-    if (t < s) part[t] = bb::ext_add(part[t], part[t + s]);
+    for (uint32_t t = threadIdx.x; t < s; t += blockDim.x) part[t] = bb::ext_add(part[t], part[t + s]);
     __syncthreads();
   }
-  if (t == 0) {
+  if (threadIdx.x == 0) {
     uint32_t* o = out + 4 * ((size_t)j * m + c);
     o[0] = part[0].c0;
     o[1] = part[0].c1;
@@ -128,7 +130,7 @@ cudaError_t deep_compose(const uint32_t* const* d_cols, uint32_t log_n, uint32_t
                          const uint32_t* d_claim_start, const uint32_t* d_claim_col, const uint32_t* d_claim_coef, uint32_t* d_out, uint32_t* d_error,
                          cudaStream_t stream) {
   const size_t n = (size_t)1 << log_n;
-  deep_kernel<<<blocks_for(n, 128), 128, 0, stream>>>(d_cols, log_n, shift_mont, bb::two_adic_root_mont(log_n), np, d_points, d_vals, d_claim_start,
+  LAUNCH(deep_kernel, blocks_for(n, 128), 128, 0, stream)(d_cols, log_n, shift_mont, bb::two_adic_root_mont(log_n), np, d_points, d_vals, d_claim_start,
                                                       d_claim_col, d_claim_coef, d_out, d_error);
   return cudaGetLastError();
 }
@@ -137,7 +139,7 @@ cudaError_t fri_fold2(const uint32_t* d_src, uint32_t* d_dst, uint32_t log_m, co
                       cudaStream_t stream) {
   const size_t half = ((size_t)1 << log_m) >> 1;
   const bb::Ext beta = {beta_mont[0], beta_mont[1], beta_mont[2], beta_mont[3]};
-  fri_fold2_kernel<<<blocks_for(half, 256), 256, 0, stream>>>(d_src, d_dst, log_m, beta, inv_two_shift_mont, w_inv_mont);
+  LAUNCH(fri_fold2_kernel, blocks_for(half, 256), 256, 0, stream)(d_src, d_dst, log_m, beta, inv_two_shift_mont, w_inv_mont);
   return cudaGetLastError();
 }
 
@@ -145,7 +147,7 @@ cudaError_t eval_at_points(const uint32_t* d_coefs, uint32_t n, uint32_t m, cons
   if (m == 0 || np == 0) return cudaSuccess;
   if (np > 65535) return cudaErrorInvalidValue;
   dim3 grid(m, np);
-  eval_kernel<<<grid, EVAL_THREADS, 0, stream>>>(d_coefs, n, m, d_points, d_out);
+  LAUNCH(eval_kernel, grid, EVAL_THREADS, 0, stream)(d_coefs, n, m, d_points, d_out);
   return cudaGetLastError();
 }
 

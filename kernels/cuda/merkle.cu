@@ -82,17 +82,17 @@ namespace pc {
 
 cudaError_t merkle_leaves(const uint32_t* const* d_cols, uint32_t width, uint32_t height, uint32_t leaf_arity, uint8_t* d_out, cudaStream_t stream) {
   const uint32_t leaf_count = height / leaf_arity;
-  leaves_kernel<<<blocks_for(leaf_count, 128), 128, 0, stream>>>(d_cols, width, leaf_count, leaf_arity, d_out);
+  LAUNCH(leaves_kernel, blocks_for(leaf_count, 128), 128, 0, stream)(d_cols, width, leaf_count, leaf_arity, d_out);
   return cudaGetLastError();
 }
 
 cudaError_t merkle_nodes(const uint8_t* d_src, uint8_t* d_dst, uint32_t count, cudaStream_t stream) {
-  nodes_kernel<<<blocks_for(count, 128), 128, 0, stream>>>(d_src, d_dst, count);
+  LAUNCH(nodes_kernel, blocks_for(count, 128), 128, 0, stream)(d_src, d_dst, count);
   return cudaGetLastError();
 }
 
 cudaError_t grind_range(const uint64_t* d_template, uint32_t state_len, uint32_t bits, uint64_t start, uint64_t count, unsigned long long* d_found, cudaStream_t stream) {
-  grind_kernel<<<blocks_for(count, 256), 256, 0, stream>>>(d_template, state_len, bits, start, count, d_found);
+  LAUNCH(grind_kernel, blocks_for(count, 256), 256, 0, stream)(d_template, state_len, bits, start, count, d_found);
   return cudaGetLastError();
 }
 

@@ -49,7 +49,7 @@ __global__ void lde_scatter_kernel(const uint32_t* coefs, uint32_t* out, uint32_
 
 /** Stages t_start..log_b-1 on contiguous tiles of 2^log_b words (one tile per block). */
 __global__ void dit_tile_kernel(uint32_t* data, uint32_t log_n, uint32_t log_b, uint32_t t_start, const uint32_t* tw, uint32_t log_tw) {
-  extern __shared__ uint32_t s[];
+  DYN_SHARED(uint32_t, s);
   const uint32_t b = 1u << log_b;
   uint32_t* col = data + ((size_t)blockIdx.y << log_n) + ((size_t)blockIdx.x << log_b);
   for (uint32_t e = threadIdx.x; e < b; e += blockDim.x) s[e] = col[e];
@@ -116,12 +116,12 @@ cudaError_t dit_stages(uint32_t* d, uint32_t log_n, uint32_t t_start, uint32_t c
     if (t_start < log_b) {
       const uint32_t threads = log_b <= 1 ? 1 : (log_b - 1 >= 8 ? 256 : 1u << (log_b - 1));
       dim3 grid((uint32_t)(n >> log_b), cols);
-      dit_tile_kernel<<<grid, threads, sizeof(uint32_t) << log_b, stream>>>(base, log_n, log_b, t_start, tw, log_tw);
+      LAUNCH(dit_tile_kernel, grid, threads, sizeof(uint32_t) << log_b, stream)(base, log_n, log_b, t_start, tw, log_tw);
     }
     for (uint32_t h = t_start > log_b ? t_start : log_b; h < log_n;) {
       const uint32_t k = log_n - h < STRIDED_STAGES ? log_n - h : STRIDED_STAGES;
       dim3 grid((uint32_t)(n >> (5 + k)), cols);
-      dit_strided_kernel<<<grid, 256, 0, stream>>>(base, log_n, h, k, tw, log_tw);
+      LAUNCH(dit_strided_kernel, grid, 256, 0, stream)(base, log_n, h, k, tw, log_tw);
       h += k;
     }
   }
@@ -136,7 +136,7 @@ cudaError_t twiddles(uint32_t* d_tw, uint32_t log_n, bool inverse, cudaStream_t 
   const uint32_t half = log_n == 0 ? 1 : 1u << (log_n - 1);
   uint32_t root = bb::two_adic_root_mont(log_n);
   if (inverse) root = bb::mont_inv(root);
-  twiddle_kernel<<<blocks_for(half, 256), 256, 0, stream>>>(d_tw, half, root);
+  LAUNCH(twiddle_kernel, blocks_for(half, 256), 256, 0, stream)(d_tw, half, root);
   return cudaGetLastError();
 }
 
@@ -147,7 +147,7 @@ cudaError_t interpolate(uint32_t* d_cols, uint32_t* d_tmp, uint32_t log_n, uint3
   for (uint32_t c0 = 0; c0 < count; c0 += MAX_GRID_Y) {
     const uint32_t cols = count - c0 < MAX_GRID_Y ? count - c0 : MAX_GRID_Y;
     dim3 grid(blocks_for(n, 256), cols);
-    bitrev_scale_kernel<<<grid, 256, 0, stream>>>(d_cols + (size_t)c0 * n, d_tmp + (size_t)c0 * n, log_n, n_inv);
+    LAUNCH(bitrev_scale_kernel, grid, 256, 0, stream)(d_cols + (size_t)c0 * n, d_tmp + (size_t)c0 * n, log_n, n_inv);
   }
   cudaError_t err = dit_stages(d_tmp, log_n, 0, count, d_inv_tw, log_tw, stream);
   if (err != cudaSuccess) return err;
@@ -163,7 +163,7 @@ cudaError_t coset_lde(const uint32_t* d_coefs, uint32_t* d_out, uint32_t log_n, 
   for (uint32_t c0 = 0; c0 < count; c0 += MAX_GRID_Y) {
     const uint32_t cols = count - c0 < MAX_GRID_Y ? count - c0 : MAX_GRID_Y;
     dim3 grid(blocks_for(big, 256), cols);
-    lde_scatter_kernel<<<grid, 256, 0, stream>>>(d_coefs + (size_t)c0 * n, d_out + (size_t)c0 * big, log_n, log_blowup, shift_mont);
+    LAUNCH(lde_scatter_kernel, grid, 256, 0, stream)(d_coefs + (size_t)c0 * n, d_out + (size_t)c0 * big, log_n, log_blowup, shift_mont);
   }
   return dit_stages(d_out, log_big, log_blowup, count, d_tw, log_tw, stream);
 }

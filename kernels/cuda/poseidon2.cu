@@ -112,8 +112,8 @@ cudaError_t poseidon2_permute(uint32_t* d_states, uint32_t width, uint32_t count
   if (count == 0) return cudaSuccess;
   size_t blocks = (count + 127) / 128;
   const uint32_t grid = (uint32_t)(blocks > 65535 ? 65535 : blocks);
-  if (width == 16) permute_kernel<16><<<grid, 128, 0, stream>>>(d_states, count);
-  else if (width == 24) permute_kernel<24><<<grid, 128, 0, stream>>>(d_states, count);
+  if (width == 16) LAUNCH(permute_kernel<16>, grid, 128, 0, stream)(d_states, count);
+  else if (width == 24) LAUNCH(permute_kernel<24>, grid, 128, 0, stream)(d_states, count);
   else return cudaErrorInvalidValue;
   return cudaGetLastError();
 }

@@ -6,6 +6,13 @@
 #include <cuda_runtime_api.h>
 #include <stdint.h>
 
+// Kernel launches and dynamic shared memory go through these macros so that the same sources also
+// compile for the CPU emulation (emu/emu.h), which runs every kernel with one thread per block.
+#ifndef LAUNCH
+#define LAUNCH(kernel, grid, block, smem, stream) kernel<<<grid, block, smem, stream>>>
+#define DYN_SHARED(type, name) extern __shared__ type name[]
+#endif
+
 namespace pc {
 
 // ---- NTT (ntt.cu) -------------------------------------------------------------------------------

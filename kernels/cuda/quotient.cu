@@ -14,11 +14,11 @@ enum Op : uint32_t { CONST = 1, CUR = 2, NEXT = 3, PUBIN = 4, PCUR = 5, PNEXT = 
 
 __global__ void quotient_kernel(pc::QuotientParams q, const uint32_t* trace, const uint32_t* pub, const uint32_t* pub_in, const uint32_t* alpha,
                                 const uint4* code, const uint32_t* zh_inv, uint32_t* regs, uint32_t reg_rows, uint32_t row0, uint32_t* out, uint32_t* error) {
-  const uint32_t slot = blockIdx.x * blockDim.x + threadIdx.x;
   const size_t n = (size_t)1 << q.log_n;
   const uint32_t mask = (uint32_t)(n - 1);
+  const uint32_t slots = (uint32_t)(n - row0 < reg_rows ? n - row0 : reg_rows);
+  for (uint32_t slot = blockIdx.x * blockDim.x + threadIdx.x; slot < slots; slot += gridDim.x * blockDim.x) {
   const uint32_t row = row0 + slot;
-  if (slot >= reg_rows || row >= n) return;
   const uint32_t next = (row + (1u << q.log_blowup)) & mask;
   uint32_t* r = regs + slot;
 #define REG(i) r[(size_t)(i) * reg_rows]
@@ -71,6 +71,7 @@ __global__ void quotient_kernel(pc::QuotientParams q, const uint32_t* trace, con
     v = bb::add(v, bb::mont_mul(acc[12 + c], zi));
     out[(size_t)c * n + row] = v;
   }
+  }
 }
 
 }  // namespace
@@ -85,7 +86,7 @@ cudaError_t quotient(const QuotientParams& q, const uint32_t* d_trace, const uin
   for (size_t row0 = 0; row0 < n; row0 += reg_rows) {
     const size_t rows = n - row0 < reg_rows ? n - row0 : reg_rows;
     const uint32_t blocks = (uint32_t)((rows + threads - 1) / threads);
-    quotient_kernel<<<blocks, threads, 0, stream>>>(q, d_trace, d_pub, d_pub_in, d_alpha, reinterpret_cast<const uint4*>(d_code), d_zh_inv, d_regs,
+    LAUNCH(quotient_kernel, blocks, threads, 0, stream)(q, d_trace, d_pub, d_pub_in, d_alpha, reinterpret_cast<const uint4*>(d_code), d_zh_inv, d_regs,
                                                      reg_rows, (uint32_t)row0, d_out, d_error);
   }
   return cudaGetLastError();

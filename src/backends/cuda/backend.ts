@@ -14,7 +14,7 @@ import { POSEIDON2_16, POSEIDON2_24, type Poseidon2Params } from "../../stark/ha
 import { leadingZeroBits } from "../../stark/transcript.js";
 import { AbortError } from "../../util/errors.js";
 import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
-import { CudaBackendError, cudaStatus, type CudaAddon, type CudaDeviceInfo, type DeviceBuffer } from "./addon.js";
+import { CudaBackendError, cudaStatus, type CudaAddon, type CudaDeviceInfo, type CudaStatus, type DeviceBuffer } from "./addon.js";
 import { DeviceCache, type CachedMatrix } from "./device-cache.js";
 import { defaultCudaBackendOpts, type CudaBackendOpts } from "./options.js";
 import { defaultSizingOpts, maxLogRowsFor, type ProofShape } from "./sizing.js";
@@ -41,8 +41,8 @@ export class CudaBackend implements ProverBackend {
   private poseidonReady = new Set<number>();
   private closed = false;
 
-  constructor(opts: Partial<CudaBackendOpts> = {}) {
-    const status = cudaStatus();
+  /** `status`: another addon than the installed one (the CPU emulation in tests). */
+  constructor(opts: Partial<CudaBackendOpts> = {}, status: CudaStatus = cudaStatus()) {
     if (!status.available) throw new CudaBackendError("CUDA_UNAVAILABLE", status.reason);
     this.opts = { ...defaultCudaBackendOpts(), ...opts };
     this.addon = status.addon;
