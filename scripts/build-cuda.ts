@@ -108,6 +108,14 @@ async function build(): Promise<void> {
   const objects = sources.map((s) => join(OUT, "obj", s.replace(/\.cu$/, ".o")));
   const headers = readdirSync(SRC).filter((f) => f.endsWith(".cuh") || f.endsWith(".h")).map((f) => statSync(join(SRC, f)).mtimeMs);
   const newestHeader = Math.max(0, ...headers);
+  // objects compiled with other flags (architectures) are stale whatever their dates
+  const stamp = join(OUT, "obj", "flags.txt");
+  const flags = gencode.join(" ");
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== flags) {
+    for (const o of objects) if (existsSync(o)) (await import("node:fs")).rmSync(o);
+    writeFileSync(stamp, flags);
+  }
   await pool(sources.map((s, i) => [s, objects[i]!] as const), Math.max(1, availableParallelism()), async ([src, obj]) => {
     const srcPath = join(SRC, src);
     if (existsSync(obj) && statSync(obj).mtimeMs > Math.max(statSync(srcPath).mtimeMs, newestHeader) && !process.argv.includes("--force")) return;
