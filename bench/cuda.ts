@@ -11,9 +11,12 @@
  *   npx tsx bench/cuda.ts --max-log 18           # whole proofs up to 2^18 rows
  *   npx tsx bench/cuda.ts --bandwidth-gbs 3350   # the card's DRAM bandwidth, when not in the table below
  *   npx tsx bench/cuda.ts --no-wasm              # cuda only
+ *   npx tsx bench/cuda.ts --out FILE             # write the JSON there instead
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as F from "../src/stark/field/babybear.js";
 import type { ProverBackend } from "../src/backends/interface.js";
 import { createCudaBackend, cudaStatus } from "../src/backends/cuda/index.js";
@@ -187,9 +190,10 @@ async function main(): Promise<void> {
   }
   out.kernels = rows;
   out.proofs = proofs;
-  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(new URL("./results/cuda.json", import.meta.url), JSON.stringify(out, null, 2) + "\n");
-  log("wrote bench/results/cuda.json");
+  const file = flag("--out") ?? fileURLToPath(new URL("./results/cuda.json", import.meta.url));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
+  log(`wrote ${file}`);
 }
 
 main()

@@ -177,7 +177,31 @@ async function attempt(what: string, job: () => Promise<void>): Promise<boolean>
   }
 }
 
+/**
+ * Three folders below the root, as src/backends/*\/x.ts: the bundles' import.meta.url-relative paths
+ * (build/cuda, build/kernels, ../../vectors) then resolve as they do from the sources.
+ */
+async function deviceBundle(): Promise<void> {
+  const esbuild = (await import("esbuild")) as typeof import("esbuild");
+  const { cpSync } = await import("node:fs");
+  const dir = join(ROOT, ".device", "p", "q");
+  mkdirSync(dir, { recursive: true });
+  const common = {
+    bundle: true, platform: "node" as const, format: "esm" as const, target: "node20", logLevel: "warning" as const,
+    // CommonJS dependencies inside an ES module bundle
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  };
+  await esbuild.build({ ...common, entryPoints: [join(ROOT, "test", "gpu", "run.ts")], outfile: join(dir, "gpu-tests.mjs") });
+  await esbuild.build({ ...common, entryPoints: [join(ROOT, "bench", "cuda.ts")], outfile: join(dir, "bench-cuda.mjs") });
+  cpSync(join(ROOT, "test", "vectors"), join(ROOT, ".device", "vectors"), { recursive: true });
+  log("bundled .device/p/q/gpu-tests.mjs and .device/p/q/bench-cuda.mjs (test vectors in .device/vectors)");
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--device-bundle")) {
+    await deviceBundle();
+    return;
+  }
   if (ifAvailable && process.env.PROVER_NODE_BUILD_CUDA === "0") {
     log("addon not built (PROVER_NODE_BUILD_CUDA=0)");
     return;
