@@ -16,7 +16,22 @@ constexpr int RATE_LANES = 17;
 
 KC_HD uint64_t rotl(uint64_t x, int s) { return s == 0 ? x : (x << s) | (x >> (64 - s)); }
 
+#if defined(__CUDACC__)
+// Round constants in constant memory: indexed by the (not unrolled) round counter, a local array would
+// be rebuilt in local memory on every call.
+static __constant__ uint64_t RC_DEVICE[24] = {
+      0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
+      0x000000000000808bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
+      0x000000000000008aull, 0x0000000000000088ull, 0x0000000080008009ull, 0x000000008000000aull,
+      0x000000008000808bull, 0x800000000000008bull, 0x8000000000008089ull, 0x8000000000008003ull,
+      0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
+      0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull};
+#endif
+
 KC_HD void keccak_f(uint64_t st[25]) {
+#ifdef __CUDA_ARCH__
+  const uint64_t* RC = RC_DEVICE;
+#else
   const uint64_t RC[24] = {
       0x0000000000000001ull, 0x0000000000008082ull, 0x800000000000808aull, 0x8000000080008000ull,
       0x000000000000808bull, 0x0000000080000001ull, 0x8000000080008081ull, 0x8000000000008009ull,
@@ -24,6 +39,7 @@ KC_HD void keccak_f(uint64_t st[25]) {
       0x000000008000808bull, 0x800000000000008bull, 0x8000000000008089ull, 0x8000000000008003ull,
       0x8000000000008002ull, 0x8000000000000080ull, 0x000000000000800aull, 0x800000008000000aull,
       0x8000000080008081ull, 0x8000000000008080ull, 0x0000000080000001ull, 0x8000000080008008ull};
+#endif
   // rho offsets and pi lane order along the pi cycle starting at lane 1
   const int ROTC[24] = {1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44};
   const int PILN[24] = {10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1};
