@@ -1,6 +1,6 @@
-// Keccak-f[1600] and the pieces of keccak256 (EVM padding 0x01 ... 0x80, rate 136 bytes = 17 lanes)
-// that the Merkle and grinding kernels need. Lane i holds message bytes 8i..8i+7 little-endian; the
-// digest is lanes 0..3 as bytes.
+// Keccak-f[1600] for keccak256 (EVM padding 0x01 ... 0x80, rate 136 bytes = 17 lanes), used by the
+// Merkle and grinding kernels. Lane i holds message bytes 8i..8i+7 little-endian; the digest is lanes
+// 0..3 as bytes. Callers index the state only with compile-time constants so that it stays in registers.
 #pragma once
 #include <stdint.h>
 
@@ -76,34 +76,5 @@ KC_HD void keccak_f(uint64_t st[25]) {
     st[0] ^= RC[round];
   }
 }
-
-/**
- * Streaming absorber of u32 words (little-endian bytes): words are XORed into the state two per lane,
- * the permutation runs after every 34 words, and finish() pads at the current byte position.
- */
-struct WordSponge {
-  uint64_t st[25];
-  uint32_t pos;  // words absorbed into the current block (0..33)
-
-  KC_HD void init() {
-    for (int i = 0; i < 25; i++) st[i] = 0;
-    pos = 0;
-  }
-  KC_HD void absorb(uint32_t w) {
-    uint32_t lane = pos >> 1;
-    st[lane] ^= (uint64_t)w << (32 * (pos & 1));
-    if (++pos == 2 * RATE_LANES) {
-      keccak_f(st);
-      pos = 0;
-    }
-  }
-  /** Pads (0x01 at the next byte, 0x80 at byte 135) and permutes; the digest is st[0..3]. */
-  KC_HD void finish() {
-    uint32_t byte = 4 * pos;
-    st[byte >> 3] ^= (uint64_t)0x01 << (8 * (byte & 7));
-    st[16] ^= (uint64_t)0x80 << 56;
-    keccak_f(st);
-  }
-};
 
 }  // namespace keccak

@@ -18,17 +18,57 @@ __device__ __forceinline__ void store_digest(uint8_t* out, const uint64_t st[25]
   o[3] = st[3];
 }
 
-/** Leaf i: rows i, i+L, ..., i+(arity-1)L (L = leaf count), each row's words in column order. */
+/**
+ * Leaf i: rows i, i+L, ..., i+(arity-1)L (L = leaf count), each row's words in column order. Words are
+ * absorbed 34 at a time by a fully unrolled loop, so every state lane has a compile-time index and the
+ * state stays in registers (a sponge with a run-time lane index puts it in local memory).
+ */
 __global__ void leaves_kernel(const uint32_t* const* cols, uint32_t width, uint32_t leaf_count, uint32_t leaf_arity, uint8_t* out) {
+  const uint32_t total = leaf_arity * width;
   for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < leaf_count; i += gridDim.x * blockDim.x) {
-    keccak::WordSponge sp;
-    sp.init();
-    for (uint32_t g = 0; g < leaf_arity; g++) {
-      const size_t row = (size_t)i + (size_t)g * leaf_count;
-      for (uint32_t c = 0; c < width; c++) sp.absorb(cols[c][row]);
+    uint64_t st[25];
+#pragma unroll
+    for (int l = 0; l < 25; l++) st[l] = 0;
+    uint32_t c = 0;
+    size_t row = i;
+    // the next word of the leaf: column c of `row`, then on to the next column / the next row of the group
+#define NEXT_WORD(w)          \
+  do {                        \
+    (w) = cols[c][row];       \
+    if (++c == width) {       \
+      c = 0;                  \
+      row += leaf_count;      \
+    }                         \
+  } while (0)
+    uint32_t left = total;
+    for (; left >= 2 * keccak::RATE_LANES; left -= 2 * keccak::RATE_LANES) {
+#pragma unroll
+      for (int l = 0; l < keccak::RATE_LANES; l++) {
+        uint32_t lo, hi;
+        NEXT_WORD(lo);
+        NEXT_WORD(hi);
+        st[l] ^= (uint64_t)lo | ((uint64_t)hi << 32);
+      }
+      keccak::keccak_f(st);
     }
-    sp.finish();
-    store_digest(out + 32 * (size_t)i, sp.st);
+    // the last, partial block (left < 34 words, maybe none) and the padding at byte 4*left
+#pragma unroll
+    for (int j = 0; j < 2 * keccak::RATE_LANES; j++) {
+      if ((uint32_t)j < left) {
+        uint32_t w;
+        NEXT_WORD(w);
+        st[j >> 1] ^= (uint64_t)w << (32 * (j & 1));
+      }
+    }
+#undef NEXT_WORD
+    const uint32_t pad_byte = 4 * left;
+#pragma unroll
+    for (int l = 0; l < keccak::RATE_LANES; l++) {
+      st[l] ^= (uint32_t)l == pad_byte >> 3 ? (uint64_t)0x01 << (8 * (pad_byte & 7)) : 0;
+    }
+    st[16] ^= (uint64_t)0x80 << 56;
+    keccak::keccak_f(st);
+    store_digest(out + 32 * (size_t)i, st);
   }
 }
 
@@ -49,6 +89,7 @@ __global__ void nodes_kernel(const uint8_t* src, uint8_t* dst, uint32_t count) {
 
 __device__ __forceinline__ uint32_t leading_zero_bits(const uint64_t st[25]) {
   uint32_t z = 0;
+#pragma unroll
   for (int l = 0; l < 4; l++) {
     // byte 0 of the digest is the low byte of lane 0: reverse the bytes so clz counts from it
     const uint64_t v = __byte_perm((uint32_t)(st[l] >> 32), 0, 0x0123) | ((uint64_t)__byte_perm((uint32_t)st[l], 0, 0x0123) << 32);
@@ -67,9 +108,12 @@ __global__ void grind_kernel(const uint64_t* tmpl, uint32_t state_len, uint32_t 
     for (int l = 0; l < 17; l++) st[l] = tmpl[l];
 #pragma unroll
     for (int l = 17; l < 25; l++) st[l] = 0;
-    for (uint32_t b = 0; b < 8; b++) {
-      const uint32_t at = state_len + b;
-      st[at >> 3] ^= ((nonce >> (8 * b)) & 0xff) << (8 * (at & 7));
+    // the nonce's 8 bytes at byte state_len: lanes a and a+1 (compile-time lane indices, see leaves_kernel)
+    const uint32_t a = state_len >> 3, sh = 8 * (state_len & 7);
+#pragma unroll
+    for (uint32_t l = 0; l < 17; l++) {
+      // branch-free: a predicated update may be folded back into one store at a run-time index
+      st[l] ^= (l == a ? nonce << sh : 0) | (l == a + 1 && sh != 0 ? nonce >> (64 - sh) : 0);
     }
     keccak::keccak_f(st);
     if (leading_zero_bits(st) >= bits) atomicMin(found, (unsigned long long)nonce);
