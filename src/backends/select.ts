@@ -6,6 +6,7 @@ import { UsageError } from "../util/errors.js";
 import type { ProverBackend } from "./interface.js";
 import { createJsBackend } from "./js/index.js";
 import { createWasmBackend, wasmAvailability, type WasmBackendOpts } from "./wasm/index.js";
+import { createCudaBackend, cudaStatus } from "./cuda/index.js";
 
 export const BACKEND_KINDS = ["auto", "js", "wasm", "cuda"] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
@@ -14,8 +15,10 @@ export type ConcreteBackendKind = Exclude<BackendKind, "auto">;
 export interface BackendStatus {
   readonly kind: ConcreteBackendKind;
   readonly available: boolean;
-  /** Why not, when not available (e.g. "no addon built"). */
+  /** Why not, when not available (e.g. "no addon built", "no device (…)"). */
   readonly reason?: string;
+  /** What runs it, when available (the GPU's name for cuda). */
+  readonly detail?: string;
 }
 
 export interface SelectBackendOpts {
@@ -26,8 +29,11 @@ export interface SelectBackendOpts {
 /** Every backend and whether this machine can run it, in `auto` preference order. */
 export function listBackends(): BackendStatus[] {
   const wasm = wasmAvailability();
+  const cuda = cudaStatus();
   return [
-    { kind: "cuda", available: false, reason: "no addon built" },
+    cuda.available
+      ? { kind: "cuda", available: true, detail: `${cuda.device.name}, compute ${cuda.device.computeCapability}, ${(cuda.device.freeBytes / 2 ** 30).toFixed(1)} GiB free` }
+      : { kind: "cuda", available: false, reason: cuda.reason },
     wasm.available ? { kind: "wasm", available: true } : { kind: "wasm", available: false, reason: wasm.reason },
     { kind: "js", available: true },
   ];
@@ -57,6 +63,6 @@ export function selectBackend(kind: BackendKind = "auto", opts: SelectBackendOpt
       return createWasmBackend(wasmOpts);
     }
     case "cuda":
-      throw new UsageError("backend cuda is not available: no addon built");
+      return createCudaBackend();
   }
 }

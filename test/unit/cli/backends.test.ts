@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cudaStatus } from "../../../src/backends/cuda/index.js";
 
 function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], { encoding: "utf8", timeout: 60_000 });
@@ -12,12 +13,19 @@ function cli(...args: string[]): { code: number; stdout: string; stderr: string 
 describe("cli: backends and prove --backend", function () {
   this.timeout(120_000);
 
-  it("`backends` lists wasm as available and says why cuda is not", () => {
+  it("`backends` lists wasm as available and says why cuda is not (or names the GPU)", () => {
     const r = cli("backends");
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^cuda: not available \(no addon built\)$/m);
+    const cuda = cudaStatus();
+    if (cuda.available) {
+      assert.match(r.stdout, /^cuda: available \(.+\)$/m);
+      assert.match(r.stdout, /^auto -> cuda$/m);
+    } else {
+      // "no addon built" without nvcc; "no device (<the CUDA runtime's words>)" with an addon but no GPU
+      assert.ok(r.stdout.split("\n").includes(`cuda: not available (${cuda.reason})`), r.stdout);
+      assert.match(r.stdout, /^auto -> wasm$/m);
+    }
     assert.match(r.stdout, /^wasm: available/m);
-    assert.match(r.stdout, /^auto -> wasm$/m);
   });
 
   it("`prove --backend wasm --threads 2` proves and names the backend; a bad kind is a usage error", () => {
