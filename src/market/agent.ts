@@ -1,5 +1,6 @@
 /**
  * The lock decision: every rail in a fixed order, the first refusal wins and is named.
+ *   0. the segment fits this machine's backend (SEGMENT_TOO_LARGE: e.g. the GPU's free memory)
  *   1. circuit breaker (BREAKER_OPEN)
  *   2. concurrency cap (MAX_CONCURRENT_JOBS)
  *   3. price: the auction's current price ≥ our minimum (PRICE_TOO_LOW, with the time it will be)
@@ -17,7 +18,7 @@ import { defaultMarketOpts, type MarketOpts } from "./options.js";
 import { auctionPrice, minimumPrice, secondsPerSegment, timeWhenPriceReaches, type ProvingProfile } from "./pricing.js";
 import { checkStake, type StakeView } from "./stake.js";
 
-export type DeclineReason = "BREAKER_OPEN" | "MAX_CONCURRENT_JOBS" | "PRICE_TOO_LOW" | "NO_CAPACITY" | "INSUFFICIENT_FREE_STAKE" | "INSUFFICIENT_GAS_BALANCE";
+export type DeclineReason = "SEGMENT_TOO_LARGE" | "BREAKER_OPEN" | "MAX_CONCURRENT_JOBS" | "PRICE_TOO_LOW" | "NO_CAPACITY" | "INSUFFICIENT_FREE_STAKE" | "INSUFFICIENT_GAS_BALANCE";
 
 export type MarketDecision =
   | { readonly lock: true; readonly price: bigint; readonly minimumPrice: bigint }
@@ -30,6 +31,11 @@ export interface MarketModules {
   backend: string;
   /** Prover workers proving in parallel. */
   workers: number;
+  /**
+   * Largest trace height (log2) the backend can prove for an AIR, e.g. the cuda backend's
+   * `maxLogRows` from the card's free memory; null or absent: no limit known.
+   */
+  maxLogRows?: (air: string) => number | null;
   /** Current free stake and gas balance (reads the chain). */
   stake: () => Promise<StakeView> | StakeView;
   /** Jobs that hold or are about to hold a lock (not terminal, past "observed"). */
@@ -86,6 +92,8 @@ export class MarketAgent {
   }
 
   private async evaluate(segment: SegmentRecord): Promise<MarketDecision> {
+    const limit = segment.logRows === undefined ? null : (this.m.maxLogRows?.(segment.air) ?? null);
+    if (limit !== null && segment.logRows! > limit) return { lock: false, reason: "SEGMENT_TOO_LARGE" };
     if (!this.breaker.canLock()) return { lock: false, reason: "BREAKER_OPEN" };
     const active = (await this.m.activeJobs()).filter((j) => WORK_STATES.has(j.state) && j.segmentId !== segment.segmentId);
     if (active.length >= this.opts.maxConcurrentJobs) return { lock: false, reason: "MAX_CONCURRENT_JOBS" };

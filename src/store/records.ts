@@ -68,6 +68,8 @@ export interface SegmentRecord {
   readonly collateral: bigint;
   /** L1 block the auction was observed in. */
   readonly observedBlock: bigint;
+  /** log2 of the segment's trace height, when the auction announces it. */
+  readonly logRows?: number;
 }
 
 export interface ProofRecord {

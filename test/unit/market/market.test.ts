@@ -100,11 +100,11 @@ describe("market: agent", () => {
   });
   const job = (id: bigint, state: JobState, lockDeadline: number): JobRecord => ({ segmentId: id, state, lockDeadline, txs: {}, provingAttempts: 0, createdAt: 0, updatedAt: 0, history: [] });
 
-  function agent(over: { jobs?: JobRecord[]; stake?: StakeView; workers?: number; opts?: object } = {}) {
+  function agent(over: { jobs?: JobRecord[]; stake?: StakeView; workers?: number; opts?: object; maxLogRows?: number } = {}) {
     const clock = new ManualClock(1_000_000);
     const a = new MarketAgent(
       { costPerHour: 36_000n, marginBps: 0, maxConcurrentJobs: 3, safetyFactor: 1, overheadSeconds: 0, breakerFailures: 2, breakerCooldownSeconds: 60, warnFreeStake: 0n, minGasBalance: 1n, warnGasBalance: 1n, ...over.opts },
-      { clock, profile, backend: "js", workers: over.workers ?? 1, stake: () => over.stake ?? { freeStake: 10n ** 9n, gasBalance: 10n ** 9n }, activeJobs: () => over.jobs ?? [] },
+      { clock, profile, backend: "js", workers: over.workers ?? 1, stake: () => over.stake ?? { freeStake: 10n ** 9n, gasBalance: 10n ** 9n }, activeJobs: () => over.jobs ?? [], maxLogRows: () => over.maxLogRows ?? null },
     );
     return { a, clock };
   }
@@ -119,6 +119,7 @@ describe("market: agent", () => {
     ["too many jobs", { jobs: [job(2n, "proving", 2000), job(3n, "locked", 2000), job(4n, "lockSent", 2000)] }, {}, "MAX_CONCURRENT_JOBS"],
     ["never beyond capacity: queue would miss the deadline", { jobs: [job(2n, "locked", 1000 + 70), job(3n, "locked", 1000 + 130)] }, { lockDuration: 150 }, "NO_CAPACITY"],
     ["no lock without enough free stake", { stake: { freeStake: 9_999n, gasBalance: 10n ** 9n } }, {}, "INSUFFICIENT_FREE_STAKE"],
+    ["a segment taller than the backend can prove (GPU memory)", { maxLogRows: 16 }, { logRows: 17 }, "SEGMENT_TOO_LARGE"],
   ];
   for (const [name, setup, seg, reason] of declines) {
     it(`declines: ${name}`, async () => {
@@ -127,6 +128,10 @@ describe("market: agent", () => {
       assert.equal(!d.lock && d.reason, reason);
     });
   }
+
+  it("locks a segment that fits the backend's height limit", async () => {
+    assert.equal((await agent({ maxLogRows: 16 }).a.decide(segment(1n, { logRows: 16 }))).lock, true);
+  });
 
   it("finished and failed jobs do not use capacity", async () => {
     const jobs = [job(2n, "finalized", 0), job(3n, "failed", 0), job(4n, "published", 0), job(5n, "committed", 0)];
