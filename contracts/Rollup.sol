@@ -11,11 +11,16 @@ import {StatementLib} from "./libraries/StatementLib.sol";
 /// @notice The rollup's state root and sequencer role, and finalisation of a batch by an M1 aggregate:
 ///         the bundle of its segment proofs, each verified against its commitment.
 contract Rollup is IRollup {
+    /// @dev Largest account-tree depth transfer-v1 accepts (a leaf index has at most 30 bits).
+    uint32 public constant MAX_TREE_DEPTH = 30;
+
     ISegmentMarket public immutable market;
     IAggregatorElection public immutable election;
     IProverStaking public immutable staking;
     IStarkVerifier public immutable verifier;
     address public immutable owner;
+    /// @notice Depth of the account tree: a public input of every transfer-v1 segment statement.
+    uint32 public immutable treeDepth;
 
     bytes32 public stateRoot;
     address public sequencer;
@@ -27,17 +32,20 @@ contract Rollup is IRollup {
         IProverStaking staking_,
         IStarkVerifier verifier_,
         bytes32 genesisRoot,
-        address sequencer_
+        address sequencer_,
+        uint32 treeDepth_
     ) {
         if (
             address(market_) == address(0) || address(election_) == address(0) || address(staking_) == address(0)
                 || address(verifier_) == address(0) || sequencer_ == address(0)
         ) revert Rollup__ZeroAddress();
+        if (treeDepth_ == 0 || treeDepth_ > MAX_TREE_DEPTH) revert Rollup__InvalidTreeDepth(treeDepth_);
         market = market_;
         election = election_;
         staking = staking_;
         verifier = verifier_;
         owner = msg.sender;
+        treeDepth = treeDepth_;
         stateRoot = genesisRoot;
         sequencer = sequencer_;
         emit SequencerChanged(address(0), sequencer_);
@@ -97,7 +105,7 @@ contract Rollup is IRollup {
         if (provided != seg.proofHash) revert Rollup__ProofHashMismatch(i, seg.proofHash, provided);
         if (StatementLib.txDataHash(sp.publicColumn) != seg.txDataHash) revert Rollup__TxDataMismatch(i);
         uint32[] memory inputs =
-            StatementLib.publicInputs(batchId, i, seg.committedRootIn, seg.committedRootOut, seg.txCount);
+            StatementLib.publicInputs(batchId, i, treeDepth, seg.committedRootIn, seg.committedRootOut, seg.txCount);
         bool ok;
         try verifier.verify(airId, sp.proof, inputs, sp.publicColumn, seg.locker) returns (bool v) {
             ok = v;

@@ -5,6 +5,7 @@ import {ISegmentMarket} from "./interfaces/ISegmentMarket.sol";
 import {IProverStaking} from "./interfaces/IProverStaking.sol";
 import {IStakeToken} from "./interfaces/IStakeToken.sol";
 import {IStarkVerifier} from "./interfaces/IStarkVerifier.sol";
+import {IRollup} from "./interfaces/IRollup.sol";
 import {StatementLib} from "./libraries/StatementLib.sol";
 
 interface ISequencerSource {
@@ -197,7 +198,8 @@ contract SegmentMarket is ISegmentMarket {
         bytes32 txHash = StatementLib.txDataHash(publicColumn);
         if (txHash != seg.txDataHash) revert SegmentMarket__TxDataMismatch(seg.txDataHash, txHash);
         uint32[] memory inputs =
-            StatementLib.publicInputs(batchId, index, seg.committedRootIn, seg.committedRootOut, seg.txCount);
+            StatementLib.publicInputs(
+            batchId, index, IRollup(rollup).treeDepth(), seg.committedRootIn, seg.committedRootOut, seg.txCount);
         uint256 required = verifyGasLimit + verifyGasLimit / 63 + VERIFY_GAS_RESERVE;
         if (gasleft() < required) revert SegmentMarket__InsufficientGas(gasleft(), required);
         bool valid;

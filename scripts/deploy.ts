@@ -2,7 +2,7 @@
  * Deploys the whole L1 system to any RPC URL and writes a deployment JSON.
  *
  *   npm run deploy -- --rpc http://127.0.0.1:8545 --private-key 0x… [--out FILE]
- *     [--verifier 0x…] [--sequencer 0x…] [--genesis-root 0x…] [--set market.lockTimeout=120 …]
+ *     [--verifier 0x…] [--sequencer 0x…] [--genesis-root 0x…] [--tree-depth N] [--set market.lockTimeout=120 …]
  *     [--mint 0xaddr=1000]
  *
  * The JSON goes to build/deployments/<chainId>.json unless --out is given. The key may also come from the DEPLOYER_PRIVATE_KEY environment variable. Without --verifier the
@@ -18,7 +18,7 @@ import { stakeToken } from "../src/chain/contracts.js";
 import { deploySystem, deploymentToJson } from "../src/chain/deploy.js";
 import { DEVNET_PARAMS, type DeepPartial, type SystemParams } from "../src/chain/params.js";
 
-const USAGE = "usage: deploy --rpc URL (--private-key HEX | env DEPLOYER_PRIVATE_KEY) [--out FILE] [--verifier ADDR] [--sequencer ADDR] [--genesis-root HEX] [--set section.key=value]... [--mint ADDR=TOKENS]...";
+const USAGE = "usage: deploy --rpc URL (--private-key HEX | env DEPLOYER_PRIVATE_KEY) [--out FILE] [--verifier ADDR] [--sequencer ADDR] [--genesis-root HEX] [--tree-depth N] [--set section.key=value]... [--mint ADDR=TOKENS]...";
 
 /** Parses `section.key=value` overrides against the devnet defaults (types follow the defaults). */
 export function parseOverrides(sets: string[]): DeepPartial<SystemParams> {
@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       verifier: { type: "string" },
       sequencer: { type: "string" },
       "genesis-root": { type: "string" },
+      "tree-depth": { type: "string" },
       set: { type: "string", multiple: true, default: [] },
       mint: { type: "string", multiple: true, default: [] },
       help: { type: "boolean" },
@@ -60,6 +61,11 @@ async function main(): Promise<void> {
     overrides.sequencer = values.sequencer;
   }
   if (values["genesis-root"]) overrides.genesisRoot = values["genesis-root"] as Hex;
+  if (values["tree-depth"] !== undefined) {
+    const depth = Number(values["tree-depth"]);
+    if (!Number.isInteger(depth) || depth < 1 || depth > 30) throw new Error("--tree-depth must be an integer in [1, 30]");
+    overrides.treeDepth = depth;
+  }
   if (values.verifier && !isAddress(values.verifier)) throw new Error("--verifier must be an address");
 
   buildContracts({ writeAbi: false });

@@ -1,6 +1,7 @@
 /**
  * Measures the gas of the important contract calls and writes contracts/gas-snapshot.json, printing
- * the change against the committed snapshot.
+ * the change against the committed snapshot. Only `compiler`, `note` and `gas` are rewritten; any other
+ * section of the existing file (e.g. `verifier`) is kept as it is.
  *
  *   tsx scripts/gas-snapshot.ts           measure, compare, write
  *   tsx scripts/gas-snapshot.ts --check   measure and compare only; exit 1 if anything moved > 1%
@@ -18,6 +19,8 @@ export interface GasSnapshot {
   compiler: { optimizer: { enabled: boolean; runs: number }; evmVersion: string };
   note: string;
   gas: GasFigures;
+  /** Sections this script does not produce (e.g. `verifier`) are kept as they are when it rewrites the file. */
+  [other: string]: unknown;
 }
 
 export function readSnapshot(): GasSnapshot | undefined {
@@ -52,7 +55,9 @@ async function main(argv: string[]): Promise<void> {
     if (changes.length) process.exit(1);
     return;
   }
+  // Merge into the existing file: keep the sections this script does not measure (e.g. `verifier`).
   const snapshot: GasSnapshot = {
+    ...previous,
     compiler: { optimizer: SOLC_SETTINGS.optimizer, evmVersion: SOLC_SETTINGS.evmVersion },
     note: "gasUsed per transaction (incl. 21000 base); verification uses the test stand-in verifier, so STARK verification cost is excluded. Regenerate with: npx tsx scripts/gas-snapshot.ts",
     gas,

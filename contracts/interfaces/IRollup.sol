@@ -15,6 +15,7 @@ interface IRollup {
 
     error Rollup__NotOwner(address caller);
     error Rollup__ZeroAddress();
+    error Rollup__InvalidTreeDepth(uint32 treeDepth);
     error Rollup__BatchNotOpen(uint64 batchId);
     error Rollup__BatchTimedOut(uint64 batchId, uint64 timeoutAt);
     error Rollup__BatchNotFullyCommitted(uint64 batchId);
@@ -26,6 +27,8 @@ interface IRollup {
     error Rollup__InvalidSegmentProof(uint32 index);
 
     function stateRoot() external view returns (bytes32);
+    /// @notice Depth of the account tree, a public input of every segment statement (fixed at deployment).
+    function treeDepth() external view returns (uint32);
     function sequencer() external view returns (address);
     function setSequencer(address sequencer) external;
     function submitAggregate(uint64 batchId, SegmentProof[] calldata proofs) external;

@@ -2,24 +2,43 @@
 pragma solidity ^0.8.24;
 
 /// @notice The one place that fixes how a segment statement is laid out for the STARK verifier.
+/// @dev Must match AIR transfer-v1 word for word (src/rollup/air/layout.ts PI, src/rollup/air/statement.ts
+///      publicInputsOf) and its TypeScript mirror (src/chain/statement.ts segmentPublicInputs).
 library StatementLib {
-    /// @dev Number of public inputs of AIR transfer-v1: batchId, segmentIndex, rootIn[8], rootOut[8], txCount.
-    uint256 internal constant PUBLIC_INPUTS = 19;
+    /// @dev Number of public inputs of AIR transfer-v1:
+    ///      batchIdLo30, batchIdHi30, segmentIndex, treeDepth, rootIn[8], rootOut[8], txCount.
+    uint256 internal constant PUBLIC_INPUTS = 21;
+    /// @dev batchId is split into two 30-bit field elements, so it must be below 2^60.
+    uint64 internal constant MAX_BATCH_ID = (uint64(1) << 60) - 1;
+    /// @dev segmentIndex is one field element limited to 30 bits by the AIR.
+    uint32 internal constant MAX_SEGMENT_INDEX = (uint32(1) << 30) - 1;
+
+    error StatementLib__BatchIdTooLarge(uint64 batchId);
+    error StatementLib__SegmentIndexTooLarge(uint32 segmentIndex);
 
     /// @notice Public inputs of a transfer-v1 segment statement:
-    ///         [batchId, segmentIndex, rootIn(8 words), rootOut(8 words), txCount].
+    ///         [batchId & (2^30-1), batchId >> 30, segmentIndex, treeDepth, rootIn(8 words), rootOut(8 words), txCount].
     /// @dev A root is 8 BabyBear elements packed as 8 x u32 little-endian in a bytes32 (word k is bytes 4k..4k+3).
-    function publicInputs(uint64 batchId, uint32 segmentIndex, bytes32 rootIn, bytes32 rootOut, uint32 txCount)
-        internal
-        pure
-        returns (uint32[] memory out)
-    {
+    ///      Reverts if batchId >= 2^60 or segmentIndex >= 2^30 (unreachable in practice: batch ids count up
+    ///      from 1 and a batch has at most SegmentMarket.MAX_SEGMENTS_PER_BATCH segments).
+    function publicInputs(
+        uint64 batchId,
+        uint32 segmentIndex,
+        uint32 treeDepth,
+        bytes32 rootIn,
+        bytes32 rootOut,
+        uint32 txCount
+    ) internal pure returns (uint32[] memory out) {
+        if (batchId > MAX_BATCH_ID) revert StatementLib__BatchIdTooLarge(batchId);
+        if (segmentIndex > MAX_SEGMENT_INDEX) revert StatementLib__SegmentIndexTooLarge(segmentIndex);
         out = new uint32[](PUBLIC_INPUTS);
-        out[0] = uint32(batchId);
-        out[1] = segmentIndex;
-        _unpackRoot(rootIn, out, 2);
-        _unpackRoot(rootOut, out, 10);
-        out[18] = txCount;
+        out[0] = uint32(batchId & 0x3fffffff);
+        out[1] = uint32(batchId >> 30);
+        out[2] = segmentIndex;
+        out[3] = treeDepth;
+        _unpackRoot(rootIn, out, 4);
+        _unpackRoot(rootOut, out, 12);
+        out[20] = txCount;
     }
 
     /// @notice Hash binding a segment's public column (its transactions as field elements) to the market.

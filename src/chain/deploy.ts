@@ -62,7 +62,7 @@ export async function deploySystem(
   const verifier = opts.verifier ?? (await deploy("MockStarkVerifier", []));
   const market = await deploy("SegmentMarket", [token, staking, verifier, params.market]);
   const election = await deploy("AggregatorElection", [staking, params.election]);
-  const rollup = await deploy("Rollup", [market, election, staking, verifier, params.genesisRoot, sequencer]);
+  const rollup = await deploy("Rollup", [market, election, staking, verifier, params.genesisRoot, sequencer, params.treeDepth]);
 
   await wait(
     await walletClient.writeContract({

@@ -40,6 +40,8 @@ export interface SystemParams {
   market: MarketParams;
   election: ElectionParams;
   genesisRoot: Hex;
+  /** Depth of the account tree (Rollup.treeDepth, a public input of every segment statement), in [1, 30]. */
+  treeDepth: number;
   /** Defaults to the deployer. */
   sequencer?: Address;
 }
@@ -63,6 +65,7 @@ export const DEVNET_PARAMS: SystemParams = {
   },
   election: { epochLength: 32n, aggregatorWindow: 4n, fallbackRanks: 2, livenessPenalty: parseEther("1") },
   genesisRoot: `0x${"00".repeat(32)}`,
+  treeDepth: 20,
 };
 
 /** Deep-merges overrides into the devnet defaults. */

@@ -24,6 +24,7 @@ describe("contracts/deploy", () => {
       election: { fallbackRanks: 3 },
       staking: { unbondingDelay: 99n },
       sequencer: roles.outsider.address,
+      treeDepth: 12,
     });
     try {
       const { c, deployment } = s;
@@ -32,6 +33,7 @@ describe("contracts/deploy", () => {
       assert.equal(await c.election.read.fallbackRanks(), 3);
       assert.equal(await c.staking.read.unbondingDelay(), 99n);
       assert.equal(await c.rollup.read.sequencer(), roles.outsider.address);
+      assert.equal(await c.rollup.read.treeDepth(), 12);
       assert.equal(await c.staking.read.market(), c.market.address);
       assert.equal(await c.staking.read.rollup(), c.rollup.address);
       assert.equal(await c.market.read.rollup(), c.rollup.address);
@@ -67,7 +69,11 @@ describe("contracts/deploy", () => {
       await expectRevert(deploy("AggregatorElection", [c.staking.address, { ...el, epochLength: 0n }]), "AggregatorElection__InvalidParams");
       await expectRevert(deploy("AggregatorElection", [c.staking.address, { ...el, fallbackRanks: 0 }]), "AggregatorElection__InvalidParams");
       const zero = "0x0000000000000000000000000000000000000000";
-      await expectRevert(deploy("Rollup", [c.market.address, c.election.address, c.staking.address, c.verifier.address, `0x${"00".repeat(32)}`, zero]), "Rollup__ZeroAddress");
+      const rollup = (sequencer: string, treeDepth: number) =>
+        deploy("Rollup", [c.market.address, c.election.address, c.staking.address, c.verifier.address, `0x${"00".repeat(32)}`, sequencer, treeDepth]);
+      await expectRevert(rollup(zero, DEVNET_PARAMS.treeDepth), "Rollup__ZeroAddress");
+      await expectRevert(rollup(roles.deployer.address, 0), "Rollup__InvalidTreeDepth");
+      await expectRevert(rollup(roles.deployer.address, 31), "Rollup__InvalidTreeDepth");
       await expectRevert(deploy("StakeToken", ["a", "b", zero]), "StakeToken__ZeroAddress");
     } finally {
       await s.stop();

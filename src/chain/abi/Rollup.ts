@@ -31,6 +31,11 @@ export const rollupAbi = [
         "internalType": "address",
         "name": "sequencer_",
         "type": "address"
+      },
+      {
+        "internalType": "uint32",
+        "name": "treeDepth_",
+        "type": "uint32"
       }
     ],
     "stateMutability": "nonpayable",
@@ -83,6 +88,17 @@ export const rollupAbi = [
       }
     ],
     "name": "Rollup__InvalidSegmentProof",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "treeDepth",
+        "type": "uint32"
+      }
+    ],
+    "name": "Rollup__InvalidTreeDepth",
     "type": "error"
   },
   {
@@ -182,6 +198,28 @@ export const rollupAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "name": "StatementLib__BatchIdTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "segmentIndex",
+        "type": "uint32"
+      }
+    ],
+    "name": "StatementLib__SegmentIndexTooLarge",
+    "type": "error"
+  },
+  {
     "anonymous": false,
     "inputs": [
       {
@@ -255,6 +293,19 @@ export const rollupAbi = [
     ],
     "name": "StateRootUpdated",
     "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_TREE_DEPTH",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
   },
   {
     "inputs": [],
@@ -388,6 +439,19 @@ export const rollupAbi = [
     "name": "submitAggregate",
     "outputs": [],
     "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "treeDepth",
+    "outputs": [
+      {
+        "internalType": "uint32",
+        "name": "",
+        "type": "uint32"
+      }
+    ],
+    "stateMutability": "view",
     "type": "function"
   },
   {

@@ -531,6 +531,28 @@ export const segmentMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "name": "StatementLib__BatchIdTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "segmentIndex",
+        "type": "uint32"
+      }
+    ],
+    "name": "StatementLib__SegmentIndexTooLarge",
+    "type": "error"
+  },
+  {
     "anonymous": false,
     "inputs": [
       {

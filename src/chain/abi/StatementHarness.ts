@@ -6,10 +6,37 @@ export const statementHarnessAbi = [
         "internalType": "uint64",
         "name": "batchId",
         "type": "uint64"
+      }
+    ],
+    "name": "StatementLib__BatchIdTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "segmentIndex",
+        "type": "uint32"
+      }
+    ],
+    "name": "StatementLib__SegmentIndexTooLarge",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
       },
       {
         "internalType": "uint32",
         "name": "segmentIndex",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "treeDepth",
         "type": "uint32"
       },
       {

@@ -10,6 +10,7 @@ export { rollupAbi } from "./Rollup.js";
 export { segmentMarketAbi } from "./SegmentMarket.js";
 export { stakeTokenAbi } from "./StakeToken.js";
 export { statementHarnessAbi } from "./StatementHarness.js";
+export { statementLibAbi } from "./StatementLib.js";
 export { transferV1Constraints0Abi } from "./TransferV1Constraints0.js";
 export { transferV1Constraints1Abi } from "./TransferV1Constraints1.js";
 export { transferV1Constraints2Abi } from "./TransferV1Constraints2.js";
