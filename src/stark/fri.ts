@@ -5,7 +5,7 @@
  * value at y^k (index i) of the next layer, on s_r^k·<w_{M/k}>.
  */
 import { inv, mul, pow, twoAdicGenerator } from "./field/babybear.js";
-import { type Ext, addE, mulE, scaleE, ZERO, readExt, fromBase } from "./field/extension.js";
+import { type Ext, addE, mulE, scaleE, ZERO, readExt } from "./field/extension.js";
 import type { ExtColumns } from "./backend.js";
 import type { ProofOptions } from "./options.js";
 
@@ -88,4 +88,3 @@ export function evalFinalPoly(coefficients: readonly Ext[], x: number): Ext {
   return acc;
 }
 
-export { fromBase };

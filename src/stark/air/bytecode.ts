@@ -10,7 +10,7 @@
  */
 import type { ConstraintGraph } from "./ir.js";
 import { SELECTOR_CODES } from "./ir.js";
-import { add, mul, neg, sub, P } from "../field/babybear.js";
+import { add, mul, neg, sub } from "../field/babybear.js";
 
 export const BYTECODE_VERSION = 1;
 
@@ -187,4 +187,3 @@ export function interpretBlock(bytecode: Uint32Array, src: BlockSource, alphaPow
   }
 }
 
-export { P };

@@ -3,7 +3,7 @@
  * after a bit-reversal permutation). This is the reference implementation: simple, obviously correct,
  * and what the wasm and cuda kernels are tested against.
  */
-import { P, inv, mul, pow, twoAdicGenerator, GENERATOR } from "../field/babybear.js";
+import { P, inv, mul, twoAdicGenerator, GENERATOR } from "../field/babybear.js";
 
 /** Coset shift of every LDE domain: the multiplicative generator, which lies in no two-adic subgroup. */
 export const COSET_SHIFT = GENERATOR;
@@ -143,4 +143,3 @@ export function cosetPoints(logN: number, shift: number): Uint32Array {
   return out;
 }
 
-export { pow };
