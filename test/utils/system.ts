@@ -45,6 +45,9 @@ export const roles = {
 /** Tests use a non-zero genesis root: bytes32(0) means "unspecified" in batch postings. */
 export const TEST_GENESIS_ROOT: Hex = `0x${"05".repeat(32)}`;
 
+/** verifyGasLimit of the mock-verifier fixture (DEVNET_PARAMS' default is sized for the real transfer-v1 verifier). */
+export const MOCK_VERIFY_GAS_LIMIT = 8_000_000n;
+
 export const INITIAL_BALANCE = parseEther("1000000");
 
 export interface System {
@@ -90,7 +93,11 @@ export async function startSystem(overrides: DeepPartial<SystemParams> = {}): Pr
     const wallet = createWalletClient({ chain: anvilChain, transport }) as AnyWalletClient;
     const deployerWallet = createWalletClient({ chain: anvilChain, transport, account: roles.deployer });
     const test = makeTestClient(anvil.rpcUrl);
-    const deployment = await deploySystem(deployerWallet, publicClient, overrides);
+    // The mock verifier needs little gas; keep challengeProof within anvil's default 30 M block gas limit.
+    const deployment = await deploySystem(deployerWallet, publicClient, {
+      ...overrides,
+      market: { verifyGasLimit: MOCK_VERIFY_GAS_LIMIT, ...overrides.market },
+    });
     const c = systemContracts(deployment.addresses, { public: publicClient, wallet });
     const mock = mockStarkVerifier(deployment.addresses.verifier, { public: publicClient, wallet });
 
