@@ -9,19 +9,13 @@ import { defaultMarketOpts, type MarketOpts } from "../market/options.js";
 import { defaultJobRunnerOpts, defaultProverPoolOpts, type JobRunnerOpts } from "../jobs/options.js";
 import type { LogLevel } from "../util/logger-pino.js";
 import type { BackendKind } from "../backends/select.js";
+import type { SystemAddresses } from "../chain/contracts.js";
 
 export type Address = `0x${string}`;
 export { BACKEND_KINDS, type BackendKind } from "../backends/select.js";
 
-/** Same names as chain/'s `SystemAddresses` (the deployment file's `addresses`). */
-export interface ContractAddresses {
-  token: Address;
-  staking: Address;
-  market: Address;
-  election: Address;
-  rollup: Address;
-  verifier: Address;
-}
+/** The deployment file's `addresses`: chain/'s `SystemAddresses`. */
+export type ContractAddresses = SystemAddresses;
 export const CONTRACT_NAMES: readonly (keyof ContractAddresses)[] = ["token", "staking", "market", "election", "rollup", "verifier"];
 
 export interface NodeChainOpts {

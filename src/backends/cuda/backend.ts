@@ -6,13 +6,13 @@
  * returned arrays. The addon calls are synchronous (kernels are fast next to the transfers); grinding
  * yields to the event loop between launches so that an AbortSignal can stop it.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import * as F from "../../stark/field/babybear.js";
 import * as K from "../../stark/field/extension.js";
 import { readHeader } from "../../stark/air/bytecode.js";
 import { POSEIDON2_16, POSEIDON2_24, type Poseidon2Params } from "../../stark/hash/poseidon2.js";
-import { leadingZeroBits } from "../../stark/transcript.js";
 import { AbortError } from "../../util/errors.js";
+import { grindReference } from "../../stark/grind.js";
+import { groupByLength, log2Exact } from "../shape.js";
 import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
 import { CudaBackendError, cudaStatus, type CudaAddon, type CudaDeviceInfo, type CudaStatus, type DeviceBuffer } from "./addon.js";
 import { DeviceCache, type CachedMatrix } from "./device-cache.js";
@@ -263,7 +263,7 @@ export class CudaBackend implements ProverBackend {
   async grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {
     if (!Number.isInteger(bits) || bits < 0 || bits > 256) throw new RangeError(`grind: bits must be in [0, 256], got ${bits}`);
     if (bits === 0) return 0n;
-    if (state.length + 8 > 135) return grindJs(state, bits, signal);
+    if (state.length + 8 > 135) return grindReference(state, bits, signal);
     // One keccak block: state ‖ nonce, then the padding; the kernel XORs each nonce in.
     const block = new Uint8Array(136);
     block.set(state);
@@ -471,31 +471,3 @@ export class CudaBackend implements ProverBackend {
   }
 }
 
-function log2Exact(n: number, what: string): number {
-  const l = Math.log2(n);
-  if (!Number.isInteger(l) || l < 0) throw new RangeError(`${what} ${n} is not a power of two`);
-  return l;
-}
-
-/** Indices of the columns grouped by length (order kept inside a group). */
-function groupByLength(columns: Uint32Array[]): number[][] {
-  const groups = new Map<number, number[]>();
-  columns.forEach((c, i) => {
-    const g = groups.get(c.length);
-    if (g) g.push(i);
-    else groups.set(c.length, [i]);
-  });
-  return [...groups.values()];
-}
-
-/** Grinding for states too long for one keccak block (never the case in the protocol). */
-async function grindJs(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {
-  const buf = new Uint8Array(state.length + 8);
-  buf.set(state);
-  const dv = new DataView(buf.buffer);
-  for (let nonce = 0n; ; nonce++) {
-    if ((nonce & 0xffffn) === 0n && signal?.aborted) throw new AbortError("grinding aborted");
-    dv.setBigUint64(state.length, nonce, true);
-    if (leadingZeroBits(keccak_256(buf)) >= bits) return nonce;
-  }
-}

@@ -3,11 +3,12 @@
  * Every operation copies its inputs into the shared memory, runs the kernels in phases (one barrier
  * between phases), and copies the results out; canonical values in, canonical values out.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import * as F from "../../stark/field/babybear.js";
 import * as K from "../../stark/field/extension.js";
 import { readHeader } from "../../stark/air/bytecode.js";
 import { AbortError } from "../../util/errors.js";
+import { grindReference } from "../../stark/grind.js";
+import { groupByLength, log2Exact } from "../shape.js";
 import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
 import { WasmBackendError, instantiate, loadKernelModule, type KernelExports, type WasmMemory, type WasmModule } from "./kernels.js";
 import { Arena, THREAD_SCRATCH, alignUp, ensureBytes, newSharedMemory } from "./memory.js";
@@ -263,7 +264,7 @@ export class WasmBackend implements ProverBackend {
   grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {
     if (!Number.isInteger(bits) || bits < 0 || bits > 256) return Promise.reject(new RangeError(`grind: bits must be in [0, 256], got ${bits}`));
     if (bits === 0) return Promise.resolve(0n);
-    if (state.length > 127) return grindJs(state, bits, signal);
+    if (state.length > 127) return Promise.resolve().then(() => grindReference(state, bits, signal));
     return this.exclusive(async () => {
       const { arena, scratch } = await this.begin();
       const msg = arena.alloc(128);
@@ -496,34 +497,6 @@ export class WasmBackend implements ProverBackend {
   }
 }
 
-function log2Exact(n: number, what: string): number {
-  const l = Math.log2(n);
-  if (!Number.isInteger(l) || l < 0) throw new RangeError(`${what} ${n} is not a power of two`);
-  return l;
-}
-
-/** Indices of the columns grouped by length (order kept inside a group). */
-function groupByLength(columns: Uint32Array[]): number[][] {
-  const groups = new Map<number, number[]>();
-  columns.forEach((c, i) => {
-    const g = groups.get(c.length);
-    if (g) g.push(i);
-    else groups.set(c.length, [i]);
-  });
-  return [...groups.values()];
-}
-
-/** Grinding for states too long for the kernel's single block (never the case in the protocol). */
-async function grindJs(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {
-  const buf = new Uint8Array(state.length + 8);
-  buf.set(state);
-  const dv = new DataView(buf.buffer);
-  for (let nonce = 0n; ; nonce++) {
-    if ((nonce & 0xffffn) === 0n && signal?.aborted) throw new AbortError("grinding aborted");
-    dv.setBigUint64(state.length, nonce, true);
-    if (leadingZeroBits(keccak_256(buf)) >= bits) return nonce;
-  }
-}
 
 export function leadingZeroBits(d: Uint8Array): number {
   let z = 0;

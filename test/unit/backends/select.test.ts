@@ -24,10 +24,15 @@ describe("backends/select", () => {
     }
   });
 
-  it("refuses an unavailable cuda and unknown names with a UsageError", function () {
+  it("refuses unknown backend names with a UsageError", () => {
     assert.equal(isBackendKind("gpu"), false);
     assert.throws(() => resolveBackendKind("gpu" as never), UsageError);
-    if (cuda.available) return this.skip();
-    assert.throws(() => selectBackend("cuda"), (e: Error) => e instanceof UsageError && e.message.includes(cuda.reason));
   });
+
+  // Only meaningful where cuda cannot run; on a GPU machine the cuda conformance suite covers cuda.
+  if (!cuda.available) {
+    it("refuses cuda where it cannot run, with the reason", () => {
+      assert.throws(() => selectBackend("cuda"), (e: Error) => e instanceof UsageError && e.message.includes(cuda.reason));
+    });
+  }
 });

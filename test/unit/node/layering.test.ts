@@ -21,7 +21,7 @@ const ALLOWED: Record<string, string[]> = {
   jobs: ["jobs", "store", "util", "stark", "backends"],
   market: ["market", "store", "util"],
   api: ["api", "util"],
-  node: ["node", "api", "market", "jobs", "store", "util", "stark", "backends"],
+  node: ["node", "api", "market", "jobs", "store", "util", "stark", "backends", "rollup", "chain", "p2p", "aggregator", "sequencer"],
 };
 
 describe("layering of the node runtime (DESIGN §2)", () => {
