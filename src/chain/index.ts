@@ -25,3 +25,4 @@ export * from "./staking.js";
 export * from "./market-events.js";
 export * from "./options.js";
 export * from "./peer-id.js";
+export * from "./stake-oracle.js";

@@ -1,0 +1,9 @@
+/**
+ * The devnet sequencer (DESIGN §1): L2 state, random transfer batches, segmenting, posting to the
+ * SegmentMarket and witness serving over p2p. docs/sequencer.md says what it trusts and its limits.
+ */
+export { Sequencer, type SequencerOpts, type SequencerModules, type SequencerNetwork, type WitnessStore, type PostedBatch, type PostedSegment } from "./sequencer.js";
+export { genesisFor, type GenesisParams } from "./genesis.js";
+export { randomTransfers, type TxStreamOpts } from "./transactions.js";
+export { ensureRegistered, startSequencerNetwork, type EnsureRegisteredModules, type SequencerNetworkOpts, type SequencerNetworkModules } from "./network.js";
+export { SequencerError, type SequencerErrorType } from "./errors.js";
