@@ -7,6 +7,8 @@ import { registerBackends } from "./backends/register.js";
 import { registerStake } from "./stake/register.js";
 import { registerRegister } from "./register/register.js";
 import { registerStatus } from "./status/register.js";
+import { registerStart } from "./start/register.js";
+import { registerDevnet } from "./devnet/register.js";
 
 /**
  * Every CLI command, as a function that declares its flags on the program. Registration must stay
@@ -15,6 +17,7 @@ import { registerStatus } from "./status/register.js";
  */
 export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerInit,
+  registerStart,
   registerProve,
   registerVerify,
   registerRollup,
@@ -22,4 +25,5 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerStake,
   registerRegister,
   registerStatus,
+  registerDevnet,
 ];

@@ -125,6 +125,38 @@ export class JobStateMachine {
     return done.length;
   }
 
+  /**
+   * A segment this node gave up on (declined, lost the lock race, slashed after a crash) is up for
+   * auction again: start a fresh attempt from "observed". Everything of the old attempt but its history
+   * and counters is cleared (price, deadline, transactions, proof); the old proof and witness bytes are
+   * deleted in the same write. Only terminal failures can reopen: a finalized job never does.
+   */
+  async reopen(job: PersistedJob, reason: string): Promise<PersistedJob<"observed">> {
+    const segmentId = job.segmentId;
+    return this.serial(segmentId, async () => {
+      const stored = await this.store.jobs.get(segmentId);
+      if (!stored) throw new JobError({ code: "JOB_NOT_FOUND", segmentId });
+      if (stored.state !== job.state || stored.updatedAt !== job.updatedAt) {
+        throw new JobError({ code: "JOB_STALE", segmentId, expected: job.state, stored: stored.state });
+      }
+      if (stored.state !== "failed" && stored.state !== "slashed") {
+        throw new JobError({ code: "JOB_ILLEGAL_TRANSITION", segmentId, from: stored.state, to: "observed" }, `job ${segmentId}: only a failed or slashed job can reopen, not ${stored.state}`);
+      }
+      const at = Math.max(this.clock.now(), stored.updatedAt + 1);
+      const next: JobRecord = {
+        segmentId,
+        state: "observed",
+        txs: {},
+        provingAttempts: stored.provingAttempts,
+        createdAt: stored.createdAt,
+        updatedAt: at,
+        history: [...stored.history, { state: "observed" as const, at, reason }].slice(-MAX_HISTORY),
+      };
+      await this.store.batch([this.store.jobs.putOp(segmentId, next), this.store.proofs.deleteOp(segmentId), this.store.witnesses.deleteOp(segmentId)]);
+      return this.after(next as PersistedJob<"observed">, stored.state);
+    });
+  }
+
   /** Record a broadcast transaction's hash on the current state (no state change); null forgets a dropped one. */
   async recordTx<S extends JobState>(job: PersistedJob<S>, purpose: "lock" | "commit", hash: string | null): Promise<PersistedJob<S>> {
     return this.serial(job.segmentId, async () => {

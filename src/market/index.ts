@@ -7,3 +7,5 @@ export { createMarketMetrics, type MarketMetrics } from "./metrics.js";
 export { defaultMarketOpts, type MarketOpts } from "./options.js";
 export { MarketError, type MarketErrorType } from "./errors.js";
 export { lockOutcome } from "./outcome.js";
+export { LockIntents, intentPriority, defaultLockIntentsOpts, type LockIntentsOpts, type LockIntentsModules, type ClaimResult } from "./intents.js";
+export { LockDecider, type DeciderDecision, type LockDeciderModules } from "./decider.js";

@@ -38,6 +38,8 @@ export interface NodeP2pOpts {
   bootstrapPeers: string[];
   /** Local peer discovery (devnets). */
   mdns: boolean;
+  /** Keep private and loopback addresses in the DHT (devnets on one machine or a LAN); false on public networks. */
+  privateAddresses: boolean;
   /** libp2p private key file (relative to dataDir), written by `prover-node init`. */
   peerKeyFile: string;
 }
@@ -46,6 +48,11 @@ export interface NodeBackendOpts {
   kind: BackendKind;
   /** Threads for the wasm backend; 0 = one per core minus one. */
   threads: number;
+}
+
+export interface NodeAggregatorOpts {
+  /** How long the aggregator tries to fetch a committed proof before reporting it unavailable on chain (ms). */
+  fetchTimeoutMs: number;
 }
 
 export interface NodeLogOpts {
@@ -68,6 +75,7 @@ export interface NodeOpts {
   provers: { workers: number };
   jobs: JobRunnerOpts;
   market: MarketOpts;
+  aggregator: NodeAggregatorOpts;
   api: ApiOpts;
   log: NodeLogOpts;
 }
@@ -77,11 +85,12 @@ export const defaultNodeOpts: NodeOpts = {
   network: "devnet",
   keystoreFile: "keystore.json",
   chain: { rpcUrls: ["http://127.0.0.1:8545"], chainId: null, deploymentFile: null, contracts: {}, confirmations: 2, pollIntervalMs: 2000 },
-  p2p: { listenAddrs: ["/ip4/0.0.0.0/tcp/9000"], bootstrapPeers: [], mdns: false, peerKeyFile: "p2p/peer-key" },
+  p2p: { listenAddrs: ["/ip4/0.0.0.0/tcp/9000"], bootstrapPeers: [], mdns: false, privateAddresses: false, peerKeyFile: "p2p/peer-key" },
   backend: { kind: "auto", threads: 0 },
   provers: { workers: defaultProverPoolOpts.workers },
   jobs: defaultJobRunnerOpts,
   market: defaultMarketOpts,
+  aggregator: { fetchTimeoutMs: 60_000 },
   api: defaultApiOpts,
   log: { level: "info", format: "auto" },
 };

@@ -2,7 +2,7 @@ import { getAddress, type Address } from "viem";
 
 /**
  * What the p2p layer needs to know about stakers. The chain-backed implementation (reading
- * ProverStaking) comes with `node/`; devnets and tests use `MemoryStakeOracle`.
+ * ProverStaking) is chain/'s `ChainStakeOracle`; unit tests use `MemoryStakeOracle`.
  */
 export interface StakeOracle {
   /** The address called `register(peerId)` and has not been removed. */

@@ -1,7 +1,7 @@
 /** Read the keystore password: PROVER_NODE_PASSWORD, else a hidden prompt on a TTY (asked twice). */
 import { CliExit, ExitCode } from "../program.js";
 
-function promptHidden(question: string): Promise<string> {
+export function promptHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     process.stderr.write(question);
@@ -39,4 +39,12 @@ export async function readNewPassword(env: NodeJS.ProcessEnv = process.env): Pro
   }
   if (password.length === 0) throw new CliExit(ExitCode.failure, "error: refusing an empty keystore password");
   return password;
+}
+
+/** Password to unlock an existing keystore: PROVER_NODE_PASSWORD, else a hidden prompt on a TTY (asked once). */
+export async function readPassword(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const password = env.PROVER_NODE_PASSWORD;
+  if (password !== undefined) return password;
+  if (!process.stdin.isTTY) throw new CliExit(ExitCode.failure, "error: set PROVER_NODE_PASSWORD to unlock the staking keystore");
+  return promptHidden("Keystore password: ");
 }

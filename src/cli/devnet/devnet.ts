@@ -1,0 +1,372 @@
+/**
+ * A whole network on one machine (issue [devnet]): anvil (the npm binary), the contracts with the real
+ * transfer-v1 STARK verifier, the in-process sequencer (which is also every node's bootstrap peer), and
+ * N `prover-node start` processes, each with its own data directory, keystore, peer key, profile and log.
+ *
+ * Used by `prover-node devnet`, `npm run devnet`, scripts/devnet.ts and the end-to-end tests, which reach
+ * into the handle (kill a node, restart it, read the chain) — nothing here is mocked.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createPublicClient, createTestClient, createWalletClient, http, parseEther, type Address, type Hex, type PublicClient } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { anvil as anvilChain } from "viem/chains";
+import { generateKeyPair, privateKeyToProtobuf } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { startAnvil, type AnvilInstance } from "../../chain/anvil.js";
+import { systemContracts, type AnyWalletClient, type SystemContracts } from "../../chain/contracts.js";
+import { deploySystem, deploymentToJson, type Deployment } from "../../chain/deploy.js";
+import { deployStarkVerifier } from "../../chain/stark-verifier.js";
+import { peerIdToChain } from "../../chain/peer-id.js";
+import { TxSender } from "../../chain/sender.js";
+import { createP2pNetwork, type P2pNetwork } from "../../p2p/index.js";
+import { genesisFor, Sequencer, startSequencerNetwork, type PostedBatch } from "../../sequencer/index.js";
+import { encryptKeystore } from "../../node/keystore.js";
+import { TRANSFER_AIR_NAME } from "../../rollup/air/index.js";
+import { segmentCapacity } from "../../rollup/segment.js";
+import type { BackendKind } from "../../backends/select.js";
+import type { Logger } from "../../util/logger.js";
+import { nullLogger } from "../../util/logger.js";
+import { sleep } from "../../util/sleep.js";
+import { measureProfile } from "../bench/measure.js";
+
+export const DEVNET_PASSWORD = "devnet-insecure-password";
+/** Light scrypt for devnet keystores (their keys guard nothing); `init` uses the standard cost. */
+const DEVNET_SCRYPT = { n: 4096, r: 8, p: 1 } as const;
+
+export interface DevnetTiming {
+  /** Seconds a locker has to commit. */
+  lockTimeout: number;
+  /** Seconds a reported prover has to publish its proof. */
+  responseWindow: number;
+  batchTimeout: number;
+  rampPeriod: number;
+  /** Blocks of each aggregator window. */
+  aggregatorWindow: number;
+  epochLength: number;
+  /** anvil's block interval in seconds (interval mining, so time-based windows advance). */
+  blockTime: number;
+}
+
+export const DEFAULT_DEVNET_TIMING: DevnetTiming = { lockTimeout: 45, responseWindow: 15, batchTimeout: 900, rampPeriod: 10, aggregatorWindow: 4, epochLength: 32, blockTime: 1 };
+
+export interface DevnetOpts {
+  nodes: number;
+  txsPerBatch: number;
+  /** log2 rows per segment. */
+  segmentLogRows: number;
+  treeDepth: number;
+  accounts: number;
+  options: "test" | "default";
+  backend: BackendKind;
+  /** Where the data directories go (one per node, plus the deployment file). */
+  baseDir: string;
+  seed: number;
+  timing: DevnetTiming;
+  /** Stake each node bonds. */
+  stake: bigint;
+  minPrice: bigint;
+  maxPrice: bigint;
+  /** PROVER_NODE_FAULTS per node index (tests only). */
+  faults: Record<number, string>;
+  /** Extra addresses to fund with gas and 10 000 stake tokens (an operator's own node, by hand). */
+  fund: Address[];
+  /** Aggregator's proof fetch timeout (ms) before it reports a proof unavailable. */
+  fetchTimeoutMs?: number;
+  logger: Logger;
+}
+
+export function defaultDevnetOpts(baseDir: string): DevnetOpts {
+  return {
+    nodes: 3,
+    txsPerBatch: 16,
+    segmentLogRows: 8,
+    treeDepth: 20,
+    accounts: 32,
+    options: "test",
+    backend: "auto",
+    baseDir,
+    seed: 1,
+    timing: DEFAULT_DEVNET_TIMING,
+    stake: parseEther("1000"),
+    minPrice: parseEther("1"),
+    maxPrice: parseEther("2"),
+    faults: {},
+    fund: [],
+    logger: nullLogger,
+  };
+}
+
+/** Transactions that fill one segment (how the devnet sizes batches). */
+export function txsPerSegment(treeDepth: number, logRows: number): number {
+  return segmentCapacity(treeDepth, logRows);
+}
+
+export interface DevnetNode {
+  readonly index: number;
+  readonly address: Address;
+  readonly dataDir: string;
+  readonly logFile: string;
+  /** The running process, or null. */
+  process: ChildProcess | null;
+}
+
+/** How the CLI is spawned: the compiled entry when running compiled, else the TypeScript source with tsx. */
+function cliCommand(): { cmd: string; args: string[] } {
+  const self = import.meta.url;
+  if (self.endsWith(".js")) return { cmd: process.execPath, args: [fileURLToPath(new URL("../index.js", self))] };
+  return { cmd: process.execPath, args: ["--import", "tsx", fileURLToPath(new URL("../index.ts", self))] };
+}
+
+export class Devnet {
+  readonly nodes: DevnetNode[] = [];
+  readonly posted: PostedBatch[] = [];
+  private logs = new Map<number, WriteStream>();
+  private stopped = false;
+
+  private constructor(
+    readonly opts: DevnetOpts,
+    readonly anvil: AnvilInstance,
+    readonly publicClient: PublicClient,
+    readonly contracts: SystemContracts,
+    readonly deployment: Deployment,
+    readonly deploymentFile: string,
+    readonly sequencer: Sequencer,
+    readonly sequencerNet: P2pNetwork,
+    private readonly nodeKeys: Hex[],
+    /** The p2p network name (part of every topic): the nodes' `network` option. */
+    readonly network: string,
+  ) {}
+
+  /** The sequencer's TCP multiaddrs: every node's bootstrap peers. */
+  bootstrapAddrs(): string[] {
+    return this.sequencerNet.multiaddrs().filter((a) => a.includes("/tcp/") && !a.includes("/ws"));
+  }
+
+  get log(): Logger {
+    return this.opts.logger;
+  }
+
+  /** Bring the chain, contracts and sequencer up, prepare every node's data directory (nodes not started). */
+  static async create(opts: DevnetOpts): Promise<Devnet> {
+    const log = opts.logger;
+    const t = opts.timing;
+    await mkdir(opts.baseDir, { recursive: true });
+    log.info("Starting anvil");
+    const anvil = await startAnvil({ args: ["--gas-limit", "1000000000", "--block-time", String(t.blockTime)] });
+    try {
+      const transport = http(anvil.rpcUrl);
+      const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 100 }) as PublicClient;
+      const testClient = createTestClient({ chain: anvilChain, transport, mode: "anvil" });
+      const deployerKey = generatePrivateKey();
+      const deployer = privateKeyToAccount(deployerKey);
+      const nodeKeys = Array.from({ length: opts.nodes }, () => generatePrivateKey());
+      for (const a of [deployer.address, ...nodeKeys.map((k) => privateKeyToAccount(k).address)]) {
+        await testClient.setBalance({ address: a, value: parseEther("10000") });
+      }
+      const wallet = createWalletClient({ chain: anvilChain, transport, account: deployer });
+      const { root } = genesisFor({ accounts: opts.accounts, treeDepth: opts.treeDepth, seed: opts.seed });
+      log.info("Deploying the contracts with the transfer-v1 STARK verifier", { options: opts.options });
+      const verifier = await deployStarkVerifier(wallet, publicClient, TRANSFER_AIR_NAME, opts.options === "test" ? 0 : 96);
+      const deployment = await deploySystem(
+        wallet,
+        publicClient,
+        {
+          genesisRoot: root,
+          treeDepth: opts.treeDepth,
+          market: {
+            lockTimeout: BigInt(t.lockTimeout),
+            responseWindow: BigInt(t.responseWindow),
+            batchTimeout: BigInt(t.batchTimeout),
+            rampPeriod: BigInt(t.rampPeriod),
+          },
+          election: { aggregatorWindow: BigInt(t.aggregatorWindow), epochLength: BigInt(t.epochLength) },
+        },
+        { verifier, pollingIntervalMs: 100 },
+      );
+      const deploymentFile = join(opts.baseDir, "deployment.json");
+      await writeFile(deploymentFile, deploymentToJson(deployment));
+      const contracts = systemContracts(deployment.addresses, { public: publicClient, wallet: wallet as unknown as AnyWalletClient });
+
+      // The sequencer: its own p2p host (every node's bootstrap peer), registered so its gossip is accepted.
+      const sender = new TxSender({ pollIntervalMs: 100 }, { publicClient, account: deployer, chain: anvilChain });
+      const network = `devnet-${process.pid}-${Date.now() % 100000}`;
+      // The sequencer escrows maxPrice × segments per batch.
+      await publicClient.waitForTransactionReceipt({ hash: await contracts.token.write.mint([deployer.address, parseEther("1000000000")], { account: deployer } as never), pollingInterval: 100 });
+      const { network: sequencerNet, witnessStore } = await startSequencerNetwork(
+        { p2p: { network, dataDir: null, listenAddresses: ["/ip4/127.0.0.1/tcp/0"], bootstrap: [], mdns: false, dhtAddresses: "all" } },
+        { publicClient, sender, addresses: deployment.addresses, stakingKey: deployerKey, logger: log.child({ module: "sequencer-p2p" }) },
+      );
+      const sequencer = new Sequencer(
+        { accounts: opts.accounts, txsPerBatch: opts.txsPerBatch, segmentLogRows: opts.segmentLogRows, treeDepth: opts.treeDepth, seed: opts.seed, minPrice: opts.minPrice, maxPrice: opts.maxPrice },
+        { publicClient, sender, addresses: deployment.addresses, network: sequencerNet, witnessStore, logger: log.child({ module: "sequencer" }) },
+      );
+
+      for (const a of opts.fund) {
+        await testClient.setBalance({ address: a, value: parseEther("100") });
+        const r = await publicClient.waitForTransactionReceipt({ hash: await contracts.token.write.mint([a, parseEther("10000")], { account: deployer } as never), pollingInterval: 100 });
+        if (r.status !== "success") throw new Error(`minting for ${a} reverted`);
+        log.info("Funded", { address: a, gas: "100 ETH", tokens: "10000" });
+      }
+      const devnet = new Devnet(opts, anvil, publicClient, contracts, deployment, deploymentFile, sequencer, sequencerNet, nodeKeys, network);
+      await devnet.prepareNodes();
+      return devnet;
+    } catch (err) {
+      await anvil.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Data directories, keys, configs, profiles; registration and stake on chain. */
+  private async prepareNodes(): Promise<void> {
+    const network = this.network;
+    if (this.opts.nodes === 0) return;
+    const o = this.opts;
+    this.log.info("Measuring proving speed for the node profiles", { backend: o.backend, logRows: o.segmentLogRows });
+    const profile = await measureProfile({ backend: o.backend, threads: 1, air: TRANSFER_AIR_NAME, logRows: o.segmentLogRows, options: o.options, runs: 1 });
+    const bootstrap = this.bootstrapAddrs();
+    const token = this.contracts.token;
+    const deployer = this.deployment.deployer;
+    for (let i = 0; i < o.nodes; i++) {
+      const key = this.nodeKeys[i]!;
+      const account = privateKeyToAccount(key);
+      const dataDir = resolve(o.baseDir, `node-${i}`);
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(join(dataDir, "p2p"), { recursive: true, mode: 0o700 });
+      await mkdir(join(dataDir, "db"), { recursive: true, mode: 0o700 });
+      await writeFile(join(dataDir, "keystore.json"), JSON.stringify(await encryptKeystore(key, DEVNET_PASSWORD, { scrypt: DEVNET_SCRYPT })), { mode: 0o600 });
+      const peerKey = await generateKeyPair("Ed25519");
+      await writeFile(join(dataDir, "p2p", "peer-key"), privateKeyToProtobuf(peerKey), { mode: 0o600 });
+      const peerId = peerIdFromPrivateKey(peerKey).toString();
+      await writeFile(join(dataDir, "profile.json"), JSON.stringify(profile, null, 2));
+      const config = {
+        dataDir,
+        network,
+        keystoreFile: "keystore.json",
+        chain: { rpcUrls: [this.anvil.rpcUrl], chainId: this.deployment.chainId, deploymentFile: this.deploymentFile, contracts: {}, confirmations: 0, pollIntervalMs: 500 },
+        p2p: { listenAddrs: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: bootstrap, mdns: false, privateAddresses: true, peerKeyFile: "p2p/peer-key" },
+        backend: { kind: o.backend, threads: 1 },
+        provers: { workers: 1 },
+        jobs: { proofOptionsPreset: o.options, txWaitMs: 20_000 },
+        market: {
+          costPerHour: "0",
+          marginBps: 0,
+          maxConcurrentJobs: 1,
+          safetyFactor: 1.5,
+          overheadSeconds: 5,
+          breakerFailures: 3,
+          breakerCooldownSeconds: 30,
+          warnFreeStake: "0",
+          minGasBalance: "1000000000000000",
+          warnGasBalance: "10000000000000000",
+        },
+        aggregator: { fetchTimeoutMs: o.fetchTimeoutMs ?? 15_000 },
+        api: { enabled: true, host: "127.0.0.1", port: 0 },
+        log: { level: "info", format: "json" },
+      };
+      await writeFile(join(dataDir, "config.json"), JSON.stringify(config, null, 2));
+
+      // Fund, register, bond (as an operator would with `prover-node register` and `stake bond`).
+      const w = createWalletClient({ chain: anvilChain, transport: http(this.anvil.rpcUrl), account });
+      await this.wait(this.contracts.token.write.mint([account.address, o.stake * 2n], { account: deployer } as never));
+      await this.wait(w.writeContract({ address: token.address, abi: token.abi, functionName: "approve", args: [this.contracts.staking.address, o.stake] }));
+      await this.wait(w.writeContract({ address: this.contracts.staking.address, abi: this.contracts.staking.abi, functionName: "register", args: [peerIdToChain(peerId)] }));
+      await this.wait(w.writeContract({ address: this.contracts.staking.address, abi: this.contracts.staking.abi, functionName: "bond", args: [o.stake] }));
+      this.nodes.push({ index: i, address: account.address, dataDir, logFile: join(dataDir, "node.log"), process: null });
+      this.log.info("Node prepared", { node: i, address: account.address, peerId, stake: o.stake });
+    }
+  }
+
+  private async wait(hash: Promise<Hex> | Hex): Promise<void> {
+    const r = await this.publicClient.waitForTransactionReceipt({ hash: await hash, pollingInterval: 100 });
+    if (r.status !== "success") throw new Error(`devnet transaction ${r.transactionHash} reverted`);
+  }
+
+  /** Start node `i` as a child process (its output appended to `<dataDir>/node.log`); resolves once it is up. */
+  async startNode(i: number, faults: string | undefined = this.opts.faults[i]): Promise<void> {
+    const node = this.nodes[i]!;
+    if (node.process && node.process.exitCode === null && node.process.signalCode === null) throw new Error(`node ${i} is already running`);
+    const { cmd, args } = cliCommand();
+    let out = this.logs.get(i);
+    if (!out) this.logs.set(i, (out = createWriteStream(node.logFile, { flags: "a" })));
+    const env: NodeJS.ProcessEnv = { ...process.env, PROVER_NODE_PASSWORD: DEVNET_PASSWORD };
+    delete env.PROVER_NODE_FAULTS;
+    if (faults) env.PROVER_NODE_FAULTS = faults;
+    const child = spawn(cmd, [...args, "start", "--data-dir", node.dataDir], { env, stdio: ["ignore", "pipe", "pipe"] });
+    node.process = child;
+    const started = new Promise<void>((resolveStart, reject) => {
+      let buffered = "";
+      const onData = (chunk: Buffer): void => {
+        out!.write(chunk);
+        buffered = (buffered + chunk.toString("utf8")).slice(-4096);
+        if (buffered.includes("Prover node started")) resolveStart();
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", (c: Buffer) => out!.write(c));
+      child.once("exit", (code, sig) => reject(new Error(`node ${i} exited before starting (code ${code}, signal ${sig}); see ${node.logFile}`)));
+    });
+    await Promise.race([started, sleep(60_000).then(() => Promise.reject(new Error(`node ${i} did not start within 60 s; see ${node.logFile}`)))]);
+    this.log.info("Node started", { node: i, pid: child.pid, faults: faults ?? "none" });
+  }
+
+  async startNodes(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.startNode(n.index)));
+  }
+
+  /** Kill node `i` (SIGKILL: no cleanup, like a power cut) or stop it (SIGTERM: graceful). Resolves on exit. */
+  async stopNode(i: number, signal: "SIGKILL" | "SIGTERM" = "SIGTERM"): Promise<void> {
+    const child = this.nodes[i]!.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill(signal);
+    await Promise.race([exited, sleep(20_000).then(() => child.kill("SIGKILL"))]);
+    await exited;
+  }
+
+  /** Whether node `i` has exited (e.g. a crash fault killed it). */
+  exited(i: number): boolean {
+    const c = this.nodes[i]!.process;
+    return c !== null && (c.exitCode !== null || c.signalCode !== null);
+  }
+
+  async postBatch(): Promise<PostedBatch> {
+    const b = await this.sequencer.postNextBatch();
+    this.posted.push(b);
+    this.log.info("Batch posted", { batchId: b.batchId, segments: b.segments.length });
+    return b;
+  }
+
+  /** Poll until `check` returns a value (not undefined/false), or throw after `timeoutMs`. */
+  async until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+      if (Date.now() > end) throw new Error(`devnet: timed out after ${timeoutMs} ms waiting for ${what}`);
+      await sleep(500);
+    }
+  }
+
+  async lastFinalizedBatch(): Promise<bigint> {
+    return this.contracts.rollup.read.lastFinalizedBatch();
+  }
+
+  async waitFinalized(batchId: bigint, timeoutMs: number): Promise<void> {
+    await this.until(`batch ${batchId} finalized`, timeoutMs, async () => (await this.lastFinalizedBatch()) >= batchId);
+  }
+
+  /** Stop every node, the sequencer's host and anvil. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(this.nodes.map((n) => this.stopNode(n.index, "SIGTERM").catch(() => undefined)));
+    for (const s of this.logs.values()) s.end();
+    await this.sequencerNet.stop().catch(() => undefined);
+    await this.anvil.stop().catch(() => undefined);
+  }
+}
+
+export type { Address };

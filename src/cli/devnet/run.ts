@@ -1,0 +1,106 @@
+/**
+ * `prover-node devnet`: bring the network up, post batches one after another (the next once the previous
+ * is finalized), show the live summary, exit 0 after `--batches` finalized batches, tear everything down
+ * on exit or Ctrl-C.
+ */
+import { resolve } from "node:path";
+import { UsageError } from "../../util/errors.js";
+import { createPinoLogger } from "../../util/logger-pino.js";
+import { BACKEND_KINDS, type BackendKind } from "../../backends/select.js";
+import { sleep } from "../../util/sleep.js";
+import { Devnet, defaultDevnetOpts, txsPerSegment, type DevnetOpts } from "./devnet.js";
+import { formatSummary, summarize } from "./summary.js";
+import type { DevnetFlags } from "./register.js";
+
+function int(v: string, name: string, min: number, max: number): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be an integer, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new UsageError(`${name} must be in [${min}, ${max}], got ${n}`);
+  return n;
+}
+
+export function parseSegmentRows(v: string): number {
+  const m = /^2\^(\d+)$/.exec(v.trim());
+  if (m) return int(m[1]!, "--segment-rows exponent", 3, 20);
+  const n = int(v, "--segment-rows", 8, 2 ** 20);
+  if ((n & (n - 1)) !== 0) throw new UsageError(`--segment-rows must be a power of two, got ${n}`);
+  return Math.log2(n);
+}
+
+export function devnetOptsFromFlags(f: DevnetFlags): DevnetOpts {
+  const base = defaultDevnetOpts(resolve(f.dir));
+  if (f.options !== "test" && f.options !== "default") throw new UsageError(`--options must be test or default, got "${f.options}"`);
+  if (!(BACKEND_KINDS as readonly string[]).includes(f.backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(", ")}, got "${f.backend}"`);
+  const treeDepth = int(f.treeDepth, "--tree-depth", 2, 30);
+  const segmentLogRows = parseSegmentRows(f.segmentRows);
+  const perSegment = txsPerSegment(treeDepth, segmentLogRows);
+  if (perSegment < 1) throw new UsageError(`a segment of 2^${segmentLogRows} rows holds no transaction at tree depth ${treeDepth}: use more rows`);
+  return {
+    ...base,
+    nodes: int(f.nodes, "--nodes", 0, 16),
+    fund: (f.fund ?? "").split(",").map((a) => a.trim()).filter(Boolean).map((a) => {
+      if (!/^0x[0-9a-fA-F]{40}$/.test(a)) throw new UsageError(`--fund: "${a}" is not a 0x-prefixed 20-byte address`);
+      return a as `0x${string}`;
+    }),
+    treeDepth,
+    segmentLogRows,
+    txsPerBatch: f.txsPerBatch !== undefined ? int(f.txsPerBatch, "--txs-per-batch", 1, 256 * perSegment) : 4 * perSegment,
+    options: f.options,
+    backend: f.backend as BackendKind,
+    seed: int(f.seed, "--seed", 0, 2 ** 31),
+  };
+}
+
+export async function runDevnet(f: DevnetFlags): Promise<void> {
+  const opts = devnetOptsFromFlags(f);
+  const batches = f.batches !== undefined ? int(f.batches, "--batches", 1, 10_000) : null;
+  const tty = Boolean(process.stdout.isTTY);
+  const log = createPinoLogger({ level: "info", pretty: tty });
+  opts.logger = log;
+  if (opts.options === "test") log.warn("Proof options 'test': the proofs are INSECURE and the verifier's policy is lowered to accept them (devnet only)");
+
+  const devnet = await Devnet.create(opts);
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(1);
+    interrupted = true;
+    log.info("Ctrl-C: tearing the devnet down");
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await devnet.startNodes();
+    log.info("Devnet up", { rpc: devnet.anvil.rpcUrl, deployment: devnet.deploymentFile, nodes: opts.nodes, dir: opts.baseDir });
+    process.stdout.write(
+      [
+        "connect your own node (docs/operator.md):",
+        `  rpc:        ${devnet.anvil.rpcUrl}`,
+        `  deployment: ${devnet.deploymentFile}`,
+        `  network:    ${devnet.network}`,
+        `  bootstrap:  ${devnet.bootstrapAddrs().join(" ")}`,
+        "",
+      ].join("\n"),
+    );
+    let finalized = 0;
+    let lastPrint = 0;
+    while (!interrupted && (batches === null || finalized < batches)) {
+      const b = await devnet.postBatch();
+      while (!interrupted && (await devnet.lastFinalizedBatch()) < b.batchId) {
+        if (Date.now() - lastPrint > (tty ? 2000 : 10_000)) {
+          lastPrint = Date.now();
+          const lines = formatSummary(await summarize(devnet));
+          if (tty) process.stdout.write(lines.join("\n") + "\n");
+          else log.info("Devnet", { summary: lines.join(" / ") });
+        }
+        await sleep(500);
+      }
+      if (!interrupted) finalized++;
+    }
+    const s = await summarize(devnet);
+    process.stdout.write(formatSummary(s).join("\n") + "\n");
+    if (!interrupted && !s.rootsMatch) throw new Error("the L1 state root differs from the sequencer's");
+  } finally {
+    await devnet.stop();
+    log.info("Devnet stopped", { logs: opts.baseDir });
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * End to end (issue [devnet]): real anvil, the real transfer-v1 verifier, the in-process sequencer and
+ * three `prover-node start` processes talking libp2p, with `test` proof options (insecure, fast). Each
+ * scenario asserts stakes and balances to the token from the chain, not only that a batch finalized.
+ *
+ * Sizes: tree depth 8, segments of 2^6 rows (3 transfers each), 12 transfers per batch = 4 segments.
+ */
+import { strict as assert } from "node:assert";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getAddress, type Address } from "viem";
+import { segmentMarketAbi } from "../../src/chain/abi/index.js";
+import { Devnet, defaultDevnetOpts, DEFAULT_DEVNET_TIMING, type DevnetOpts } from "../../src/cli/devnet/devnet.js";
+import { summarize, type DevnetSummary } from "../../src/cli/devnet/summary.js";
+import { ensureBuilt } from "../utils/system.js";
+
+const FINALIZE_MS = 150_000;
+
+async function withDevnet(over: Partial<DevnetOpts>, body: (d: Devnet) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "prover-e2e-"));
+  const opts: DevnetOpts = {
+    ...defaultDevnetOpts(dir),
+    treeDepth: 8,
+    segmentLogRows: 6,
+    txsPerBatch: 12,
+    accounts: 16,
+    backend: "wasm",
+    fetchTimeoutMs: 6_000,
+    timing: { ...DEFAULT_DEVNET_TIMING, lockTimeout: 30, responseWindow: 8 },
+    ...over,
+  };
+  const d = await Devnet.create(opts);
+  let ok = false;
+  try {
+    await d.startNodes();
+    await body(d);
+    ok = true;
+  } finally {
+    await d.stop();
+    if (ok) await rm(dir, { recursive: true, force: true });
+    else console.log(`      devnet logs kept in ${dir}`);
+  }
+}
+
+/** Stake and token balance of every node, before anything happens. */
+async function balances(d: Devnet): Promise<{ stake: bigint; tokens: bigint }[]> {
+  return Promise.all(d.nodes.map(async (n) => ({ stake: await d.contracts.staking.read.selfStake([n.address]), tokens: await d.contracts.token.read.balanceOf([n.address]) })));
+}
+
+async function collateral(d: Devnet, batchId: bigint): Promise<bigint> {
+  return d.contracts.market.read.collateralFor([batchId]);
+}
+
+/** Every node's stake moved by exactly its payments minus its slashes; its tokens by its fees and bounties. */
+async function assertAccounts(d: Devnet, before: { stake: bigint; tokens: bigint }[], s: DevnetSummary, extraTokens: (a: Address) => bigint = () => 0n): Promise<void> {
+  for (const n of s.nodes) {
+    const b = before[n.index]!;
+    const collateralLost = s.slashes.filter((x) => x.prover === getAddress(n.address)).reduce((t, x) => t + x.amount, 0n);
+    assert.equal(n.stake, b.stake + n.earned - collateralLost, `node ${n.index}: stake = before + earned - slashed`);
+    const tokens = await d.contracts.token.read.balanceOf([n.address]);
+    assert.equal(tokens, b.tokens + n.aggregatorFees + extraTokens(getAddress(n.address)), `node ${n.index}: token balance = before + aggregator fees (+ challenger/reporter bounties)`);
+  }
+}
+
+async function assertRoot(d: Devnet, batchId: bigint): Promise<void> {
+  assert.equal((await d.contracts.rollup.read.stateRoot()).toLowerCase(), d.sequencer.expectedRoot(batchId)!.toLowerCase(), "L1 state root = the sequencer's");
+}
+
+describe("e2e: devnet with three prover-node processes", function () {
+  this.timeout(300_000);
+  before(() => ensureBuilt());
+
+  it("happy path: 2 batches × 4 segments finalized, every node earned, no slash", async () => {
+    await withDevnet({}, async (d) => {
+      const before = await balances(d);
+      for (let i = 0; i < 2; i++) {
+        const b = await d.postBatch();
+        assert.equal(b.segments.length, 4);
+        await d.waitFinalized(b.batchId, FINALIZE_MS);
+      }
+      await assertRoot(d, 2n);
+      const s = await summarize(d);
+      assert.equal(s.slashes.length, 0, `no slash: ${JSON.stringify(s.slashes, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`);
+      assert.equal(s.batchesFinalized, 2);
+      for (const n of s.nodes) assert.ok(n.earned + n.aggregatorFees > 0n, `node ${n.index} earned nothing`);
+      assert.equal(s.nodes.reduce((t, n) => t + n.segmentsPaid, 0), 8);
+      await assertAccounts(d, before, s);
+    });
+  });
+
+  it("crash mid-proof: the lock expires, the node is slashed 50/50, another node proves, the batch finalizes", async () => {
+    await withDevnet({ faults: { 0: "crash-mid-proof" } }, async (d) => {
+      const before = await balances(d);
+      const b = await d.postBatch();
+      await d.until("node 0 to crash", 60_000, async () => d.exited(0));
+      await d.waitFinalized(b.batchId, FINALIZE_MS);
+      await assertRoot(d, b.batchId);
+      const s = await summarize(d);
+      const c = await collateral(d, b.batchId);
+      assert.deepEqual(s.slashes.map((x) => [x.kind, x.prover, x.amount]), [["expired", getAddress(d.nodes[0]!.address), c]]);
+      const expired = await d.publicClient.getContractEvents({ address: d.deployment.addresses.market, abi: segmentMarketAbi, eventName: "LockExpired", fromBlock: d.deployment.block });
+      assert.equal(expired[0]!.args.bounty, c / 2n, "half the collateral is the next prover's bounty (the other half is burned)");
+      // The bounty went to whoever proved the segment next: paid = price - aggregator cut + bounty.
+      const paid = await d.publicClient.getContractEvents({ address: d.deployment.addresses.market, abi: segmentMarketAbi, eventName: "SegmentPaid", fromBlock: d.deployment.block });
+      const again = paid.find((e) => e.args.index === expired[0]!.args.index)!;
+      assert.notEqual(getAddress(again.args.prover!), getAddress(d.nodes[0]!.address));
+      assert.ok(again.args.amount! > c / 2n);
+      await assertAccounts(d, before, s);
+    });
+  });
+
+  it("invalid proof: the aggregator challenges, the prover is slashed, the segment is reproven, the batch finalizes", async () => {
+    await withDevnet({ faults: { 1: "invalid-proof" } }, async (d) => {
+      const before = await balances(d);
+      const b = await d.postBatch();
+      await d.waitFinalized(b.batchId, FINALIZE_MS);
+      await assertRoot(d, b.batchId);
+      const s = await summarize(d);
+      const c = await collateral(d, b.batchId);
+      assert.equal(s.slashes.length, 1, "exactly one slash");
+      const [x] = s.slashes;
+      assert.equal(x!.kind, "challenged");
+      assert.equal(x!.prover, getAddress(d.nodes[1]!.address));
+      assert.equal(x!.amount, c);
+      // The challenger (a node) received half of the collateral in tokens.
+      await assertAccounts(d, before, s, (a) => (a === x!.beneficiary ? c / 2n : 0n));
+    });
+  });
+
+  it("withheld proof: reportUnavailable, no answer, slashed, reproven, finalized", async () => {
+    await withDevnet({ faults: { 2: "withhold-proof" } }, async (d) => {
+      const before = await balances(d);
+      const b = await d.postBatch();
+      await d.waitFinalized(b.batchId, FINALIZE_MS);
+      await assertRoot(d, b.batchId);
+      const s = await summarize(d);
+      const c = await collateral(d, b.batchId);
+      assert.equal(s.slashes.length, 1, "exactly one slash");
+      const [x] = s.slashes;
+      assert.equal(x!.kind, "unavailable");
+      assert.equal(x!.prover, getAddress(d.nodes[2]!.address));
+      assert.equal(x!.amount, c);
+      await assertAccounts(d, before, s, (a) => (a === x!.beneficiary ? c / 2n : 0n));
+    });
+  });
+
+  it("silent primary aggregator: rank 1 submits and the primary pays the liveness penalty", async () => {
+    await withDevnet({ faults: { 0: "silent-aggregator", 1: "silent-aggregator", 2: "silent-aggregator" } }, async (d) => {
+      const before = await balances(d);
+      const b = await d.postBatch();
+      await d.waitFinalized(b.batchId, FINALIZE_MS);
+      await assertRoot(d, b.batchId);
+      const s = await summarize(d);
+      const batch = await d.contracts.market.read.getBatch([b.batchId]);
+      void batch;
+      const penalty = await d.contracts.election.read.livenessPenalty();
+      assert.equal(s.slashes.length, 1);
+      const [x] = s.slashes;
+      assert.equal(x!.kind, "liveness");
+      assert.equal(x!.amount, penalty);
+      const fin = await d.publicClient.getContractEvents({ address: d.deployment.addresses.market, abi: segmentMarketAbi, eventName: "BatchFinalized", fromBlock: d.deployment.block });
+      assert.notEqual(getAddress(fin[0]!.args.aggregator!), x!.prover, "a fallback rank, not the primary, submitted");
+      await assertAccounts(d, before, s);
+    });
+  });
+
+  it("a node killed mid-proof and restarted resumes its job and is not slashed", async () => {
+    await withDevnet({ faults: { 0: "crash-mid-proof" } }, async (d) => {
+      const before = await balances(d);
+      const b = await d.postBatch();
+      await d.until("node 0 to crash", 60_000, async () => d.exited(0));
+      await d.startNode(0, "");
+      await d.waitFinalized(b.batchId, FINALIZE_MS);
+      await assertRoot(d, b.batchId);
+      const s = await summarize(d);
+      assert.equal(s.slashes.length, 0, "no slash");
+      assert.ok(s.nodes[0]!.segmentsPaid >= 1, "node 0 finished and was paid for the segment it was proving");
+      await assertAccounts(d, before, s);
+    });
+  });
+});
