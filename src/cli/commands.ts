@@ -7,6 +7,7 @@ import { registerBackends } from "./backends/register.js";
 import { registerStake } from "./stake/register.js";
 import { registerRegister } from "./register/register.js";
 import { registerStatus } from "./status/register.js";
+import { registerBench } from "./bench/register.js";
 
 /**
  * Every CLI command, as a function that declares its flags on the program. Registration must stay
@@ -22,4 +23,5 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerStake,
   registerRegister,
   registerStatus,
+  registerBench,
 ];
