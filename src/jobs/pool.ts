@@ -2,8 +2,8 @@
  * A pool of prover worker threads. Each task runs in its own worker; cancellation (AbortSignal)
  * terminates that worker and a fresh one is started for the next task. Each worker creates the
  * configured backend (`ProverPoolOpts.backend`) once, on its first task, and closes it when the pool
- * closes. Phase events are forwarded as
- * they happen so the CLI can draw progress bars and metrics get per-phase histograms.
+ * closes. Phase events are forwarded as they happen so the CLI can draw progress bars and metrics get
+ * per-phase histograms (labelled with the backend that ran).
  */
 import { Worker } from "node:worker_threads";
 import type { ProofOptions } from "../stark/options.js";
