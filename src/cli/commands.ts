@@ -9,6 +9,7 @@ import { registerRegister } from "./register/register.js";
 import { registerStatus } from "./status/register.js";
 import { registerStart } from "./start/register.js";
 import { registerDevnet } from "./devnet/register.js";
+import { registerBench } from "./bench/register.js";
 
 /**
  * Every CLI command, as a function that declares its flags on the program. Registration must stay
@@ -26,4 +27,5 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerRegister,
   registerStatus,
   registerDevnet,
+  registerBench,
 ];

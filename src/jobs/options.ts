@@ -1,16 +1,36 @@
 import { availableParallelism } from "node:os";
+import type { BackendKind } from "../backends/select.js";
+
+/** The backend every prover worker creates once (backends/select.ts `selectBackend`). */
+export interface ProverPoolBackendOpts {
+  kind: BackendKind;
+  /**
+   * Threads of each worker's wasm backend (ignored by js and cuda); 0 = the machine's cores shared out
+   * among the pool's workers (at least 1 each).
+   */
+  threads: number;
+}
 
 export interface ProverPoolOpts {
   /** Worker threads proving in parallel (each proves one segment at a time). */
   workers: number;
-  /** Extra modules each worker imports before proving (registers AIRs and trace builders, e.g. the rollup's transfer-v1). */
+  /** Extra modules each worker imports before proving (they register more AIRs and trace builders; transfer-v1 is built in). */
   workerModules: string[];
+  /** Which backend proves; the workers report the concrete one in `ProveOutcome.backend`. */
+  backend: ProverPoolBackendOpts;
 }
 
 export const defaultProverPoolOpts: ProverPoolOpts = {
   workers: Math.max(1, Math.min(4, availableParallelism() - 1)),
   workerModules: [],
+  backend: { kind: "js", threads: 0 },
 };
+
+/** The wasm thread count each worker uses for `opts` (resolves threads = 0). */
+export function workerBackendThreads(opts: Pick<ProverPoolOpts, "workers" | "backend">): number {
+  if (opts.backend.threads > 0) return opts.backend.threads;
+  return Math.max(1, Math.floor(availableParallelism() / Math.max(1, opts.workers)));
+}
 
 export interface JobRunnerOpts {
   /** Proof options every segment proof uses (the market contract's verifier policy decides them). */

@@ -1,7 +1,9 @@
 /**
  * A pool of prover worker threads. Each task runs in its own worker; cancellation (AbortSignal)
- * terminates that worker and a fresh one is started for the next task. Phase events are forwarded as
- * they happen so the CLI can draw progress bars and metrics get per-phase histograms.
+ * terminates that worker and a fresh one is started for the next task. Each worker creates the
+ * configured backend (`ProverPoolOpts.backend`) once, on its first task, and closes it when the pool
+ * closes. Phase events are forwarded as they happen so the CLI can draw progress bars and metrics get
+ * per-phase histograms (labelled with the backend that ran).
  */
 import { Worker } from "node:worker_threads";
 import type { ProofOptions } from "../stark/options.js";
@@ -10,7 +12,8 @@ import type { Logger } from "../util/logger.js";
 import { nullLogger } from "../util/logger.js";
 import { JobError } from "./errors.js";
 import type { JobsMetrics } from "./metrics.js";
-import { defaultProverPoolOpts, type ProverPoolOpts } from "./options.js";
+import { defaultProverPoolOpts, workerBackendThreads, type ProverPoolOpts } from "./options.js";
+import type { BackendKind } from "../backends/select.js";
 
 export interface ProveRequest {
   /** AIR name or 0x id. */
@@ -32,6 +35,7 @@ export interface ProveOutcome {
   readonly proofHash: string;
   readonly publicInputs: Uint32Array;
   readonly timings: Partial<Record<ProvePhase, number>>;
+  /** The concrete backend that proved ("js", "wasm", "cuda"). */
   readonly backend: string;
   readonly seconds: number;
 }
@@ -41,11 +45,22 @@ export interface Prover {
   prove(req: ProveRequest, opts?: { signal?: AbortSignal; onProgress?: (p: ProveProgress) => void }): Promise<ProveOutcome>;
 }
 
-export type WorkerRequest = ProveRequest & { readonly id: number };
+/** What a worker is started with. */
+export interface WorkerInit {
+  readonly workerModules: string[];
+  readonly backend: { readonly kind: BackendKind; readonly threads: number };
+}
+export type WorkerRequest = ProveRequest & { readonly type: "prove"; readonly id: number };
+/** Pool → worker: a task, or "close your backend" (answered with `closed`). */
+export type WorkerInbound = WorkerRequest | { readonly type: "close" };
 export type WorkerResponse =
-  | { type: "phase"; id: number; phase: ProvePhase; ms: number }
+  | { type: "phase"; id: number; phase: ProvePhase; ms: number; backend: string }
   | { type: "done"; id: number; bytes: Uint8Array; proofHash: string; publicInputs: Uint32Array; timings: Partial<Record<ProvePhase, number>>; backend: string }
-  | { type: "error"; id: number; message: string; code?: string };
+  | { type: "error"; id: number; message: string; code?: string }
+  | { type: "closed" };
+
+/** How long close() waits for an idle worker to close its backend before terminating it. */
+const CLOSE_GRACE_MS = 5_000;
 
 interface Task {
   req: WorkerRequest;
@@ -97,7 +112,7 @@ export class ProverPool implements Prover {
     if (this.closed) return Promise.reject(new JobError({ code: "PROVER_POOL_CLOSED" }));
     if (signal?.aborted) return Promise.reject(new JobError({ code: "PROVER_CANCELLED" }, "proving cancelled"));
     return new Promise((resolve, reject) => {
-      const task: Task = { req: { ...req, id: this.nextId++ }, signal, onProgress, resolve, reject };
+      const task: Task = { req: { ...req, type: "prove", id: this.nextId++ }, signal, onProgress, resolve, reject };
       this.queue.push(task);
       if (signal) {
         const onAbort = (): void => this.cancelQueued(task);
@@ -108,12 +123,40 @@ export class ProverPool implements Prover {
     });
   }
 
-  /** Terminate every worker; running and queued tasks are rejected with PROVER_POOL_CLOSED. */
+  /**
+   * Stop every worker; running and queued tasks are rejected with PROVER_POOL_CLOSED. Idle workers
+   * close their backend first (releasing its threads and device memory); running ones are terminated.
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.queue.splice(0)) t.reject(new JobError({ code: "PROVER_POOL_CLOSED" }));
-    await Promise.all(this.idle.splice(0).map((w) => w.terminate()));
     this.closeRunning.forEach((fn) => fn());
+    await Promise.all(this.idle.splice(0).map((w) => this.retire(w)));
+  }
+
+  /** Ask an idle worker to close its backend, then terminate it (after CLOSE_GRACE_MS at the latest). */
+  private async retire(worker: Worker): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        worker.off("message", onMessage);
+        worker.off("exit", done);
+        worker.off("error", done);
+        resolve();
+      };
+      const onMessage = (msg: WorkerResponse): void => {
+        if (msg.type === "closed") done();
+      };
+      const timer = setTimeout(() => {
+        this.log.warn("Prover worker did not close its backend in time", { ms: CLOSE_GRACE_MS });
+        done();
+      }, CLOSE_GRACE_MS);
+      worker.on("message", onMessage);
+      worker.on("exit", done);
+      worker.on("error", done);
+      worker.postMessage({ type: "close" } satisfies WorkerInbound);
+    });
+    await worker.terminate();
   }
 
   private readonly closeRunning = new Set<() => void>();
@@ -128,7 +171,10 @@ export class ProverPool implements Prover {
 
   private spawn(): Worker {
     const url = workerUrl();
-    const workerData = { workerModules: this.opts.workerModules };
+    const workerData: WorkerInit = {
+      workerModules: this.opts.workerModules,
+      backend: { kind: this.opts.backend.kind, threads: workerBackendThreads(this.opts) },
+    };
     if (!url.pathname.endsWith(".ts")) return new Worker(url, { workerData });
     // Running from source (tests, `npm run cli`): on Node 20 a worker's --import hooks are not in place
     // for its entry module, so a small bootstrap registers the TypeScript loader, then imports the entry.
@@ -165,9 +211,9 @@ export class ProverPool implements Prover {
       this.dispatch();
     };
     const onMessage = (msg: WorkerResponse): void => {
-      if (msg.id !== task.req.id) return;
+      if (msg.type === "closed" || msg.id !== task.req.id) return;
       if (msg.type === "phase") {
-        this.metrics?.provingPhaseSeconds.observe({ phase: msg.phase, backend: "js" }, msg.ms / 1000);
+        this.metrics?.provingPhaseSeconds.observe({ phase: msg.phase, backend: msg.backend }, msg.ms / 1000);
         task.onProgress?.({ phase: msg.phase, ms: msg.ms });
       } else if (msg.type === "done") {
         const seconds = (performance.now() - started) / 1000;
@@ -201,6 +247,6 @@ export class ProverPool implements Prover {
     worker.on("exit", onExit);
     task.signal?.addEventListener("abort", onAbort, { once: true });
     this.closeRunning.add(onClose);
-    worker.postMessage(task.req);
+    worker.postMessage(task.req satisfies WorkerInbound);
   }
 }

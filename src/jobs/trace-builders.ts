@@ -1,11 +1,15 @@
 /**
  * Witness bytes → AIR instance, per AIR. Runs inside the prover workers, so trace generation does not
- * block the node's event loop. The rollup module registers "transfer-v1" here (from a module listed in
- * `ProverPoolOpts.workerModules`); AIRs with a sample generator (fib-v1, mix-v1) accept a "sample
+ * block the node's event loop. "transfer-v1" is built in: its witness is the rollup's segment witness
+ * encoding (rollup/witness.ts). Other AIRs can register a builder from a module listed in
+ * `ProverPoolOpts.workerModules`; AIRs with a sample generator (fib-v1, mix-v1) accept a "sample
  * witness" — JSON `{"sample": {"logRows": n, "seed": s}}` — for tests, benchmarks and devnets.
  */
 import { airRegistry, type AirInstance } from "../stark/air/air.js";
 import "../stark/airs/index.js";
+import { buildTransferInstance, TRANSFER_AIR_NAME } from "../rollup/air/index.js";
+import { decodeWitness } from "../rollup/witness.js";
+import { describeError } from "../util/errors.js";
 import { JobError } from "./errors.js";
 
 export type TraceBuilder = (witness: Uint8Array) => AirInstance;
@@ -15,6 +19,20 @@ const builders = new Map<string, TraceBuilder>();
 export function registerTraceBuilder(airName: string, builder: TraceBuilder): void {
   builders.set(airName, builder);
 }
+
+/**
+ * transfer-v1: decode the segment witness and build its trace (the witness is replayed and checked).
+ * A malformed or inconsistent witness is PROVER_FAILED with the rollup error's message.
+ */
+export function buildTransferWitness(witness: Uint8Array): AirInstance {
+  try {
+    return buildTransferInstance(decodeWitness(witness));
+  } catch (err) {
+    throw new JobError({ code: "PROVER_FAILED", detail: describeError(err) }, describeError(err));
+  }
+}
+
+registerTraceBuilder(TRANSFER_AIR_NAME, buildTransferWitness);
 
 export function encodeSampleWitness(logRows: number, seed: number): Uint8Array {
   return new TextEncoder().encode(JSON.stringify({ sample: { logRows, seed } }));

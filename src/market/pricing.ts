@@ -4,12 +4,21 @@
  */
 import { MarketError } from "./errors.js";
 
+/** One measurement: a backend proving segments of one AIR. */
+export interface ProfileEntry {
+  readonly secondsPerSegment: number;
+  /** Segment height measured (log2 of the rows); absent in profiles written before it was recorded. */
+  readonly logRows?: number;
+  /** Proof option preset measured ("default" | "test"); absent in older profiles. */
+  readonly options?: string;
+}
+
 /** Measured proving speed: seconds per segment, per backend and AIR. */
 export interface ProvingProfile {
   readonly version: 1;
-  /** unix ms of the measurement */
+  /** unix ms of the (latest) measurement */
   readonly measuredAt: number;
-  readonly backends: Readonly<Record<string, Readonly<Record<string, { readonly secondsPerSegment: number }>>>>;
+  readonly backends: Readonly<Record<string, Readonly<Record<string, ProfileEntry>>>>;
 }
 
 export function secondsPerSegment(profile: ProvingProfile, backend: string, air: string): number {
@@ -29,9 +38,16 @@ export function parseProfile(raw: unknown): ProvingProfile {
   if (typeof p.measuredAt !== "number") bad("measuredAt must be a number");
   if (!p.backends || typeof p.backends !== "object") bad("backends must be an object");
   for (const [backend, airs] of Object.entries(p.backends as object)) {
+    if (!airs || typeof airs !== "object") bad(`backends.${backend} must be an object`);
     for (const [air, entry] of Object.entries(airs as object)) {
-      const s = (entry as { secondsPerSegment?: unknown }).secondsPerSegment;
+      if (!entry || typeof entry !== "object") bad(`backends.${backend}.${air} must be an object`);
+      const e = entry as { secondsPerSegment?: unknown; logRows?: unknown; options?: unknown };
+      const s = e.secondsPerSegment;
       if (typeof s !== "number" || !(s > 0) || !Number.isFinite(s)) bad(`backends.${backend}.${air}.secondsPerSegment must be a positive number`);
+      if (e.logRows !== undefined && (typeof e.logRows !== "number" || !Number.isInteger(e.logRows) || e.logRows < 1 || e.logRows > 40)) {
+        bad(`backends.${backend}.${air}.logRows must be an integer in [1, 40]`);
+      }
+      if (e.options !== undefined && typeof e.options !== "string") bad(`backends.${backend}.${air}.options must be a string`);
     }
   }
   return raw as ProvingProfile;

@@ -4,6 +4,10 @@ import { verifyStark } from "../../../src/stark/verifier.js";
 import { airRegistry } from "../../../src/stark/air/air.js";
 import "../../../src/stark/airs/index.js";
 import { ProverPool, JobError, encodeSampleWitness, type ProveProgress } from "../../../src/jobs/index.js";
+import { wasmAvailability } from "../../../src/backends/wasm/index.js";
+import { sampleBatch } from "../../../src/rollup/sample.js";
+import { decodeWitness, encodeWitness, witnessFromSegment } from "../../../src/rollup/witness.js";
+import { buildTransferInstance, transferAir, TRANSFER_AIR_NAME } from "../../../src/rollup/air/index.js";
 
 const proverAddress = new Uint8Array(20).fill(0xaa);
 
@@ -63,6 +67,75 @@ describe("jobs: prover pool listeners", function () {
       assert.equal(getEventListeners(ac.signal, "abort").length, 0);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe("jobs: prover pool with a chosen backend (transfer-v1 witnesses)", function () {
+  this.timeout(60_000);
+  const { genesisWitness, decodeError } = ((): { genesisWitness: () => Uint8Array; decodeError: (b: Uint8Array) => string } => ({
+    genesisWitness: () => {
+      const { batch } = sampleBatch({ accounts: 8, txs: 1, treeDepth: 4, logRows: 5, batchId: 3n, seed: 7 });
+      return encodeWitness(witnessFromSegment(batch.segments[0]!));
+    },
+    decodeError: (b) => {
+      try {
+        decodeWitness(b);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error("witness decoded");
+    },
+  }))();
+  let pool: ProverPool;
+  before(() => {
+    // `npm run build` builds the wasm kernels; a machine without them fails here rather than skipping.
+    assert.ok(wasmAvailability().available, `wasm backend unavailable: ${JSON.stringify(wasmAvailability())}`);
+    pool = new ProverPool({ workers: 1, backend: { kind: "wasm", threads: 2 } });
+  });
+  after(() => pool?.close());
+
+  it("proves a transfer-v1 witness on wasm without workerModules, and the proof verifies", async () => {
+    const bytes = genesisWitness();
+    const out = await pool.prove({ air: TRANSFER_AIR_NAME, witness: bytes, options: TEST_OPTIONS, proverAddress });
+    assert.equal(out.backend, "wasm");
+    const inst = buildTransferInstance(decodeWitness(bytes));
+    assert.deepEqual(out.publicInputs, inst.publicInputs);
+    const res = verifyStark({ proof: out.bytes, air: transferAir, publicInputs: inst.publicInputs, publicColumns: inst.publicColumns, proverAddress, policy: { minSecurityBits: 0 } });
+    assert.equal(res.logTraceHeight, 5);
+    // The same worker (and backend) serves the next task.
+    const again = await pool.prove({ air: TRANSFER_AIR_NAME, witness: bytes, options: TEST_OPTIONS, proverAddress });
+    assert.equal(again.proofHash, out.proofHash);
+  });
+
+  it("a malformed witness is PROVER_FAILED with the decoder's message", async () => {
+    const bytes = genesisWitness();
+    const bad = bytes.slice(0, bytes.length - 5);
+    const expected = decodeError(bad);
+    await assert.rejects(pool.prove({ air: TRANSFER_AIR_NAME, witness: bad, options: TEST_OPTIONS, proverAddress }), (e: unknown) => e instanceof JobError && e.type.code === "PROVER_FAILED" && e.type.detail === expected);
+  });
+
+  it("the default pool proves on js and reports it", async () => {
+    const js = new ProverPool({ workers: 1 });
+    try {
+      const out = await js.prove({ air: "fib-v1", witness: encodeSampleWitness(4, 1), options: TEST_OPTIONS, proverAddress });
+      assert.equal(out.backend, "js");
+    } finally {
+      await js.close();
+    }
+  });
+
+  it("a backend that cannot be created fails each task with PROVER_FAILED", async () => {
+    const p = new ProverPool({ workers: 1, backend: { kind: "cuda", threads: 0 } });
+    try {
+      const out = await p.prove({ air: "fib-v1", witness: encodeSampleWitness(4, 1), options: TEST_OPTIONS, proverAddress }).then(
+        (o) => o.backend,
+        (e: unknown) => (e instanceof JobError && e.type.code === "PROVER_FAILED" ? "failed" : e),
+      );
+      // Where cuda runs, it proves and says so; elsewhere the refusal is a prover failure, not a crash.
+      assert.ok(out === "cuda" || out === "failed", String(out));
+    } finally {
+      await p.close();
     }
   });
 });

@@ -18,7 +18,7 @@ function localTargets(file: string): string[] {
 
 const ALLOWED: Record<string, string[]> = {
   store: ["store", "util"],
-  jobs: ["jobs", "store", "util", "stark", "backends"],
+  jobs: ["jobs", "store", "util", "stark", "backends", "rollup"],
   market: ["market", "store", "util"],
   api: ["api", "util"],
   node: ["node", "api", "market", "jobs", "store", "util", "stark", "backends", "rollup", "chain", "p2p", "aggregator", "sequencer"],
