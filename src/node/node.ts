@@ -216,7 +216,7 @@ export class ProverNode {
 
       const jobsMetrics = createJobsMetrics(register);
       const backend = { kind: opts.backend.kind, threads: opts.backend.threads };
-      const pool = new ProverPool({ workers: opts.provers.workers, backend } as ConstructorParameters<typeof ProverPool>[0], { logger: log, metrics: jobsMetrics });
+      const pool = new ProverPool({ workers: opts.provers.workers, backend }, { logger: log, metrics: jobsMetrics });
       const backendName = await resolveBackendName(opts.backend.kind);
 
       const decider0: { d: LockDecider | null } = { d: null };

@@ -160,3 +160,21 @@ export function formatProfile(profile: ProvingProfile): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows.map((r) => r.map((v, c) => (c === r.length - 1 ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join("  ")).join("\n");
 }
+
+/**
+ * The same measurement as `prover-node bench`, as a library call: prove `runs` sample segments and
+ * return a fresh profile with the median (the devnet writes it into each node's data directory).
+ */
+export async function measureProfile(o: { backend: string; threads: number; air: string; logRows: number; options: OptionPresetName; runs: number }): Promise<ProvingProfile> {
+  const flags: BenchFlags = { backend: o.backend, threads: String(o.threads), air: o.air, logRows: String(o.logRows), options: o.options, runs: String(o.runs), json: true };
+  const p = plan(flags);
+  const backend = backendFromFlags(flags);
+  let runs: BenchRun[];
+  try {
+    runs = await measure(p, backend, () => undefined);
+  } finally {
+    await backend.close();
+  }
+  const secondsPerSegment = roundMicros(median(runs.filter((r) => !r.warmup).map((r) => r.seconds)));
+  return mergeProfile(null, backend.name, p.air.name, { secondsPerSegment, logRows: p.logRows, options: p.options }, Date.now());
+}

@@ -31,7 +31,7 @@ import type { BackendKind } from "../../backends/select.js";
 import type { Logger } from "../../util/logger.js";
 import { nullLogger } from "../../util/logger.js";
 import { sleep } from "../../util/sleep.js";
-import { measureProfile } from "../bench/measure.js";
+import { measureProfile } from "../bench/run.js";
 
 export const DEVNET_PASSWORD = "devnet-insecure-password";
 /** Light scrypt for devnet keystores (their keys guard nothing); `init` uses the standard cost. */
