@@ -35,7 +35,7 @@ import { createJobsMetrics } from "../jobs/metrics.js";
 import { phaseFraction } from "../jobs/progress.js";
 import { isTerminal, LOCK_HELD_STATES } from "../jobs/transitions.js";
 import { MarketAgent, LockDecider, LockIntents, createMarketMetrics, lockOutcome, parseProfile, type ProvingProfile } from "../market/index.js";
-import { Aggregator } from "../aggregator/index.js";
+import { Aggregator, createAggregatorMetrics } from "../aggregator/index.js";
 import { ApiServer } from "../api/index.js";
 import type { NodeStatus, Readiness } from "../api/interface.js";
 import { PromMetricsRegister } from "../util/metrics-prom.js";
@@ -307,6 +307,7 @@ export class ProverNode {
           },
           logger: log.child({ module: "aggregator" }),
           signal: signalHolder.signal,
+          metrics: createAggregatorMetrics(register),
         },
       );
       const api = opts.api.enabled
@@ -379,7 +380,8 @@ export class ProverNode {
     this.stopping ??= (async () => {
       this.log.info("Stopping prover node");
       this.controller.abort(new Error("node stopping"));
-      await Promise.allSettled([...this.loops, ...this.driving.values()]);
+      this.m.aggregator.close();
+      await Promise.allSettled([...this.loops, ...this.driving.values(), this.m.aggregator.idle()]);
       await this.m.pool.close().catch(() => undefined);
       this.deps.progress?.close();
       await this.m.api?.stop().catch(() => undefined);
@@ -494,6 +496,7 @@ export class ProverNode {
 
   /** Re-step waiting jobs; reconsider segments we gave up on that are open again. */
   private async sweep(): Promise<void> {
+    void this.m.aggregator.tick();
     const jobs = await this.m.store.jobs.values();
     const now = await this.chainTime();
     for (const job of jobs) {

@@ -163,8 +163,11 @@ export class Devnet {
       const testClient = createTestClient({ chain: anvilChain, transport, mode: "anvil" });
       const deployerKey = generatePrivateKey();
       const deployer = privateKeyToAccount(deployerKey);
+      // The sequencer has its own key (Rollup.sequencer): its transactions never share a nonce with the deployer's.
+      const sequencerKey = generatePrivateKey();
+      const sequencerAccount = privateKeyToAccount(sequencerKey);
       const nodeKeys = Array.from({ length: opts.nodes }, () => generatePrivateKey());
-      for (const a of [deployer.address, ...nodeKeys.map((k) => privateKeyToAccount(k).address)]) {
+      for (const a of [deployer.address, sequencerAccount.address, ...nodeKeys.map((k) => privateKeyToAccount(k).address)]) {
         await testClient.setBalance({ address: a, value: parseEther("10000") });
       }
       const wallet = createWalletClient({ chain: anvilChain, transport, account: deployer });
@@ -177,6 +180,7 @@ export class Devnet {
         {
           genesisRoot: root,
           treeDepth: opts.treeDepth,
+          sequencer: sequencerAccount.address,
           market: {
             lockTimeout: BigInt(t.lockTimeout),
             responseWindow: BigInt(t.responseWindow),
@@ -192,13 +196,13 @@ export class Devnet {
       const contracts = systemContracts(deployment.addresses, { public: publicClient, wallet: wallet as unknown as AnyWalletClient });
 
       // The sequencer: its own p2p host (every node's bootstrap peer), registered so its gossip is accepted.
-      const sender = new TxSender({ pollIntervalMs: 100 }, { publicClient, account: deployer, chain: anvilChain });
+      const sender = new TxSender({ pollIntervalMs: 100 }, { publicClient, account: sequencerAccount, chain: anvilChain });
       const network = `devnet-${process.pid}-${Date.now() % 100000}`;
       // The sequencer escrows maxPrice × segments per batch.
-      await publicClient.waitForTransactionReceipt({ hash: await contracts.token.write.mint([deployer.address, parseEther("1000000000")], { account: deployer } as never), pollingInterval: 100 });
+      await publicClient.waitForTransactionReceipt({ hash: await contracts.token.write.mint([sequencerAccount.address, parseEther("1000000000")], { account: deployer } as never), pollingInterval: 100 });
       const { network: sequencerNet, witnessStore } = await startSequencerNetwork(
         { p2p: { network, dataDir: null, listenAddresses: ["/ip4/127.0.0.1/tcp/0"], bootstrap: [], mdns: false, dhtAddresses: "all" } },
-        { publicClient, sender, addresses: deployment.addresses, stakingKey: deployerKey, logger: log.child({ module: "sequencer-p2p" }) },
+        { publicClient, sender, addresses: deployment.addresses, stakingKey: sequencerKey, logger: log.child({ module: "sequencer-p2p" }) },
       );
       const sequencer = new Sequencer(
         { accounts: opts.accounts, txsPerBatch: opts.txsPerBatch, segmentLogRows: opts.segmentLogRows, treeDepth: opts.treeDepth, seed: opts.seed, minPrice: opts.minPrice, maxPrice: opts.maxPrice },
@@ -229,7 +233,6 @@ export class Devnet {
     const profile = await measureProfile({ backend: o.backend, threads: 1, air: TRANSFER_AIR_NAME, logRows: o.segmentLogRows, options: o.options, runs: 1 });
     const bootstrap = this.bootstrapAddrs();
     const token = this.contracts.token;
-    const deployer = this.deployment.deployer;
     for (let i = 0; i < o.nodes; i++) {
       const key = this.nodeKeys[i]!;
       const account = privateKeyToAccount(key);
@@ -271,7 +274,7 @@ export class Devnet {
 
       // Fund, register, bond (as an operator would with `prover-node register` and `stake bond`).
       const w = createWalletClient({ chain: anvilChain, transport: http(this.anvil.rpcUrl), account });
-      await this.wait(this.contracts.token.write.mint([account.address, o.stake * 2n], { account: deployer } as never));
+      await this.wait(this.contracts.token.write.mint([account.address, o.stake * 2n], {} as never));
       await this.wait(w.writeContract({ address: token.address, abi: token.abi, functionName: "approve", args: [this.contracts.staking.address, o.stake] }));
       await this.wait(w.writeContract({ address: this.contracts.staking.address, abi: this.contracts.staking.abi, functionName: "register", args: [peerIdToChain(peerId)] }));
       await this.wait(w.writeContract({ address: this.contracts.staking.address, abi: this.contracts.staking.abi, functionName: "bond", args: [o.stake] }));
