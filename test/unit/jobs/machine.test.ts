@@ -31,6 +31,29 @@ describe("jobs: state machine", () => {
     for (const s of ["committed", "published"] as JobState[]) assert.equal(canTransition(s, "failed"), false, s);
   });
 
+  it("reopen: a failed or slashed job starts a fresh attempt; its proof and witness are dropped; live jobs cannot reopen", async () => {
+    const seg = sampleSegment(7n);
+    await store.segments.put(seg.segmentId, seg);
+    let job: PersistedJob = await machine.create(seg.segmentId);
+    job = await machine.transition(job, "decided", { price: 5n });
+    job = await machine.transition(job, "lockSent");
+    await assert.rejects(machine.reopen(job, "REOPENED"), isJobError("JOB_ILLEGAL_TRANSITION"));
+    job = await machine.recordTx(job, "lock", "0xabc");
+    job = await machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
+    await store.witnesses.put(seg.segmentId, new Uint8Array([1, 2, 3]));
+    const again = await machine.reopen(job, "REOPENED");
+    assert.equal(again.state, "observed");
+    assert.deepEqual(again.txs, {});
+    assert.equal(again.price, undefined);
+    assert.equal(again.failureReason, undefined);
+    assert.equal(again.createdAt, job.createdAt);
+    assert.deepEqual(again.history.map((h) => h.state), ["observed", "decided", "lockSent", "failed", "observed"]);
+    assert.equal(again.history.at(-1)!.reason, "REOPENED");
+    assert.equal(await store.witnesses.get(seg.segmentId), null);
+    // A stale copy of the old record is refused.
+    await assert.rejects(machine.reopen(job, "REOPENED"), isJobError("JOB_STALE"));
+  });
+
   it("every illegal transition throws JOB_ILLEGAL_TRANSITION and writes nothing", async () => {
     let id = 100n;
     for (const from of JOB_STATES) {
