@@ -117,6 +117,8 @@ interface Collected {
   verdict: "valid" | "invalid" | null;
   inflight: Promise<void> | null;
   proofFailedAt: number | null;
+  /** First failed fetch of this commitment: a proof counts as withheld only after fetchTimeoutMs of failures. */
+  firstFailedAt: number | null;
   witnessFailedAt: number | null;
 }
 
@@ -392,6 +394,9 @@ export class Aggregator {
     }
     if (c.proof || c.proofFailedAt === null) return;
     if (seg.reportedAt === 0n) {
+      // One failed fetch is not withholding (the prover may be publishing right now): keep trying for
+      // fetchTimeoutMs before accusing anyone on chain.
+      if (c.firstFailedAt === null || this.now() - c.firstFailedAt < this.opts.fetchTimeoutMs) return;
       if (await this.publishedOnChain(f, i, c)) return;
       const data = encodeFunctionData({ abi: segmentMarketAbi, functionName: "reportUnavailable", args: [f.batchId, i] });
       await this.act("report", ctx, { to: this.m.addresses.market, data }, () =>
@@ -453,7 +458,7 @@ export class Aggregator {
   private collect(f: Followed, i: number, seg: Segment, params: Params): void {
     let c = f.segments.get(i);
     if (!c || c.proofHash !== seg.proofHash) {
-      c = { proofHash: seg.proofHash, proof: null, proofSource: null, column: null, publicColumns: null, verdict: null, inflight: null, proofFailedAt: null, witnessFailedAt: null };
+      c = { proofHash: seg.proofHash, proof: null, proofSource: null, column: null, publicColumns: null, verdict: null, inflight: null, proofFailedAt: null, firstFailedAt: null, witnessFailedAt: null };
       f.segments.set(i, c);
     }
     if (c.inflight || c.verdict !== null) return;
@@ -488,6 +493,7 @@ export class Aggregator {
           if (f.abort.signal.aborted) return;
           if (c.proof !== null) return; // ProofPublished arrived meanwhile
           c.proofFailedAt = this.now();
+          c.firstFailedAt ??= c.proofFailedAt;
           this.m.metrics?.proofs.inc({ source: "fetched", result: "failed" });
           this.log.warn("Committed proof not fetchable", { ...ctx, timeoutMs: this.opts.fetchTimeoutMs, error: describeError(err) });
           return;

@@ -1,6 +1,6 @@
 /** Aggregator options (DESIGN §5 AggregatorElection + Rollup; docs/aggregator.md). */
 export interface AggregatorOpts {
-  /** Give up fetching a committed proof after this long; the segment then counts as withheld (reportUnavailable). */
+  /** A committed proof nobody served for this long (one fetch attempt is bounded by it too) counts as withheld: reportUnavailable. */
   fetchTimeoutMs: number;
   /** Try a failed proof or witness fetch again after this long. */
   refetchMs: number;

@@ -69,6 +69,8 @@ export class ChainJobAdapter {
     if (batch.status === 2) return { ...base, status: "finalized", lockedBy: locker, lockDeadline: null, committedProofHash: seg.proofHash === ZERO_HASH ? null : seg.proofHash };
     const timedOut = batch.status === 3 || (batch.status === 1 && block.timestamp >= batch.timeoutAt && seg.status !== 3);
     if (batch.status === 0 || timedOut) return { ...base, status: "expired", lockedBy: null, lockDeadline: null, committedProofHash: null };
+    // A lock past its deadline without a commitment is anyone's to take (lock() expires it first): open.
+    if (seg.status === 2 && block.timestamp > seg.lockDeadline) return { ...base, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };
     if (seg.status === 2) return { ...base, status: "locked", lockedBy: locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: null };
     if (seg.status === 3) return { ...base, status: "committed", lockedBy: locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: seg.proofHash };
     return { ...base, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };

@@ -22,8 +22,6 @@ export interface NodeJobNetworkModules {
   sequencer: () => Promise<Address | null>;
   /** Segments whose proof this node does not serve (fault injection only; shared with the proof store). */
   withheld: Set<bigint>;
-  /** FAULT withhold-proof: withhold the first proof this process publishes. */
-  withholdFirst?: boolean;
   logger?: Logger;
 }
 
@@ -54,7 +52,6 @@ export class ProofContentStore {
 
 export class NodeJobNetwork {
   private readonly log: Logger;
-  private withheldOne = false;
 
   constructor(
     private readonly opts: NodeJobNetworkOpts,
@@ -70,10 +67,6 @@ export class NodeJobNetwork {
   }
 
   async publishProof(job: { segmentId: bigint }, proof: ProofRecord, signal: AbortSignal): Promise<void> {
-    if (this.m.withholdFirst && !this.withheldOne) {
-      this.withheldOne = true;
-      this.m.withheld.add(job.segmentId);
-    }
     if (this.m.withheld.has(job.segmentId)) {
       this.log.warn("FAULT withhold-proof: not publishing the proof", { segmentId: job.segmentId });
       return;

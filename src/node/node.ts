@@ -254,7 +254,7 @@ export class ProverNode {
         metrics: jobsMetrics,
         onTransition: (e) => nodeRef?.onTransition(e),
       });
-      const network = new NodeJobNetwork({ fetchTimeoutMs: 30_000 }, { p2p: () => p2p, store, proofs, withheld, withholdFirst: faults.withholdProof, sequencer: () => nodeRef!.sequencer(), logger: log });
+      const network = new NodeJobNetwork({ fetchTimeoutMs: 30_000 }, { p2p: () => p2p, store, proofs, withheld, sequencer: () => nodeRef!.sequencer(), logger: log });
       const node0 = { prover: null as Prover | null };
       const runner = new JobRunner(opts.jobs, {
         store,
@@ -279,7 +279,7 @@ export class ProverNode {
       );
       const policy = { minSecurityBits: opts.jobs.proofOptionsPreset === "test" ? 0 : 96 };
       const aggregator = new Aggregator(
-        { fetchTimeoutMs: opts.aggregator.fetchTimeoutMs, silentAsPrimary: faults.silentAggregator, respondToReports: !faults.withholdProof },
+        { fetchTimeoutMs: opts.aggregator.fetchTimeoutMs, refetchMs: Math.min(5_000, opts.aggregator.fetchTimeoutMs), txTimeoutMs: opts.jobs.txWaitMs, silentAsPrimary: faults.silentAggregator, respondToReports: !faults.withholdProof },
         {
           publicClient,
           sender,
@@ -472,6 +472,11 @@ export class ProverNode {
   private onTransition(e: TransitionEvent): void {
     const { job, from, to } = e;
     if (from === "observed") this.m.decider.release(job.segmentId);
+    if (to === "proven" && this.faults.withholdProof && this.withheld.size === 0) {
+      this.withheld.add(job.segmentId);
+      this.log.warn("FAULT withhold-proof: this proof will be committed but never served", { segmentId: job.segmentId });
+    }
+    if (to === "proven") void this.m.store.proofs.get(job.segmentId).then((p) => p && this.m.proofs.add(p)).catch(() => undefined);
     const outcome = lockOutcome(from, to);
     if (outcome) this.m.agent.recordOutcome(outcome);
     if (from === "proving" && to !== "proving") this.deps.progress?.done(`segment ${job.segmentId}`);
@@ -482,7 +487,13 @@ export class ProverNode {
       process.kill(process.pid, "SIGKILL");
     }
     if (to === "slashed") this.log.error("Slashed for a segment", ctx);
-    else if (to === "failed") this.log.info(job.failureReason?.startsWith("DECLINED_") || job.failureReason === "LOCK_LOST" ? "Segment passed" : "Job failed", ctx);
+    else if (to === "failed") {
+      const passed = job.failureReason?.startsWith("DECLINED_") || job.failureReason === "LOCK_LOST";
+      // A segment reconsidered every sweep would log the same decline again and again: once at info is enough.
+      const again = job.history.filter((h) => h.state === "observed").length > 1;
+      if (passed && again) this.log.debug("Segment passed", ctx);
+      else this.log.info(passed ? "Segment passed" : "Job failed", ctx);
+    }
     else if (["locked", "proven", "committed", "published", "finalized"].includes(to)) this.log.info(`Segment ${to}`, ctx);
   }
 
