@@ -151,13 +151,21 @@ describe("aggregator (anvil, mock verifier)", function () {
    * tick() each (as the node's timer would: a step that failed, e.g. on a stale nonce, is retried).
    */
   async function drive(): Promise<void> {
-    for (let round = 0; round < 40; round++) {
+    // Settled = no new block after a tick, twice in a row with a pause longer than fetchTimeoutMs
+    // between (a proof counts as withheld only after failing that long).
+    let quiet = 0;
+    for (let round = 0; round < 60; round++) {
       await ingester.poll();
       for (const a of aggs) await a.idle();
       if ((await sys.blockNumber()) !== ingester.position?.blockNumber) continue;
       for (const a of aggs) await a.tick();
       for (const a of aggs) await a.idle();
-      if ((await sys.blockNumber()) === ingester.position?.blockNumber) return;
+      if ((await sys.blockNumber()) !== ingester.position?.blockNumber) {
+        quiet = 0;
+        continue;
+      }
+      if (++quiet === 2) return;
+      await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error("aggregators did not settle");
   }
