@@ -164,9 +164,13 @@ export class JobRunner {
         return this.machine.transition(job, "published");
       }
       case "published": {
+        // The slashed list is the segment's whole history (a reopened segment may show an old slash of
+        // ours): while the commitment on chain is ours, only finalization matters.
         const chain = await this.chain.readSegment(job.segmentId, this.signal);
+        const ours = this.isOurs(chain);
+        if (ours && chain.status === "finalized") return this.machine.transition(job, "finalized");
+        if (ours) return "wait";
         if (chain.slashed.includes(this.chain.address)) return this.machine.transition(job, "slashed", { failureReason: "SLASHED" });
-        if (chain.status === "finalized") return this.machine.transition(job, "finalized");
         return "wait";
       }
       default:
@@ -205,9 +209,13 @@ export class JobRunner {
   /** For states holding a lock: if the lock is gone on chain, the job ends here. */
   private async checkLock(job: PersistedJob): Promise<PersistedJob | null> {
     const chain = await this.chain.readSegment(job.segmentId, this.signal);
+    if (this.isOurs(chain)) return null;
     if (chain.slashed.includes(this.chain.address)) return this.machine.transition(job, "slashed", { failureReason: "SLASHED" });
-    if (chain.lockedBy?.toLowerCase() !== this.chain.address.toLowerCase()) return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
-    return null;
+    return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
+  }
+
+  private isOurs(chain: SegmentChainState): boolean {
+    return chain.lockedBy?.toLowerCase() === this.chain.address.toLowerCase();
   }
 
   private async prove(job: PersistedJob<"proving">, segment: SegmentRecord): Promise<StepResult> {
