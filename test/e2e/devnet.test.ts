@@ -16,13 +16,7 @@ import { summarize, type DevnetSummary } from "../../src/cli/devnet/summary.js";
 import { ensureBuilt } from "../utils/system.js";
 
 const FINALIZE_MS = 150_000;
-/**
- * The fault scenarios beyond the crash (invalid proof, withheld proof, silent primary, restart) are
- * written and run with PROVER_NODE_E2E_ALL=1; they join the default suite once they have passed
- * repeatedly on a 2-core machine (docs/devnet.md, "status").
- */
-const ALL = process.env.PROVER_NODE_E2E_ALL === "1";
-const faultIt = ALL ? it : it.skip;
+
 
 async function withDevnet(over: Partial<DevnetOpts>, body: (d: Devnet) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "prover-e2e-"));
@@ -117,7 +111,7 @@ describe("e2e: devnet with three prover-node processes", function () {
     });
   });
 
-  faultIt("invalid proof: the aggregator challenges, the prover is slashed, the segment is reproven, the batch finalizes", async () => {
+  it("invalid proof: the aggregator challenges, the prover is slashed, the segment is reproven, the batch finalizes", async () => {
     await withDevnet({ faults: { 1: "invalid-proof" } }, async (d) => {
       const before = await balances(d);
       const b = await d.postBatch();
@@ -135,7 +129,7 @@ describe("e2e: devnet with three prover-node processes", function () {
     });
   });
 
-  faultIt("withheld proof: reportUnavailable, no answer, slashed, reproven, finalized", async () => {
+  it("withheld proof: reportUnavailable, no answer, slashed, reproven, finalized", async () => {
     await withDevnet({ faults: { 2: "withhold-proof" } }, async (d) => {
       const before = await balances(d);
       const b = await d.postBatch();
@@ -152,7 +146,7 @@ describe("e2e: devnet with three prover-node processes", function () {
     });
   });
 
-  faultIt("silent primary aggregator: rank 1 submits and the primary pays the liveness penalty", async () => {
+  it("silent primary aggregator: rank 1 submits and the primary pays the liveness penalty", async () => {
     await withDevnet({ faults: { 0: "silent-aggregator", 1: "silent-aggregator", 2: "silent-aggregator" } }, async (d) => {
       const before = await balances(d);
       const b = await d.postBatch();
@@ -172,7 +166,7 @@ describe("e2e: devnet with three prover-node processes", function () {
     });
   });
 
-  faultIt("a node killed mid-proof and restarted resumes its job and is not slashed", async () => {
+  it("a node killed mid-proof and restarted resumes its job and is not slashed", async () => {
     await withDevnet({ faults: { 0: "crash-mid-proof" } }, async (d) => {
       const before = await balances(d);
       const b = await d.postBatch();

@@ -16,8 +16,7 @@ import { ensureBuilt } from "../utils/system.js";
 
 const STATES = ["observed", "decided", "lockSent", "locked", "witnessFetched", "proving", "proven", "committed", "published"];
 
-// Runs with PROVER_NODE_E2E_ALL=1 (about 3 minutes); see devnet.test.ts.
-(process.env.PROVER_NODE_E2E_ALL === "1" ? describe : describe.skip)("e2e: a prover node killed after every persisted transition", function () {
+describe("e2e: a prover node killed after every persisted transition", function () {
   this.timeout(600_000);
   before(() => ensureBuilt());
 
