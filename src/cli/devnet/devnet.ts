@@ -206,7 +206,7 @@ export class Devnet {
       );
       const sequencer = new Sequencer(
         { accounts: opts.accounts, txsPerBatch: opts.txsPerBatch, segmentLogRows: opts.segmentLogRows, treeDepth: opts.treeDepth, seed: opts.seed, minPrice: opts.minPrice, maxPrice: opts.maxPrice },
-        { publicClient, sender, addresses: deployment.addresses, network: sequencerNet, witnessStore, logger: log.child({ module: "sequencer" }) },
+        { publicClient, sender, addresses: deployment.addresses, network: sequencerNet, witnessStore, logger: log },
       );
 
       for (const a of opts.fund) {

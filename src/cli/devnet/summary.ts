@@ -10,7 +10,10 @@ import type { Devnet } from "./devnet.js";
 export interface NodeSummary {
   index: number;
   address: Address;
+  /** Whether the devnet's process for it runs (false for an external node). */
   running: boolean;
+  /** A funded address whose node the operator runs (--fund), not a devnet process. */
+  external: boolean;
   /** Self stake now (stake-token base units). */
   stake: bigint;
   /** Paid for proven segments (SegmentPaid, into the prover's stake pool). */
@@ -80,7 +83,12 @@ export async function summarize(d: Devnet): Promise<DevnetSummary> {
     }
   }
   const nodes: NodeSummary[] = [];
-  for (const n of d.nodes) {
+  // The devnet's own nodes, then the addresses it funded (an operator's own node, started by hand).
+  const members = [
+    ...d.nodes.map((n) => ({ index: n.index, address: n.address, running: n.process !== null && n.process.exitCode === null && n.process.signalCode === null, external: false })),
+    ...d.opts.fund.map((address, k) => ({ index: d.nodes.length + k, address: getAddress(address), running: false, external: true })),
+  ];
+  for (const n of members) {
     const me = n.address.toLowerCase();
     const mine = (a: unknown) => typeof a === "string" && a.toLowerCase() === me;
     const myPaid = paid.filter((e) => mine(e.args.prover));
@@ -89,7 +97,8 @@ export async function summarize(d: Devnet): Promise<DevnetSummary> {
     nodes.push({
       index: n.index,
       address: n.address,
-      running: n.process !== null && n.process.exitCode === null && n.process.signalCode === null,
+      running: n.running,
+      external: n.external,
       stake: await d.contracts.staking.read.selfStake([n.address]),
       earned: myPaid.reduce((s, e) => s + (e.args.amount as bigint), 0n),
       aggregatorFees: myAgg.reduce((s, e) => s + (e.args.aggregatorFee as bigint), 0n),
@@ -131,7 +140,7 @@ export function formatSummary(s: DevnetSummary): string[] {
   ];
   for (const n of s.nodes) {
     lines.push(
-      `  node ${n.index} ${n.address.slice(0, 10)}… ${n.running ? "up  " : "down"} stake ${tokens(n.stake)} | earned ${tokens(n.earned)} (${n.segmentsPaid} segments) + aggregator ${tokens(n.aggregatorFees)} (${n.batchesAggregated} batches) | slashed ${tokens(n.slashed)} (${n.slashes})`,
+      `  ${n.external ? "yours " : `node ${n.index}`} ${n.address.slice(0, 10)}… ${n.external ? "ext " : n.running ? "up  " : "down"} stake ${tokens(n.stake)} | earned ${tokens(n.earned)} (${n.segmentsPaid} segments) + aggregator ${tokens(n.aggregatorFees)} (${n.batchesAggregated} batches) | slashed ${tokens(n.slashed)} (${n.slashes})`,
     );
   }
   return lines;
