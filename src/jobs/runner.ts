@@ -279,9 +279,10 @@ export class JobRunner {
       }
       return this.machine.transition(job, "committed");
     }
+    // Still our lock, not committed yet: go on (an old slash in the segment's history is not about this lock).
+    if (ours) return null;
     if (chain.slashed.includes(this.chain.address)) return this.machine.transition(job, "slashed", { failureReason: "SLASHED" });
-    if (!ours) return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
-    return null;
+    return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
   }
 
   private async requireProof(job: PersistedJob): Promise<ProofRecord> {

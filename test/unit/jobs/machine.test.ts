@@ -208,6 +208,16 @@ describe("jobs: runner recovery rules", function () {
     assert.ok(await store.proofs.get(2n), "a proof not yet committed is kept");
   });
 
+  it("an old slash of ours in a reopened segment's history does not end our new attempt", async () => {
+    // We were slashed for this segment once (e.g. a bad proof), it reopened, and we locked it again.
+    chain.openSegment(1n);
+    chain.set(1n, { slashed: [OUR_ADDRESS] });
+    const runner = make();
+    const end = await runner.drive(await runner.observe(sampleSegment(1n)));
+    assert.equal(end.state, "finalized");
+    assert.equal(prover.attempts, 1);
+  });
+
   it("a lock-holding job whose lock was slashed becomes slashed", async () => {
     chain.openSegment(1n);
     const runner = make();
