@@ -90,11 +90,7 @@ export class JobStateMachine {
   async transition<S extends JobState>(job: PersistedJob, to: S, patch: JobPatch = {}, extraOps: readonly BatchOp[] = []): Promise<PersistedJob<S>> {
     const segmentId = job.segmentId;
     return this.serial(segmentId, async () => {
-      const stored = await this.store.jobs.get(segmentId);
-      if (!stored) throw new JobError({ code: "JOB_NOT_FOUND", segmentId });
-      if (stored.state !== job.state || stored.updatedAt !== job.updatedAt) {
-        throw new JobError({ code: "JOB_STALE", segmentId, expected: job.state, stored: stored.state });
-      }
+      const stored = await this.current(job);
       if (!canTransition(stored.state, to)) {
         throw new JobError({ code: "JOB_ILLEGAL_TRANSITION", segmentId, from: stored.state, to }, `job ${segmentId}: illegal transition ${stored.state} -> ${to}`);
       }
@@ -134,11 +130,7 @@ export class JobStateMachine {
   async reopen(job: PersistedJob, reason: string): Promise<PersistedJob<"observed">> {
     const segmentId = job.segmentId;
     return this.serial(segmentId, async () => {
-      const stored = await this.store.jobs.get(segmentId);
-      if (!stored) throw new JobError({ code: "JOB_NOT_FOUND", segmentId });
-      if (stored.state !== job.state || stored.updatedAt !== job.updatedAt) {
-        throw new JobError({ code: "JOB_STALE", segmentId, expected: job.state, stored: stored.state });
-      }
+      const stored = await this.current(job);
       if (stored.state !== "failed" && stored.state !== "slashed") {
         throw new JobError({ code: "JOB_ILLEGAL_TRANSITION", segmentId, from: stored.state, to: "observed" }, `job ${segmentId}: only a failed or slashed job can reopen, not ${stored.state}`);
       }
@@ -182,6 +174,16 @@ export class JobStateMachine {
       this.log.warn("Transition hook failed", { segmentId: job.segmentId, err });
     }
     return job;
+  }
+
+  /** The stored record, which must be exactly `job` (JOB_NOT_FOUND / JOB_STALE otherwise). */
+  private async current(job: PersistedJob): Promise<JobRecord> {
+    const stored = await this.store.jobs.get(job.segmentId);
+    if (!stored) throw new JobError({ code: "JOB_NOT_FOUND", segmentId: job.segmentId });
+    if (stored.state !== job.state || stored.updatedAt !== job.updatedAt) {
+      throw new JobError({ code: "JOB_STALE", segmentId: job.segmentId, expected: job.state, stored: stored.state });
+    }
+    return stored;
   }
 
   private serial<T>(segmentId: bigint, fn: () => Promise<T>): Promise<T> {

@@ -4,6 +4,7 @@ import { AMOUNT_LIMIT } from "./options.js";
 import { type Batch, buildBatch } from "./segment.js";
 import { type Genesis, RollupState } from "./stf.js";
 import type { Transaction } from "./transaction.js";
+import { prng } from "./random.js";
 
 export interface SampleParams {
   readonly accounts: number;
@@ -12,18 +13,6 @@ export interface SampleParams {
   readonly logRows: number;
   readonly batchId: bigint;
   readonly seed: number;
-}
-
-/** mulberry32: small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

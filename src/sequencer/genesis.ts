@@ -3,7 +3,7 @@ import type { Hex } from "viem";
 import { packRoot } from "../chain/statement.js";
 import { type Account, AMOUNT_LIMIT, type Genesis, keyDigestFromSeed, RollupState } from "../rollup/index.js";
 import { SequencerError } from "./errors.js";
-import { prng } from "./random.js";
+import { prng } from "../rollup/random.js";
 
 export interface GenesisParams {
   /** Accounts at slots 0 … accounts−1 (at least 2, at most 2^treeDepth). */

@@ -31,7 +31,7 @@ import { AbortError, describeError } from "../util/errors.js";
 import { nullLogger, type Logger } from "../util/logger.js";
 import { SequencerError } from "./errors.js";
 import { genesisFor } from "./genesis.js";
-import { prng } from "./random.js";
+import { prng } from "../rollup/random.js";
 import { randomTransfers } from "./transactions.js";
 
 /** What the sequencer needs from the p2p layer; P2pNetwork implements it structurally. */

@@ -116,40 +116,28 @@ describe("e2e: devnet with three prover-node processes", function () {
     });
   });
 
-  it("invalid proof: the aggregator challenges, the prover is slashed, the segment is reproven, the batch finalizes", async () => {
-    await withDevnet({ faults: { 1: "invalid-proof" } }, async (d) => {
+  /** One fault by node `faulty`, slashed by `kind` for one segment's collateral, half of it to the accuser. */
+  async function oneSlashScenario(faulty: number, fault: string, kind: "challenged" | "unavailable"): Promise<void> {
+    await withDevnet({ faults: { [faulty]: fault } }, async (d) => {
       const before = await balances(d);
       const b = await d.postBatch();
       await d.waitFinalized(b.batchId, FINALIZE_MS);
       await assertRoot(d, b.batchId);
       const s = await summarize(d);
       const c = await collateral(d, b.batchId);
-      assert.equal(s.slashes.length, 1, "exactly one slash");
+      assert.equal(s.slashes.length, 1, `exactly one slash: ${s.slashes.map((x) => x.kind).join(", ")}`);
       const [x] = s.slashes;
-      assert.equal(x!.kind, "challenged");
-      assert.equal(x!.prover, getAddress(d.nodes[1]!.address));
+      assert.equal(x!.kind, kind);
+      assert.equal(x!.prover, getAddress(d.nodes[faulty]!.address));
       assert.equal(x!.amount, c);
-      // The challenger (a node) received half of the collateral in tokens.
+      // The accuser (a node) received half of the collateral in tokens.
       await assertAccounts(d, before, s, (a) => (a === x!.beneficiary ? c / 2n : 0n));
     });
-  });
+  }
 
-  it("withheld proof: reportUnavailable, no answer, slashed, reproven, finalized", async () => {
-    await withDevnet({ faults: { 2: "withhold-proof" } }, async (d) => {
-      const before = await balances(d);
-      const b = await d.postBatch();
-      await d.waitFinalized(b.batchId, FINALIZE_MS);
-      await assertRoot(d, b.batchId);
-      const s = await summarize(d);
-      const c = await collateral(d, b.batchId);
-      assert.equal(s.slashes.length, 1, "exactly one slash");
-      const [x] = s.slashes;
-      assert.equal(x!.kind, "unavailable");
-      assert.equal(x!.prover, getAddress(d.nodes[2]!.address));
-      assert.equal(x!.amount, c);
-      await assertAccounts(d, before, s, (a) => (a === x!.beneficiary ? c / 2n : 0n));
-    });
-  });
+  it("invalid proof: the aggregator challenges, the prover is slashed, the segment is reproven, the batch finalizes", () => oneSlashScenario(1, "invalid-proof", "challenged"));
+
+  it("withheld proof: reportUnavailable, no answer, slashed, reproven, finalized", () => oneSlashScenario(2, "withhold-proof", "unavailable"));
 
   it("silent primary aggregator: rank 1 submits and the primary pays the liveness penalty", async () => {
     await withDevnet({ faults: { 0: "silent-aggregator", 1: "silent-aggregator", 2: "silent-aggregator" } }, async (d) => {

@@ -1,13 +1,12 @@
 /** `prover-node start` and `devnet`: each refusal is one clear line with exit code 1 (usage errors 2), before anything runs. */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCli, type CliResult } from "../../utils/cli.js";
 
-function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "src/cli/index.ts", ...args], { encoding: "utf8", timeout: 60_000, env: { ...process.env, PROVER_NODE_FAULTS: "", ...env } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function cli(args: string[], env: Record<string, string> = {}): CliResult {
+  return runCli(args, { PROVER_NODE_FAULTS: "", ...env });
 }
 
 describe("cli: start and devnet refusals", function () {

@@ -3,16 +3,7 @@ import { type Genesis } from "../../../src/rollup/stf.js";
 import type { Transaction } from "../../../src/rollup/transaction.js";
 
 /** Deterministic PRNG for tests (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng as rng } from "../../../src/rollup/random.js";
 
 export function genesisOf(treeDepth: number, balances: number[]): Genesis {
   const accounts: Account[] = balances.map((balance, i) => ({ key: keyDigestFromSeed(i, 7), balance, nonce: 0 }));

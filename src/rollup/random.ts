@@ -1,4 +1,4 @@
-/** mulberry32: a small deterministic PRNG (genesis balances, transaction streams). Not for secrets. */
+/** mulberry32: a small deterministic PRNG (sample batches, the devnet sequencer's genesis and transfers). Not for secrets. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
