@@ -472,6 +472,8 @@ export class ProverNode {
   private onTransition(e: TransitionEvent): void {
     const { job, from, to } = e;
     if (from === "observed") this.m.decider.release(job.segmentId);
+    // A new attempt at a segment is a new proof: the withhold fault applied to the old one only.
+    if (to === "observed" && from !== null) this.withheld.delete(job.segmentId);
     if (to === "proven" && this.faults.withholdProof && this.withheld.size === 0) {
       this.withheld.add(job.segmentId);
       this.log.warn("FAULT withhold-proof: this proof will be committed but never served", { segmentId: job.segmentId });
