@@ -148,6 +148,8 @@ export class ProverNode {
   private sequencerAddress: Address | null = null;
   private started = false;
   private killed = false;
+  /** FAULT withhold-proof applies to the first proof of this process only. */
+  private withholdUsed = false;
   private stopping: Promise<void> | null = null;
 
   private constructor(
@@ -474,7 +476,8 @@ export class ProverNode {
     if (from === "observed") this.m.decider.release(job.segmentId);
     // A new attempt at a segment is a new proof: the withhold fault applied to the old one only.
     if (to === "observed" && from !== null) this.withheld.delete(job.segmentId);
-    if (to === "proven" && this.faults.withholdProof && this.withheld.size === 0) {
+    if (to === "proven" && this.faults.withholdProof && !this.withholdUsed) {
+      this.withholdUsed = true;
       this.withheld.add(job.segmentId);
       this.log.warn("FAULT withhold-proof: this proof will be committed but never served", { segmentId: job.segmentId });
     }
