@@ -160,6 +160,8 @@ export class Aggregator {
   /** ProofPublished bytes seen in blocks, by "batchId:index". */
   private readonly published = new Map<string, Uint8Array[]>();
   private params: Params | null = null;
+  /** Reports we were told not to answer (logged once each). */
+  private readonly unanswered = new Set<string>();
   private running: Promise<void> | null = null;
   private again = false;
 
@@ -414,7 +416,9 @@ export class Aggregator {
   private async respondOwn(f: Followed, i: number, seg: Segment, head: Head, params: Params): Promise<void> {
     const ctx = { batchId: f.batchId, index: i, reportedAt: seg.reportedAt };
     if (!this.opts.respondToReports) {
-      this.log.warn("Report against our segment left unanswered (respondToReports is off)", ctx);
+      const key = `${f.batchId}:${i}:${seg.reportedAt}`;
+      if (!this.unanswered.has(key)) this.log.warn("Report against our segment left unanswered (respondToReports is off)", ctx);
+      this.unanswered.add(key);
       return;
     }
     if (head.timestamp > seg.reportedAt + params.responseWindow) {
