@@ -16,7 +16,8 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { AbiFunction, Hex } from "viem";
-import { Devnet, defaultDevnetOpts, txsPerSegment } from "../src/cli/devnet/devnet.js";
+import { Devnet, defaultDevnetOpts } from "../src/cli/devnet/devnet.js";
+import { segmentCapacity } from "../src/rollup/segment.js";
 import { parseSegmentRows } from "../src/cli/devnet/run.js";
 
 const { values } = parseArgs({
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
       options,
       treeDepth,
       segmentLogRows,
-      txsPerBatch: segments * txsPerSegment(treeDepth, segmentLogRows),
+      txsPerBatch: segments * segmentCapacity(treeDepth, segmentLogRows),
       backend: "wasm",
       timing: { ...defaultDevnetOpts(dir).timing, lockTimeout: 300 },
     });
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   const out = {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model },
-    params: { options, treeDepth, segmentLogRows, segments, txsPerSegment: txsPerSegment(treeDepth, segmentLogRows), backend: "wasm (1 thread per node)" },
+    params: { options, treeDepth, segmentLogRows, segments, txsPerSegment: segmentCapacity(treeDepth, segmentLogRows), backend: "wasm (1 thread per node)" },
     runs,
     parallelEfficiency: efficiency,
   };

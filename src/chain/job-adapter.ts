@@ -27,6 +27,11 @@ export interface MarketSegmentState {
   readonly slashed: readonly Address[];
 }
 
+/** SegmentStatus.Locked with its deadline passed (`lock()` may take it over: the contract's `block.timestamp > lockDeadline`). */
+function lockExpired(seg: { status: number; lockDeadline: bigint }, timestamp: bigint): boolean {
+  return seg.status === 2 && timestamp > seg.lockDeadline;
+}
+
 export interface ChainJobAdapterOpts {
   market: Address;
   /** Block from which slash events are searched (the deployment block). */
@@ -70,10 +75,25 @@ export class ChainJobAdapter {
     const timedOut = batch.status === 3 || (batch.status === 1 && block.timestamp >= batch.timeoutAt && seg.status !== 3);
     if (batch.status === 0 || timedOut) return { ...base, status: "expired", lockedBy: null, lockDeadline: null, committedProofHash: null };
     // A lock past its deadline without a commitment is anyone's to take (lock() expires it first): open.
-    if (seg.status === 2 && block.timestamp > seg.lockDeadline) return { ...base, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };
+    if (lockExpired(seg, block.timestamp)) return { ...base, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };
     if (seg.status === 2) return { ...base, status: "locked", lockedBy: locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: null };
     if (seg.status === 3) return { ...base, status: "committed", lockedBy: locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: seg.proofHash };
     return { ...base, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };
+  }
+
+  /**
+   * Whether anyone may lock the segment now — open, or locked past its deadline without a commitment —
+   * with three reads (no event scan, unlike readSegment): cheap enough to ask for many segments.
+   */
+  async lockability(segmentId: bigint): Promise<"lockable" | "taken" | "closed"> {
+    const { batchId, index } = splitSegmentId(segmentId);
+    const [batch, seg, block] = await Promise.all([
+      this.client.readContract({ address: this.opts.market, abi: segmentMarketAbi, functionName: "getBatch", args: [batchId] }),
+      this.client.readContract({ address: this.opts.market, abi: segmentMarketAbi, functionName: "getSegment", args: [batchId, index] }),
+      this.client.getBlock(),
+    ]);
+    if (batch.status !== 1 || block.timestamp >= batch.timeoutAt) return "closed";
+    return seg.status === 1 || lockExpired(seg, block.timestamp) ? "lockable" : "taken";
   }
 
   /** Provers slashed for this segment (expired lock, failed challenge, withheld proof), from indexed events. */

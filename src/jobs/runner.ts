@@ -198,7 +198,7 @@ export class JobRunner {
   }
 
   private async settleLock(job: PersistedJob<"lockSent">, chain: SegmentChainState, reverted: boolean): Promise<PersistedJob | null> {
-    if (chain.lockedBy?.toLowerCase() === this.chain.address.toLowerCase()) {
+    if (this.isOurs(chain)) {
       return this.machine.transition(job, "locked", { lockDeadline: chain.lockDeadline ?? undefined });
     }
     if (chain.status !== "open") return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
@@ -272,7 +272,7 @@ export class JobRunner {
   }
 
   private async settleCommit(job: PersistedJob<"proven">, chain: SegmentChainState): Promise<PersistedJob | null> {
-    const ours = chain.lockedBy?.toLowerCase() === this.chain.address.toLowerCase();
+    const ours = this.isOurs(chain);
     if (ours && chain.committedProofHash !== null) {
       if (chain.committedProofHash.toLowerCase() !== job.proofHash?.toLowerCase()) {
         this.log.warn("Commitment on chain differs from the stored proof", { segmentId: job.segmentId });

@@ -14,7 +14,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { mkdir } from "node:fs/promises";
-import { getAddress, type Address, type Hex, type PublicClient } from "viem";
+import { getAddress, hexToBytes, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { Store } from "../store/index.js";
@@ -24,7 +24,7 @@ import { TxSender } from "../chain/sender.js";
 import { ChainJobAdapter, splitSegmentId } from "../chain/job-adapter.js";
 import { EventIngester, type IngestedBlock } from "../chain/ingest.js";
 import { decodeMarketBlock, readMarketTerms, type MarketTerms } from "../chain/market-events.js";
-import { segmentMarketAbi, proverStakingAbi, rollupAbi } from "../chain/abi/index.js";
+import { proverStakingAbi, rollupAbi } from "../chain/abi/index.js";
 import type { SystemAddresses } from "../chain/contracts.js";
 import { ChainStakeOracle } from "../chain/stake-oracle.js";
 import { createP2pNetwork, createP2pMetrics, type P2pNetwork, type ReceivedMessage } from "../p2p/index.js";
@@ -34,11 +34,12 @@ import { JobRunner } from "../jobs/runner.js";
 import { createJobsMetrics } from "../jobs/metrics.js";
 import { phaseFraction } from "../jobs/progress.js";
 import { isTerminal, LOCK_HELD_STATES } from "../jobs/transitions.js";
-import { MarketAgent, LockDecider, LockIntents, createMarketMetrics, lockOutcome, parseProfile, type ProvingProfile } from "../market/index.js";
+import { MarketAgent, LockDecider, LockIntents, intentPriority, createMarketMetrics, lockOutcome, parseProfile, type ProvingProfile } from "../market/index.js";
 import { Aggregator, createAggregatorMetrics } from "../aggregator/index.js";
 import { ApiServer } from "../api/index.js";
 import type { NodeStatus, Readiness } from "../api/interface.js";
 import { PromMetricsRegister } from "../util/metrics-prom.js";
+import { resolveBackendKind } from "../backends/select.js";
 import type { Logger } from "../util/logger.js";
 import type { ProgressReporter } from "../util/progress.js";
 import { sleep } from "../util/sleep.js";
@@ -137,7 +138,6 @@ interface Modules {
 
 export class ProverNode {
   readonly address: Address;
-  private readonly controller = new AbortController();
   private readonly driving = new Map<bigint, Promise<void>>();
   private readonly again = new Set<bigint>();
   /** Batches known finalized or timed out: their failed jobs are never reconsidered. */
@@ -160,6 +160,8 @@ export class ProverNode {
     private readonly faults: Faults,
     private readonly withheld: Set<bigint>,
     private readonly backendName: string,
+    /** The one AbortController every module was built with. */
+    private readonly controller: AbortController,
   ) {
     this.address = m.sender.address;
   }
@@ -219,7 +221,7 @@ export class ProverNode {
       const jobsMetrics = createJobsMetrics(register);
       const backend = { kind: opts.backend.kind, threads: opts.backend.threads };
       const pool = new ProverPool({ workers: opts.provers.workers, backend }, { logger: log, metrics: jobsMetrics });
-      const backendName = await resolveBackendName(opts.backend.kind);
+      const backendName = resolveBackendKind(opts.backend.kind);
 
       const decider0: { d: LockDecider | null } = { d: null };
       const agent = new MarketAgent(opts.market, {
@@ -246,8 +248,8 @@ export class ProverNode {
           logger: log,
         },
       );
-      const signalHolder = new AbortController();
-      const decider = new LockDecider({ agent, intents, logger: log, signal: signalHolder.signal });
+      const controller = new AbortController();
+      const decider = new LockDecider({ agent, intents, logger: log, signal: controller.signal });
       decider0.d = decider;
 
       const machine = new JobStateMachine({
@@ -265,7 +267,7 @@ export class ProverNode {
         network,
         market: decider,
         prover: { prove: (req, o) => node0.prover!.prove(req, o) },
-        signal: signalHolder.signal,
+        signal: controller.signal,
         logger: log.child({ module: "runner" }),
         onProgress: (id, p) => deps.progress?.update(`segment ${id}`, p.phase, phaseFraction(p.phase)),
       });
@@ -295,7 +297,7 @@ export class ProverNode {
           },
           verifySegment: async (s: { proof: Uint8Array; publicInputs: number[] | Uint32Array; publicColumns: Uint32Array[]; prover: Address }) => {
             try {
-              verifyStark({ air: airRegistry.resolve(TRANSFER_AIR_NAME), proof: s.proof, publicInputs: Uint32Array.from(s.publicInputs), publicColumns: s.publicColumns, proverAddress: hexBytes(s.prover), policy });
+              verifyStark({ air: airRegistry.resolve(TRANSFER_AIR_NAME), proof: s.proof, publicInputs: Uint32Array.from(s.publicInputs), publicColumns: s.publicColumns, proverAddress: hexToBytes(s.prover), policy });
               return true;
             } catch {
               return false;
@@ -308,7 +310,7 @@ export class ProverNode {
             return (await store.proofs.get(id))?.bytes ?? null;
           },
           logger: log.child({ module: "aggregator" }),
-          signal: signalHolder.signal,
+          signal: controller.signal,
           metrics: createAggregatorMetrics(register),
         },
       );
@@ -324,9 +326,7 @@ export class ProverNode {
         : null;
 
       const modules: Modules = { store, conn, sender, chain, oracle, p2p, proofs, pool, agent, decider, intents, machine, runner, ingester, aggregator, api, register };
-      const node = new ProverNode(opts, deps, deployment, modules, faults, withheld, backendName);
-      // One AbortController for everything built above.
-      node.signal.addEventListener("abort", () => signalHolder.abort(node.signal.reason), { once: true });
+      const node = new ProverNode(opts, deps, deployment, modules, faults, withheld, backendName, controller);
       node0.prover = node.faultyProver(pool);
       nodeRef = node;
       return node;
@@ -420,7 +420,7 @@ export class ProverNode {
     const ev = decodeMarketBlock(block, this.deployment.addresses.market, terms, TRANSFER_AIR_NAME);
     for (const b of [...ev.finalizedBatches, ...ev.timedOutBatches]) this.closedBatches.add(b);
     // Our own preference order: different nodes try different segments first.
-    const fresh = [...ev.auctioned].sort((a, b) => (this.priority(a.segmentId) < this.priority(b.segmentId) ? -1 : 1));
+    const fresh = [...ev.auctioned].sort((a, b) => (intentPriority(a.segmentId, this.address) < intentPriority(b.segmentId, this.address) ? -1 : 1));
     for (const seg of fresh) {
       const record: SegmentRecord = { ...seg };
       const existing = await this.m.machine.get(seg.segmentId);
@@ -439,13 +439,6 @@ export class ProverNode {
     }
     await this.m.aggregator.onBlock(block).catch((err: Error) => this.log.warn("Aggregator failed on a block", { block: block.number, error: err.message }));
     return [];
-  }
-
-  private priority(segmentId: bigint): bigint {
-    const buf = Buffer.alloc(52);
-    buf.write(segmentId.toString(16).padStart(64, "0"), 0, "hex");
-    buf.write(this.address.slice(2), 32, "hex");
-    return BigInt("0x" + Buffer.from(keccak_256(buf)).toString("hex"));
   }
 
   /** Drive a job in the background; one drive per segment at a time (a second request re-runs it after). */
@@ -514,7 +507,6 @@ export class ProverNode {
   private async sweep(): Promise<void> {
     void this.m.aggregator.tick();
     const jobs = await this.m.store.jobs.values();
-    const now = await this.chainTime();
     for (const job of jobs) {
       if (this.signal.aborted) return;
       if (!isTerminal(job.state)) {
@@ -522,37 +514,18 @@ export class ProverNode {
         continue;
       }
       if (job.state === "finalized" || !RETRYABLE.test(job.failureReason ?? "")) continue;
-      const { batchId, index } = splitSegmentId(job.segmentId);
+      const { batchId } = splitSegmentId(job.segmentId);
       if (this.closedBatches.has(batchId)) continue;
-      const state = await this.lockable(batchId, index, now);
+      const state = await this.m.chain.lockability(job.segmentId);
       if (state === "closed") {
         this.closedBatches.add(batchId);
         continue;
       }
       if (state !== "lockable") continue;
-      if (this.faults.crashMidProof && job.state === "slashed") continue;
       const reopened = await this.m.machine.reopen(job as PersistedJob, job.failureReason?.startsWith("DECLINED_") ? "RECONSIDER" : "REOPENED");
       this.log.debug("Segment reconsidered", { segmentId: reopened.segmentId, previous: job.failureReason });
       this.drive(reopened.segmentId);
     }
-  }
-
-  private async chainTime(): Promise<number> {
-    const b = await this.m.conn.public.getBlock({ blockTag: "latest" });
-    return Number(b.timestamp);
-  }
-
-  /** Whether anyone may lock the segment now: open, or locked but past its deadline without a commitment. */
-  private async lockable(batchId: bigint, index: number, now: number): Promise<"lockable" | "taken" | "closed"> {
-    const market = this.deployment.addresses.market;
-    const [batch, seg] = await Promise.all([
-      this.m.conn.public.readContract({ address: market, abi: segmentMarketAbi, functionName: "getBatch", args: [batchId] }),
-      this.m.conn.public.readContract({ address: market, abi: segmentMarketAbi, functionName: "getSegment", args: [batchId, index] }),
-    ]);
-    if (batch.status !== 1 || now >= Number(batch.timeoutAt)) return "closed";
-    if (seg.status === 1) return "lockable";
-    if (seg.status === 2 && now > Number(seg.lockDeadline)) return "lockable";
-    return "taken";
   }
 
   /** The rollup's sequencer (asked first for witnesses), read once. */
@@ -676,17 +649,6 @@ export class ProverNode {
   }
 }
 
-function hexBytes(a: string): Uint8Array {
-  return new Uint8Array(Buffer.from(a.slice(2), "hex"));
-}
 
-async function resolveBackendName(kind: string): Promise<string> {
-  if (kind !== "auto") return kind;
-  const { selectBackend } = await import("../backends/select.js");
-  const b = await selectBackend("auto", { threads: 1 });
-  const name = b.name;
-  await b.close();
-  return name;
-}
 
 export type { PublicClient };

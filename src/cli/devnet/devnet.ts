@@ -22,11 +22,10 @@ import { deploySystem, deploymentToJson, type Deployment } from "../../chain/dep
 import { deployStarkVerifier } from "../../chain/stark-verifier.js";
 import { peerIdToChain } from "../../chain/peer-id.js";
 import { TxSender } from "../../chain/sender.js";
-import { createP2pNetwork, type P2pNetwork } from "../../p2p/index.js";
+import type { P2pNetwork } from "../../p2p/index.js";
 import { genesisFor, Sequencer, startSequencerNetwork, type PostedBatch } from "../../sequencer/index.js";
 import { encryptKeystore } from "../../node/keystore.js";
 import { TRANSFER_AIR_NAME } from "../../rollup/air/index.js";
-import { segmentCapacity } from "../../rollup/segment.js";
 import type { BackendKind } from "../../backends/select.js";
 import type { Logger } from "../../util/logger.js";
 import { nullLogger } from "../../util/logger.js";
@@ -98,11 +97,6 @@ export function defaultDevnetOpts(baseDir: string): DevnetOpts {
     fund: [],
     logger: nullLogger,
   };
-}
-
-/** Transactions that fill one segment (how the devnet sizes batches). */
-export function txsPerSegment(treeDepth: number, logRows: number): number {
-  return segmentCapacity(treeDepth, logRows);
 }
 
 export interface DevnetNode {
@@ -372,4 +366,3 @@ export class Devnet {
   }
 }
 
-export type { Address };

@@ -8,7 +8,8 @@ import { UsageError } from "../../util/errors.js";
 import { createPinoLogger } from "../../util/logger-pino.js";
 import { BACKEND_KINDS, type BackendKind } from "../../backends/select.js";
 import { sleep } from "../../util/sleep.js";
-import { Devnet, defaultDevnetOpts, txsPerSegment, type DevnetOpts } from "./devnet.js";
+import { Devnet, defaultDevnetOpts, type DevnetOpts } from "./devnet.js";
+import { segmentCapacity } from "../../rollup/segment.js";
 import { formatSummary, summarize } from "./summary.js";
 import type { DevnetFlags } from "./register.js";
 
@@ -33,7 +34,7 @@ export function devnetOptsFromFlags(f: DevnetFlags): DevnetOpts {
   if (!(BACKEND_KINDS as readonly string[]).includes(f.backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(", ")}, got "${f.backend}"`);
   const treeDepth = int(f.treeDepth, "--tree-depth", 2, 30);
   const segmentLogRows = parseSegmentRows(f.segmentRows);
-  const perSegment = txsPerSegment(treeDepth, segmentLogRows);
+  const perSegment = segmentCapacity(treeDepth, segmentLogRows);
   if (perSegment < 1) throw new UsageError(`a segment of 2^${segmentLogRows} rows holds no transaction at tree depth ${treeDepth}: use more rows`);
   return {
     ...base,

@@ -75,9 +75,9 @@ export async function summarize(d: Devnet): Promise<DevnetSummary> {
   ];
   const segmentsByState: Record<string, number> = {};
   for (const b of d.posted) {
+    const batch = await d.contracts.market.read.getBatch([b.batchId]);
     for (const s of b.segments) {
       const seg = await d.contracts.market.read.getSegment([b.batchId, s.index]);
-      const batch = await d.contracts.market.read.getBatch([b.batchId]);
       const state = batch.status === 2 ? "finalized" : batch.status === 3 ? "timedOut" : (SEGMENT_STATES[seg.status] ?? "unknown");
       segmentsByState[state] = (segmentsByState[state] ?? 0) + 1;
     }
