@@ -50,7 +50,7 @@ export interface DevnetTiming {
   blockTime: number;
 }
 
-export const DEFAULT_DEVNET_TIMING: DevnetTiming = { lockTimeout: 45, responseWindow: 15, batchTimeout: 900, rampPeriod: 10, aggregatorWindow: 4, epochLength: 32, blockTime: 1 };
+export const DEFAULT_DEVNET_TIMING: DevnetTiming = { lockTimeout: 45, responseWindow: 15, batchTimeout: 900, rampPeriod: 10, aggregatorWindow: 12, epochLength: 32, blockTime: 1 };
 
 export interface DevnetOpts {
   nodes: number;
