@@ -141,7 +141,7 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
   const traceLde = await backend.evaluateOnCoset(traceCoeffs, options.logBlowup, shift);
   const traceTree = await backend.merkleCommit(traceLde, 1);
   const traceRoot = merkleRoot(traceTree);
-  transcript.absorb(Tag.TraceRoot, traceRoot);
+  transcript.absorb(Tag.MainCommit, traceRoot);
   phase("trace");
 
   // 2. Quotient: alpha, evaluate over the LDE domain, split into chunks of degree < n, commit.
@@ -170,7 +170,7 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
   const quotientLde = await backend.evaluateOnCoset(chunkCoeffs, options.logBlowup, shift);
   const quotientTree = await backend.merkleCommit(quotientLde, 1);
   const quotientRoot = merkleRoot(quotientTree);
-  transcript.absorb(Tag.QuotientRoot, quotientRoot);
+  transcript.absorb(Tag.QuotientCommit, quotientRoot);
   phase("quotient");
 
   // 3. Out-of-domain point and openings.
@@ -203,7 +203,7 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
     friTrees.push(tree);
     friLayers.push(layer);
     friRoots.push(root);
-    transcript.absorb(Tag.FriRoot, root);
+    transcript.absorb(Tag.FriCommit, root);
     const beta = transcript.sampleExt();
     layer = await backend.friFold(layer, s, Uint32Array.from(beta), layerShift);
     layerShift = pow(layerShift, 1 << s);

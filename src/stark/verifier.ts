@@ -95,9 +95,9 @@ function verifyInner(p: VerifyParams): VerifyResult {
   const chunks = air.numQuotientChunks;
   const qCols = 4 * chunks;
   const t = initTranscript(air, options, logN, p);
-  t.absorb(Tag.TraceRoot, proof.traceRoot);
+  t.absorb(Tag.MainCommit, proof.traceRoot);
   const alpha = t.sampleExt();
-  t.absorb(Tag.QuotientRoot, proof.quotientRoot);
+  t.absorb(Tag.QuotientCommit, proof.quotientRoot);
   const z = drawOodPoint(t, logN, logLde, shift);
   const omega = twoAdicGenerator(logN);
   const zNext = mulE(z, fromBase(omega));
@@ -131,7 +131,7 @@ function verifyInner(p: VerifyParams): VerifyResult {
   if (proof.finalPoly.length !== 1 << logFinalLen) throw verifyFailed("fri", "wrong final polynomial length");
   const betas: Ext[] = [];
   for (const root of proof.friRoots) {
-    t.absorb(Tag.FriRoot, root);
+    t.absorb(Tag.FriCommit, root);
     betas.push(t.sampleExt());
   }
   t.absorb(Tag.FinalPoly, extsToBytes(proof.finalPoly));

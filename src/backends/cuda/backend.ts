@@ -11,7 +11,10 @@ import * as K from "../../stark/field/extension.js";
 import { readHeader } from "../../stark/air/bytecode.js";
 import { POSEIDON2_16, POSEIDON2_24, type Poseidon2Params } from "../../stark/hash/poseidon2.js";
 import { AbortError } from "../../util/errors.js";
-import { grindReference } from "../../stark/grind.js";
+import { grindPoseidon2Reference, grindReference } from "../../stark/grind.js";
+import { buildMerkleTree } from "../../stark/merkle/tree.js";
+import { poseidon2Hasher } from "../../stark/merkle/hasher.js";
+import type { HashConfig } from "../../stark/hash/config.js";
 import { groupByLength, log2Exact } from "../shape.js";
 import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
 import { CudaBackendError, cudaStatus, type CudaAddon, type CudaDeviceInfo, type CudaStatus, type DeviceBuffer } from "./addon.js";
@@ -230,7 +233,8 @@ export class CudaBackend implements ProverBackend {
 
   // ------------------------------------------------------------------ Merkle, grinding
 
-  async merkleCommit(columns: Uint32Array[], leafArity: number): Promise<MerkleTreeData> {
+  async merkleCommit(columns: Uint32Array[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+    if (hash === "poseidon2") return buildMerkleTree(columns, leafArity, poseidon2Hasher);
     if (columns.length === 0) throw new RangeError("merkleCommit: no columns");
     const height = columns[0]!.length;
     if (columns.some((c) => c.length !== height)) throw new RangeError("merkleCommit: columns of different heights");
@@ -258,6 +262,10 @@ export class CudaBackend implements ProverBackend {
         }),
       };
     });
+  }
+
+  async grindPoseidon2(state: Uint32Array, pending: Uint32Array, bits: number, signal?: AbortSignal): Promise<bigint> {
+    return grindPoseidon2Reference(state, pending, bits, signal);
   }
 
   async grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {

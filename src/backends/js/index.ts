@@ -5,7 +5,9 @@ import { buildMerkleTree } from "../../stark/merkle/tree.js";
 import { evaluateQuotientReference } from "../../stark/quotient.js";
 import { deepComposeReference } from "../../stark/deep.js";
 import { friFoldReference } from "../../stark/fri.js";
-import { grindReference } from "../../stark/grind.js";
+import { grindPoseidon2Reference, grindReference } from "../../stark/grind.js";
+import { hasherFor } from "../../stark/merkle/hasher.js";
+import type { HashConfig } from "../../stark/hash/config.js";
 import { evaluateAtPointsReference } from "../../stark/poly/eval.js";
 import { poseidon2Permute16InPlace, poseidon2Permute24InPlace } from "../../stark/hash/poseidon2-bulk.js";
 
@@ -18,8 +20,8 @@ export class JsBackend implements ProverBackend {
   async evaluateOnCoset(coefficients: Uint32Array[], logBlowup: number, shift: number): Promise<Uint32Array[]> {
     return coefficients.map((c) => cosetLde(c, logBlowup, shift));
   }
-  async merkleCommit(columns: Uint32Array[], leafArity: number): Promise<MerkleTreeData> {
-    return buildMerkleTree(columns, leafArity);
+  async merkleCommit(columns: Uint32Array[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+    return buildMerkleTree(columns, leafArity, hasherFor(hash));
   }
   async evaluateQuotient(inputs: QuotientInputs): Promise<ExtColumns> {
     return evaluateQuotientReference(inputs);
@@ -32,6 +34,9 @@ export class JsBackend implements ProverBackend {
   }
   async grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {
     return grindReference(state, bits, signal);
+  }
+  async grindPoseidon2(state: Uint32Array, pending: Uint32Array, bits: number, signal?: AbortSignal): Promise<bigint> {
+    return grindPoseidon2Reference(state, pending, bits, signal);
   }
   async evaluateAtPoints(coefficients: Uint32Array[], points: Uint32Array): Promise<Uint32Array> {
     return evaluateAtPointsReference(coefficients, points);

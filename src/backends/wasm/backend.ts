@@ -7,7 +7,10 @@ import * as F from "../../stark/field/babybear.js";
 import * as K from "../../stark/field/extension.js";
 import { readHeader } from "../../stark/air/bytecode.js";
 import { AbortError } from "../../util/errors.js";
-import { grindReference } from "../../stark/grind.js";
+import { grindPoseidon2Reference, grindReference } from "../../stark/grind.js";
+import { buildMerkleTree } from "../../stark/merkle/tree.js";
+import { poseidon2Hasher } from "../../stark/merkle/hasher.js";
+import type { HashConfig } from "../../stark/hash/config.js";
 import { groupByLength, log2Exact } from "../shape.js";
 import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
 import { WasmBackendError, instantiate, loadKernelModule, type KernelExports, type WasmMemory, type WasmModule } from "./kernels.js";
@@ -218,7 +221,8 @@ export class WasmBackend implements ProverBackend {
 
   // ------------------------------------------------------------------ Merkle, grinding
 
-  merkleCommit(columns: Uint32Array[], leafArity: number): Promise<MerkleTreeData> {
+  merkleCommit(columns: Uint32Array[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+    if (hash === "poseidon2") return Promise.resolve().then(() => buildMerkleTree(columns, leafArity, poseidon2Hasher));
     return this.exclusive(async () => {
       if (columns.length === 0) throw new RangeError("merkleCommit: no columns");
       const height = columns[0]!.length;
@@ -259,6 +263,10 @@ export class WasmBackend implements ProverBackend {
       const bytes = new Uint8Array(this.memory.buffer);
       return { levels: levelsAt.map(([p, c]) => bytes.slice(p, p + 32 * c)) };
     });
+  }
+
+  async grindPoseidon2(state: Uint32Array, pending: Uint32Array, bits: number, signal?: AbortSignal): Promise<bigint> {
+    return grindPoseidon2Reference(state, pending, bits, signal);
   }
 
   grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {

@@ -10,8 +10,8 @@ describe("stark/transcript", () => {
     const t = new Transcript();
     const s0 = keccak_256(new TextEncoder().encode(DOMAIN_TAG));
     assert.deepEqual(t.state, s0);
-    t.absorb(Tag.TraceRoot, Uint8Array.of(9, 8, 7));
-    const s1 = keccak_256(Uint8Array.of(...s0, Tag.TraceRoot, 3, 0, 0, 0, 9, 8, 7));
+    t.absorb(Tag.MainCommit, Uint8Array.of(9, 8, 7));
+    const s1 = keccak_256(Uint8Array.of(...s0, Tag.MainCommit, 3, 0, 0, 0, 9, 8, 7));
     assert.deepEqual(t.state, s1);
     const out = t.squeeze();
     assert.deepEqual(out, keccak_256(Uint8Array.of(...s1, 0xff, 0, 0, 0, 0)));
@@ -31,8 +31,8 @@ describe("stark/transcript", () => {
 
   it("separates tags", () => {
     const a = new Transcript(), b = new Transcript();
-    a.absorb(Tag.TraceRoot, new Uint8Array(32));
-    b.absorb(Tag.QuotientRoot, new Uint8Array(32));
+    a.absorb(Tag.MainCommit, new Uint8Array(32));
+    b.absorb(Tag.QuotientCommit, new Uint8Array(32));
     assert.notDeepEqual(a.state, b.state);
   });
 
