@@ -9,7 +9,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createJsBackend } from "../../../src/backends/js/index.js";
 import { createCudaBackend, cudaStatus, probeCudaAddon, type CudaBackendOpts, type CudaStatus } from "../../../src/backends/cuda/index.js";
-import { fibAir, mixAir } from "../../../src/stark/airs/index.js";
+import { fibAir, mixAir, lookupAir } from "../../../src/stark/airs/index.js";
+import type { Air } from "../../../src/stark/air/air.js";
+import type { ProofOptions } from "../../../src/stark/options.js";
+import type { HashConfig } from "../../../src/stark/hash/config.js";
 import { transferAir } from "../../../src/rollup/air/index.js";
 import { DEFAULT_OPTIONS, TEST_OPTIONS } from "../../../src/stark/options.js";
 import { proveStark } from "../../../src/stark/prover.js";
@@ -99,10 +102,13 @@ function cudaSuites(name: string, status: CudaStatus, sizes: { logNtt: number; p
     const cuda = make();
     after(() => cuda.close());
     const proverAddress = Uint8Array.from({ length: 20 }, (_, i) => 0xa0 + i);
-    const cases = [
+    const cases: { air: Air; logRows: number; options: ProofOptions; preset: string; hash?: HashConfig }[] = [
       { air: fibAir, logRows: 6, options: TEST_OPTIONS, preset: "test" },
       { air: mixAir, logRows: 7, options: DEFAULT_OPTIONS, preset: "default" },
       { air: transferAir, logRows: 6, options: TEST_OPTIONS, preset: "test" },
+      { air: lookupAir, logRows: 6, options: TEST_OPTIONS, preset: "test" },
+      { air: lookupAir, logRows: 9, options: { ...TEST_OPTIONS, logCap: 2 }, preset: "test, cap 2", hash: "poseidon2" },
+      { air: mixAir, logRows: 5, options: TEST_OPTIONS, preset: "test", hash: "poseidon2" },
       ...(sizes.proofs === "all"
         ? [
             { air: mixAir, logRows: 5, options: TEST_OPTIONS, preset: "test" },
@@ -111,11 +117,11 @@ function cudaSuites(name: string, status: CudaStatus, sizes: { logNtt: number; p
           ]
         : []),
     ];
-    for (const { air, logRows, options, preset } of cases) {
-      it(`${air.name}, 2^${logRows} rows, ${preset} options`, async () => {
+    for (const { air, logRows, options, preset, hash = "keccak" } of cases) {
+      it(`${air.name}, 2^${logRows} rows, ${preset} options, ${hash}`, async () => {
         const instance = air.sample(logRows, 7);
-        const a = await proveStark({ air, instance, options, proverAddress, backend: js });
-        const b = await proveStark({ air, instance, options, proverAddress, backend: cuda });
+        const a = await proveStark({ air, instance, options, hash, proverAddress, backend: js });
+        const b = await proveStark({ air, instance, options, hash, proverAddress, backend: cuda });
         assert.deepEqual(b.bytes, a.bytes);
         verifyStark({ air, proof: b.bytes, publicInputs: instance.publicInputs, publicColumns: instance.publicColumns, proverAddress, policy: { minSecurityBits: 0 } });
       });
