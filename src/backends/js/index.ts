@@ -22,12 +22,11 @@ export class JsBackend implements ProverBackend {
     return coefficients.map((c) => cosetLde(c, logBlowup, shift));
   }
   async merkleCommit(columns: Uint32Array[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
-    if (checkHashConfig(hash) === "poseidon2") {
-      // the same refusals, in the same words, as the kernels of the other backends
-      checkMerkleShape(columns, leafArity);
-      checkCanonicalColumns(columns, "merkleCommit");
-    }
-    return buildMerkleTree(columns, leafArity, hasherFor(hash));
+    // the same refusals, in the same words, as the other backends
+    const config = checkHashConfig(hash);
+    checkMerkleShape(columns, leafArity);
+    if (config === "poseidon2") checkCanonicalColumns(columns, "merkleCommit");
+    return buildMerkleTree(columns, leafArity, hasherFor(config));
   }
   async evaluateQuotient(inputs: QuotientInputs): Promise<ExtColumns> {
     return evaluateQuotientReference(inputs);
