@@ -282,7 +282,7 @@ export class WasmBackend implements ProverBackend {
     const flags = await this.parallel(leafCount, 4, this.threadsFor(width * height), (s, e, t) => [
       ["poseidon2Leaves", cols, height, width, leafArity, leaves, s, e, scratch(t)],
     ]);
-    if (flags.some((r) => r[0] !== 0)) {
+    if (flags.some((r) => r[0] === 1)) {
       checkCanonicalColumns(columns, "merkleCommit");
       throw new WasmBackendError("WASM_KERNEL_FAILED", "poseidon2Leaves flagged a non-canonical word that the columns do not hold");
     }
