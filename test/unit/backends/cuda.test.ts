@@ -56,6 +56,33 @@ function cudaSuites(name: string, status: CudaStatus, sizes: { logNtt: number; p
       assert.deepEqual((await cuda.merkleCommit(lde, 1)).levels, (await js.merkleCommit(lde, 1)).levels);
     });
 
+    it("merkleCommit (poseidon2): 2^12 rows × 40 columns, leaf groups of 1 and 8; cached LDE columns mixed with uploaded ones", async () => {
+      const cols = Array.from({ length: 40 }, () => edgyColumn(next, 1 << 12));
+      for (const arity of [1, 8]) assert.deepEqual((await cuda.merkleCommit(cols, arity, "poseidon2")).levels, (await js.merkleCommit(cols, arity, "poseidon2")).levels);
+      const lde = await cuda.evaluateOnCoset(cols.slice(0, 4).map((c) => c.subarray(0, 1 << 10)), 2, 31);
+      const mixed = [lde[1]!, edgyColumn(next, 1 << 12), lde[3]!];
+      assert.deepEqual((await cuda.merkleCommit(mixed, 4, "poseidon2")).levels, (await js.merkleCommit(mixed, 4, "poseidon2")).levels);
+    });
+
+    it("grindPoseidon2: 12 bits finds the same (smallest) nonce as js; an abort during the search stops it between launches", async () => {
+      for (let len = 0; len < 3; len++) {
+        const state = randomColumn(next, 16);
+        const pending = randomColumn(next, 3 * len);
+        assert.equal(await cuda.grindPoseidon2(state, pending, 12), await js.grindPoseidon2(state, pending, 12));
+      }
+      // small launches, so that the CPU emulation also reaches the check between them quickly
+      const small = make({ grindChunk: 1 << 12 });
+      try {
+        const ctl = new AbortController();
+        const t0 = performance.now();
+        setTimeout(() => ctl.abort(), 50);
+        await assert.rejects(small.grindPoseidon2(randomColumn(next, 16), randomColumn(next, 2), 27, ctl.signal), (e: Error) => e.name === "AbortError");
+        assert.ok(performance.now() - t0 < 10_000, `stopped after ${Math.round(performance.now() - t0)} ms`);
+      } finally {
+        await small.close();
+      }
+    });
+
     it("friFold 2^14 arity 8, deepCompose 2^12, quotient fib/mix 2^9 ×8 and transfer-v1 2^3 ×4 (chunked registers)", async () => {
       const values = extColumns(next, 1 << 14);
       const beta = randomColumn(next, 4);
