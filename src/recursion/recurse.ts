@@ -194,9 +194,7 @@ export async function recurse(p: RecurseParams): Promise<RecurseResult> {
       throw refused(0, err);
     }
   });
-  proofs.forEach((proof, i) => {
-    if (proof.hash !== "poseidon2") throw new RecursionError("CHILD_REFUSED", `child ${i}: a ${proof.hash} proof (the recursive verifier takes poseidon2 proofs)`);
-  });
+  proofs.forEach(checkRecursable);
   const desc = describe(p.children.map((ch, i) => ({ air: ch.air, proof: proofs[i]! })), { keySetDepth: p.keys.depth, ...(p.minHeights ? { minHeights: p.minHeights } : {}) });
   const keys = await Promise.all(p.children.map((ch, i) => childKey({ air: ch.air, proof: proofs[i]! }, p.backend)));
   if (check) {
@@ -223,6 +221,11 @@ export async function recurse(p: RecurseParams): Promise<RecurseResult> {
     ...(p.signal ? { signal: p.signal } : {}),
   });
   return { ...result, descriptor: desc, publicValues: instance.publicInputs };
+}
+
+/** Refuse a child the recursive verifier cannot take (only poseidon2 proofs). */
+export function checkRecursable(proof: StarkProof, i: number): void {
+  if (proof.hash !== "poseidon2") throw new RecursionError("CHILD_REFUSED", `child ${i}: a ${proof.hash} proof (the recursive verifier takes poseidon2 proofs)`);
 }
 
 function refused(i: number, err: unknown): RecursionError {

@@ -6,7 +6,7 @@ import "../../rollup/air/index.js";
 import { decodeProof, peekAirId } from "../../stark/proof.js";
 import { fromHex, toHex } from "../../stark/hash/keccak.js";
 import { StarkError } from "../../stark/errors.js";
-import { recurse, describe, recursionKey, childKey, recursionProgram, RECURSION_AIR_NAME, type ChildInput, type RecursionDescriptor } from "../../recursion/recurse.js";
+import { recurse, describe, recursionKey, childKey, recursionProgram, checkRecursable, RECURSION_AIR_NAME, type ChildInput, type RecursionDescriptor } from "../../recursion/recurse.js";
 import { KeySet } from "../../recursion/keys.js";
 import { RecursionError } from "../../recursion/errors.js";
 import { backendFromFlags } from "../common/backend.js";
@@ -56,9 +56,11 @@ export async function runRecurse(flags: RecurseFlags): Promise<void> {
   try {
     const decoded = children.map((ch, i) => {
       try {
-        return decodeProof(ch.proof, ch.air);
+        const proof = decodeProof(ch.proof, ch.air);
+        checkRecursable(proof, i);
+        return proof;
       } catch (err) {
-        throw new CliExit(ExitCode.failure, `invalid child ${i}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new CliExit(ExitCode.failure, `invalid: ${err instanceof RecursionError ? err.message : `child ${i}: ${err instanceof Error ? err.message : String(err)}`}`);
       }
     });
     // The allowed keys: a recursion child's set (every recursion child must share it); otherwise the
