@@ -5,7 +5,7 @@
  * first — and the others back off until the winner's intent expires. Intents are advice, never trusted:
  * the chain decides who holds a lock, and a winner that never locks only delays the others by one TTL.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccakHex } from "../util/keccak.js";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -43,7 +43,7 @@ export function intentPriority(segmentId: bigint, signer: Address): bigint {
     v >>= 8n;
   }
   buf.set(Buffer.from(signer.slice(2).toLowerCase(), "hex"), 32);
-  return BigInt("0x" + Buffer.from(keccak_256(buf)).toString("hex"));
+  return BigInt(keccakHex(buf));
 }
 
 export class LockIntents {

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { HttpRequestError, TimeoutError, RpcRequestError } from "viem";
 import { isFailoverError, redactRpcUrl } from "../../../src/chain/rpc.js";
-import { segmentIdOf, splitSegmentId } from "../../../src/chain/job-adapter.js";
+import { segmentIdOf, splitSegmentId } from "../../../src/util/segment-id.js";
 import { defaultChainOpts } from "../../../src/chain/options.js";
 import { defaultNodeOpts } from "../../../src/node/options.js";
 
