@@ -82,10 +82,16 @@ export function isDecline(reason: FailureReason | undefined): reason is `DECLINE
  * refused (it would refuse again) or a reverted commit (the chain said no to exactly this proof).
  */
 export function isRetryable(reason: FailureReason | undefined): boolean {
-  if (reason === undefined) return false;
-  if (isDecline(reason)) return reason !== "DECLINED_SEGMENT_TOO_LARGE";
-  return reason === "LOCK_LOST" || reason === "LOCK_REVERTED" || reason === "LOCK_TX_DROPPED" || reason === "SLASHED";
+  return reason !== undefined && RETRYABLE.has(reason);
 }
+
+const RETRYABLE: ReadonlySet<string> = new Set<FailureReason>([
+  ...DECLINE_REASONS.filter((r) => r !== "SEGMENT_TOO_LARGE").map(declined),
+  "LOCK_LOST",
+  "LOCK_REVERTED",
+  "LOCK_TX_DROPPED",
+  "SLASHED",
+]);
 
 /** Why a terminal job started over: RECONSIDER after a decline, REOPENED after a lost lock or a slash. */
 export type ReopenReason = "RECONSIDER" | "REOPENED";
