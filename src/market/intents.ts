@@ -1,5 +1,5 @@
 /**
- * Advisory lock intents (DESIGN §6 `intents` topic): before sending `lock`, a node announces the segment
+ * Advisory lock intents (docs/p2p.md, the `intents` topic): before sending `lock`, a node announces the segment
  * it is about to lock and waits a moment for competing announcements. Among the intents for one segment
  * the lowest keccak256(segmentId ‖ signer) wins — a per-segment pseudo-random order, so no node is always
  * first — and the others back off until the winner's intent expires. Intents are advice, never trusted:

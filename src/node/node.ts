@@ -222,16 +222,8 @@ export class ProverNode {
     }
   }
 
-  get signal(): AbortSignal {
+  private get signal(): AbortSignal {
     return this.controller.signal;
-  }
-
-  get p2p(): P2pNetwork {
-    return this.m.p2p;
-  }
-
-  get apiPort(): number | null {
-    return this.m.api?.port ?? null;
   }
 
   /** Start the network, resume unfinished jobs, and run the loops until stop(). */

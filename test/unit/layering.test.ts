@@ -129,6 +129,12 @@ describe("layering (docs/architecture.md)", () => {
     }
   });
 
+  it("kernels (wasm modules, the cuda addon) are loaded only by backends/", () => {
+    for (const f of files.filter((f) => !f.startsWith("src/backends/"))) {
+      assert.ok(!/build\/kernels|kernels\/(wasm|cuda)|prover_cuda/.test(readFileSync(f, "utf8")), `${f} loads a kernel`);
+    }
+  });
+
   it("no production class knows about fault injection: only node/faults.ts and cli/ name it", () => {
     for (const f of files.filter((f) => !f.startsWith("src/node/faults.ts") && !f.startsWith("src/cli/"))) {
       const text = readFileSync(f, "utf8");
