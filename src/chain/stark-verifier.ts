@@ -17,18 +17,12 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { verifierContractName } from "../stark/air/solidity.js";
 import { loadArtifact } from "./artifacts.js";
 import { decodeRevert } from "./errors.js";
 
-/** Contract name of the generated verifier of an AIR: "mix-v1" → "MixV1Verifier" (as src/stark/air/solidity.ts). */
-export function verifierContractName(airName: string): string {
-  const camel = airName
-    .split(/[^A-Za-z0-9]+/)
-    .filter((s) => s.length > 0)
-    .map((s) => s[0]!.toUpperCase() + s.slice(1))
-    .join("");
-  return `${camel}Verifier`;
-}
+/** Contract name of the generated verifier of an AIR ("mix-v1" → "MixV1Verifier"): the generator's own rule. */
+export { verifierContractName };
 
 type Wallet = WalletClient<Transport, Chain | undefined, Account>;
 
