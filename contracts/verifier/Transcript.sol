@@ -1,20 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-/// @notice The Fiat-Shamir transcript of src/stark/transcript.ts, byte for byte:
+/// @notice The keccak Fiat-Shamir transcript of src/stark/transcript.ts (`Transcript`), byte for byte:
 ///         absorb(tag, bytes): s <- keccak256(s || tag || u32le(len) || bytes), counter <- 0;
 ///         squeeze:            s <- keccak256(s || 0xFF || u32le(counter++)).
 library Transcript {
     uint256 internal constant P = 2013265921;
     uint8 internal constant TAG_INIT = 0x01;
-    uint8 internal constant TAG_TRACE_ROOT = 0x02;
-    uint8 internal constant TAG_QUOTIENT_ROOT = 0x03;
+    uint8 internal constant TAG_MAIN_COMMIT = 0x02;
+    uint8 internal constant TAG_QUOTIENT_COMMIT = 0x03;
     uint8 internal constant TAG_OOD_VALUES = 0x04;
-    uint8 internal constant TAG_FRI_ROOT = 0x05;
+    uint8 internal constant TAG_FRI_COMMIT = 0x05;
     uint8 internal constant TAG_FINAL_POLY = 0x06;
     uint8 internal constant TAG_POW_NONCE = 0x07;
-    /// @dev keccak256("prover-node/stark/v1").
-    bytes32 internal constant INITIAL_STATE = keccak256("prover-node/stark/v1");
+    uint8 internal constant TAG_AUX_COMMIT = 0x08;
+    uint8 internal constant TAG_TERMINAL_SUMS = 0x09;
+    /// @dev keccak256("prover-node/stark/v2").
+    bytes32 internal constant INITIAL_STATE = keccak256("prover-node/stark/v2");
 
     struct State {
         bytes32 s;

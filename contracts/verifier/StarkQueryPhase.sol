@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {StarkCommon} from "./StarkCommon.sol";
+import {IStarkQueryPhase} from "./IStarkQueryPhase.sol";
+import {KField} from "./KField.sol";
+import {Transcript} from "./Transcript.sol";
+import {Fri} from "./Fri.sol";
+
+/// @notice The query phase of the protocol-v2 verifier (docs/verifier.md), a stateless contract of its own
+///         so that every part of the verifier fits EIP-170: gamma, the FRI commitments and betas, the
+///         final polynomial, the proof of work, the query draw, every height group's openings checked
+///         against its caps, the DEEP function per group, and the FRI query phase over mixed heights (a
+///         smaller group's DEEP value joins after the fold that reaches its height, weighted by
+///         beta^arity). StarkVerifierBase runs every phase before and calls `run` with the proof and its
+///         derived state; it pins this contract by its code hash and forwards its refusals unchanged.
+contract StarkQueryPhase is IStarkQueryPhase, StarkCommon {
+    using KField for uint256;
+
+    /// @inheritdoc IStarkQueryPhase
+    /// @dev `w` is the verifier's state, flattened by StarkVerifierBase `_flatten` (layout in `_unflatten`).
+    function run(bytes calldata proof, uint256[] calldata w) external pure returns (bool) {
+        Ctx memory c;
+        c.start = _proofOffset(proof);
+        c.end = c.start + proof.length;
+        _unflatten(c, w);
+        _queryPhase(c);
+        if (c.pos != c.end) revert StarkVerifier__Decode(c.pos - c.start);
+        return true;
+    }
+
+    function _proofOffset(bytes calldata proof) private pure returns (uint256 off) {
+        assembly {
+            off := proof.offset
+        }
+    }
+
+    /// @dev The state StarkVerifierBase `_flatten` writes, proof offsets relative to the proof:
+    ///      [state, counter, pos, oodOff, finalOff, finalLen, nonceOff, numQueries, powBits, logCap, logQD, z,
+    ///       R, steps (R), joins (R), friCaps (R),
+    ///       T, per table: width numPre numAux numChunks mainOff auxOff quotOff oodOff claimOff,
+    ///       G, per group: logRows logLde mainWidth auxWidth quotWidth numClaims capHeight mainCap auxCap
+    ///                     quotCap, member count, members,
+    ///       per table: preprocessed cap size, its digests]
+    function _unflatten(Ctx memory c, uint256[] calldata w) private pure {
+        uint256 s = c.start;
+        c.t.s = bytes32(w[0]);
+        c.t.counter = w[1];
+        c.pos = s + w[2];
+        c.oodOff = s + w[3];
+        c.finalOff = s + w[4];
+        c.finalLen = w[5];
+        c.nonceOff = s + w[6];
+        c.numQueries = w[7];
+        c.powBits = w[8];
+        c.logCap = w[9];
+        c.logQD = w[10];
+        c.z = w[11];
+        uint256 r = w[12];
+        uint256 i = 13;
+        c.steps = new uint256[](r);
+        c.joins = new uint256[](r);
+        c.friCaps = new uint256[](r);
+        for (uint256 k = 0; k < r; ++k) {
+            c.steps[k] = w[i + k];
+            c.joins[k] = w[i + r + k];
+            c.friCaps[k] = s + w[i + 2 * r + k];
+        }
+        i += 3 * r;
+        uint256 nt = w[i++];
+        c.tables = new Table[](nt);
+        for (uint256 t = 0; t < nt; ++t) {
+            Table memory tb = c.tables[t];
+            tb.width = w[i];
+            tb.numPre = w[i + 1];
+            tb.numAux = w[i + 2];
+            tb.numChunks = w[i + 3];
+            tb.mainOff = w[i + 4];
+            tb.auxOff = w[i + 5];
+            tb.quotOff = w[i + 6];
+            tb.oodOff = w[i + 7];
+            tb.claimOff = w[i + 8];
+            i += 9;
+        }
+        uint256 ng = w[i++];
+        c.groups = new Group[](ng);
+        for (uint256 g = 0; g < ng; ++g) {
+            Group memory gr = c.groups[g];
+            gr.logRows = w[i];
+            gr.logLde = w[i + 1];
+            gr.mainWidth = w[i + 2];
+            gr.auxWidth = w[i + 3];
+            gr.quotWidth = w[i + 4];
+            gr.numClaims = w[i + 5];
+            gr.capHeight = w[i + 6];
+            gr.mainCap = s + w[i + 7];
+            gr.auxCap = s + w[i + 8];
+            gr.quotCap = s + w[i + 9];
+            uint256 members = w[i + 10];
+            i += 11;
+            gr.tables = new uint256[](members);
+            for (uint256 k = 0; k < members; ++k) {
+                gr.tables[k] = w[i + k];
+            }
+            i += members;
+        }
+        c.preCaps = new bytes32[][](nt);
+        for (uint256 t = 0; t < nt; ++t) {
+            uint256 n = w[i++];
+            bytes32[] memory cap = new bytes32[](n);
+            for (uint256 k = 0; k < n; ++k) {
+                cap[k] = bytes32(w[i + k]);
+            }
+            c.preCaps[t] = cap;
+            i += n;
+        }
+    }
+
+    // ---------------------------------------------------------------- query phase
+
+    /// @dev gamma, the FRI commitments and betas, the final polynomial, the proof of work and the
+    ///      queries; then every group's openings and DEEP values, and the FRI query phase.
+    function _queryPhase(Ctx memory c) internal pure {
+        c.gamma = Transcript.sampleExt(c.t);
+        uint256 rounds = c.steps.length;
+        c.betas = new uint256[](rounds);
+        uint256 lm = c.logQD;
+        for (uint256 r = 0; r < rounds; ++r) {
+            lm -= c.steps[r];
+            Transcript.absorbCalldata(c.t, Transcript.TAG_FRI_COMMIT, c.friCaps[r], 32 << (c.logCap < lm ? c.logCap : lm));
+            c.betas[r] = Transcript.sampleExt(c.t);
+        }
+        Transcript.absorbCalldata(c.t, Transcript.TAG_FINAL_POLY, c.finalOff, 16 * c.finalLen);
+        if (!Transcript.checkPow(c.t, c.nonceOff, c.powBits)) revert StarkVerifier__PowInvalid();
+        Transcript.absorbCalldata(c.t, Transcript.TAG_POW_NONCE, c.nonceOff, 8);
+        c.queries = Transcript.sampleQueries(c.t, c.numQueries, c.logQD);
+
+        uint256 maxClaims = 0;
+        for (uint256 g = 0; g < c.groups.length; ++g) {
+            if (c.groups[g].numClaims > maxClaims) maxClaims = c.groups[g].numClaims;
+        }
+        c.gp = new uint256[](maxClaims);
+        uint256 x = 1;
+        for (uint256 k = 0; k < maxClaims; ++k) {
+            c.gp[k] = x;
+            x = x.mul(c.gamma);
+        }
+        for (uint256 g = 0; g < c.groups.length; ++g) {
+            _openGroup(c, g);
+        }
+        _friQueries(c);
+    }
+
+    // ---------------------------------------------------------------- openings and DEEP
+
+    /// @dev Reads a group's openings (preprocessed trees of its tables, main, aux, quotient), checks them
+    ///      against their caps and computes its DEEP function at its positions.
+    function _openGroup(Ctx memory c, uint256 g) internal pure {
+        Group memory gr = c.groups[g];
+        uint256 n = c.queries.length;
+        uint256[] memory pos = new uint256[](n);
+        for (uint256 k = 0; k < n; ++k) {
+            pos[k] = c.queries[k];
+        }
+        if (g > 0) {
+            n = _restoreLeaves(pos, n, 1 << gr.logLde);
+            assembly {
+                mstore(pos, n)
+            }
+        }
+        gr.pos = pos;
+        uint256[] memory sz = new uint256[](n);
+        uint256[] memory szn = new uint256[](n);
+        for (uint256 i = 0; i < gr.tables.length; ++i) {
+            uint256 t = gr.tables[i];
+            if (c.tables[t].numPre > 0) _openTree(c, g, TREE_PRE + t, sz, szn);
+        }
+        _openTree(c, g, TREE_MAIN, sz, szn);
+        if (gr.auxWidth > 0) _openTree(c, g, TREE_AUX, sz, szn);
+        _openTree(c, g, TREE_QUOTIENT, sz, szn);
+        (uint256 vz, uint256 vzn) = _claimSums(c, gr);
+        gr.deep = _deepCombine(c, gr, sz, szn, vz, vzn);
+    }
+
+    /// @dev One opening of rows at the group's positions: u16 count, the leaves, the multi-proof. Adds
+    ///      sum gamma^k·value over the claims at z (sz) and at z·w (szn) of every opened row.
+    function _openTree(Ctx memory c, uint256 g, uint256 tree, uint256[] memory sz, uint256[] memory szn) internal pure {
+        Group memory gr = c.groups[g];
+        uint256 n = gr.pos.length;
+        if (_u16(c) != n) revert StarkVerifier__Decode(c.pos - 2 - c.start);
+        uint256 words = tree == TREE_MAIN
+            ? gr.mainWidth
+            : tree == TREE_AUX ? gr.auxWidth : tree == TREE_QUOTIENT ? gr.quotWidth : c.tables[tree - TREE_PRE].numPre;
+        uint256 leafBytes = 4 * words;
+        _need(c, n * leafBytes);
+        bytes32[] memory digests = new bytes32[](n);
+        for (uint256 k = 0; k < n; ++k) {
+            uint256 off = c.pos + k * leafBytes;
+            digests[k] = _hashCalldata(off, leafBytes);
+            (uint256 a, uint256 b) = _rowSums(c, gr, tree, off);
+            sz[k] = sz[k].add(a);
+            szn[k] = szn[k].add(b);
+        }
+        c.pos += n * leafBytes;
+        uint256[] memory idx = new uint256[](n);
+        for (uint256 k = 0; k < n; ++k) {
+            idx[k] = gr.pos[k];
+        }
+        uint256 cnt = _walk(c, idx, digests, gr.logLde - gr.capHeight);
+        bool ok = tree >= TREE_PRE
+            ? _matchesMemoryCap(c.preCaps[tree - TREE_PRE], idx, digests, cnt)
+            : _matchesCalldataCap(tree == TREE_MAIN ? gr.mainCap : tree == TREE_AUX ? gr.auxCap : gr.quotCap, idx, digests, cnt);
+        if (!ok) revert StarkVerifier__MerkleMismatch(g, tree);
+    }
+
+    /// @dev The claims of one opened row: per table, its segment of the leaf against its gamma powers
+    ///      (claim order per table: main z, main z·w, preprocessed z, z·w, aux z, z·w, quotient z).
+    function _rowSums(Ctx memory c, Group memory gr, uint256 tree, uint256 off) internal pure returns (uint256 a, uint256 b) {
+        if (tree >= TREE_PRE) {
+            Table memory tb = c.tables[tree - TREE_PRE];
+            uint256 k = tb.claimOff + 2 * tb.width;
+            a = _dotChecked(c, k, off, tb.numPre);
+            b = _dotChecked(c, k + tb.numPre, off, tb.numPre);
+            return (a, b);
+        }
+        for (uint256 i = 0; i < gr.tables.length; ++i) {
+            Table memory tb = c.tables[gr.tables[i]];
+            if (tree == TREE_MAIN) {
+                uint256 o = off + 4 * tb.mainOff;
+                a = a.add(_dotChecked(c, tb.claimOff, o, tb.width));
+                b = b.add(_dotChecked(c, tb.claimOff + tb.width, o, tb.width));
+            } else if (tree == TREE_AUX) {
+                if (tb.numAux == 0) continue;
+                uint256 k = tb.claimOff + 2 * tb.width + 2 * tb.numPre;
+                uint256 o = off + 4 * tb.auxOff;
+                a = a.add(_dotChecked(c, k, o, 4 * tb.numAux));
+                b = b.add(_dotChecked(c, k + 4 * tb.numAux, o, 4 * tb.numAux));
+            } else {
+                uint256 k = tb.claimOff + 2 * tb.width + 2 * tb.numPre + 8 * tb.numAux;
+                a = a.add(_dotChecked(c, k, off + 4 * tb.quotOff, 4 * tb.numChunks));
+            }
+        }
+    }
+
+    function _dotChecked(Ctx memory c, uint256 gpOffset, uint256 off, uint256 words) internal pure returns (uint256 r) {
+        uint256 badAt;
+        (r, badAt) = _dot(c.gp, gpOffset, off, words);
+        if (badAt != 0) revert StarkVerifier__Decode(badAt - 1 - c.start);
+    }
+
+    /// @dev sum_col gp[gpOffset + col] * (u32 LE word col at off). Reads 8 words per calldata load
+    ///      (byte-swapping all eight lanes at once) and accumulates coefficient lanes 0,2 and 1,3 in two words
+    ///      with 128-bit lanes (each product < 2^62, so sums never carry across lanes).
+    ///      badAt = 1 + offset of the row when a word is not canonical, else 0.
+    function _dot(uint256[] memory gp, uint256 gpOffset, uint256 off, uint256 words)
+        internal
+        pure
+        returns (uint256 r, uint256 badAt)
+    {
+        assembly {
+            // 8 consecutive u32 LE words from one 32-byte load; the two sums live in scratch words 0x00, 0x20
+            function lane8(x, count, gptr) -> bad {
+                x := or(shr(8, and(x, 0xff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00)), shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)))
+                x := or(shr(16, and(x, 0xffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000)), shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)))
+                let sE := mload(0x00)
+                let sO := mload(0x20)
+                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                    let v := and(shr(sub(224, shl(5, i)), x), 0xffffffff)
+                    bad := or(bad, iszero(lt(v, 2013265921)))
+                    let g := mload(add(gptr, shl(5, i)))
+                    sE := add(sE, mul(and(g, 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff), v))
+                    sO := add(sO, mul(and(shr(64, g), 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff), v))
+                }
+                mstore(0x00, sE)
+                mstore(0x20, sO)
+            }
+            mstore(0x00, 0)
+            mstore(0x20, 0)
+            let bad := 0
+            let gptr := add(add(gp, 32), shl(5, gpOffset))
+            for { let done := 0 } lt(done, words) { done := add(done, 8) } {
+                let count := sub(words, done)
+                if gt(count, 8) { count := 8 }
+                bad := or(bad, lane8(calldataload(add(off, shl(2, done))), count, add(gptr, shl(5, done))))
+            }
+            let sE := mload(0x00)
+            let sO := mload(0x20)
+            let m := 0xffffffffffffffffffffffffffffffff
+            r := or(or(mod(and(sE, m), P), shl(64, mod(and(sO, m), P))), or(shl(128, mod(shr(128, sE), P)), shl(192, mod(shr(128, sO), P))))
+            if bad { badAt := add(off, 1) }
+        }
+    }
+
+    /// @dev V_z = sum gamma^k v_k over the group's claims at z, V_zn over those at z·w (the OOD values).
+    function _claimSums(Ctx memory c, Group memory gr) internal pure returns (uint256 vz, uint256 vzn) {
+        for (uint256 i = 0; i < gr.tables.length; ++i) {
+            Table memory tb = c.tables[gr.tables[i]];
+            uint256 k = tb.claimOff;
+            uint256 off = c.oodOff + 16 * tb.oodOff;
+            // main z, main z·w, preprocessed z, z·w, aux z, z·w, quotient z
+            uint256[7] memory lens = [tb.width, tb.width, tb.numPre, tb.numPre, 4 * tb.numAux, 4 * tb.numAux, 4 * tb.numChunks];
+            for (uint256 s = 0; s < 7; ++s) {
+                uint256 acc = _oodDot(c, k, off, lens[s]);
+                if (s % 2 == 1 && s < 6) vzn = vzn.add(acc);
+                else vz = vz.add(acc);
+                k += lens[s];
+                off += 16 * lens[s];
+            }
+        }
+    }
+
+    /// @dev sum_j gamma^(k + j)·(OOD value at calldata off + 16j), j < n.
+    function _oodDot(Ctx memory c, uint256 k, uint256 off, uint256 n) internal pure returns (uint256 acc) {
+        uint256[] memory gp = c.gp;
+        for (uint256 j = 0; j < n; ++j) {
+            acc = acc.add(gp[k + j].mul(_readExtAt(c, off + 16 * j)));
+        }
+    }
+
+    /// @dev f(x) = (S_z - V_z)/(x - z) + (S_zn - V_zn)/(x - z·w_g) at every position's point x, with all
+    ///      denominators inverted together (one inversion in K).
+    function _deepCombine(Ctx memory c, Group memory gr, uint256[] memory sz, uint256[] memory szn, uint256 vz, uint256 vzn)
+        internal
+        pure
+        returns (uint256[] memory values)
+    {
+        uint256 n = gr.pos.length;
+        uint256 zNext = c.z.scale(_twoAdicGenerator(gr.logRows));
+        uint256[] memory den = new uint256[](2 * n);
+        uint256 wLde = _twoAdicGenerator(gr.logLde);
+        for (uint256 k = 0; k < n; ++k) {
+            uint256 x = mulmod(COSET_SHIFT, KField.powF(wLde, gr.pos[k]), P);
+            den[2 * k] = KField.sub(x, c.z);
+            den[2 * k + 1] = KField.sub(x, zNext);
+        }
+        _batchInverse(den);
+        values = new uint256[](n);
+        for (uint256 k = 0; k < n; ++k) {
+            uint256 a = KField.sub(sz[k], vz).mul(den[2 * k]);
+            values[k] = a.add(KField.sub(szn[k], vzn).mul(den[2 * k + 1]));
+        }
+    }
+
+    /// @dev In-place inverses of non-zero K elements (Montgomery's trick).
+    function _batchInverse(uint256[] memory xs) internal pure {
+        uint256 n = xs.length;
+        uint256[] memory prefix = new uint256[](n);
+        uint256 acc = 1;
+        for (uint256 i = 0; i < n; ++i) {
+            prefix[i] = acc;
+            acc = acc.mul(xs[i]);
+        }
+        uint256 inv = acc.inv();
+        for (uint256 i = n; i > 0; --i) {
+            uint256 x = xs[i - 1];
+            xs[i - 1] = prefix[i - 1].mul(inv);
+            inv = inv.mul(x);
+        }
+    }
+
+    // ---------------------------------------------------------------- Merkle multi-proofs with caps
+
+    /// @dev Walks a multi-proof `levels` levels up from sorted distinct leaf indices and their digests
+    ///      (both overwritten: on return their first `cnt` entries are the nodes reached), reading the u16
+    ///      sibling count and the siblings (level by level, left to right). Every sibling must be consumed.
+    ///      In assembly: this walk is most of the verifier's gas.
+    function _walk(Ctx memory c, uint256[] memory idx, bytes32[] memory hs, uint256 levels)
+        internal
+        pure
+        returns (uint256 cnt)
+    {
+        uint256 countPos = c.pos;
+        uint256 nSib = _u16(c);
+        _need(c, 32 * nSib);
+        uint256 sibPtr = c.pos;
+        uint256 sibEnd = sibPtr + 32 * nSib;
+        c.pos = sibEnd;
+        bool short;
+        assembly {
+            cnt := mload(idx)
+            let ip := add(idx, 32)
+            let hp := add(hs, 32)
+            for { let l := 0 } lt(l, levels) { l := add(l, 1) } {
+                let wr := 0
+                for { let k := 0 } lt(k, cnt) { k := add(k, 1) } {
+                    let i := mload(add(ip, shl(5, k)))
+                    let h := mload(add(hp, shl(5, k)))
+                    let k1 := add(k, 1)
+                    let paired := 0
+                    if lt(k1, cnt) { paired := eq(mload(add(ip, shl(5, k1))), xor(i, 1)) }
+                    switch paired
+                    case 1 {
+                        mstore(0x00, h)
+                        mstore(0x20, mload(add(hp, shl(5, k1))))
+                        k := k1
+                    }
+                    default {
+                        if iszero(lt(sibPtr, sibEnd)) { short := 1 }
+                        let sib := calldataload(sibPtr)
+                        sibPtr := add(sibPtr, 32)
+                        switch and(i, 1)
+                        case 1 {
+                            mstore(0x00, sib)
+                            mstore(0x20, h)
+                        }
+                        default {
+                            mstore(0x00, h)
+                            mstore(0x20, sib)
+                        }
+                    }
+                    mstore(add(ip, shl(5, wr)), shr(1, i))
+                    mstore(add(hp, shl(5, wr)), keccak256(0x00, 0x40))
+                    wr := add(wr, 1)
+                }
+                cnt := wr
+            }
+        }
+        if (short || sibPtr != sibEnd) revert StarkVerifier__Decode(countPos - c.start);
+    }
+
+    /// @dev Every node reached equals the cap digest at its index (cap in calldata).
+    function _matchesCalldataCap(uint256 capOff, uint256[] memory idx, bytes32[] memory hs, uint256 cnt)
+        internal
+        pure
+        returns (bool ok)
+    {
+        ok = true;
+        for (uint256 k = 0; k < cnt; ++k) {
+            uint256 at = capOff + 32 * idx[k];
+            bytes32 d;
+            assembly {
+                d := calldataload(at)
+            }
+            if (d != hs[k]) return false;
+        }
+    }
+
+    /// @dev As `_matchesCalldataCap`, the cap in memory (the preprocessed caps of the verification key).
+    function _matchesMemoryCap(bytes32[] memory cap, uint256[] memory idx, bytes32[] memory hs, uint256 cnt)
+        internal
+        pure
+        returns (bool)
+    {
+        for (uint256 k = 0; k < cnt; ++k) {
+            if (cap[idx[k]] != hs[k]) return false;
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- FRI query phase
+
+    /// @dev Every layer's opened coset holds the running value; fold it onward and add a joining group's
+    ///      DEEP value (weighted by beta^arity); the last values lie on the final polynomial.
+    function _friQueries(Ctx memory c) internal pure {
+        Group memory g0 = c.groups[0];
+        uint256 cnt = g0.pos.length;
+        uint256[] memory pos = new uint256[](cnt);
+        for (uint256 k = 0; k < cnt; ++k) {
+            pos[k] = g0.pos[k];
+        }
+        uint256[] memory values = g0.deep;
+        uint256 logM = c.logQD;
+        uint256 layerShift = COSET_SHIFT;
+        for (uint256 r = 0; r < c.steps.length; ++r) {
+            uint256 s = c.steps[r];
+            Layer memory ly = Layer(r, s, logM, layerShift, 1 << s, 1 << (logM - s), c.betas[r], 0, 0, 16 << s);
+            cnt = _friLayer(c, ly, pos, values, cnt);
+            layerShift = KField.powF(layerShift, ly.k);
+            logM -= s;
+            if (c.joins[r] != NONE) {
+                // The joining group's positions are these leaves (both: distinct queries mod 2^logM, sorted).
+                uint256[] memory deep = c.groups[c.joins[r]].deep;
+                uint256 weight = c.betas[r].powE(ly.k);
+                for (uint256 k = 0; k < cnt; ++k) {
+                    values[k] = values[k].add(weight.mul(deep[k]));
+                }
+            }
+        }
+        uint256 wM = _twoAdicGenerator(logM);
+        for (uint256 k = 0; k < cnt; ++k) {
+            uint256 x = mulmod(layerShift, KField.powF(wM, pos[k]), P);
+            if (_finalPolyAt(c.finalOff, c.finalLen, x) != values[k]) revert StarkVerifier__FinalPolyMismatch();
+        }
+    }
+
+    struct Layer {
+        uint256 r;
+        uint256 s;
+        uint256 logM;
+        uint256 shift;
+        uint256 k;
+        uint256 L;
+        uint256 beta;
+        uint256 nl;
+        uint256 valuesOff;
+        uint256 leafBytes;
+    }
+
+    /// @dev Horner evaluation at a base point x of the final polynomial (K coefficients read from
+    ///      calldata; their canonicity was checked when the sections were read).
+    function _finalPolyAt(uint256 off, uint256 len, uint256 x) internal pure returns (uint256 r) {
+        assembly {
+            function le(w, j) -> v {
+                v := and(shr(sub(224, shl(5, j)), w), 0xffffffff)
+                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+            }
+            let a0 := 0
+            let a1 := 0
+            let a2 := 0
+            let a3 := 0
+            for { let i := len } gt(i, 0) { i := sub(i, 1) } {
+                let w := calldataload(add(off, shl(4, sub(i, 1))))
+                a0 := addmod(mulmod(a0, x, P), le(w, 0), P)
+                a1 := addmod(mulmod(a1, x, P), le(w, 1), P)
+                a2 := addmod(mulmod(a2, x, P), le(w, 2), P)
+                a3 := addmod(mulmod(a3, x, P), le(w, 3), P)
+            }
+            r := or(or(a0, shl(64, a1)), or(shl(128, a2), shl(192, a3)))
+        }
+    }
+
+    /// @dev One FRI layer: positions pos[0..cnt) (sorted, distinct) with running values. Returns the new
+    ///      count; pos/values are replaced by the sorted distinct leaves and their folded values.
+    function _friLayer(Ctx memory c, Layer memory ly, uint256[] memory pos, uint256[] memory values, uint256 cnt)
+        internal
+        pure
+        returns (uint256)
+    {
+        uint256[] memory leaves = _sortedLeaves(pos, cnt, ly.L);
+        ly.nl = leaves.length;
+        uint256 countPos = c.pos;
+        if (_u16(c) != ly.nl) revert StarkVerifier__Decode(countPos - c.start);
+        _need(c, ly.nl * ly.leafBytes);
+        ly.valuesOff = c.pos;
+        c.pos += ly.nl * ly.leafBytes;
+        _checkCosetValues(c, ly, leaves, pos, values, cnt);
+        bytes32[] memory digests = _foldLayer(c, ly, leaves, values);
+        uint256 depth = ly.logM - ly.s;
+        uint256 capHeight = c.logCap < depth ? c.logCap : depth;
+        uint256 reached = _walk(c, leaves, digests, depth - capHeight);
+        if (!_matchesCalldataCap(c.friCaps[ly.r], leaves, digests, reached)) revert StarkVerifier__FriMerkleMismatch(ly.r);
+        // _walk overwrote `leaves`: recompute them into pos.
+        return _restoreLeaves(pos, cnt, ly.L);
+    }
+
+    /// @dev Every position's running value must be its coset's entry.
+    function _checkCosetValues(
+        Ctx memory c,
+        Layer memory ly,
+        uint256[] memory leaves,
+        uint256[] memory pos,
+        uint256[] memory values,
+        uint256 cnt
+    ) internal pure {
+        for (uint256 i = 0; i < cnt; ++i) {
+            uint256 li = _indexOf(leaves, ly.nl, pos[i] % ly.L);
+            uint256 off = ly.valuesOff + li * ly.leafBytes + 16 * (pos[i] / ly.L);
+            if (_readExtAt(c, off) != values[i]) revert StarkVerifier__FriMismatch(ly.r);
+        }
+    }
+
+    function _foldLayer(Ctx memory c, Layer memory ly, uint256[] memory leaves, uint256[] memory values)
+        internal
+        pure
+        returns (bytes32[] memory digests)
+    {
+        digests = new bytes32[](ly.nl);
+        uint256 wMInv = KField.invF(_twoAdicGenerator(ly.logM));
+        uint256 shiftInv = KField.invF(ly.shift);
+        for (uint256 j = 0; j < ly.nl; ++j) {
+            uint256 off = ly.valuesOff + j * ly.leafBytes;
+            digests[j] = _hashCalldata(off, ly.leafBytes);
+            uint256 yInv = mulmod(shiftInv, KField.powF(wMInv, leaves[j]), P);
+            values[j] = Fri.foldCoset(_readCoset(c, off, ly.k), yInv, ly.beta, ly.s);
+        }
+    }
+
+    function _sortedLeaves(uint256[] memory pos, uint256 cnt, uint256 L) internal pure returns (uint256[] memory leaves) {
+        leaves = new uint256[](cnt);
+        for (uint256 i = 0; i < cnt; ++i) {
+            leaves[i] = pos[i];
+        }
+        uint256 nl = _restoreLeaves(leaves, cnt, L);
+        assembly {
+            mstore(leaves, nl)
+        }
+    }
+
+    /// @dev Sorted distinct (pos[i] % L) for i < cnt, written into pos; returns their count.
+    function _restoreLeaves(uint256[] memory pos, uint256 cnt, uint256 L) internal pure returns (uint256 nl) {
+        for (uint256 i = 0; i < cnt; ++i) {
+            pos[i] = pos[i] % L;
+        }
+        for (uint256 i = 1; i < cnt; ++i) {
+            uint256 v = pos[i];
+            uint256 j = i;
+            while (j > 0 && pos[j - 1] > v) {
+                pos[j] = pos[j - 1];
+                --j;
+            }
+            pos[j] = v;
+        }
+        nl = 0;
+        for (uint256 i = 0; i < cnt; ++i) {
+            if (nl == 0 || pos[nl - 1] != pos[i]) pos[nl++] = pos[i];
+        }
+    }
+
+    function _indexOf(uint256[] memory a, uint256 len, uint256 v) internal pure returns (uint256) {
+        uint256 lo = 0;
+        uint256 hi = len;
+        while (lo < hi) {
+            uint256 mid = (lo + hi) >> 1;
+            if (a[mid] < v) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    function _readCoset(Ctx memory c, uint256 off, uint256 k) internal pure returns (uint256[] memory v) {
+        v = new uint256[](k);
+        for (uint256 m = 0; m < k; ++m) {
+            v[m] = _readExtAt(c, off + 16 * m);
+        }
+    }
+}
