@@ -5,6 +5,7 @@ export { iStarkVerifierAbi } from "./IStarkVerifier.js";
 export { lookupV1Constraints0Abi } from "./LookupV1Constraints0.js";
 export { lookupV1Constraints1Abi } from "./LookupV1Constraints1.js";
 export { lookupV1VerifierAbi } from "./LookupV1Verifier.js";
+export { lyingEvaluatorAbi } from "./LyingEvaluator.js";
 export { mixV1Constraints0Abi } from "./MixV1Constraints0.js";
 export { mixV1VerifierAbi } from "./MixV1Verifier.js";
 export { mockStarkVerifierAbi } from "./MockStarkVerifier.js";
