@@ -10,6 +10,7 @@ import { registerStatus } from "./status/register.js";
 import { registerStart } from "./start/register.js";
 import { registerDevnet } from "./devnet/register.js";
 import { registerBench } from "./bench/register.js";
+import { registerAirs } from "./airs/register.js";
 
 /**
  * Every CLI command, as a function that declares its flags on the program. Registration must stay
@@ -21,6 +22,7 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerStart,
   registerProve,
   registerVerify,
+  registerAirs,
   registerRollup,
   registerBackends,
   registerStake,

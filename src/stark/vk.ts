@@ -61,7 +61,8 @@ export function vkDigest(layout: ProofLayout, preCaps: readonly (readonly Uint8A
   return wordsDigest(poseidon2Hash(elems));
 }
 
-const cache = new Map<string, VerificationKey>();
+/** Per AIR object (its id does not cover preprocessed values), keys by configuration and heights. */
+const cache = new WeakMap<Air, Map<string, VerificationKey>>();
 const CACHE_LIMIT = 64;
 
 /**
@@ -69,8 +70,10 @@ const CACHE_LIMIT = 64;
  * verifier needs no backend) and cached: preprocessed columns are a function of the heights only.
  */
 export function verificationKey(air: Air, hash: HashConfig, options: ProofOptions, logHeights: readonly number[]): VerificationKey {
-  const key = `${air.idHex}:${hash}:${options.logBlowup}:${options.logCap}:${logHeights.join(",")}`;
-  const hit = cache.get(key);
+  const key = `${hash}:${options.logBlowup}:${options.logCap}:${logHeights.join(",")}`;
+  let byKey = cache.get(air);
+  if (!byKey) cache.set(air, (byKey = new Map()));
+  const hit = byKey.get(key);
   if (hit) return hit;
   const layout = proofLayout(air, options, hash, logHeights);
   const hasher = hasherFor(hash);
@@ -84,8 +87,8 @@ export function verificationKey(air: Air, hash: HashConfig, options: ProofOption
     return merkleCap(buildMerkleTree(lde, 1, hasher), options.logCap);
   });
   const vk: VerificationKey = { digest: vkDigest(layout, preCaps), preprocessedCaps: preCaps };
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-  cache.set(key, vk);
+  if (byKey.size >= CACHE_LIMIT) byKey.delete(byKey.keys().next().value!);
+  byKey.set(key, vk);
   return vk;
 }
 

@@ -5,10 +5,11 @@ export function registerProve(program: Command): void {
   program
     .command("prove")
     .description("prove an AIR's sample trace, or a rollup segment witness (--witness), and write the proof file")
-    .option("--air <id>", "AIR name or id (fib-v1, mix-v1); required without --witness")
-    .option("--rows <n>", "trace height, a power of two (e.g. 4096 or 2^12); required without --witness")
+    .option("--air <id>", "AIR name or id (see `prover-node airs`); required without --witness")
+    .option("--rows <n>", "trace height of the AIR's first table, a power of two (e.g. 4096 or 2^12); required without --witness")
     .option("--witness <file>", "rollup segment witness: prove it with transfer-v1 (no --air/--rows)")
     .option("--options <preset>", "proof options: default | test (test is INSECURE)", "default")
+    .option("--hash <config>", "hash configuration: keccak (verified on L1) | poseidon2 (verified inside a proof)", "keccak")
     .option("--prover-address <0x…>", "20-byte address the proof is bound to", "0x0000000000000000000000000000000000000000")
     .option("--seed <n>", "sample seed", "1")
     .requiredOption("--out <file>", "where to write the proof file")
@@ -31,6 +32,7 @@ export interface ProveFlags {
   rows: string;
   witness?: string;
   options: string;
+  hash: string;
   proverAddress: string;
   seed: string;
   out: string;

@@ -15,7 +15,7 @@ import { backendFromFlags } from "../common/backend.js";
 import { decodeWitness, witnessHash, type SegmentWitness } from "../../rollup/witness.js";
 import { WitnessDecodeError, WitnessInvalidError } from "../../rollup/errors.js";
 import { buildTransferInstance, publicColumnsOf, publicInputsOf, statementOf, transferAir } from "../../rollup/air/index.js";
-import { parseAddress, parseOptionsPreset, parsePositiveInt } from "../common/parse.js";
+import { parseAddress, parseOptionsPreset, parsePositiveInt, parseHash } from "../common/parse.js";
 import { decodeProofFile, encodeProofFile, ProofFileError } from "../common/proof-file.js";
 import { CliExit, ExitCode } from "../program.js";
 
@@ -34,7 +34,8 @@ async function readWitness(path: string): Promise<{ witness: SegmentWitness; has
   }
 }
 
-export async function runProveWitness(flags: { witness: string; options: string; proverAddress: string; out: string; backend: string; threads?: string | undefined }): Promise<void> {
+export async function runProveWitness(flags: { witness: string; options: string; hash: string; proverAddress: string; out: string; backend: string; threads?: string | undefined }): Promise<void> {
+  const hashConfig = parseHash(flags.hash);
   const options = parseOptionsPreset(flags.options);
   const proverAddress = parseAddress(flags.proverAddress, "--prover-address");
   const { witness, hash } = await readWitness(flags.witness);
@@ -49,7 +50,7 @@ export async function runProveWitness(flags: { witness: string; options: string;
   const t0 = performance.now();
   let result;
   try {
-    result = await proveStark({ air: transferAir, instance, options, proverAddress, backend });
+    result = await proveStark({ air: transferAir, instance, options, hash: hashConfig, proverAddress, backend });
   } catch (err) {
     if (err instanceof StarkError) throw new UsageError(err.message);
     throw err;
@@ -64,10 +65,10 @@ export async function runProveWitness(flags: { witness: string; options: string;
   process.stdout.write(
     [
       `proved segment ${witness.segmentIndex} of batch ${witness.batchId} (${witness.steps.length} transactions, witness ${hash})`,
-      `${transferAir.name}: 2^${witness.logRows} rows × ${transferAir.width} columns on backend ${backend.name} in ${seconds.toFixed(3)} s`,
+      `${transferAir.name}: 2^${witness.logRows} rows × ${transferAir.width} columns, ${hashConfig} commitments, on backend ${backend.name} in ${seconds.toFixed(3)} s`,
       `proof: ${result.bytes.length} bytes -> ${flags.out}`,
       `phases: ${Object.entries(result.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(3)} s`).join(", ")}`,
-      formatSecurityReport(estimateSecurity(transferAir, options, witness.logRows)),
+      formatSecurityReport(estimateSecurity(transferAir, options, witness.logRows, hashConfig)),
     ].join("\n") + "\n",
   );
 }

@@ -30,7 +30,7 @@ export async function runVerify(flags: VerifyFlags): Promise<void> {
   }
   try {
     const air = airRegistry.resolve(toHex(peekAirId(file.proof)));
-    const { security, logTraceHeight } = verifyStark({
+    const { security, logHeights, hash, vk } = verifyStark({
       air,
       proof: file.proof,
       publicInputs: file.publicInputs,
@@ -38,7 +38,8 @@ export async function runVerify(flags: VerifyFlags): Promise<void> {
       proverAddress: expectedAddress ?? file.proverAddress,
       policy: { minSecurityBits },
     });
-    process.stdout.write(`valid: ${air.name} proof, 2^${logTraceHeight} rows, ${security.conjecturedBits} bits conjectured security\n`);
+    const tables = air.tables.map((t, i) => `${t.name} 2^${logHeights[i]}`).join(", ");
+    process.stdout.write(`valid: ${air.name} proof (${tables}), ${hash} commitments, ${security.conjecturedBits} bits conjectured security, verification key ${toHex(vk)}\n`);
   } catch (err) {
     if (err instanceof StarkError) throw new CliExit(ExitCode.failure, `invalid: ${err.message}`);
     throw err;

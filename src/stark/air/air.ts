@@ -80,6 +80,8 @@ export class AirTable {
   readonly maxLogRows: number;
   /** Interactions per LogUp helper column. */
   readonly lookupBatch: number;
+  /** The declaration this table was compiled from. */
+  readonly definition: TableDefinition;
   private readonly preFn: TableDefinition["preprocessed"];
 
   constructor(index: number, def: TableDefinition) {
@@ -91,6 +93,7 @@ export class AirTable {
     if (!Number.isInteger(numPre) || numPre < 0 || numPre > 0xffff) throw new StarkError({ code: "INVALID_AIR", detail: `${def.name}: numPreprocessed = ${numPre}` });
     if ((numPre > 0) !== (def.preprocessed !== undefined)) throw new StarkError({ code: "INVALID_AIR", detail: `${def.name}: numPreprocessed and preprocessed() must come together` });
     this.index = index;
+    this.definition = def;
     this.name = def.name;
     this.width = def.width;
     this.numPreprocessed = numPre;
