@@ -17,7 +17,9 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { loadArtifact } from "./artifacts.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { ARTIFACTS_DIR, loadArtifact } from "./artifacts.js";
 import { decodeRevert } from "./errors.js";
 
 /** Contract name of the generated verifier of an AIR: "mix-v1" → "MixV1Verifier" (as src/stark/air/solidity.ts). */
@@ -28,6 +30,11 @@ export function verifierContractName(airName: string): string {
     .map((s) => s[0]!.toUpperCase() + s.slice(1))
     .join("");
   return `${camel}Verifier`;
+}
+
+/** Whether the build holds a generated verifier for this AIR (scripts/gen-verifier.ts `VERIFIER_AIRS`). */
+export function hasGeneratedVerifier(airName: string): boolean {
+  return existsSync(join(ARTIFACTS_DIR, `${verifierContractName(airName)}.json`));
 }
 
 type Wallet = WalletClient<Transport, Chain | undefined, Account>;

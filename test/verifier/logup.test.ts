@@ -137,6 +137,7 @@ describe("verifier: LogUp, preprocessed columns and multi-table headers on-chain
     // The prover checks every constraint and bus of the forged AIR: an honest proof of a false range check.
     const r = await proveStark({ air: forgedLookupAir, instance: { ...inst, extraTraces: [[counts]] }, options: TEST_OPTIONS, proverAddress: PROVER, backend: new JsBackend() });
     const forged: Case = { air: lookupAir, instance: inst, options: TEST_OPTIONS, bytes: r.bytes };
+    assert.equal(tsVerdict(forgedLookupAir, r.bytes, statementOf(forged), 0), null);
     await expectRejected(forged, r.bytes, null, "VERIFY_FAILED");
   });
 
