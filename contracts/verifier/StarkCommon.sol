@@ -139,17 +139,19 @@ abstract contract StarkCommon is IStarkVerifierErrors {
         c.pos += 4;
     }
 
-    /// @dev K element at a calldata offset (4 canonical u32 LE words).
+    /// @dev K element at a calldata offset (4 canonical u32 LE words), byte-swapped all at once.
     function _readExtAt(Ctx memory c, uint256 off) internal pure returns (uint256 e) {
         bool bad;
         assembly {
-            let x := calldataload(off)
-            for { let i := 0 } lt(i, 4) { i := add(i, 1) } {
-                let v := and(shr(sub(224, shl(5, i)), x), 0xffffffff)
-                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
-                if iszero(lt(v, P)) { bad := 1 }
-                e := or(e, shl(shl(6, i), v))
-            }
+            let x := shr(128, calldataload(off))
+            x := or(shr(8, and(x, 0xff00ff00ff00ff00ff00ff00ff00ff00)), shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)))
+            x := or(shr(16, and(x, 0xffff0000ffff0000ffff0000ffff0000)), shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)))
+            let w0 := shr(96, x)
+            let w1 := and(shr(64, x), 0xffffffff)
+            let w2 := and(shr(32, x), 0xffffffff)
+            let w3 := and(x, 0xffffffff)
+            bad := iszero(and(and(lt(w0, P), lt(w1, P)), and(lt(w2, P), lt(w3, P))))
+            e := or(or(w0, shl(64, w1)), or(shl(128, w2), shl(192, w3)))
         }
         if (bad) revert StarkVerifier__Decode(off - c.start);
     }

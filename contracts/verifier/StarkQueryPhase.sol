@@ -206,7 +206,7 @@ contract StarkQueryPhase is IStarkQueryPhase, StarkCommon {
         for (uint256 k = 0; k < n; ++k) {
             idx[k] = gr.pos[k];
         }
-        uint256 cnt = _walk(c, idx, digests, gr.logLde - gr.capHeight);
+        uint256 cnt = _walk(c, idx, digests, gr.logLde - gr.capHeight, n);
         bool ok = tree >= TREE_PRE
             ? _matchesMemoryCap(c.preCaps[tree - TREE_PRE], idx, digests, cnt)
             : _matchesCalldataCap(tree == TREE_MAIN ? gr.mainCap : tree == TREE_AUX ? gr.auxCap : gr.quotCap, idx, digests, cnt);
@@ -360,11 +360,11 @@ contract StarkQueryPhase is IStarkQueryPhase, StarkCommon {
 
     // ---------------------------------------------------------------- Merkle multi-proofs with caps
 
-    /// @dev Walks a multi-proof `levels` levels up from sorted distinct leaf indices and their digests
-    ///      (both overwritten: on return their first `cnt` entries are the nodes reached), reading the u16
+    /// @dev Walks a multi-proof `levels` levels up from `count` sorted distinct leaf indices and their
+    ///      digests (both overwritten: on return their first `cnt` entries are the nodes reached), reading the u16
     ///      sibling count and the siblings (level by level, left to right). Every sibling must be consumed.
     ///      In assembly: this walk is most of the verifier's gas.
-    function _walk(Ctx memory c, uint256[] memory idx, bytes32[] memory hs, uint256 levels)
+    function _walk(Ctx memory c, uint256[] memory idx, bytes32[] memory hs, uint256 levels, uint256 count)
         internal
         pure
         returns (uint256 cnt)
@@ -377,7 +377,7 @@ contract StarkQueryPhase is IStarkQueryPhase, StarkCommon {
         c.pos = sibEnd;
         bool short;
         assembly {
-            cnt := mload(idx)
+            cnt := count
             let ip := add(idx, 32)
             let hp := add(hs, 32)
             for { let l := 0 } lt(l, levels) { l := add(l, 1) } {
@@ -535,12 +535,18 @@ contract StarkQueryPhase is IStarkQueryPhase, StarkCommon {
         c.pos += ly.nl * ly.leafBytes;
         _checkCosetValues(c, ly, leaves, pos, values, cnt);
         bytes32[] memory digests = _foldLayer(c, ly, leaves, values);
+        // The leaves are the next positions; the walk overwrites its index array, so it gets `pos`.
+        for (uint256 i = 0; i < ly.nl; ++i) {
+            pos[i] = leaves[i];
+        }
         uint256 depth = ly.logM - ly.s;
         uint256 capHeight = c.logCap < depth ? c.logCap : depth;
-        uint256 reached = _walk(c, leaves, digests, depth - capHeight);
-        if (!_matchesCalldataCap(c.friCaps[ly.r], leaves, digests, reached)) revert StarkVerifier__FriMerkleMismatch(ly.r);
-        // _walk overwrote `leaves`: recompute them into pos.
-        return _restoreLeaves(pos, cnt, ly.L);
+        uint256 reached = _walk(c, pos, digests, depth - capHeight, ly.nl);
+        if (!_matchesCalldataCap(c.friCaps[ly.r], pos, digests, reached)) revert StarkVerifier__FriMerkleMismatch(ly.r);
+        for (uint256 i = 0; i < ly.nl; ++i) {
+            pos[i] = leaves[i];
+        }
+        return ly.nl;
     }
 
     /// @dev Every position's running value must be its coset's entry.
@@ -586,23 +592,31 @@ contract StarkQueryPhase is IStarkQueryPhase, StarkCommon {
         }
     }
 
-    /// @dev Sorted distinct (pos[i] % L) for i < cnt, written into pos; returns their count.
+    /// @dev Sorted distinct (pos[i] % L) for i < cnt, written into pos; returns their count. (Insertion
+    ///      sort: cnt ≤ 128, and the input is a few sorted runs.)
     function _restoreLeaves(uint256[] memory pos, uint256 cnt, uint256 L) internal pure returns (uint256 nl) {
-        for (uint256 i = 0; i < cnt; ++i) {
-            pos[i] = pos[i] % L;
-        }
-        for (uint256 i = 1; i < cnt; ++i) {
-            uint256 v = pos[i];
-            uint256 j = i;
-            while (j > 0 && pos[j - 1] > v) {
-                pos[j] = pos[j - 1];
-                --j;
+        assembly {
+            let p := add(pos, 32)
+            let end := add(p, shl(5, cnt))
+            for { let q := p } lt(q, end) { q := add(q, 32) } {
+                let v := mod(mload(q), L)
+                let r := q
+                for {} gt(r, p) { r := sub(r, 32) } {
+                    let u := mload(sub(r, 32))
+                    if iszero(gt(u, v)) { break }
+                    mstore(r, u)
+                }
+                mstore(r, v)
             }
-            pos[j] = v;
-        }
-        nl = 0;
-        for (uint256 i = 0; i < cnt; ++i) {
-            if (nl == 0 || pos[nl - 1] != pos[i]) pos[nl++] = pos[i];
+            let w := p
+            for { let q := p } lt(q, end) { q := add(q, 32) } {
+                let v := mload(q)
+                if or(eq(w, p), iszero(eq(mload(sub(w, 32)), v))) {
+                    mstore(w, v)
+                    w := add(w, 32)
+                }
+            }
+            nl := shr(5, sub(w, p))
         }
     }
 

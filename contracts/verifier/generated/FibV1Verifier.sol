@@ -10,7 +10,7 @@ import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 ///         The query phase runs in StarkQueryPhase, fixed at deployment and pinned by its code hash.
 contract FibV1Verifier is StarkVerifierBase {
     /// @dev keccak256 of StarkQueryPhase's deployed code.
-    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xe9466530feb220dc695940f58993fca4c7b9f1f3ed1176b30e6660ff1c8fc4db;
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xf5a3a1953055763bb74cb181ef89cd1ab8f8f6e9de652e4d43217ca0368418bc;
 
     constructor(uint256 minSecurityBits_, address queryPhase_)
         StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)

@@ -12,7 +12,7 @@ import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 contract MixV1Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_0;
     /// @dev keccak256 of StarkQueryPhase's deployed code.
-    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xe9466530feb220dc695940f58993fca4c7b9f1f3ed1176b30e6660ff1c8fc4db;
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xf5a3a1953055763bb74cb181ef89cd1ab8f8f6e9de652e4d43217ca0368418bc;
     /// @dev keccak256 of MixV1Constraints0's deployed code.
     bytes32 internal constant EVALUATOR_0_CODEHASH = 0x6406537d4b29d55ad73fdbc3726be6de81391334c936b2ce7f9e49e56ff850a8;
 

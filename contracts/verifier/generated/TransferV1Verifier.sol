@@ -19,7 +19,7 @@ contract TransferV1Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_6;
     address internal immutable EVALUATOR_7;
     /// @dev keccak256 of StarkQueryPhase's deployed code.
-    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xe9466530feb220dc695940f58993fca4c7b9f1f3ed1176b30e6660ff1c8fc4db;
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xf5a3a1953055763bb74cb181ef89cd1ab8f8f6e9de652e4d43217ca0368418bc;
     /// @dev keccak256 of TransferV1Constraints0's deployed code.
     bytes32 internal constant EVALUATOR_0_CODEHASH = 0xc28999d5475d4e48bb81b9b552a756929c9978bab6a66cdbc18df98222adf38b;
     /// @dev keccak256 of TransferV1Constraints1's deployed code.
