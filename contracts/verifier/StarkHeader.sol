@@ -175,9 +175,14 @@ abstract contract StarkHeader is StarkCommon {
         pure
     {
         if (pi.length != air.numPublicInputs) revert StarkVerifier__InvalidInput();
-        for (uint256 i = 0; i < pi.length; ++i) {
-            if (pi[i] >= P) revert StarkVerifier__InvalidInput();
+        // Raw words: a uint32 with dirty high bits is refused here, with our error, not by the ABI decoder.
+        bool bad;
+        assembly {
+            for { let i := 0 } lt(i, pi.length) { i := add(i, 1) } {
+                if iszero(lt(calldataload(add(pi.offset, shl(5, i))), P)) { bad := 1 }
+            }
         }
+        if (bad) revert StarkVerifier__InvalidInput();
         if (src.count != c.pubTotal) revert StarkVerifier__InvalidInput();
     }
 

@@ -3,7 +3,9 @@ import { fibAir, mixAir, lookupAir } from "../../src/stark/airs/index.js";
 import { DEFAULT_OPTIONS, TEST_OPTIONS } from "../../src/stark/options.js";
 import { estimateSecurity } from "../../src/stark/security.js";
 import { P, add } from "../../src/stark/field/babybear.js";
-import { verifyOnChain } from "../../src/chain/stark-verifier.js";
+import { encodeVerifyCall, verifyOnChain } from "../../src/chain/stark-verifier.js";
+import { decodeRevert } from "../../src/chain/errors.js";
+import { hexToBytes, toHex } from "viem";
 import { CALL_GAS, chainVerdict, prove, startChain, statementOf, tsVerdict, type Case, type Chain, type Statement } from "./helpers.js";
 import { proofSections, withWord } from "./sections.js";
 
@@ -97,6 +99,12 @@ describe("verifier: on-chain rejection of the tamper corpus", function () {
     await expectRejected(mix, mix.bytes, { ...s, publicColumns: [col.subarray(1)] }, "StarkVerifier__InvalidInput", 0, "INVALID_INPUT");
     // lookup-v1 has no public columns: any element is one too many
     await expectRejected(lookup, lookup.bytes, { ...statementOf(lookup), publicColumns: [Uint32Array.of(1)] }, "StarkVerifier__InvalidInput", 0, "INVALID_INPUT");
+    // A public input word with dirty high bits (not a uint32): refused with the verifier's own error.
+    const data = hexToBytes(encodeVerifyCall({ airId: mix.air.id, proof: mix.bytes, publicInputs: s.publicInputs, publicColumns: s.publicColumns, prover: s.prover }));
+    const piAt = 4 + Number(new DataView(data.buffer).getBigUint64(4 + 64 + 24)) + 32;
+    data[piAt + 27] = 1; // element 0 += 2^32
+    const raw = await chain.publicClient.call({ to: await chain.verifier("mix-v1", 0), data: toHex(data), gas: CALL_GAS }).catch((e: unknown) => e);
+    assert.equal(decodeRevert(raw)?.errorName, "StarkVerifier__InvalidInput");
   });
 
   it("rejects non-canonical field elements anywhere: terminal sums, OOD values, final polynomial, every opening", async () => {
