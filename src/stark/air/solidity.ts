@@ -219,7 +219,7 @@ function indent(lines: string[], pad = "            "): string {
   return lines.map((l) => `${pad}${l}`).join("\n");
 }
 
-/** ACs up to this many instructions (all tables) are evaluated inside the verifier contract. */
+/** AIRs of up to this many lowered instructions (all tables) are evaluated inside the verifier contract. */
 export const INLINE_MAX_INSTRUCTIONS = 100;
 /** Instructions per external evaluator contract: keeps each under EIP-170's 24 KiB of code. */
 export const EVALUATOR_CHUNK_INSTRUCTIONS = 900;
