@@ -68,6 +68,7 @@ describe("verifier: differential TS vs Solidity", function () {
       const ts = tsVerdict(c.air, t.bytes, t.s, 0);
       const onChain = await chainVerdict(chain, c.air, t.bytes, t.s, 0, i % 2 === 1);
       assert.equal(onChain.valid, ts === null, `case ${i} (${t.kind}): TS says ${ts ?? "valid"}, Solidity says ${onChain.valid ? "valid" : onChain.error}`);
+      if (!onChain.valid) assert.match(onChain.error, /^StarkVerifier__/, `case ${i} (${t.kind}): a refusal that is not a named error`);
       if (ts === null) valid++;
       else if (!onChain.valid) tally.set(`${ts} / ${onChain.error}`, (tally.get(`${ts} / ${onChain.error}`) ?? 0) + 1);
     }
@@ -93,7 +94,10 @@ describe("verifier: differential TS vs Solidity", function () {
         const ts = tsVerdict(lookupAir, f.bytes, s, 0);
         const v = onChain[j]!;
         assert.equal(v.valid, ts === null, `flip at byte ${f.i}: TS says ${ts ?? "valid"}, Solidity says ${v.valid ? "valid" : v.error}`);
-        if (!v.valid) tally.set(v.error, (tally.get(v.error) ?? 0) + 1);
+        if (!v.valid) {
+          assert.match(v.error, /^StarkVerifier__/, `flip at byte ${f.i}: a refusal that is not a named error`);
+          tally.set(v.error, (tally.get(v.error) ?? 0) + 1);
+        }
       });
     }
     assert.ok(tally.size >= 5, `rejections of several kinds: ${[...tally.entries()].map(([e, n]) => `${e} ${n}`).join(", ")}`);
