@@ -2,7 +2,7 @@
 // over x in s·<w_N>, outputs [start, end). The per-point 1/(x − z_p) come from one K inversion per
 // block of BLOCK points (Montgomery's batch trick).
 //
-// Layout (words): cols: column c at cols + c·N; pts: z_p (4 canonical words each); vals: V_p (4 canonical);
+// Layout (words): cols: a table of u32 column addresses (column c at the byte address cols[c]); pts: z_p (4 canonical words each); vals: V_p (4 canonical);
 // claimStart: np+1 offsets into claimCol / claimCoef; claimCoef: gamma^k in Montgomery form (4 words).
 // out: 4 columns of N words, overwritten. scratch: 3·4·BLOCK words.
 
@@ -78,7 +78,7 @@ export function deepCompose(
         let g0: u32 = 0, g1: u32 = 0, g2: u32 = 0, g3: u32 = 0;
         for (let k = c0; k < c1; k++) {
           const col = load<u32>(claimCol + (<usize>k << 2));
-          const pv = load<u32>(cols + <usize>col * colStride + (<usize>i << 2));
+          const pv = load<u32>(<usize>load<u32>(cols + (<usize>col << 2)) + (<usize>i << 2));
           const cf = claimCoef + (<usize>k << 4);
           g0 = add(g0, montMul(pv, load<u32>(cf)));
           g1 = add(g1, montMul(pv, load<u32>(cf, 4)));
@@ -191,7 +191,7 @@ export function deepComposeVec(
         let g0 = zero, g1 = zero, g2 = zero, g3 = zero;
         for (let k = c0; k < c1; k++) {
           const col = load<u32>(claimCol + (<usize>k << 2));
-          const pv = v128.load(cols + <usize>col * colStride + (<usize>i << 2));
+          const pv = v128.load(<usize>load<u32>(cols + (<usize>col << 2)) + (<usize>i << 2));
           const cf = claimCoef + (<usize>k << 4);
           g0 = vAdd(g0, vMontMul(pv, i32x4.splat(load<u32>(cf))));
           g1 = vAdd(g1, vMontMul(pv, i32x4.splat(load<u32>(cf, 4))));

@@ -80,11 +80,11 @@ export function evalAtExt(coefs: usize, n: u32, zPtr: usize, out: usize): void {
   store<u32>(out, r3, 12);
 }
 
-/** Pairs [start, end) of (column, point), pair q = point·numCols + column; column c at coefs + c·n words. */
+/** Pairs [start, end) of (column, point), pair q = point·numCols + column; column c at the byte address coefs[c] (a table). */
 export function evalAtExtBatch(coefs: usize, n: u32, numCols: u32, points: usize, out: usize, start: u32, end: u32): void {
   for (let q = start; q < end; q++) {
     const c = q % numCols;
     const p = q / numCols;
-    evalAtExt(coefs + <usize>c * (<usize>n << 2), n, points + (<usize>p << 4), out + (<usize>q << 4));
+    evalAtExt(<usize>load<u32>(coefs + (<usize>c << 2)), n, points + (<usize>p << 4), out + (<usize>q << 4));
   }
 }

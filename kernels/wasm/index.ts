@@ -10,7 +10,8 @@ export { poseidon2Permute } from "./poseidon2";
 export { poseidon2Leaves, poseidon2Nodes, poseidon2GrindRange } from "./poseidon2-merkle";
 export { friFold2 } from "./fri";
 export { deepCompose, deepComposeVec } from "./deep";
-export { quotientRows } from "./quotient";
+export { quotientRows, checkRows, logUpRows, logUpAddOffset } from "./quotient";
+export { scalePowers, addScaledExt, firstNonCanonical } from "./columns";
 export { evalAtExtBatch } from "./eval";
 
 /** First byte after the module's static data: the host lays out its regions from here. */

@@ -22,21 +22,21 @@ const RATE_WORDS: u32 = 34; // 136 bytes as u32 words
 }
 
 /**
- * Leaves [start, end) of a column-major matrix (column c at cols + c·height words): leaf i hashes rows
- * i, i+L, …, i+(arity−1)·L (L = height / arity), each row as its words in column order.
+ * Leaves [start, end) of a column-major matrix whose column c starts at the byte address in
+ * cols[c] (a table of u32 addresses): leaf i hashes rows i, i+L, …, i+(arity−1)·L (L = height /
+ * arity), each row as its words in column order.
  */
 export function merkleLeaves(cols: usize, height: u32, width: u32, arity: u32, out: usize, start: u32, end: u32, st: usize): void {
   const leafCount = height / arity;
-  const colStride = <usize>height << 2;
   for (let i = start; i < end; i++) {
     clearState(st);
     let pos: u32 = 0; // words absorbed in the current block
     for (let k: u32 = 0; k < arity; k++) {
-      let p = cols + (<usize>(i + k * leafCount) << 2);
+      const row = <usize>(i + k * leafCount) << 2;
       for (let c: u32 = 0; c < width; c++) {
+        const p = <usize>load<u32>(cols + (<usize>c << 2)) + row;
         const q = st + (<usize>pos << 2);
         store<u32>(q, load<u32>(q) ^ load<u32>(p));
-        p += colStride;
         pos++;
         if (pos == RATE_WORDS) {
           keccakF(st);
@@ -135,18 +135,16 @@ export function grindRange(msg: usize, len: u32, bits: u32, start: u64, count: u
 /** merkleLeaves for leaf pairs (i, i+1), i even in [start, end) (start, end even). */
 export function merkleLeaves2(cols: usize, height: u32, width: u32, arity: u32, out: usize, start: u32, end: u32, st2: usize): void {
   const leafCount = height / arity;
-  const colStride = <usize>height << 2;
   for (let i = start; i < end; i += 2) {
     memory.fill(st2, 0, 400);
     let pos: u32 = 0;
     for (let k: u32 = 0; k < arity; k++) {
-      let p = cols + (<usize>(i + k * leafCount) << 2);
+      const row = <usize>(i + k * leafCount) << 2;
       for (let c: u32 = 0; c < width; c++) {
-        const both = load<u64>(p); // rows i and i + 1 are adjacent in a column
+        const both = load<u64>(<usize>load<u32>(cols + (<usize>c << 2)) + row); // rows i and i + 1 are adjacent in a column
         const q = st2 + (<usize>(pos >> 1) << 4) + (<usize>(pos & 1) << 2);
         store<u32>(q, load<u32>(q) ^ <u32>both);
         store<u32>(q + 8, load<u32>(q + 8) ^ <u32>(both >> 32));
-        p += colStride;
         pos++;
         if (pos == RATE_WORDS) {
           keccakF2(st2);

@@ -27,7 +27,8 @@ const RATE: u32 = 8;
 }
 
 /**
- * Leaves [start, end) of a column-major matrix (column c at cols + c·height words): leaf i hashes rows
+ * Leaves [start, end) of a column-major matrix (column c at the byte address cols[c], a table of u32
+ * addresses): leaf i hashes rows
  * i, i+L, …, i+(arity−1)·L (L = height / arity), each row as its words in column order. Four leaves
  * per group: with L ≥ 4 (start a multiple of 4) rows i … i+3 of a column are one vector load; with
  * L < 4 (a single group) the lanes are gathered, lanes past L repeating the last leaf. scratch: 512
@@ -35,7 +36,6 @@ const RATE: u32 = 8;
  */
 export function poseidon2Leaves(cols: usize, height: u32, width: u32, arity: u32, out: usize, start: u32, end: u32, scratch: usize): u32 {
   const leafCount = height / arity;
-  const colStride = <usize>height << 2;
   const groupStride = <usize>leafCount << 2;
   const words = width * arity;
   const toMontV = i32x4.splat(R2_MOD_P);
@@ -50,8 +50,9 @@ export function poseidon2Leaves(cols: usize, height: u32, width: u32, arity: u32
     v128.store(s + (<usize>RATE << 4), lengthTag);
     let j: u32 = 0; // words of the current chunk
     for (let k: u32 = 0; k < arity; k++) {
-      let p = cols + <usize>k * groupStride + (<usize>i << 2);
+      const row = <usize>k * groupStride + (<usize>i << 2);
       for (let c: u32 = 0; c < width; c++) {
+        const p = <usize>load<u32>(cols + (<usize>c << 2)) + row;
         let v: v128;
         if (leafCount >= 4) {
           v = v128.load(p);
@@ -65,7 +66,6 @@ export function poseidon2Leaves(cols: usize, height: u32, width: u32, arity: u32
         }
         bad = v128.or(bad, i32x4.ge_u(v, pv));
         v128.store(s + (<usize>j << 4), vMontMul(v, toMontV));
-        p += colStride;
         if (++j == RATE) {
           permute16Lanes(s);
           j = 0;

@@ -28,7 +28,7 @@ export function checkHashConfig(hash: unknown): HashConfig {
 }
 
 /** The shape of a matrix to commit: at least one column, one power-of-two height, leafArity a power of two ≤ height. */
-export function checkMerkleShape(columns: readonly Uint32Array[], leafArity: number): { height: number; width: number; leafCount: number } {
+export function checkMerkleShape(columns: readonly { readonly length: number }[], leafArity: number): { height: number; width: number; leafCount: number } {
   if (columns.length === 0) throw new RangeError("merkleCommit: no columns");
   const height = columns[0]!.length;
   if (columns.some((c) => c.length !== height)) throw new RangeError("merkleCommit: columns of different heights");
@@ -72,4 +72,17 @@ export function grindPoseidon2Template(state: Uint32Array, pending: Uint32Array,
   for (let i = 0; i < 8; i++) template[i] = i < pending.length ? pending[i]! : 0;
   template[15] = (state[15]! + pending.length + 1) % P;
   return { template, position: pending.length };
+}
+
+/** The common length of columns (at least one); RangeError naming `what` otherwise. */
+export function checkSameLength(columns: readonly Uint32Array[], what: string): number {
+  if (columns.length === 0) throw new RangeError(`${what}: no columns`);
+  const n = columns[0]!.length;
+  if (columns.some((c) => c.length !== n)) throw new RangeError(`${what}: columns of different lengths`);
+  return n;
+}
+
+/** Row indices within a height. */
+export function checkRows(rows: readonly number[], height: number): void {
+  for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= height) throw new RangeError(`readRows: row ${r} outside [0, ${height})`);
 }

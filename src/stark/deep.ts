@@ -100,7 +100,7 @@ export function deepAtPoint(claims: DeepClaims, gammaPowers: readonly Ext[], row
 }
 
 /** Reference DEEP composition over the whole LDE domain (js backend). */
-export function deepComposeReference(inp: DeepInputs): ExtColumns {
+export function deepComposeReference(inp: DeepInputs & { readonly columns: readonly Uint32Array[] }): ExtColumns {
   const N = 1 << inp.logHeight;
   const gamma = readExt(inp.gamma, 0);
   const m = inp.claimColumn.length;

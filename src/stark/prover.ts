@@ -2,9 +2,9 @@
  * The STARK prover (docs/proof-system.md §7). Pure: every heavy operation goes through the injected
  * ProverBackend, and every challenge is drawn after everything it depends on has been absorbed.
  */
-import { inv, mul, pow, twoAdicGenerator, isCanonical } from "./field/babybear.js";
-import { type Ext, addE, flattenExt, fromBase, mulE, powE, readExt, equals, ZERO } from "./field/extension.js";
-import type { ExtColumns, MerkleTreeData, ProverBackend } from "./backend.js";
+import { mul, pow, twoAdicGenerator, P } from "./field/babybear.js";
+import { type Ext, addE, flattenExt, fromBase, mulE, powE, readExt, equals, subE, ZERO } from "./field/extension.js";
+import { residentColumns, type Column, type ExtColumns, type LogUpAux, type MerkleTreeData, type ProverBackend, type ResidentMatrix } from "./backend.js";
 import { StarkError } from "./errors.js";
 import { validateOptions, MAX_LOG_LDE_SIZE, type ProofOptions } from "./options.js";
 import { encodeProof, PROOF_VERSION, type GroupOpenings, type MerkleOpening, type StarkProof } from "./proof.js";
@@ -13,11 +13,13 @@ import { checkStatement, initTranscript, type Statement } from "./statement.js";
 import { drawOodPoint } from "./challenges.js";
 import { deepClaimsOfGroup, extPowers } from "./deep.js";
 import { openMulti, merkleCap, leafWords } from "./merkle/tree.js";
+import { logQuotientDomainBlowup } from "./quotient.js";
+import { tablePrograms } from "./air/programs.js";
 import { COSET_SHIFT, log2Exact } from "./poly/ntt.js";
 import { evalConstraintsBase } from "./air/evaluate.js";
-import { buildAuxTrace, checkBusBalance, type TableRows } from "./air/lookup-trace.js";
+import { checkBusBalance, type TableRows } from "./air/lookup-trace.js";
 import { proofLayout, type ProofLayout } from "./layout.js";
-import { preprocessedMatrices, vkDigest } from "./vk.js";
+import { vkDigest } from "./vk.js";
 import type { HashConfig } from "./hash/config.js";
 import type { Air, AirInstance, AirTable } from "./air/air.js";
 import { AbortError } from "../util/errors.js";
@@ -54,7 +56,7 @@ function invalid(detail: string): StarkError {
   return new StarkError({ code: "INVALID_INPUT", detail }, detail);
 }
 
-/** Validate every table's trace shape and values; returns the log2 heights. */
+/** Validate every table's trace shape (values are checked canonical by `upload`); returns the log2 heights. */
 function checkTraces(air: Air, traces: readonly Uint32Array[][], options: ProofOptions, hash: HashConfig): number[] {
   const heights = air.tables.map((t, ti) => {
     const trace = traces[ti]!;
@@ -70,7 +72,6 @@ function checkTraces(air: Air, traces: readonly Uint32Array[][], options: ProofO
     if (logN + options.logBlowup > MAX_LOG_LDE_SIZE) throw invalid(`${t.name}: LDE of 2^${logN + options.logBlowup} rows exceeds the field's two-adicity`);
     trace.forEach((col, c) => {
       if (col.length !== n) throw invalid(`${t.name}: trace column ${c} has ${col.length} rows, expected ${n}`);
-      for (let r = 0; r < n; r++) if (!isCanonical(col[r]!)) throw invalid(`${t.name}: trace column ${c} row ${r} is not a canonical field element`);
     });
     if (t.numQuotientChunks > 1 << options.logBlowup) {
       throw invalid(`${t.name} needs ${t.numQuotientChunks} quotient chunks; blowup 2^${options.logBlowup} is too small`);
@@ -83,37 +84,30 @@ function checkTraces(air: Air, traces: readonly Uint32Array[][], options: ProofO
   return heights;
 }
 
-/** Evaluate every base-field constraint of a table on every row; throw on the first violation. */
-export function assertTableConstraints(rows: TableRows): void {
+/** Row r of a table against every base-field constraint; throws CONSTRAINT_VIOLATED naming the first that fails. */
+function assertRow(rows: TableRows, r: number, scratch: Uint32Array): void {
   const { table: t, main, pre } = rows;
   const n = main[0]!.length;
-  const cur = new Uint32Array(t.width), next = new Uint32Array(t.width);
-  const pc = new Uint32Array(t.numPreprocessed), pn = new Uint32Array(t.numPreprocessed);
-  const uc = new Uint32Array(t.numPublicColumns), un = new Uint32Array(t.numPublicColumns);
-  const scratch = new Uint32Array(t.graph.nodes.length);
-  for (let r = 0; r < n; r++) {
-    const rn = (r + 1) % n;
-    for (let c = 0; c < t.width; c++) {
-      cur[c] = main[c]![r]!;
-      next[c] = main[c]![rn]!;
+  const rn = (r + 1) % n;
+  const at = (cols: readonly Uint32Array[], row: number) => Uint32Array.from(cols, (c) => c[row]!);
+  const vals = evalConstraintsBase(t.graph, {
+    cur: at(main, r), next: at(main, rn), publicInputs: rows.publicInputs, pubCur: at(rows.publicColumns, r), pubNext: at(rows.publicColumns, rn),
+    preCur: at(pre, r), preNext: at(pre, rn),
+  }, scratch);
+  t.graph.constraints.forEach((c, i) => {
+    if (c.ext) return;
+    const applies = c.selector === "everyRow" || (c.selector === "transition" && r < n - 1) || (c.selector === "firstRow" && r === 0) || (c.selector === "lastRow" && r === n - 1);
+    if (applies && vals[i] !== 0) {
+      throw new StarkError({ code: "CONSTRAINT_VIOLATED", constraint: i, row: r, selector: c.selector, table: t.name }, `${t.name}: constraint ${i} (${c.selector}) fails at row ${r}`);
     }
-    for (let c = 0; c < t.numPreprocessed; c++) {
-      pc[c] = pre[c]![r]!;
-      pn[c] = pre[c]![rn]!;
-    }
-    for (let k = 0; k < t.numPublicColumns; k++) {
-      uc[k] = rows.publicColumns[k]![r]!;
-      un[k] = rows.publicColumns[k]![rn]!;
-    }
-    const vals = evalConstraintsBase(t.graph, { cur, next, publicInputs: rows.publicInputs, pubCur: uc, pubNext: un, preCur: pc, preNext: pn }, scratch);
-    t.graph.constraints.forEach((c, i) => {
-      if (c.ext) return;
-      const applies = c.selector === "everyRow" || (c.selector === "transition" && r < n - 1) || (c.selector === "firstRow" && r === 0) || (c.selector === "lastRow" && r === n - 1);
-      if (applies && vals[i] !== 0) {
-        throw new StarkError({ code: "CONSTRAINT_VIOLATED", constraint: i, row: r, selector: c.selector, table: t.name }, `${t.name}: constraint ${i} (${c.selector}) fails at row ${r}`);
-      }
-    });
-  }
+  });
+}
+
+/** Evaluate every base-field constraint of a table on every row (plain JS); throw on the first violation. */
+export function assertTableConstraints(rows: TableRows): void {
+  const scratch = new Uint32Array(rows.table.graph.nodes.length);
+  const n = rows.main[0]!.length;
+  for (let r = 0; r < n; r++) assertRow(rows, r, scratch);
 }
 
 /** Every table's rows (main, preprocessed, public) for a single-table or multi-table instance. */
@@ -126,7 +120,7 @@ function tableRows(air: Air, inst: AirInstance, traces: readonly Uint32Array[][]
   });
 }
 
-/** Check one single-table AIR instance's constraints (the historical entry point). */
+/** Check one AIR instance's constraints and buses in plain JS (tests; the prover checks on its backend). */
 export function assertConstraints(air: Air, inst: AirInstance): void {
   const traces = air.traces(inst);
   const heights = traces.map((t) => log2Exact(t[0]!.length));
@@ -134,28 +128,43 @@ export function assertConstraints(air: Air, inst: AirInstance): void {
   checkBusBalance(tableRows(air, inst, traces, heights));
 }
 
-/** Multiply coefficient i by s^(−i) in place: turns subgroup-iNTT output into coset coefficients. */
-function unshift(coeffs: Uint32Array, shift: number): void {
-  const sInv = inv(shift);
-  let s = 1;
-  for (let i = 0; i < coeffs.length; i++) {
-    coeffs[i] = mul(coeffs[i]!, s);
-    s = mul(s, sInv);
+/**
+ * The constraint pre-check on the backend: the check program over the resident trace finds the first
+ * failing row, and the JS evaluator names the constraint there (or says the backend disagrees).
+ */
+async function checkTableOnBackend(backend: ProverBackend, rows: TableRows, trace: readonly Column[], publicColumns: readonly Column[]): Promise<void> {
+  const { check } = tablePrograms(rows.table);
+  if (!check) return;
+  const r = await backend.firstConstraintViolation({ bytecode: check, trace, publicColumns, publicInputs: Uint32Array.from(rows.publicInputs) });
+  if (r < 0) return;
+  assertRow(rows, r, new Uint32Array(rows.table.graph.nodes.length));
+  throw new StarkError({ code: "INVALID_AIR", detail: `${rows.table.name}: the ${backend.name} backend reports a violated constraint at row ${r} that the reference does not see` });
+}
+
+/** A table's LogUp auxiliary columns on the backend (the program reads the host trace). */
+async function auxOnBackend(backend: ProverBackend, rows: TableRows, lambda: Ext, mu: Ext): Promise<LogUpAux> {
+  const t = rows.table;
+  const { logUp, maxTuple } = tablePrograms(t);
+  const muPowers = extPowers(mu, maxTuple + 1);
+  const offsets = flattenExt(t.interactions.map((it) => subE(lambda, fromBase(it.bus % P))));
+  const sends = Uint8Array.from(t.interactions, (it) => (it.kind === "send" ? 1 : 0));
+  try {
+    return await backend.logUpAux({
+      program: logUp!, trace: [...rows.main, ...rows.pre], publicColumns: rows.publicColumns, publicInputs: Uint32Array.from(rows.publicInputs),
+      weights: flattenExt(muPowers), offsets, sends, batch: t.lookupBatch,
+    });
+  } catch (e) {
+    if (e instanceof RangeError && /denominator vanished/.test(e.message)) {
+      throw new StarkError({ code: "INVALID_INPUT", detail: "a LogUp denominator vanished (a tuple equals the challenge); this happens with negligible probability" });
+    }
+    throw e;
   }
 }
 
-/** A committed matrix: coefficients (for OOD evaluation), its LDE and its Merkle tree. */
+/** Columns held by the backend for one matrix of a proof: its coefficients (trace domain) and its LDE. */
 interface Committed {
-  readonly coeffs: Uint32Array[];
-  readonly lde: Uint32Array[];
-  readonly tree: MerkleTreeData;
-}
-
-/** A group's preprocessed columns side by side, and the trees of its tables that have some. */
-interface PreGroup {
-  readonly coeffs: Uint32Array[];
-  readonly lde: Uint32Array[];
-  readonly trees: MerkleTreeData[];
+  readonly coeffs: ResidentMatrix;
+  readonly lde: ResidentMatrix;
 }
 
 export async function proveStark(p: ProveParams): Promise<ProveResult> {
@@ -178,226 +187,256 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
   const statement: Statement = { publicInputs: instance.publicInputs, publicColumns: instance.publicColumns, proverAddress: p.proverAddress };
   checkStatement(air, statement, heights);
   const rows = tableRows(air, instance, traces, heights);
-  if (check) {
-    for (const r of rows) assertTableConstraints(r);
-    checkBusBalance(rows);
-  }
   const layout = proofLayout(air, options, hash, heights);
-  phase("check");
-
   const b = options.logBlowup;
-  const commit = async (cols: Uint32Array[], shift: number): Promise<Committed> => {
-    const coeffs = cols.map((c) => Uint32Array.from(c));
-    await backend.interpolate(coeffs);
-    const lde = await backend.evaluateOnCoset(coeffs, b, shift);
-    const tree = await backend.merkleCommit(lde, 1, hash);
-    return { coeffs, lde, tree };
-  };
-  const cap = (c: Committed) => merkleCap(c.tree, options.logCap);
-
-  // 0. Preprocessed columns, one tree per table: committed like the trace; their caps make the verification key.
-  const preTables: (Committed | null)[] = [];
-  for (const cols of preprocessedMatrices(layout)) preTables.push(cols ? await commit(cols, COSET_SHIFT) : null);
-  const vk = vkDigest(layout, preTables.map((c) => (c ? cap(c) : null)));
-  // Per group, its tables' preprocessed columns side by side (for the quotient, OOD and DEEP).
-  const pre: (PreGroup | null)[] = layout.groups.map((g) => {
-    const members = g.tables.filter((ti) => preTables[ti]);
-    if (members.length === 0) return null;
-    return { coeffs: members.flatMap((ti) => preTables[ti]!.coeffs), lde: members.flatMap((ti) => preTables[ti]!.lde), trees: members.map((ti) => preTables[ti]!.tree) };
-  });
-  const transcript: Challenger = initTranscript(layout, vk, statement);
-
-  // 1. Main traces, one tree per height group.
-  const main: Committed[] = [];
-  for (const g of layout.groups) {
-    const c = await commit(g.tables.flatMap((ti) => traces[ti]!), g.shift);
-    main.push(c);
-    transcript.absorbDigests(Tag.MainCommit, cap(c));
-  }
-  phase("trace");
-
-  // 2. Auxiliary phase: LogUp challenges, running sums, terminal sums.
-  let challenges: Ext[] = [];
-  const aux: (Committed | null)[] = layout.groups.map(() => null);
-  const terminals: Ext[] = [];
-  const auxCols: Uint32Array[][] = air.tables.map(() => []);
-  if (air.numChallenges > 0) {
-    challenges = [transcript.sampleExt(), transcript.sampleExt()];
-    for (const t of air.tables) {
-      if (t.numAux === 0) continue;
-      const built = buildAuxTrace(rows[t.index]!, challenges[0]!, challenges[1]!);
-      auxCols[t.index] = built.columns;
-      terminals.push(built.terminal);
+  const held: ResidentMatrix[] = [];
+  const keep = (m: ResidentMatrix): ResidentMatrix => (held.push(m), m);
+  const release = async (ms: readonly (ResidentMatrix | null | undefined)[]): Promise<void> => {
+    for (const m of ms) {
+      if (!m) continue;
+      const i = held.indexOf(m);
+      if (i >= 0) held.splice(i, 1);
+      await backend.release(m);
     }
+  };
+  try {
+    // Traces and preprocessed columns go to the backend once (the upload checks every value is canonical).
+    const upload = async (cols: readonly Uint32Array[], what: string): Promise<ResidentMatrix> => {
+      try {
+        return keep(await backend.upload(cols));
+      } catch (e) {
+        const m = e instanceof RangeError ? /column (\d+), row (\d+)/.exec(e.message) : null;
+        if (m) throw invalid(`${what} column ${m[1]} row ${m[2]} is not a canonical field element`);
+        throw e;
+      }
+    };
+    const mainEvals: ResidentMatrix[] = [];
+    const preEvals: (ResidentMatrix | null)[] = [];
+    for (const r of rows) {
+      mainEvals.push(await upload(r.main, `${r.table.name}: trace`));
+      preEvals.push(r.pre.length > 0 ? await upload(r.pre, `${r.table.name}: preprocessed`) : null);
+    }
+    const pubCols = rows.map((r) => r.publicColumns);
+    if (check) {
+      for (const [ti, r] of rows.entries()) {
+        await checkTableOnBackend(backend, r, [...residentColumns(mainEvals[ti]!), ...(preEvals[ti] ? residentColumns(preEvals[ti]!) : [])], pubCols[ti]!);
+      }
+    }
+    phase("check");
+
+    const cap = (tree: MerkleTreeData) => merkleCap(tree, options.logCap);
+    /** In place to coefficients, then the LDE: both stay resident. */
+    const extendResident = async (m: ResidentMatrix, shift: number): Promise<Committed> => {
+      await backend.interpolateResident(m);
+      return { coeffs: m, lde: keep(await backend.extend(m, b, shift)) };
+    };
+
+    // 0. Preprocessed columns, one tree per table: committed like the trace; their caps make the verification key.
+    const preTables: (Committed | null)[] = [];
+    const preTrees: (MerkleTreeData | null)[] = [];
+    for (const m of preEvals) {
+      const c = m ? await extendResident(m, COSET_SHIFT) : null;
+      preTables.push(c);
+      preTrees.push(c ? await backend.merkleCommit(residentColumns(c.lde), 1, hash) : null);
+    }
+    const vk = vkDigest(layout, preTrees.map((t) => (t ? cap(t) : null)));
+    const transcript: Challenger = initTranscript(layout, vk, statement);
+
+    // 1. Main traces: an LDE per table, one tree per height group (its tables' columns side by side).
+    const mainTables: Committed[] = [];
+    for (const [ti, m] of mainEvals.entries()) mainTables.push(await extendResident(m, layout.groups[layout.tables[ti]!.group]!.shift));
+    const mainTrees: MerkleTreeData[] = [];
+    for (const g of layout.groups) {
+      const tree = await backend.merkleCommit(g.tables.flatMap((ti) => residentColumns(mainTables[ti]!.lde)), 1, hash);
+      mainTrees.push(tree);
+      transcript.absorbDigests(Tag.MainCommit, cap(tree));
+    }
+    phase("trace");
+
+    // 2. Auxiliary phase: LogUp challenges, running sums, terminal sums.
+    let challenges: Ext[] = [];
+    const auxTables: (Committed | null)[] = air.tables.map(() => null);
+    const auxTrees: (MerkleTreeData | null)[] = layout.groups.map(() => null);
+    const terminals: Ext[] = [];
+    if (air.numChallenges > 0) {
+      challenges = [transcript.sampleExt(), transcript.sampleExt()];
+      for (const t of air.tables) {
+        if (t.numAux === 0) continue;
+        const built = await auxOnBackend(backend, rows[t.index]!, challenges[0]!, challenges[1]!);
+        terminals.push(readExt(built.terminal, 0));
+        auxTables[t.index] = await extendResident(keep(await backend.upload(built.columns)), layout.groups[layout.tables[t.index]!.group]!.shift);
+      }
+      for (let g = 0; g < layout.groups.length; g++) {
+        const grp = layout.groups[g]!;
+        if (grp.auxWidth === 0) continue;
+        const tree = await backend.merkleCommit(grp.tables.filter((ti) => auxTables[ti]).flatMap((ti) => residentColumns(auxTables[ti]!.lde)), 1, hash);
+        auxTrees[g] = tree;
+        transcript.absorbDigests(Tag.AuxCommit, cap(tree));
+      }
+      transcript.absorbExts(Tag.TerminalSums, terminals);
+      if (check && !equals(terminals.reduce(addE, ZERO), ZERO)) {
+        checkBusBalance(rows); // names the unbalanced tuple (BUS_IMBALANCE)
+        throw new StarkError({ code: "INVALID_INPUT", detail: "LogUp terminal sums do not cancel" });
+      }
+    }
+    phase("aux");
+
+    // 3. Quotients: alpha, each table's quotient on its own domain (n·2^⌈log2 C⌉ points), cut into
+    //    chunks of degree < n, extended once; one tree per group.
+    const alpha = transcript.sampleExt();
+    const quotientTables: Committed[] = [];
+    const quotientTrees: MerkleTreeData[] = [];
     for (let g = 0; g < layout.groups.length; g++) {
       const grp = layout.groups[g]!;
-      if (grp.auxWidth === 0) continue;
-      const c = await commit(grp.tables.flatMap((ti) => auxCols[ti]!), grp.shift);
-      aux[g] = c;
-      transcript.absorbDigests(Tag.AuxCommit, cap(c));
+      for (const ti of grp.tables) {
+        const tableCols = (c: Committed | null, first = 0, count?: number) => (c ? residentColumns(c.lde, first, count) : []);
+        const chunks = await tableQuotient(p, layout, ti, [...tableCols(mainTables[ti]!), ...tableCols(preTables[ti]), ...tableCols(auxTables[ti])], alpha, challenges, terminals, rows[ti]!);
+        const coeffs = keep(await backend.upload(chunks));
+        quotientTables[ti] = { coeffs, lde: keep(await backend.extend(coeffs, b, grp.shift)) };
+      }
+      const tree = await backend.merkleCommit(grp.tables.flatMap((ti) => residentColumns(quotientTables[ti]!.lde)), 1, hash);
+      quotientTrees.push(tree);
+      transcript.absorbDigests(Tag.QuotientCommit, cap(tree));
     }
-    transcript.absorbExts(Tag.TerminalSums, terminals);
-    if (check && !equals(terminals.reduce(addE, ZERO), ZERO)) throw new StarkError({ code: "INVALID_INPUT", detail: "LogUp terminal sums do not cancel" });
-  }
-  phase("aux");
+    phase("quotient");
 
-  // 3. Quotients: alpha, each table's quotient over its LDE domain, split into chunks of degree < n.
-  const alpha = transcript.sampleExt();
-  const quotient: Committed[] = [];
-  const quotientCoeffs: Uint32Array[][] = air.tables.map(() => []);
-  for (let g = 0; g < layout.groups.length; g++) {
-    const grp = layout.groups[g]!;
-    const chunkCols: Uint32Array[] = [];
-    for (const ti of grp.tables) {
-      const chunks = await tableQuotient(p, layout, ti, g, { main: main[g]!, pre: pre[g], aux: aux[g] }, alpha, challenges, terminals, rows[ti]!);
-      quotientCoeffs[ti] = chunks;
-      chunkCols.push(...chunks);
+    // 4. Out-of-domain point and openings, table after table.
+    const z = drawOodPoint(transcript, layout.groups);
+    const ood: Ext[] = [];
+    const zNextOf = (logRows: number): Ext => mulE(z, fromBase(twoAdicGenerator(logRows)));
+    for (const tl of layout.tables) {
+      const t = tl.table;
+      const ti = t.index;
+      const zn = zNextOf(tl.logRows);
+      const both = Uint32Array.from([...z, ...zn]);
+      const atBoth = async (m: ResidentMatrix | null | undefined) => {
+        if (!m) return [];
+        const v = await backend.evaluateAtPoints(residentColumns(m), both);
+        const w = m.width;
+        return [...Array.from({ length: w }, (_, c) => readExt(v, c)), ...Array.from({ length: w }, (_, c) => readExt(v, w + c))];
+      };
+      ood.push(...(await atBoth(mainTables[ti]!.coeffs)));
+      ood.push(...(await atBoth(preTables[ti]?.coeffs)));
+      ood.push(...(await atBoth(auxTables[ti]?.coeffs)));
+      const qv = await backend.evaluateAtPoints(residentColumns(quotientTables[ti]!.coeffs), Uint32Array.from(z));
+      ood.push(...Array.from({ length: 4 * t.numQuotientChunks }, (_, c) => readExt(qv, c)));
     }
-    const lde = await backend.evaluateOnCoset(chunkCols, b, grp.shift);
-    const tree = await backend.merkleCommit(lde, 1, hash);
-    const c = { coeffs: chunkCols, lde, tree };
-    quotient.push(c);
-    transcript.absorbDigests(Tag.QuotientCommit, cap(c));
-  }
-  phase("quotient");
+    transcript.absorbExts(Tag.OodValues, ood);
+    // The coefficients have served their purpose (the LDEs stay for DEEP and the openings).
+    await release([...mainTables, ...preTables, ...auxTables, ...quotientTables].map((c) => c?.coeffs));
+    phase("ood");
 
-  // 4. Out-of-domain point and openings, table after table.
-  const z = drawOodPoint(transcript, layout.groups);
-  const ood: Ext[] = [];
-  const zNextOf = (logRows: number): Ext => mulE(z, fromBase(twoAdicGenerator(logRows)));
-  for (const tl of layout.tables) {
-    const t = tl.table;
-    const g = tl.group;
-    const zn = zNextOf(tl.logRows);
-    const both = Uint32Array.from([...z, ...zn]);
-    const atBoth = async (cols: Uint32Array[]) => {
-      if (cols.length === 0) return [];
-      const v = await backend.evaluateAtPoints(cols, both);
-      const m = cols.length;
-      return [...Array.from({ length: m }, (_, c) => readExt(v, c)), ...Array.from({ length: m }, (_, c) => readExt(v, m + c))];
+    // 5. DEEP composition, one function per height group, over [preprocessed | main | aux | quotient].
+    const gamma = transcript.sampleExt();
+    const ldeCols = (cs: readonly (Committed | null)[], tables: readonly number[]) => tables.flatMap((ti) => (cs[ti] ? residentColumns(cs[ti]!.lde) : []));
+    const deep: ExtColumns[] = [];
+    for (let g = 0; g < layout.groups.length; g++) {
+      const grp = layout.groups[g]!;
+      const claims = deepClaimsOfGroup(layout, g, z, zNextOf(grp.logRows), ood);
+      const columns = [...ldeCols(preTables, grp.tables), ...ldeCols(mainTables, grp.tables), ...ldeCols(auxTables, grp.tables), ...ldeCols(quotientTables, grp.tables)];
+      deep.push(await backend.deepCompose({ columns, ...claims, gamma: Uint32Array.from(gamma), logHeight: grp.logLde, shift: grp.shift }));
+    }
+    phase("deep");
+
+    // 6. FRI commit phase over mixed heights: a group joins the layer whose degree bound is its height.
+    const { steps, logFinalLen, joins } = layout.fri;
+    const friTrees: MerkleTreeData[] = [];
+    const friLayers: ExtColumns[] = [];
+    const friCaps: Uint8Array[][] = [];
+    let layer = deep[0]!;
+    let layerShift = layout.groups[0]!.shift;
+    for (let r = 0; r < steps.length; r++) {
+      const s = steps[r]!;
+      const tree = await backend.merkleCommit(layer, 1 << s, hash);
+      const c = merkleCap(tree, options.logCap);
+      friTrees.push(tree);
+      friLayers.push(layer);
+      friCaps.push(c);
+      transcript.absorbDigests(Tag.FriCommit, c);
+      const beta = transcript.sampleExt();
+      layer = await backend.friFold(layer, s, Uint32Array.from(beta), layerShift);
+      layerShift = pow(layerShift, 1 << s);
+      if (joins[r]! >= 0) layer = await backend.addScaledExt(layer, deep[joins[r]!]!, Uint32Array.from(powE(beta, 1 << s)));
+    }
+    const finalCoeffs = layer.map((c) => Uint32Array.from(c));
+    await backend.interpolateCoset(finalCoeffs, layerShift);
+    const finalLen = 1 << logFinalLen;
+    if (check) {
+      for (const c of finalCoeffs) {
+        if (c.subarray(finalLen).some((x) => x !== 0)) throw new StarkError({ code: "INVALID_AIR", detail: "final FRI polynomial exceeds its degree bound" });
+      }
+    }
+    const finalPoly: Ext[] = [];
+    for (let i = 0; i < finalLen; i++) finalPoly.push([finalCoeffs[0]![i]!, finalCoeffs[1]![i]!, finalCoeffs[2]![i]!, finalCoeffs[3]![i]!]);
+    transcript.absorbExts(Tag.FinalPoly, finalPoly);
+    phase("fri");
+
+    // 7. Proof of work, then the queries.
+    const gi = transcript.grindInput();
+    const powNonce = gi.config === "keccak" ? await backend.grind(gi.state, options.powBits, signal) : await backend.grindPoseidon2(gi.state, gi.pending, options.powBits, signal);
+    if (!transcript.absorbPow(powNonce, options.powBits)) throw new StarkError({ code: "INVALID_INPUT", detail: "the backend's proof-of-work nonce does not pass" });
+    phase("pow");
+
+    const queries = transcript.drawQueries(options.numQueries, layout.logQueryDomain);
+    const openRows = async (tree: MerkleTreeData, cols: readonly Column[], positions: number[]): Promise<MerkleOpening> => ({
+      leafCount: positions.length, values: await backend.readRows(cols, positions), siblings: openMulti(tree, positions, options.logCap),
+    });
+    const groupOpenings: GroupOpenings[] = [];
+    for (const [g, grp] of layout.groups.entries()) {
+      const positions = [...new Set(queries.map((q) => q % 2 ** grp.logLde))].sort((a, b) => a - b);
+      const preOpenings: MerkleOpening[] = [];
+      for (const ti of grp.tables) if (preTables[ti]) preOpenings.push(await openRows(preTrees[ti]!, residentColumns(preTables[ti]!.lde), positions));
+      groupOpenings.push({
+        pre: preOpenings,
+        main: await openRows(mainTrees[g]!, ldeCols(mainTables, grp.tables), positions),
+        aux: auxTrees[g] ? await openRows(auxTrees[g]!, ldeCols(auxTables, grp.tables), positions) : null,
+        quotient: await openRows(quotientTrees[g]!, ldeCols(quotientTables, grp.tables), positions),
+      });
+    }
+    await release([...held]);
+    const friOpenings: MerkleOpening[] = [];
+    let positions = queries;
+    let M = 2 ** layout.logQueryDomain;
+    steps.forEach((s, r) => {
+      const L = M >> s;
+      const leaves = [...new Set(positions.map((x) => x % L))].sort((a, b) => a - b);
+      const parts = leaves.map((i) => leafWords(friLayers[r]!, 1 << s, i));
+      const values = new Uint32Array(parts.reduce((a, x) => a + x.length, 0));
+      let o = 0;
+      for (const part of parts) {
+        values.set(part, o);
+        o += part.length;
+      }
+      friOpenings.push({ leafCount: leaves.length, values, siblings: openMulti(friTrees[r]!, leaves, options.logCap) });
+      positions = leaves;
+      M = L;
+    });
+    phase("open");
+
+    const proof: StarkProof = {
+      version: PROOF_VERSION, hash, airId: air.id, options, logHeights: heights,
+      mainCaps: mainTrees.map(cap), auxCaps: auxTrees.map((t) => (t ? cap(t) : [])), terminalSums: terminals,
+      quotientCaps: quotientTrees.map(cap), ood, friCaps, finalPoly, powNonce, groupOpenings, friOpenings,
     };
-    ood.push(...(await atBoth(main[g]!.coeffs.slice(tl.mainOffset, tl.mainOffset + t.width))));
-    ood.push(...(await atBoth(pre[g] ? pre[g]!.coeffs.slice(tl.preOffset, tl.preOffset + t.numPreprocessed) : [])));
-    ood.push(...(await atBoth(aux[g] ? aux[g]!.coeffs.slice(tl.auxOffset, tl.auxOffset + 4 * t.numAux) : [])));
-    const qv = await backend.evaluateAtPoints(quotientCoeffs[t.index]!, Uint32Array.from(z));
-    ood.push(...Array.from({ length: 4 * t.numQuotientChunks }, (_, c) => readExt(qv, c)));
+    return { proof, bytes: encodeProof(proof), timings };
+  } finally {
+    // On an error or an abort: give back whatever is still held (best effort, the error is the news).
+    await release([...held]).catch(() => undefined);
   }
-  transcript.absorbExts(Tag.OodValues, ood);
-  phase("ood");
-
-  // 5. DEEP composition, one function per height group.
-  const gamma = transcript.sampleExt();
-  const deep: ExtColumns[] = [];
-  for (let g = 0; g < layout.groups.length; g++) {
-    const grp = layout.groups[g]!;
-    const claims = deepClaimsOfGroup(layout, g, z, zNextOf(grp.logRows), ood);
-    const columns = [...(pre[g]?.lde ?? []), ...main[g]!.lde, ...(aux[g]?.lde ?? []), ...quotient[g]!.lde];
-    deep.push(await backend.deepCompose({ columns, ...claims, gamma: Uint32Array.from(gamma), logHeight: grp.logLde, shift: grp.shift }));
-  }
-  phase("deep");
-
-  // 6. FRI commit phase over mixed heights: a group joins the layer whose degree bound is its height.
-  const { steps, logFinalLen, joins } = layout.fri;
-  const friTrees: MerkleTreeData[] = [];
-  const friLayers: ExtColumns[] = [];
-  const friCaps: Uint8Array[][] = [];
-  let layer = deep[0]!;
-  let layerShift = layout.groups[0]!.shift;
-  for (let r = 0; r < steps.length; r++) {
-    const s = steps[r]!;
-    const tree = await backend.merkleCommit(layer, 1 << s, hash);
-    const c = merkleCap(tree, options.logCap);
-    friTrees.push(tree);
-    friLayers.push(layer);
-    friCaps.push(c);
-    transcript.absorbDigests(Tag.FriCommit, c);
-    const beta = transcript.sampleExt();
-    layer = await backend.friFold(layer, s, Uint32Array.from(beta), layerShift);
-    layerShift = pow(layerShift, 1 << s);
-    if (joins[r]! >= 0) layer = addScaled(layer, deep[joins[r]!]!, powE(beta, 1 << s));
-  }
-  const finalCoeffs = layer.map((c) => Uint32Array.from(c));
-  await backend.interpolate(finalCoeffs);
-  finalCoeffs.forEach((c) => unshift(c, layerShift));
-  const finalLen = 1 << logFinalLen;
-  if (check) {
-    for (const c of finalCoeffs) {
-      if (c.subarray(finalLen).some((x) => x !== 0)) throw new StarkError({ code: "INVALID_AIR", detail: "final FRI polynomial exceeds its degree bound" });
-    }
-  }
-  const finalPoly: Ext[] = [];
-  for (let i = 0; i < finalLen; i++) finalPoly.push([finalCoeffs[0]![i]!, finalCoeffs[1]![i]!, finalCoeffs[2]![i]!, finalCoeffs[3]![i]!]);
-  transcript.absorbExts(Tag.FinalPoly, finalPoly);
-  phase("fri");
-
-  // 7. Proof of work, then the queries.
-  const gi = transcript.grindInput();
-  const powNonce = gi.config === "keccak" ? await backend.grind(gi.state, options.powBits, signal) : await backend.grindPoseidon2(gi.state, gi.pending, options.powBits, signal);
-  if (!transcript.absorbPow(powNonce, options.powBits)) throw new StarkError({ code: "INVALID_INPUT", detail: "the backend's proof-of-work nonce does not pass" });
-  phase("pow");
-
-  const queries = transcript.drawQueries(options.numQueries, layout.logQueryDomain);
-  const open = (tree: MerkleTreeData, cols: readonly Uint32Array[], arity: number, leaves: number[]): MerkleOpening => {
-    const parts = leaves.map((i) => leafWords(cols, arity, i));
-    const values = new Uint32Array(parts.reduce((a, x) => a + x.length, 0));
-    let o = 0;
-    for (const part of parts) {
-      values.set(part, o);
-      o += part.length;
-    }
-    return { leafCount: leaves.length, values, siblings: openMulti(tree, leaves, options.logCap) };
-  };
-  const groupOpenings = layout.groups.map((grp, g): GroupOpenings => {
-    const positions = [...new Set(queries.map((q) => q % 2 ** grp.logLde))].sort((a, b) => a - b);
-    const c = (x: Committed | null) => (x ? open(x.tree, x.lde, 1, positions) : null);
-    const preOpenings = grp.tables.filter((ti) => preTables[ti]).map((ti) => open(preTables[ti]!.tree, preTables[ti]!.lde, 1, positions));
-    return { pre: preOpenings, main: c(main[g]!)!, aux: c(aux[g]!), quotient: c(quotient[g]!)! };
-  });
-  const friOpenings: MerkleOpening[] = [];
-  let positions = queries;
-  let M = 2 ** layout.logQueryDomain;
-  steps.forEach((s, r) => {
-    const L = M >> s;
-    const leaves = [...new Set(positions.map((x) => x % L))].sort((a, b) => a - b);
-    friOpenings.push(open(friTrees[r]!, friLayers[r]!, 1 << s, leaves));
-    positions = leaves;
-    M = L;
-  });
-  phase("open");
-
-  const proof: StarkProof = {
-    version: PROOF_VERSION, hash, airId: air.id, options, logHeights: heights,
-    mainCaps: main.map(cap), auxCaps: aux.map((c) => (c ? cap(c) : [])), terminalSums: terminals,
-    quotientCaps: quotient.map(cap), ood, friCaps, finalPoly, powNonce, groupOpenings, friOpenings,
-  };
-  return { proof, bytes: encodeProof(proof), timings };
-}
-
-/** layer + c·f, elementwise in K (a smaller group's DEEP function joining a FRI layer). */
-function addScaled(layer: ExtColumns, f: ExtColumns, c: Ext): ExtColumns {
-  const n = layer[0].length;
-  const out: ExtColumns = [new Uint32Array(n), new Uint32Array(n), new Uint32Array(n), new Uint32Array(n)];
-  for (let i = 0; i < n; i++) {
-    const v = addE([layer[0][i]!, layer[1][i]!, layer[2][i]!, layer[3][i]!], mulE(c, [f[0][i]!, f[1][i]!, f[2][i]!, f[3][i]!]));
-    out[0][i] = v[0];
-    out[1][i] = v[1];
-    out[2][i] = v[2];
-    out[3][i] = v[3];
-  }
-  return out;
 }
 
 /**
- * One table's quotient: evaluate its lowered program over the group's LDE domain on its columns
- * [main | preprocessed | auxiliary coordinates], interpolate over the coset and cut the 4 K
- * coordinates into numQuotientChunks chunks of n coefficients each (column 4j + e = chunk j, coordinate e).
+ * One table's quotient: evaluate its lowered program on its quotient domain (n·2^⌈log2 C⌉ points of
+ * the group's LDE domain, read by stride) on its columns [main | preprocessed | auxiliary
+ * coordinates], interpolate there and cut the 4 K coordinates into numQuotientChunks chunks of n
+ * coefficients each (column 4j + e = chunk j, coordinate e). The chunks are the same polynomials
+ * whatever domain they are computed on (docs/proof-system.md §6.3).
  */
 async function tableQuotient(
   p: ProveParams,
   layout: ProofLayout,
   ti: number,
-  g: number,
-  trees: { main: Committed; pre: PreGroup | null; aux: Committed | null },
+  trace: readonly Column[],
   alpha: Ext,
   challenges: readonly Ext[],
   terminals: readonly Ext[],
@@ -405,39 +444,44 @@ async function tableQuotient(
 ): Promise<Uint32Array[]> {
   const tl = layout.tables[ti]!;
   const t: AirTable = tl.table;
-  const grp = layout.groups[g]!;
+  const grp = layout.groups[tl.group]!;
   const b = p.options.logBlowup;
+  const q = logQuotientDomainBlowup(t.numQuotientChunks);
   const n = 2 ** tl.logRows;
-  const trace = [
-    ...trees.main.lde.slice(tl.mainOffset, tl.mainOffset + t.width),
-    ...(trees.pre ? trees.pre.lde.slice(tl.preOffset, tl.preOffset + t.numPreprocessed) : []),
-    ...(trees.aux ? trees.aux.lde.slice(tl.auxOffset, tl.auxOffset + 4 * t.numAux) : []),
-  ];
-  const pubCoeffs = rows.publicColumns.map((c) => Uint32Array.from(c));
-  if (pubCoeffs.length) await p.backend.interpolate(pubCoeffs);
-  const pubLde = pubCoeffs.length ? await p.backend.evaluateOnCoset(pubCoeffs, b, grp.shift) : [];
-  const alphaPowers = extPowers(alpha, t.numConstraints);
-  const weights = flattenExt(t.weights.map((w) => mulByXPower(alphaPowers[w.constraint]!, w.coordinate)));
-  const extra: number[] = [];
-  if (t.graph.shape.numChallenges > 0) for (const c of challenges) extra.push(...c);
-  if (tl.terminalIndex >= 0) extra.push(...terminals[tl.terminalIndex]!);
-  const q = await p.backend.evaluateQuotient({
-    bytecode: t.bytecode, trace, publicColumns: pubLde, publicInputs: Uint32Array.from([...Array.from(rows.publicInputs), ...extra]),
-    alphaPowers: weights, logTraceHeight: tl.logRows, logBlowup: b, shift: grp.shift,
-  });
-  const qCoeffs = q.map((c) => Uint32Array.from(c));
-  await p.backend.interpolate(qCoeffs);
-  qCoeffs.forEach((c) => unshift(c, grp.shift));
-  const chunks: Uint32Array[] = [];
-  for (let j = 0; j < t.numQuotientChunks; j++) for (let e = 0; e < 4; e++) chunks.push(qCoeffs[e]!.slice(j * n, (j + 1) * n));
-  if (p.checkConstraints ?? true) {
-    for (let e = 0; e < 4; e++) {
-      for (let i = t.numQuotientChunks * n; i < qCoeffs[e]!.length; i++) {
-        if (qCoeffs[e]![i] !== 0) throw new StarkError({ code: "INVALID_AIR", detail: `${t.name}: quotient degree exceeds ${t.numQuotientChunks}·n: AIR degree bookkeeping is wrong` });
+  let pubLde: ResidentMatrix | null = null;
+  try {
+    if (rows.publicColumns.length > 0) {
+      const pub = await p.backend.upload(rows.publicColumns);
+      try {
+        await p.backend.interpolateResident(pub);
+        pubLde = await p.backend.extend(pub, b, grp.shift);
+      } finally {
+        await p.backend.release(pub);
       }
     }
+    const alphaPowers = extPowers(alpha, t.numConstraints);
+    const weights = flattenExt(t.weights.map((w) => mulByXPower(alphaPowers[w.constraint]!, w.coordinate)));
+    const extra: number[] = [];
+    if (t.graph.shape.numChallenges > 0) for (const c of challenges) extra.push(...c);
+    if (tl.terminalIndex >= 0) extra.push(...terminals[tl.terminalIndex]!);
+    const qv = await p.backend.evaluateQuotient({
+      bytecode: t.bytecode, trace, publicColumns: pubLde ? residentColumns(pubLde) : [], publicInputs: Uint32Array.from([...Array.from(rows.publicInputs), ...extra]),
+      alphaPowers: weights, logTraceHeight: tl.logRows, logBlowup: b, logQuotientBlowup: q, shift: grp.shift,
+    });
+    await p.backend.interpolateCoset(qv, grp.shift);
+    const chunks: Uint32Array[] = [];
+    for (let j = 0; j < t.numQuotientChunks; j++) for (let e = 0; e < 4; e++) chunks.push(qv[e]!.subarray(j * n, (j + 1) * n));
+    if (p.checkConstraints ?? true) {
+      // With C not a power of two the domain holds more points than the quotient's degree needs: the rest must vanish.
+      for (let e = 0; e < 4; e++) {
+        const high = qv[e]!.subarray(t.numQuotientChunks * n);
+        if (high.some((x) => x !== 0)) throw new StarkError({ code: "INVALID_AIR", detail: `${t.name}: quotient degree exceeds ${t.numQuotientChunks}·n: AIR degree bookkeeping is wrong` });
+      }
+    }
+    return chunks;
+  } finally {
+    if (pubLde) await p.backend.release(pubLde);
   }
-  return chunks;
 }
 
 /** X^e·a in K (multiplying by the basis element X^e; X^4 = 11). */

@@ -13,6 +13,13 @@ import type { ExtColumns, QuotientInputs } from "./backend.js";
 import { interpretBlock, readHeader, type BlockSource } from "./air/bytecode.js";
 import { cosetPoints } from "./poly/ntt.js";
 
+/** The quotient domain of an evaluation (docs/proof-system.md §6.3): q with 0 ≤ q ≤ logBlowup. */
+export function quotientBlowupOf(inp: QuotientInputs): number {
+  const q = inp.logQuotientBlowup ?? inp.logBlowup;
+  if (!Number.isInteger(q) || q < 0 || q > inp.logBlowup) throw new RangeError(`evaluateQuotient: logQuotientBlowup ${q} outside [0, ${inp.logBlowup}]`);
+  return q;
+}
+
 /** Rows per interpreter block in the reference backend. */
 const BLOCK = 256;
 
@@ -29,21 +36,35 @@ export function quotientAtPoint(acc: readonly [Ext, Ext, Ext, Ext], z: Ext, logN
   return q;
 }
 
-/** Reference evaluation of the quotient over the LDE domain (js backend). */
-export function evaluateQuotientReference(inp: QuotientInputs): ExtColumns {
+/**
+ * log2 of the quotient domain's size over n: the smallest 2^q ≥ the number of chunks C, so that the
+ * quotient (degree < C·n) is determined by its values on shift·<w_{n·2^q}>.
+ */
+export function logQuotientDomainBlowup(numQuotientChunks: number): number {
+  return Math.max(0, Math.ceil(Math.log2(numQuotientChunks)));
+}
+
+/**
+ * Reference evaluation of the quotient (js backend) on the quotient domain shift·<w_{n·2^q}>: its point
+ * i is LDE row i·2^(b−q), its next row LDE row (i + 2^q)·2^(b−q) (q = logQuotientBlowup, default b).
+ */
+export function evaluateQuotientReference(inp: QuotientInputs & { readonly trace: readonly Uint32Array[]; readonly publicColumns: readonly Uint32Array[] }): ExtColumns {
   const { trace, publicColumns, bytecode, alphaPowers, logTraceHeight, logBlowup, shift } = inp;
   readHeader(bytecode);
+  const q = quotientBlowupOf(inp);
   const n = 1 << logTraceHeight;
-  const B = 1 << logBlowup;
-  const logN = logTraceHeight + logBlowup;
+  const B = 1 << q;
+  const logN = logTraceHeight + q;
   const N = 1 << logN;
+  const logStride = logBlowup - q;
+  const stride = 1 << logStride;
   const out: ExtColumns = [new Uint32Array(N), new Uint32Array(N), new Uint32Array(N), new Uint32Array(N)];
 
   const xs = cosetPoints(logN, shift);
   const wLast = pow(twoAdicGenerator(logTraceHeight), n - 1);
   // Z_H(x_i) = shift^n·w_B^(i mod B) − 1 takes only B values.
   const shiftN = pow(shift, n);
-  const wB = twoAdicGenerator(logBlowup);
+  const wB = twoAdicGenerator(q);
   const zh = new Uint32Array(B);
   for (let k = 0, w = 1; k < B; k++, w = mul(w, wB)) zh[k] = sub(mul(shiftN, w), 1);
   const zhInv = batchInverse(zh);
@@ -59,9 +80,9 @@ export function evaluateQuotientReference(inp: QuotientInputs): ExtColumns {
   const acc = new Uint32Array(4 * BLOCK * 4);
   for (let start = 0; start < N; start += BLOCK) {
     const rows = Math.min(BLOCK, N - start);
-    const gather = (cols: Uint32Array[], offset: number) => (c: number, o: Uint32Array) => {
+    const gather = (cols: readonly Uint32Array[], offset: number) => (c: number, o: Uint32Array) => {
       const col = cols[c]!;
-      for (let r = 0; r < rows; r++) o[r] = col[(start + r + offset) & (N - 1)]!;
+      for (let r = 0; r < rows; r++) o[r] = col[((start + r + offset) & (N - 1)) * stride]!;
     };
     const src: BlockSource = {
       rows,

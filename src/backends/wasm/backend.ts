@@ -9,10 +9,14 @@ import { readHeader } from "../../stark/air/bytecode.js";
 import { AbortError } from "../../util/errors.js";
 import { grindReference } from "../../stark/grind.js";
 import type { HashConfig } from "../../stark/hash/config.js";
-import { checkCanonicalColumns, checkHashConfig, checkMerkleShape, grindPoseidon2Template, groupByLength, log2Exact } from "../shape.js";
-import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
+import { checkCanonicalColumns, checkHashConfig, checkMerkleShape, checkRows, checkSameLength, grindPoseidon2Template, groupByLength, log2Exact } from "../shape.js";
+import type {
+  Column, ConstraintCheckInputs, DeepInputs, ExtColumns, LogUpAux, LogUpInputs, MerkleTreeData, ProverBackend, QuotientInputs, ResidentMatrix,
+} from "../interface.js";
+import { Op } from "../../stark/air/bytecode.js";
+import { quotientBlowupOf } from "../../stark/quotient.js";
 import { WasmBackendError, instantiate, loadKernelModule, type KernelExports, type WasmMemory, type WasmModule } from "./kernels.js";
-import { Arena, THREAD_SCRATCH, alignUp, ensureBytes, newSharedMemory } from "./memory.js";
+import { Arena, Heap, THREAD_SCRATCH, alignUp, newSharedMemory } from "./memory.js";
 import { defaultWasmBackendOpts, type WasmBackendOpts } from "./options.js";
 import { WorkerPool, type Call } from "./pool.js";
 
@@ -31,15 +35,43 @@ export function splitRange(total: number, parts: number, align = 1): Array<[numb
   return out;
 }
 
+/** A resident matrix of the wasm backend: column c at offset + 4·height·c in the shared memory. */
+class WasmMatrix implements ResidentMatrix {
+  released = false;
+  constructor(
+    readonly owner: WasmBackend,
+    readonly offset: number,
+    readonly width: number,
+    readonly height: number,
+  ) {}
+  column(c: number): number {
+    return this.offset + 4 * this.height * c;
+  }
+}
+
+/** Columns a program reads (CUR/NEXT operand a, or PCUR/PNEXT): only those are copied in. */
+function programColumns(code: Uint32Array, ops: readonly number[]): Set<number> {
+  const used = new Set<number>();
+  for (let o = 4; o + 3 < code.length; o += 4) if (ops.includes(code[o]!)) used.add(code[o + 2]!);
+  return used;
+}
+
 export class WasmBackend implements ProverBackend {
   readonly name = "wasm" as const;
   readonly opts: WasmBackendOpts;
   private memory: WasmMemory;
+  private heap: Heap;
   private readonly module: WasmModule;
   private readonly pool: WorkerPool;
   /** An instance on the calling thread, only to read heapBase: no kernel runs on the calling thread. */
   private local: KernelExports;
-  private twLog = -1;
+  /** Twiddle tables (forward, inverse) for transforms up to 2^log, and the per-thread scratch: heap blocks kept between jobs. */
+  private tw: { log: number; fwd: number; inv: number } | null = null;
+  private scratchBase = -1;
+  /** Resident matrices alive (the memory is not given back while any is). */
+  private readonly resident = new Set<WasmMatrix>();
+  /** Arenas of the running job, freed when it ends. */
+  private jobArenas: Arena[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Jobs queued or running. */
@@ -52,6 +84,7 @@ export class WasmBackend implements ProverBackend {
     this.module = loadKernelModule();
     this.memory = newSharedMemory();
     this.local = instantiate(this.module, this.memory);
+    this.heap = new Heap(this.memory, this.local.heapBase());
     this.pool = new WorkerPool(this.module, this.memory, this.opts.threads);
   }
 
@@ -61,14 +94,22 @@ export class WasmBackend implements ProverBackend {
 
   // ------------------------------------------------------------------ job plumbing
 
-  /** Jobs run one at a time: they share the memory layout. */
+  /** Jobs run one at a time: they share the heap; a job's arenas are freed when it ends. */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new WasmBackendError("WASM_KERNEL_FAILED", "backend is closed"));
     this.cancelRelease();
     this.running++;
-    const run = this.queue.then(job, job);
-    this.queue = run.catch(() => undefined);
-    return run.finally(() => {
+    const run = async (): Promise<T> => {
+      try {
+        return await job();
+      } finally {
+        for (const a of this.jobArenas) a.dispose();
+        this.jobArenas = [];
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result.finally(() => {
       if (--this.running === 0) this.scheduleRelease();
     });
   }
@@ -78,6 +119,13 @@ export class WasmBackend implements ProverBackend {
     return this.memory.buffer.byteLength;
   }
 
+  /** Bytes of resident matrices alive now. */
+  get residentBytes(): number {
+    let s = 0;
+    for (const m of this.resident) s += 4 * m.width * m.height;
+    return s;
+  }
+
   private cancelRelease(): void {
     if (this.releaseTimer !== null) clearTimeout(this.releaseTimer);
     this.releaseTimer = null;
@@ -85,10 +133,11 @@ export class WasmBackend implements ProverBackend {
 
   /**
    * Once no job has run for idleReleaseMs, a memory grown past retainBytes is given back: the workers
-   * move to a fresh small memory (queued like a job, so it never overlaps one).
+   * move to a fresh small memory (queued like a job, so it never overlaps one). Not while a resident
+   * matrix is alive: it lives in that memory.
    */
   private scheduleRelease(): void {
-    if (this.closed || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
+    if (this.closed || this.resident.size > 0 || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
     this.cancelRelease();
     this.releaseTimer = setTimeout(() => {
       this.releaseTimer = null;
@@ -99,26 +148,34 @@ export class WasmBackend implements ProverBackend {
   }
 
   private async releaseMemory(): Promise<void> {
-    if (this.closed || this.running > 0 || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
+    if (this.closed || this.running > 0 || this.resident.size > 0 || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
     this.memory = newSharedMemory();
     this.local = instantiate(this.module, this.memory);
-    this.twLog = -1;
+    this.heap = new Heap(this.memory, this.local.heapBase());
+    this.tw = null;
+    this.scratchBase = -1;
     await this.pool.setMemory(this.module, this.memory);
   }
 
-  private get heapBase(): number {
-    return alignUp(this.local.heapBase());
+  /** A new arena for the running job (freed when the job ends). */
+  private arena(): Arena {
+    const a = new Arena(this.heap);
+    this.jobArenas.push(a);
+    return a;
   }
 
-  /** Lay out the job: twiddles for transforms up to 2^logN (kept if already there), scratch, arena. */
+  /** Lay out the job: twiddles for transforms up to 2^logN (kept if already there), scratch, an arena. */
   private async begin(logN = 0): Promise<{ arena: Arena; fwd: number; inv: number; scratch: (t: number) => number }> {
-    const want = Math.max(logN, this.twLog, 1);
-    const fwd = this.heapBase;
-    const inv = fwd + 4 * 2 ** want;
-    const scratchBase = inv + 4 * 2 ** want;
-    const arena = new Arena(this.memory, scratchBase + THREAD_SCRATCH * this.opts.threads);
-    ensureBytes(this.memory, arena.used);
-    if (want > this.twLog) {
+    if (this.scratchBase < 0) this.scratchBase = this.heap.alloc(THREAD_SCRATCH * this.opts.threads);
+    const want = Math.max(logN, this.tw?.log ?? 0, 1);
+    if (!this.tw || want > this.tw.log) {
+      if (this.tw) {
+        this.heap.release(this.tw.fwd);
+        this.heap.release(this.tw.inv);
+        this.tw = null;
+      }
+      const fwd = this.heap.alloc(4 * 2 ** want);
+      const inv = this.heap.alloc(4 * 2 ** want);
       const root = F.twoAdicGenerator(want);
       const half = 2 ** (want - 1);
       const ranges = splitRange(half, half < 1 << 15 ? 1 : this.opts.threads);
@@ -130,9 +187,10 @@ export class WasmBackend implements ProverBackend {
       );
       const derive: Call[][] = [[["twiddleDerive", fwd, want]], [["twiddleDerive", inv, want]]];
       await this.pool.dispatch(this.opts.threads > 1 ? derive : [derive.flat()]);
-      this.twLog = want;
+      this.tw = { log: want, fwd, inv };
     }
-    return { arena, fwd, inv, scratch: (t) => scratchBase + THREAD_SCRATCH * t };
+    const base = this.scratchBase;
+    return { arena: this.arena(), fwd: this.tw.fwd, inv: this.tw.inv, scratch: (t) => base + THREAD_SCRATCH * t };
   }
 
   /** Threads worth using for a job over `elements` elements. */
@@ -146,33 +204,99 @@ export class WasmBackend implements ProverBackend {
     return this.pool.dispatch(ranges.map(([s, e], t) => make(s, e, t)));
   }
 
+  private view(): Uint32Array {
+    return new Uint32Array(this.memory.buffer);
+  }
+
+  /** This backend's live resident matrix, or RangeError. */
+  private own(m: ResidentMatrix): WasmMatrix {
+    if (!(m instanceof WasmMatrix) || m.owner !== this) throw new RangeError("wasm backend: a resident matrix of another backend");
+    if (m.released) throw new RangeError("wasm backend: the resident matrix was released");
+    return m;
+  }
+
+  /**
+   * A table of u32 column addresses in the arena: resident columns in place, host columns copied in
+   * (only those in `used`, when given: the others are never read and get address 0). Every column must
+   * have `height` words.
+   */
+  private columnTable(arena: Arena, columns: readonly Column[], height: number, what: string, used?: ReadonlySet<number>): number {
+    const addrs = new Uint32Array(Math.max(1, columns.length));
+    const host: number[] = [];
+    columns.forEach((c, i) => {
+      if (c instanceof Uint32Array) {
+        if (c.length !== height) throw new RangeError(`${what}: column ${i} has ${c.length} rows, expected ${height}`);
+        if (!used || used.has(i)) host.push(i);
+        return;
+      }
+      const m = this.own(c.matrix);
+      if (!Number.isInteger(c.index) || c.index < 0 || c.index >= m.width) throw new RangeError(`${what}: column ${c.index} of a ${m.width}-column matrix`);
+      if (m.height !== height) throw new RangeError(`${what}: column ${i} has ${m.height} rows, expected ${height}`);
+      addrs[i] = m.column(c.index);
+    });
+    if (host.length > 0) {
+      const at = arena.alloc(4 * height * host.length);
+      const view = this.view();
+      host.forEach((i, j) => {
+        view.set(columns[i] as Uint32Array, at / 4 + j * height);
+        addrs[i] = at + 4 * height * j;
+      });
+    }
+    return arena.put(addrs);
+  }
+
   // ------------------------------------------------------------------ NTT
 
   async interpolate(columns: Uint32Array[]): Promise<void> {
     for (const group of groupByLength(columns)) {
-      await this.exclusive(() => this.interpolateGroup(group.map((i) => columns[i]!)));
+      await this.exclusive(() => this.hostInPlace(group.map((i) => columns[i]!), null));
     }
   }
 
-  private async interpolateGroup(cols: Uint32Array[]): Promise<void> {
+  async interpolateCoset(columns: Uint32Array[], shift: number): Promise<void> {
+    for (const group of groupByLength(columns)) {
+      await this.exclusive(() => this.hostInPlace(group.map((i) => columns[i]!), shift));
+    }
+  }
+
+  /** Host columns of one length through the arena: interpolate (and unshift by `shift`) in place. */
+  private async hostInPlace(cols: Uint32Array[], shift: number | null): Promise<void> {
     const n = cols[0]!.length;
     const logN = log2Exact(n, "interpolate: column length");
-    if (n === 1) return;
-    const { arena, inv } = await this.begin(logN);
+    const { arena } = await this.begin(logN);
     const base = arena.alloc(4 * n * cols.length);
-    const view = new Uint32Array(this.memory.buffer);
-    cols.forEach((c, i) => view.set(c, base / 4 + i * n));
-    const nInvMont = mont(F.inv(n));
-    const threads = this.threadsFor(n * cols.length);
-    const at = (c: number): number => base + 4 * n * c;
-    if (threads === 1 || cols.length >= 4 * threads || (n < 1 << 14 && cols.length >= threads)) {
-      await this.parallel(cols.length, 1, threads, (s, e) => [["interpolateColumns", base, logN, s, e, inv, nInvMont]]);
-    } else {
-      await this.parallel(n, 1, threads, (s, e) => cols.map((_, c): Call => ["bitrevScale", at(c), logN, nInvMont, s, e]));
-      await this.ditPhases(cols.length, at, logN, inv, 0, threads);
-    }
-    const out = new Uint32Array(this.memory.buffer);
+    cols.forEach((c, i) => this.view().set(c, base / 4 + i * n));
+    await this.interpolateAt(base, logN, cols.length);
+    if (shift !== null) await this.unshiftAt(base, n, cols.length, shift);
+    const out = this.view();
     cols.forEach((c, i) => c.set(out.subarray(base / 4 + i * n, base / 4 + (i + 1) * n)));
+  }
+
+  /** In place at base: `count` columns of 2^logN evaluations -> coefficients. */
+  private async interpolateAt(base: number, logN: number, count: number): Promise<void> {
+    const n = 2 ** logN;
+    if (n === 1) return;
+    const { inv } = await this.begin(logN);
+    const nInvMont = mont(F.inv(n));
+    const threads = this.threadsFor(n * count);
+    const at = (c: number): number => base + 4 * n * c;
+    if (threads === 1 || count >= 4 * threads || (n < 1 << 14 && count >= threads)) {
+      await this.parallel(count, 1, threads, (s, e) => [["interpolateColumns", base, logN, s, e, inv, nInvMont]]);
+    } else {
+      await this.parallel(n, 1, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["bitrevScale", at(c), logN, nInvMont, s, e]));
+      await this.ditPhases(count, at, logN, inv, 0, threads);
+    }
+  }
+
+  /** In place at base: coefficient i of each of `count` columns of n times shift^(−i). */
+  private async unshiftAt(base: number, n: number, count: number, shift: number): Promise<void> {
+    const sInv = F.inv(shift % F.P);
+    const threads = this.threadsFor(n * count);
+    if (count >= threads) {
+      await this.parallel(count, 1, threads, (s, e) => Array.from({ length: e - s }, (_, k): Call => ["scalePowers", base + 4 * n * (s + k), 0, n, mont(1), mont(sInv)]));
+    } else {
+      await this.parallel(n, 4, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["scalePowers", base + 4 * n * c, s, e, mont(F.pow(sInv, s)), mont(sInv)]));
+    }
   }
 
   /** Block phase then one dispatch per large stage, every column in each dispatch. */
@@ -190,47 +314,144 @@ export class WasmBackend implements ProverBackend {
     if (!Number.isInteger(logBlowup) || logBlowup < 0) throw new RangeError(`evaluateOnCoset: bad logBlowup ${logBlowup}`);
     const out: Uint32Array[] = new Array(coefficients.length);
     for (const group of groupByLength(coefficients)) {
-      const res = await this.exclusive(() => this.ldeGroup(group.map((i) => coefficients[i]!), logBlowup, shift));
+      const res = await this.exclusive(async () => {
+        const cols = group.map((i) => coefficients[i]!);
+        const n = cols[0]!.length;
+        const logN = log2Exact(n, "evaluateOnCoset: column length");
+        const big = 2 ** (logN + logBlowup);
+        const { arena } = await this.begin(logN + logBlowup);
+        const src = arena.alloc(4 * n * cols.length);
+        cols.forEach((c, i) => this.view().set(c, src / 4 + i * n));
+        const dst = arena.alloc(4 * big * cols.length);
+        await this.ldeAt(src, dst, logN, logBlowup, cols.length, shift);
+        return cols.map((_, i) => arena.take(dst + 4 * big * i, big));
+      });
       group.forEach((i, j) => (out[i] = res[j]!));
     }
     return out;
   }
 
-  private async ldeGroup(cols: Uint32Array[], logBlowup: number, shift: number): Promise<Uint32Array[]> {
-    const n = cols[0]!.length;
-    const logN = log2Exact(n, "evaluateOnCoset: column length");
+  /** LDE of `count` columns of 2^logN coefficients at src into columns of 2^(logN + logBlowup) at dst. */
+  private async ldeAt(src: number, dst: number, logN: number, logBlowup: number, count: number, shift: number): Promise<void> {
+    const n = 2 ** logN;
     const logBig = logN + logBlowup;
     const big = 2 ** logBig;
-    const { arena, fwd } = await this.begin(logBig);
-    const src = arena.alloc(4 * n * cols.length);
-    const dst = arena.alloc(4 * big * cols.length);
-    const view = new Uint32Array(this.memory.buffer);
-    cols.forEach((c, i) => view.set(c, src / 4 + i * n));
+    const { fwd } = await this.begin(logBig);
     const shiftMont = mont(shift);
-    const threads = this.threadsFor(big * cols.length);
-    if (threads === 1 || cols.length >= 4 * threads || (big < 1 << 14 && cols.length >= threads)) {
-      await this.parallel(cols.length, 1, threads, (s, e) => [["ldeColumns", src, dst, logN, logBlowup, s, e, fwd, shiftMont]]);
+    const threads = this.threadsFor(big * count);
+    if (threads === 1 || count >= 4 * threads || (big < 1 << 14 && count >= threads)) {
+      await this.parallel(count, 1, threads, (s, e) => [["ldeColumns", src, dst, logN, logBlowup, s, e, fwd, shiftMont]]);
     } else {
-      await this.parallel(n, 1, threads, (s, e) => cols.map((_, c): Call => ["ldeScatter", src + 4 * n * c, dst + 4 * big * c, logN, logBlowup, shiftMont, s, e]));
-      await this.ditPhases(cols.length, (c) => dst + 4 * big * c, logBig, fwd, logBlowup, threads);
+      await this.parallel(n, 1, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ldeScatter", src + 4 * n * c, dst + 4 * big * c, logN, logBlowup, shiftMont, s, e]));
+      await this.ditPhases(count, (c) => dst + 4 * big * c, logBig, fwd, logBlowup, threads);
     }
-    return cols.map((_, i) => arena.take(dst + 4 * big * i, big));
+  }
+
+  // ------------------------------------------------------------------ resident matrices
+
+  upload(columns: readonly Uint32Array[]): Promise<ResidentMatrix> {
+    return this.exclusive(async () => {
+      const height = checkSameLength(columns, "upload");
+      await this.begin();
+      const at = this.heap.alloc(4 * height * columns.length);
+      const m = new WasmMatrix(this, at, columns.length, height);
+      const view = this.view();
+      columns.forEach((c, i) => view.set(c, at / 4 + i * height));
+      const total = height * columns.length;
+      const found = await this.parallel(total, 16, this.threadsFor(total), (s, e) => [["firstNonCanonical", at, s, e]]);
+      const bad = found.map((r) => r[0] as number).filter((i) => i >= 0);
+      if (bad.length > 0) {
+        this.heap.release(at);
+        const i = Math.min(...bad);
+        const c = Math.floor(i / height), r = i % height;
+        throw new RangeError(`upload: column ${c}, row ${r} holds ${columns[c]![r]}, not a canonical BabyBear element`);
+      }
+      this.resident.add(m);
+      return m;
+    });
+  }
+
+  interpolateResident(matrix: ResidentMatrix): Promise<void> {
+    return this.exclusive(async () => {
+      const m = this.own(matrix);
+      await this.interpolateAt(m.offset, log2Exact(m.height, "interpolateResident: height"), m.width);
+    });
+  }
+
+  extend(coefficients: ResidentMatrix, logBlowup: number, shift: number): Promise<ResidentMatrix> {
+    if (!Number.isInteger(logBlowup) || logBlowup < 0) return Promise.reject(new RangeError(`extend: bad logBlowup ${logBlowup}`));
+    return this.exclusive(async () => {
+      const src = this.own(coefficients);
+      const logN = log2Exact(src.height, "extend: height");
+      if (logN + logBlowup > 27) throw new RangeError(`extend: 2^${logN + logBlowup} points exceed the two-adicity of BabyBear`);
+      await this.begin(logN + logBlowup);
+      const big = src.height << logBlowup;
+      const at = this.heap.alloc(4 * big * src.width);
+      try {
+        await this.ldeAt(src.offset, at, logN, logBlowup, src.width, shift);
+      } catch (e) {
+        this.heap.release(at);
+        throw e;
+      }
+      const m = new WasmMatrix(this, at, src.width, big);
+      this.resident.add(m);
+      return m;
+    });
+  }
+
+  readRows(columns: readonly Column[], rows: readonly number[]): Promise<Uint32Array> {
+    return this.exclusive(async () => {
+      if (columns.length === 0) throw new RangeError("readRows: no columns");
+      const lengths = columns.map((c) => (c instanceof Uint32Array ? c.length : this.own(c.matrix).height));
+      const height = lengths[0]!;
+      if (lengths.some((l) => l !== height)) throw new RangeError("readRows: columns of different lengths");
+      checkRows(rows, height);
+      const view = this.view();
+      const w = columns.length;
+      const out = new Uint32Array(w * rows.length);
+      columns.forEach((c, j) => {
+        if (c instanceof Uint32Array) rows.forEach((r, k) => (out[k * w + j] = c[r]!));
+        else {
+          const m = this.own(c.matrix);
+          if (!Number.isInteger(c.index) || c.index < 0 || c.index >= m.width) throw new RangeError(`readRows: column ${c.index} of a ${m.width}-column matrix`);
+          const base = m.column(c.index) / 4;
+          rows.forEach((r, k) => (out[k * w + j] = view[base + r]!));
+        }
+      });
+      return out;
+    });
+  }
+
+  download(matrix: ResidentMatrix): Promise<Uint32Array[]> {
+    return this.exclusive(async () => {
+      const m = this.own(matrix);
+      return Array.from({ length: m.width }, (_, c) => new Uint32Array(this.memory.buffer, m.column(c), m.height).slice());
+    });
+  }
+
+  release(matrix: ResidentMatrix): Promise<void> {
+    if (!(matrix instanceof WasmMatrix) || matrix.owner !== this) return Promise.reject(new RangeError("wasm backend: a resident matrix of another backend"));
+    if (matrix.released) return Promise.resolve();
+    matrix.released = true;
+    if (this.closed) return Promise.resolve();
+    return this.exclusive(async () => {
+      this.resident.delete(matrix);
+      this.heap.release(matrix.offset);
+    });
   }
 
   // ------------------------------------------------------------------ Merkle, grinding
 
-  merkleCommit(columns: Uint32Array[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+  merkleCommit(columns: readonly Column[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
     return this.exclusive(async () => {
       const config = checkHashConfig(hash);
-      const { height, width, leafCount } = checkMerkleShape(columns, leafArity);
+      const { height, width, leafCount } = checkMerkleShape(columns.map((c) => ({ length: c instanceof Uint32Array ? c.length : this.own(c.matrix).height })), leafArity);
       const { arena, scratch } = await this.begin();
-      const cols = arena.alloc(4 * width * height);
-      const view = new Uint32Array(this.memory.buffer);
-      columns.forEach((c, i) => view.set(c, cols / 4 + i * height));
+      const cols = this.columnTable(arena, columns, height, "merkleCommit");
       const leaves = arena.alloc(32 * leafCount);
       const levelsAt = config === "keccak"
         ? await this.keccakLevels(cols, height, width, leafArity, leaves, arena, scratch)
-        : await this.poseidon2Levels(columns, cols, leafArity, leaves, arena, scratch);
+        : await this.poseidon2Levels(columns, cols, height, width, leafArity, leaves, arena, scratch);
       const bytes = new Uint8Array(this.memory.buffer);
       return { levels: levelsAt.map(([p, c]) => bytes.slice(p, p + 32 * c)) };
     });
@@ -273,17 +494,16 @@ export class WasmBackend implements ProverBackend {
    * go to one worker in one message.
    */
   private async poseidon2Levels(
-    columns: Uint32Array[], cols: number, leafArity: number, leaves: number, arena: Arena, scratch: (t: number) => number,
+    columns: readonly Column[], cols: number, height: number, width: number, leafArity: number, leaves: number, arena: Arena, scratch: (t: number) => number,
   ): Promise<Array<[number, number]>> {
-    const height = columns[0]!.length;
-    const width = columns.length;
     const leafCount = height / leafArity;
     const levelsAt: Array<[number, number]> = [[leaves, leafCount]];
     const flags = await this.parallel(leafCount, 4, this.threadsFor(width * height), (s, e, t) => [
       ["poseidon2Leaves", cols, height, width, leafArity, leaves, s, e, scratch(t)],
     ]);
     if (flags.some((r) => r[0] === 1)) {
-      checkCanonicalColumns(columns, "merkleCommit");
+      // resident columns are canonical (upload checks, kernels write canonical values): name a host one
+      checkCanonicalColumns(columns.map((c) => (c instanceof Uint32Array ? c : new Uint32Array(0))), "merkleCommit");
       throw new WasmBackendError("WASM_KERNEL_FAILED", "poseidon2Leaves flagged a non-canonical word that the columns do not hold");
     }
     let at = leaves;
@@ -464,13 +684,7 @@ export class WasmBackend implements ProverBackend {
       });
       claimStart[np] = idx;
       const { arena, scratch } = await this.begin();
-      const cols = arena.alloc(4 * n * used.size);
-      const view = new Uint32Array(this.memory.buffer);
-      for (const [c, j] of used) {
-        const col = inputs.columns[c]!;
-        if (col.length !== n) throw new RangeError(`deepCompose: column ${c} has ${col.length} rows, expected ${n}`);
-        view.set(col, cols / 4 + j * n);
-      }
+      const cols = this.columnTable(arena, [...used.keys()].map((c) => inputs.columns[c]!), n, "deepCompose");
       const pts = arena.put(inputs.points.length > 0 ? inputs.points : new Uint32Array(4));
       const valsAt = arena.put(vals);
       const startAt = arena.put(claimStart);
@@ -489,59 +703,149 @@ export class WasmBackend implements ProverBackend {
   evaluateQuotient(inputs: QuotientInputs): Promise<ExtColumns> {
     return this.exclusive(async () => {
       const { numRegisters, numInstructions } = readHeader(inputs.bytecode);
-      const logN = inputs.logTraceHeight + inputs.logBlowup;
+      const q = quotientBlowupOf(inputs);
+      const logN = inputs.logTraceHeight + q;
       const bigN = 2 ** logN;
+      const ldeN = 2 ** (inputs.logTraceHeight + inputs.logBlowup);
       const n = 2 ** inputs.logTraceHeight;
-      const blowup = 2 ** inputs.logBlowup;
-      for (const c of [...inputs.trace, ...inputs.publicColumns]) {
-        if (c.length !== bigN) throw new RangeError(`evaluateQuotient: an LDE column has ${c.length} rows, expected ${bigN}`);
-      }
+      const blowup = 2 ** q;
       // Z_H(x_i) = shift^n·w_B^(i mod B) − 1 takes only B values (stark/quotient.ts).
       const shiftN = F.pow(inputs.shift, n);
-      const wB = F.twoAdicGenerator(inputs.logBlowup);
+      const wB = F.twoAdicGenerator(q);
       const zh = new Uint32Array(blowup);
       for (let k = 0, w = 1; k < blowup; k++, w = F.mul(w, wB)) zh[k] = F.sub(F.mul(shiftN, w), 1);
+      if (zh.some((x) => x === 0)) throw new RangeError("evaluateQuotient: a vanishing denominator or a bad opcode");
       const zhInvMont = F.batchInverse(zh).map(mont);
       const wLast = F.pow(F.twoAdicGenerator(inputs.logTraceHeight), n - 1);
       const { arena } = await this.begin();
-      const view = (): Uint32Array => new Uint32Array(this.memory.buffer);
-      const trace = arena.alloc(4 * bigN * inputs.trace.length);
-      inputs.trace.forEach((c, i) => view().set(c, trace / 4 + i * bigN));
-      const pub = arena.alloc(4 * bigN * inputs.publicColumns.length);
-      inputs.publicColumns.forEach((c, i) => view().set(c, pub / 4 + i * bigN));
+      const code = inputs.bytecode.subarray(4);
+      const trace = this.columnTable(arena, inputs.trace, ldeN, "evaluateQuotient", programColumns(inputs.bytecode, [Op.CUR, Op.NEXT]));
+      const pub = this.columnTable(arena, inputs.publicColumns, ldeN, "evaluateQuotient", programColumns(inputs.bytecode, [Op.PCUR, Op.PNEXT]));
       const pubIn = arena.put(inputs.publicInputs.length > 0 ? inputs.publicInputs : new Uint32Array(1));
       const alpha = arena.put(inputs.alphaPowers.length > 0 ? inputs.alphaPowers.map(mont) : new Uint32Array(4));
-      const code = arena.put(inputs.bytecode.subarray(4));
+      const codeAt = arena.put(code.length > 0 ? code : new Uint32Array(4));
       const zhInv = arena.put(zhInvMont);
       const out = arena.alloc(16 * bigN);
       const threads = this.threadsFor(bigN * Math.max(1, numInstructions) / 4);
       const workWords = (numRegisters + 20) * QUOTIENT_ROWS;
       const work = arena.alloc(4 * workWords * threads);
       const results = await this.parallel(bigN, QUOTIENT_ROWS, threads, (s, e, t) => [
-        ["quotientRows", trace, pub, pubIn, alpha, code, numInstructions, numRegisters, logN, inputs.logBlowup, inputs.shift, wLast, zhInv, out, s, e, work + 4 * workWords * t],
+        ["quotientRows", trace, pub, pubIn, alpha, codeAt, numInstructions, numRegisters, logN, q, inputs.logBlowup - q, inputs.shift, wLast, zhInv, out, s, e, work + 4 * workWords * t],
       ]);
       if (results.some((r) => r[0] === 0)) throw new RangeError("evaluateQuotient: a vanishing denominator or a bad opcode");
       return [0, 1, 2, 3].map((c) => arena.take(out + 4 * bigN * c, bigN)) as ExtColumns;
     });
   }
 
+  /** A program's columns as address tables, its code and public inputs in the arena (trace-domain programs). */
+  private programInputs(arena: Arena, program: Uint32Array, trace: readonly Column[], publicColumns: readonly Column[], publicInputs: Uint32Array, what: string) {
+    const lengths = [...trace, ...publicColumns].map((c) => (c instanceof Uint32Array ? c.length : this.own(c.matrix).height));
+    if (lengths.length === 0) throw new RangeError(`${what}: no columns`);
+    const n = lengths[0]!;
+    if (lengths.some((l) => l !== n)) throw new RangeError(`${what}: columns of different lengths`);
+    const logN = log2Exact(n, `${what}: height`);
+    const header = readHeader(program);
+    const code = program.subarray(4);
+    return {
+      n, logN, ...header,
+      trace: this.columnTable(arena, trace, n, what, programColumns(program, [Op.CUR, Op.NEXT])),
+      pub: this.columnTable(arena, publicColumns, n, what, programColumns(program, [Op.PCUR, Op.PNEXT])),
+      pubIn: arena.put(publicInputs.length > 0 ? publicInputs : new Uint32Array(1)),
+      code: arena.put(code.length > 0 ? code : new Uint32Array(4)),
+    };
+  }
+
+  firstConstraintViolation(inputs: ConstraintCheckInputs): Promise<number> {
+    return this.exclusive(async () => {
+      const { arena } = await this.begin();
+      const p = this.programInputs(arena, inputs.bytecode, inputs.trace, inputs.publicColumns, inputs.publicInputs, "firstConstraintViolation");
+      const threads = this.threadsFor(p.n * Math.max(1, p.numInstructions) / 4);
+      const workWords = (p.numRegisters + 4) * QUOTIENT_ROWS;
+      const work = arena.alloc(4 * workWords * threads);
+      const results = await this.parallel(p.n, QUOTIENT_ROWS, threads, (s, e, t) => [
+        ["checkRows", p.trace, p.pub, p.pubIn, p.code, p.numInstructions, p.numRegisters, p.logN, s, e, work + 4 * workWords * t],
+      ]);
+      const rows = results.map((r) => r[0] as number);
+      if (rows.includes(-2)) throw new RangeError("firstConstraintViolation: a bad opcode");
+      const hits = rows.filter((r) => r >= 0);
+      return hits.length > 0 ? Math.min(...hits) : -1;
+    });
+  }
+
+  logUpAux(inputs: LogUpInputs): Promise<LogUpAux> {
+    return this.exclusive(async () => {
+      const I = inputs.sends.length;
+      if (I === 0) throw new RangeError("logUpAux: no interactions");
+      if (!Number.isInteger(inputs.batch) || inputs.batch < 1) throw new RangeError(`logUpAux: bad batch ${inputs.batch}`);
+      if (inputs.offsets.length !== 4 * I) throw new RangeError("logUpAux: one offset (4 words) per interaction");
+      const helpers = Math.ceil(I / inputs.batch);
+      const { arena } = await this.begin();
+      const p = this.programInputs(arena, inputs.program, inputs.trace, inputs.publicColumns, inputs.publicInputs, "logUpAux");
+      const weights = arena.put(inputs.weights.length > 0 ? inputs.weights.map(mont) : new Uint32Array(4));
+      const offsets = arena.put(inputs.offsets);
+      const sends = arena.put(Uint32Array.from(inputs.sends));
+      const cols = 4 * (helpers + 1);
+      const out = arena.alloc(4 * p.n * cols);
+      const threads = this.threadsFor(p.n * Math.max(1, p.numInstructions + 16 * I) / 4);
+      const ranges = splitRange(p.n, threads, QUOTIENT_ROWS);
+      const totals = arena.alloc(16 * ranges.length);
+      const workWords = (p.numRegisters + 16 * I) * QUOTIENT_ROWS;
+      const work = arena.alloc(4 * workWords * ranges.length);
+      const results = await this.pool.dispatch(ranges.map(([s, e], t) => [
+        ["logUpRows", p.trace, p.pub, p.pubIn, weights, p.code, p.numInstructions, p.numRegisters, p.logN, offsets, sends, I, inputs.batch, out, totals + 16 * t, s, e, work + 4 * workWords * t],
+      ]));
+      const flags = results.map((r) => r[0] as number);
+      if (flags.includes(-2)) throw new RangeError("logUpAux: a bad opcode");
+      const vanished = flags.filter((r) => r >= 0);
+      if (vanished.length > 0) throw new RangeError(`logUpAux: a denominator vanished at row ${Math.min(...vanished)}`);
+      // Each range's running sum started at 0: add the totals of the ranges before it.
+      const view = this.view();
+      let offset: K.Ext = K.ZERO;
+      const offsetsAt: Array<[number, number, number]> = [];
+      ranges.forEach(([s, e], t) => {
+        if (t > 0) offsetsAt.push([s, e, arena.put(Uint32Array.from(offset))]);
+        offset = K.addE(offset, K.readExt(view, totals / 16 + t));
+      });
+      if (offsetsAt.length > 0) {
+        const sum = out + 4 * p.n * 4 * helpers;
+        await this.pool.dispatch([[], ...offsetsAt.map(([s, e, at]): Call[] => [["logUpAddOffset", sum, p.logN, at, s, e]])]);
+      }
+      return { columns: Array.from({ length: cols }, (_, c) => arena.take(out + 4 * p.n * c, p.n)), terminal: Uint32Array.from(offset) };
+    });
+  }
+
+  addScaledExt(a: ExtColumns, b: ExtColumns, c: Uint32Array): Promise<ExtColumns> {
+    return this.exclusive(async () => {
+      const n = checkSameLength([...a, ...b], "addScaledExt");
+      if (c.length !== 4) throw new RangeError("addScaledExt: the weight is 4 words");
+      const { arena } = await this.begin();
+      const at = arena.alloc(16 * n), bt = arena.alloc(16 * n), out = arena.alloc(16 * n);
+      const view = this.view();
+      for (let e = 0; e < 4; e++) {
+        view.set(a[e]!, at / 4 + e * n);
+        view.set(b[e]!, bt / 4 + e * n);
+      }
+      const cAt = arena.put(c);
+      await this.parallel(n, 4, this.threadsFor(4 * n), (s, e) => [["addScaledExt", at, bt, out, n, cAt, s, e]]);
+      return [0, 1, 2, 3].map((e) => arena.take(out + 4 * n * e, n)) as ExtColumns;
+    });
+  }
+
   /**
    * Values of base-field polynomials (coefficients, all of one length) at points of K (4 canonical
    * words each): result word 4·(j·m + c) + e is coefficient e of column c at point j (m columns).
-   * Not yet in ProverBackend: proposed there for the prover's out-of-domain openings.
    */
-  evaluateAtPoints(coefficients: Uint32Array[], points: Uint32Array): Promise<Uint32Array> {
+  evaluateAtPoints(coefficients: readonly Column[], points: Uint32Array): Promise<Uint32Array> {
     return this.exclusive(async () => {
       const m = coefficients.length;
       const np = points.length / 4;
       if (!Number.isInteger(np)) throw new RangeError("evaluateAtPoints: points must be 4 words each");
       if (m === 0 || np === 0) return new Uint32Array(0);
-      const n = coefficients[0]!.length;
-      if (coefficients.some((c) => c.length !== n)) throw new RangeError("evaluateAtPoints: columns of different lengths");
+      const lengths = coefficients.map((c) => (c instanceof Uint32Array ? c.length : this.own(c.matrix).height));
+      const n = lengths[0]!;
+      if (lengths.some((l) => l !== n)) throw new RangeError("evaluateAtPoints: columns of different lengths");
       const { arena } = await this.begin();
-      const cols = arena.alloc(4 * n * m);
-      const view = new Uint32Array(this.memory.buffer);
-      coefficients.forEach((c, i) => view.set(c, cols / 4 + i * n));
+      const cols = this.columnTable(arena, coefficients, n, "evaluateAtPoints");
       const pts = arena.put(points);
       const out = arena.alloc(16 * m * np);
       await this.parallel(m * np, 1, this.threadsFor(n * m * np), (s, e) => [["evalAtExtBatch", cols, n, m, pts, out, s, e]]);
@@ -569,6 +873,7 @@ export class WasmBackend implements ProverBackend {
     this.cancelRelease();
     await this.queue;
     this.closed = true;
+    this.resident.clear();
     await this.pool.close();
   }
 }

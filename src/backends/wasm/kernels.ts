@@ -51,8 +51,20 @@ export interface KernelExports {
   evalAtExtBatch(coefs: number, n: number, numCols: number, points: number, out: number, start: number, end: number): void;
   quotientRows(
     trace: number, pub: number, pubIn: number, alpha: number, code: number, numInstructions: number, numRegisters: number,
-    logN: number, logBlowup: number, shift: number, wLast: number, zhInv: number, out: number, start: number, end: number, work: number,
+    logN: number, logQ: number, logStride: number, shift: number, wLast: number, zhInv: number, out: number, start: number, end: number, work: number,
   ): number;
+  /** The first violating row of [start, end), −1 if none, −2 on a bad opcode. */
+  checkRows(trace: number, pub: number, pubIn: number, code: number, numInstructions: number, numRegisters: number, logN: number, start: number, end: number, work: number): number;
+  /** −1, the first row whose denominator vanishes, or −2 on a bad opcode. */
+  logUpRows(
+    trace: number, pub: number, pubIn: number, weights: number, code: number, numInstructions: number, numRegisters: number, logN: number,
+    offsets: number, sends: number, numInteractions: number, batch: number, out: number, total: number, start: number, end: number, work: number,
+  ): number;
+  logUpAddOffset(sum: number, logN: number, offset: number, start: number, end: number): void;
+  scalePowers(a: number, start: number, end: number, firstMont: number, stepMont: number): void;
+  addScaledExt(a: number, b: number, out: number, n: number, c: number, start: number, end: number): void;
+  /** The first index in [start, end) holding a word ≥ p, or −1. */
+  firstNonCanonical(a: number, start: number, end: number): number;
 }
 
 export type KernelName = keyof KernelExports;
