@@ -262,18 +262,73 @@ Napi::Value Poseidon2Grind(const Napi::CallbackInfo& info) {
 }
 
 /**
- * quotient(params {numInstructions, numRegisters, logN, logBlowup, shiftMont, wMont, wLastMont},
- *          trace, pub|null, pubIn, alpha, code, zhInv, regs, regRows, out, error)
+ * quotient(params {numInstructions, numRegisters, logN, logBlowup, shiftMont, wMont, wLastMont, logStride},
+ *          traceTable, pubTable, pubIn, alpha, code, zhInv, regs, regRows, out, error)
  */
 Napi::Value Quotient(const Napi::CallbackInfo& info) {
   Napi::Object p = info[0].As<Napi::Object>();
-  pc::QuotientParams q{u32(p.Get("numInstructions")), u32(p.Get("numRegisters")), u32(p.Get("logN")),     u32(p.Get("logBlowup")),
-                       u32(p.Get("shiftMont")),       u32(p.Get("wMont")),        u32(p.Get("wLastMont"))};
+  pc::QuotientParams q{u32(p.Get("numInstructions")), u32(p.Get("numRegisters")), u32(p.Get("logN")),      u32(p.Get("logBlowup")),
+                       u32(p.Get("shiftMont")),       u32(p.Get("wMont")),        u32(p.Get("wLastMont")), u32(p.Get("logStride"))};
   check(info.Env(),
-        pc::quotient(q, dptr(info[1]), dptr_or_null(info[2]), dptr(info[3]), dptr(info[4]), dptr(info[5]), dptr(info[6]), dptr(info[7]), u32(info[8]),
-                     dptr(info[9]), dptr(info[10]), 0),
+        pc::quotient(q, dptr<const uint32_t*>(info[1]), dptr<const uint32_t*>(info[2]), dptr(info[3]), dptr(info[4]), dptr(info[5]), dptr(info[6]),
+                     dptr(info[7]), u32(info[8]), dptr(info[9]), dptr(info[10]), 0),
         "quotient");
   return info.Env().Undefined();
+}
+
+/** constraintCheck(traceTable, pubTable, pubIn, code, numInstructions, logN, regs, regRows, first (4 bytes), error) */
+Napi::Value ConstraintCheck(const Napi::CallbackInfo& info) {
+  check(info.Env(),
+        pc::constraint_check(dptr<const uint32_t*>(info[0]), dptr<const uint32_t*>(info[1]), dptr(info[2]), dptr(info[3]), u32(info[4]), u32(info[5]),
+                             dptr(info[6]), u32(info[7]), dptr<unsigned int>(info[8]), dptr(info[9]), 0),
+        "constraintCheck");
+  return info.Env().Undefined();
+}
+
+/**
+ * logUpAux(traceTable, pubTable, pubIn, weights, code, numInstructions, logN, offsets, sends, numInteractions, batch,
+ *          regs, slots, regRows, out, rowSum, totals, chunk, error)
+ */
+Napi::Value LogUpAux(const Napi::CallbackInfo& info) {
+  check(info.Env(),
+        pc::logup_aux(dptr<const uint32_t*>(info[0]), dptr<const uint32_t*>(info[1]), dptr(info[2]), dptr(info[3]), dptr(info[4]), u32(info[5]), u32(info[6]),
+                      dptr(info[7]), dptr(info[8]), u32(info[9]), u32(info[10]), dptr(info[11]), dptr(info[12]), u32(info[13]), dptr(info[14]),
+                      dptr(info[15]), dptr(info[16]), u32(info[17]), dptr<unsigned int>(info[18]), 0),
+        "logUpAux");
+  return info.Env().Undefined();
+}
+
+/** addScaledExt(a, b, out, n, c: Uint32Array(4)) */
+Napi::Value AddScaledExt(const Napi::CallbackInfo& info) {
+  Napi::Uint32Array c = info[4].As<Napi::Uint32Array>();
+  if (c.ElementLength() != 4) throw Napi::RangeError::New(info.Env(), "addScaledExt: c must be 4 words");
+  check(info.Env(), pc::add_scaled_ext(dptr(info[0]), dptr(info[1]), dptr(info[2]), u32(info[3]), c.Data(), 0), "addScaledExt");
+  return info.Env().Undefined();
+}
+
+/** scalePowers(cols, n, count, firstMont, stepMont) */
+Napi::Value ScalePowers(const Napi::CallbackInfo& info) {
+  check(info.Env(), pc::scale_powers(dptr(info[0]), u32(info[1]), u32(info[2]), u32(info[3]), u32(info[4]), 0), "scalePowers");
+  return info.Env().Undefined();
+}
+
+/** gatherRows(colTable, width, rows, count, out) */
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  check(info.Env(), pc::gather_rows(dptr<const uint32_t*>(info[0]), u32(info[1]), dptr(info[2]), u32(info[3]), dptr(info[4]), 0), "gatherRows");
+  return info.Env().Undefined();
+}
+
+/** firstNonCanonical(words, count, first (8 bytes)) -> number: the index, or -1. */
+Napi::Value FirstNonCanonical(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* first = dptr<unsigned long long>(info[2]);
+  const unsigned long long none = ~0ull;
+  check(env, cudaMemcpy(first, &none, sizeof(none), cudaMemcpyHostToDevice), "cudaMemcpy (firstNonCanonical)");
+  check(env, pc::first_non_canonical(dptr(info[0]), (size_t)info[1].As<Napi::Number>().Int64Value(), first, 0), "firstNonCanonical");
+  check(env, cudaDeviceSynchronize(), "firstNonCanonical");
+  unsigned long long result = 0;
+  check(env, cudaMemcpy(&result, first, sizeof(result), cudaMemcpyDeviceToHost), "cudaMemcpy (firstNonCanonical)");
+  return Napi::Number::New(env, result == none ? -1.0 : (double)result);
 }
 
 /** deepCompose(pointerTable, logN, shiftMont, np, points, vals, claimStart, claimCol, claimCoef, out, error) */
@@ -293,14 +348,14 @@ Napi::Value FriFold2(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-/** evalAtPoints(coefs, n, m, points, np, out) */
+/** evalAtPoints(coefTable, n, m, points, np, out) */
 Napi::Value EvalAtPoints(const Napi::CallbackInfo& info) {
-  check(info.Env(), pc::eval_at_points(dptr(info[0]), u32(info[1]), u32(info[2]), dptr(info[3]), u32(info[4]), dptr(info[5]), 0), "evalAtPoints");
+  check(info.Env(), pc::eval_at_points(dptr<const uint32_t*>(info[0]), u32(info[1]), u32(info[2]), dptr(info[3]), u32(info[4]), dptr(info[5]), 0), "evalAtPoints");
   return info.Env().Undefined();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   exports.Set("deviceInfo", Napi::Function::New(env, DeviceInfo));
   exports.Set("memInfo", Napi::Function::New(env, MemInfo));
   exports.Set("alloc", Napi::Function::New(env, Alloc));
@@ -325,6 +380,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("deepCompose", Napi::Function::New(env, DeepCompose));
   exports.Set("friFold2", Napi::Function::New(env, FriFold2));
   exports.Set("evalAtPoints", Napi::Function::New(env, EvalAtPoints));
+  exports.Set("constraintCheck", Napi::Function::New(env, ConstraintCheck));
+  exports.Set("logUpAux", Napi::Function::New(env, LogUpAux));
+  exports.Set("addScaledExt", Napi::Function::New(env, AddScaledExt));
+  exports.Set("scalePowers", Napi::Function::New(env, ScalePowers));
+  exports.Set("firstNonCanonical", Napi::Function::New(env, FirstNonCanonical));
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
   return exports;
 }
 

@@ -91,10 +91,10 @@ constexpr uint32_t EVAL_THREADS = 256;
  * threads of a block read consecutive coefficients; the block then sums its 256 terms.
  * Block (column c, point j).
  */
-__global__ void eval_kernel(const uint32_t* coefs, uint32_t n, uint32_t m, const uint32_t* points, uint32_t* out) {
+__global__ void eval_kernel(const uint32_t* const* coefs, uint32_t n, uint32_t m, const uint32_t* points, uint32_t* out) {
   __shared__ bb::Ext part[EVAL_THREADS];
   const uint32_t c = blockIdx.x, j = blockIdx.y;
-  const uint32_t* col = coefs + (size_t)c * n;
+  const uint32_t* col = coefs[c];
   const bb::Ext z = bb::ext_to_mont(load_ext(points + 4 * (size_t)j));
   const bb::Ext y = ext_pow_mont(z, EVAL_THREADS);
   for (uint32_t t = threadIdx.x; t < EVAL_THREADS; t += blockDim.x) {
@@ -122,9 +122,69 @@ __global__ void eval_kernel(const uint32_t* coefs, uint32_t n, uint32_t m, const
   }
 }
 
+/** out = a + c*b in K, one thread per point; c Montgomery. */
+__global__ void add_scaled_ext_kernel(const uint32_t* a, const uint32_t* b, uint32_t* out, uint32_t n, bb::Ext c) {
+  for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    const bb::Ext t = bb::ext_mul(bb::Ext{b[i], b[(size_t)n + i], b[2 * (size_t)n + i], b[3 * (size_t)n + i]}, c);
+    out[i] = bb::add(a[i], t.c0);
+    out[(size_t)n + i] = bb::add(a[(size_t)n + i], t.c1);
+    out[2 * (size_t)n + i] = bb::add(a[2 * (size_t)n + i], t.c2);
+    out[3 * (size_t)n + i] = bb::add(a[3 * (size_t)n + i], t.c3);
+  }
+}
+
+/** Column blockIdx.y: element i times first * step^i. */
+__global__ void scale_powers_kernel(uint32_t* cols, uint32_t n, uint32_t first_mont, uint32_t step_mont) {
+  uint32_t* col = cols + (size_t)blockIdx.y * n;
+  for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    col[i] = bb::mont_mul(col[i], bb::mont_mul(first_mont, bb::mont_pow(step_mont, i)));
+  }
+}
+
+/** out[k * width + j] = cols[j][rows[k]]: the opened rows of a commitment. */
+__global__ void gather_rows_kernel(const uint32_t* const* cols, uint32_t width, const uint32_t* rows, uint32_t count, uint32_t* out) {
+  const size_t total = (size_t)width * count;
+  for (size_t t = (size_t)blockIdx.x * blockDim.x + threadIdx.x; t < total; t += (size_t)gridDim.x * blockDim.x) {
+    const size_t k = t / width, j = t % width;
+    out[t] = cols[j][rows[k]];
+  }
+}
+
+__global__ void first_non_canonical_kernel(const uint32_t* words, size_t count, unsigned long long* first) {
+  for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += (size_t)gridDim.x * blockDim.x) {
+    if (words[i] >= bb::P) atomicMin(first, (unsigned long long)i);
+  }
+}
+
 }  // namespace
 
 namespace pc {
+
+cudaError_t add_scaled_ext(const uint32_t* d_a, const uint32_t* d_b, uint32_t* d_out, uint32_t n, const uint32_t c[4], cudaStream_t stream) {
+  const bb::Ext cm = bb::ext_to_mont(bb::Ext{c[0], c[1], c[2], c[3]});
+  LAUNCH(add_scaled_ext_kernel, blocks_for(n, 256), 256, 0, stream)(d_a, d_b, d_out, n, cm);
+  return cudaGetLastError();
+}
+
+cudaError_t scale_powers(uint32_t* d_cols, uint32_t n, uint32_t count, uint32_t first_mont, uint32_t step_mont, cudaStream_t stream) {
+  for (uint32_t c0 = 0; c0 < count; c0 += 65535) {
+    const uint32_t batch = count - c0 < 65535 ? count - c0 : 65535;
+    LAUNCH(scale_powers_kernel, dim3(blocks_for(n, 256), batch), 256, 0, stream)(d_cols + (size_t)c0 * n, n, first_mont, step_mont);
+  }
+  return cudaGetLastError();
+}
+
+cudaError_t gather_rows(const uint32_t* const* d_cols, uint32_t width, const uint32_t* d_rows, uint32_t count, uint32_t* d_out, cudaStream_t stream) {
+  if (width == 0 || count == 0) return cudaSuccess;
+  LAUNCH(gather_rows_kernel, blocks_for((size_t)width * count, 256), 256, 0, stream)(d_cols, width, d_rows, count, d_out);
+  return cudaGetLastError();
+}
+
+cudaError_t first_non_canonical(const uint32_t* d_words, size_t count, unsigned long long* d_first, cudaStream_t stream) {
+  if (count == 0) return cudaSuccess;
+  LAUNCH(first_non_canonical_kernel, blocks_for(count, 256), 256, 0, stream)(d_words, count, d_first);
+  return cudaGetLastError();
+}
 
 cudaError_t deep_compose(const uint32_t* const* d_cols, uint32_t log_n, uint32_t shift_mont, uint32_t np, const uint32_t* d_points, const uint32_t* d_vals,
                          const uint32_t* d_claim_start, const uint32_t* d_claim_col, const uint32_t* d_claim_coef, uint32_t* d_out, uint32_t* d_error,
@@ -143,7 +203,7 @@ cudaError_t fri_fold2(const uint32_t* d_src, uint32_t* d_dst, uint32_t log_m, co
   return cudaGetLastError();
 }
 
-cudaError_t eval_at_points(const uint32_t* d_coefs, uint32_t n, uint32_t m, const uint32_t* d_points, uint32_t np, uint32_t* d_out, cudaStream_t stream) {
+cudaError_t eval_at_points(const uint32_t* const* d_coefs, uint32_t n, uint32_t m, const uint32_t* d_points, uint32_t np, uint32_t* d_out, cudaStream_t stream) {
   if (m == 0 || np == 0) return cudaSuccess;
   if (np > 65535) return cudaErrorInvalidValue;
   dim3 grid(m, np);

@@ -48,17 +48,41 @@ cudaError_t poseidon2_grind_range(const uint32_t* d_template, uint32_t pos, uint
 
 // ---- Quotient, DEEP, FRI, evaluation (quotient.cu, deep.cu) -------------------------------------
 struct QuotientParams {
+  // log_n: the quotient domain (n * 2^q points); log_blowup: q; log_stride: LDE blowup - q (the LDE is read by stride).
   uint32_t num_instructions, num_registers, log_n, log_blowup;
-  uint32_t shift_mont, w_mont, w_last_mont;
+  uint32_t shift_mont, w_mont, w_last_mont, log_stride;
 };
 /**
- * d_code: instructions (4 words each, header stripped); d_alpha: alpha^i canonical (4 words each);
- * d_zh_inv: 1/Z_H at the 2^log_blowup distinct values (Montgomery); d_regs: num_registers * reg_rows
- * words of scratch; d_out: 4 columns of 2^log_n; *d_error set to 1 on a vanishing denominator or a bad opcode.
+ * d_trace / d_pub: column pointer tables (LDE columns, read at index i << log_stride); d_code:
+ * instructions (4 words each, header stripped); d_alpha: alpha^i canonical (4 words each); d_zh_inv:
+ * 1/Z_H at the 2^q distinct values (Montgomery); d_regs: num_registers * reg_rows words of scratch;
+ * d_out: 4 columns of 2^log_n; *d_error set to 1 on a vanishing denominator or a bad opcode.
  */
-cudaError_t quotient(const QuotientParams& q, const uint32_t* d_trace, const uint32_t* d_pub, const uint32_t* d_pub_in,
+cudaError_t quotient(const QuotientParams& q, const uint32_t* const* d_trace, const uint32_t* const* d_pub, const uint32_t* d_pub_in,
                      const uint32_t* d_alpha, const uint32_t* d_code, const uint32_t* d_zh_inv, uint32_t* d_regs, uint32_t reg_rows,
                      uint32_t* d_out, uint32_t* d_error, cudaStream_t stream);
+
+/**
+ * The constraint pre-check over the trace domain (2^log_n rows, next row r + 1): the smallest row where
+ * an applicable constraint of the check program is non-zero is atomically min-ed into *d_first
+ * (initialise to ~0); *d_error set to 1 on a bad opcode.
+ */
+cudaError_t constraint_check(const uint32_t* const* d_trace, const uint32_t* const* d_pub, const uint32_t* d_pub_in, const uint32_t* d_code,
+                             uint32_t num_instructions, uint32_t log_n, uint32_t* d_regs, uint32_t reg_rows, unsigned int* d_first, uint32_t* d_error,
+                             cudaStream_t stream);
+
+/**
+ * LogUp's helper and running-sum columns over the trace domain. d_weights: Montgomery (4 words each);
+ * d_offsets: lambda - bus per interaction (canonical, 4 words); d_sends: 1 send / 0 receive per
+ * interaction; d_regs: num_registers * reg_rows words, d_slots: 8 * num_interactions * reg_rows words;
+ * d_out: 4 * (helpers + 1) columns of 2^log_n; d_row_sum: 4 columns of 2^log_n; d_totals: 4 * (n / chunk + 1)
+ * words (the last 4: the terminal sum); chunk divides n. *d_error (initialise to ~0) min-ed with
+ * row + 1 where a denominator vanishes, 1 << 31 on a bad opcode.
+ */
+cudaError_t logup_aux(const uint32_t* const* d_trace, const uint32_t* const* d_pub, const uint32_t* d_pub_in, const uint32_t* d_weights, const uint32_t* d_code,
+                      uint32_t num_instructions, uint32_t log_n, const uint32_t* d_offsets, const uint32_t* d_sends, uint32_t num_interactions, uint32_t batch,
+                      uint32_t* d_regs, uint32_t* d_slots, uint32_t reg_rows, uint32_t* d_out, uint32_t* d_row_sum, uint32_t* d_totals, uint32_t chunk,
+                      unsigned int* d_error, cudaStream_t stream);
 
 /**
  * DEEP composition. d_cols: column pointers (renumbered claim columns); d_points / d_vals: per point z_p
@@ -72,7 +96,19 @@ cudaError_t deep_compose(const uint32_t* const* d_cols, uint32_t log_n, uint32_t
 /** One binary FRI fold of 4 columns of 2^log_m at d_src into 4 columns of 2^(log_m-1) at d_dst. beta_mont: 4 words. */
 cudaError_t fri_fold2(const uint32_t* d_src, uint32_t* d_dst, uint32_t log_m, const uint32_t beta_mont[4], uint32_t inv_two_shift_mont, uint32_t w_inv_mont, cudaStream_t stream);
 
-/** out word 4(j*m + c) + e = coefficient e of P_c(z_j); m columns of n coefficients (contiguous matrix). */
-cudaError_t eval_at_points(const uint32_t* d_coefs, uint32_t n, uint32_t m, const uint32_t* d_points, uint32_t np, uint32_t* d_out, cudaStream_t stream);
+/** out word 4(j*m + c) + e = coefficient e of P_c(z_j); m columns of n coefficients given by a pointer table. */
+cudaError_t eval_at_points(const uint32_t* const* d_coefs, uint32_t n, uint32_t m, const uint32_t* d_points, uint32_t np, uint32_t* d_out, cudaStream_t stream);
+
+/** out = a + c*b in K, 4 coordinate columns of n each (contiguous); c: 4 canonical words. */
+cudaError_t add_scaled_ext(const uint32_t* d_a, const uint32_t* d_b, uint32_t* d_out, uint32_t n, const uint32_t c[4], cudaStream_t stream);
+
+/** In place: element i of each of `count` columns of n times first * step^i (first, step Montgomery). */
+cudaError_t scale_powers(uint32_t* d_cols, uint32_t n, uint32_t count, uint32_t first_mont, uint32_t step_mont, cudaStream_t stream);
+
+/** out[k * width + j] = column j at row rows[k] (columns through a pointer table). */
+cudaError_t gather_rows(const uint32_t* const* d_cols, uint32_t width, const uint32_t* d_rows, uint32_t count, uint32_t* d_out, cudaStream_t stream);
+
+/** The smallest index i < count with d_words[i] >= p, atomically min-ed into *d_first (initialise to ~0). */
+cudaError_t first_non_canonical(const uint32_t* d_words, size_t count, unsigned long long* d_first, cudaStream_t stream);
 
 }  // namespace pc

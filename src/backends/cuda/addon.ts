@@ -49,21 +49,39 @@ export interface CudaAddon {
   poseidon2MerkleNodes(src: DeviceBuffer, dst: DeviceBuffer, count: number): void;
   /** The smallest passing nonce in [start, start + count), or 2^32 − 1. template: 16 words, Montgomery form. */
   poseidon2Grind(template: DeviceBuffer, pos: number, bits: number, start: number, count: number, found: DeviceBuffer): number;
+  /** params.logN: the quotient domain; logBlowup: its q; logStride: the LDE read by stride. trace, pub: pointer tables. */
   quotient(
-    params: { numInstructions: number; numRegisters: number; logN: number; logBlowup: number; shiftMont: number; wMont: number; wLastMont: number },
-    trace: DeviceBuffer, pub: DeviceBuffer | null, pubIn: DeviceBuffer, alpha: DeviceBuffer, code: DeviceBuffer, zhInv: DeviceBuffer,
+    params: { numInstructions: number; numRegisters: number; logN: number; logBlowup: number; shiftMont: number; wMont: number; wLastMont: number; logStride: number },
+    traceTable: DeviceBuffer, pubTable: DeviceBuffer, pubIn: DeviceBuffer, alpha: DeviceBuffer, code: DeviceBuffer, zhInv: DeviceBuffer,
     regs: DeviceBuffer, regRows: number, out: DeviceBuffer, error: DeviceBuffer,
   ): void;
+  /** The first violating row min-ed into first (4 bytes, initialise to ~0); error set to 1 on a bad opcode. */
+  constraintCheck(
+    traceTable: DeviceBuffer, pubTable: DeviceBuffer, pubIn: DeviceBuffer, code: DeviceBuffer, numInstructions: number, logN: number,
+    regs: DeviceBuffer, regRows: number, first: DeviceBuffer, error: DeviceBuffer,
+  ): void;
+  /** LogUp's columns into out (4·(helpers + 1) columns); totals' last 4 words: the terminal sum; error (init ~0): row + 1 or 2^31. */
+  logUpAux(
+    traceTable: DeviceBuffer, pubTable: DeviceBuffer, pubIn: DeviceBuffer, weights: DeviceBuffer, code: DeviceBuffer, numInstructions: number, logN: number,
+    offsets: DeviceBuffer, sends: DeviceBuffer, numInteractions: number, batch: number, regs: DeviceBuffer, slots: DeviceBuffer, regRows: number,
+    out: DeviceBuffer, rowSum: DeviceBuffer, totals: DeviceBuffer, chunk: number, error: DeviceBuffer,
+  ): void;
+  addScaledExt(a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, n: number, c: Uint32Array): void;
+  scalePowers(cols: DeviceBuffer, n: number, count: number, firstMont: number, stepMont: number): void;
+  /** out[k·width + j] = column j (a pointer table) at row rows[k]. */
+  gatherRows(colTable: DeviceBuffer, width: number, rows: DeviceBuffer, count: number, out: DeviceBuffer): void;
+  /** The first index of a word ≥ p among the first `count` words, or −1 (scratch: 8 bytes). */
+  firstNonCanonical(words: DeviceBuffer, count: number, scratch: DeviceBuffer): number;
   deepCompose(
     pointerTable: DeviceBuffer, logN: number, shiftMont: number, np: number, points: DeviceBuffer, vals: DeviceBuffer,
     claimStart: DeviceBuffer, claimCol: DeviceBuffer, claimCoef: DeviceBuffer, out: DeviceBuffer, error: DeviceBuffer,
   ): void;
   friFold2(src: DeviceBuffer, dst: DeviceBuffer, logM: number, betaMont: Uint32Array, invTwoShiftMont: number, wInvMont: number): void;
-  evalAtPoints(coefs: DeviceBuffer, n: number, m: number, points: DeviceBuffer, np: number, out: DeviceBuffer): void;
+  evalAtPoints(coefTable: DeviceBuffer, n: number, m: number, points: DeviceBuffer, np: number, out: DeviceBuffer): void;
 }
 
 /** The binding's interface version this loader speaks (binding.cc `abiVersion`). */
-export const CUDA_ABI_VERSION = 2;
+export const CUDA_ABI_VERSION = 3;
 
 export class CudaBackendError extends ProverNodeError<{ code: "CUDA_UNAVAILABLE" | "CUDA_FAILED"; detail: string }> {
   constructor(code: "CUDA_UNAVAILABLE" | "CUDA_FAILED", detail: string) {

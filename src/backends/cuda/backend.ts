@@ -13,8 +13,11 @@ import { POSEIDON2_16, POSEIDON2_24, type Poseidon2Params } from "../../stark/ha
 import { AbortError } from "../../util/errors.js";
 import { grindReference } from "../../stark/grind.js";
 import type { HashConfig } from "../../stark/hash/config.js";
-import { checkCanonicalColumns, checkHashConfig, checkMerkleShape, grindPoseidon2Template, groupByLength, log2Exact } from "../shape.js";
-import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
+import { checkCanonicalColumns, checkHashConfig, checkMerkleShape, checkRows, checkSameLength, grindPoseidon2Template, groupByLength, log2Exact } from "../shape.js";
+import type {
+  Column, ConstraintCheckInputs, DeepInputs, ExtColumns, LogUpAux, LogUpInputs, MerkleTreeData, ProverBackend, QuotientInputs, ResidentMatrix,
+} from "../interface.js";
+import { quotientBlowupOf } from "../../stark/quotient.js";
 import { CudaBackendError, cudaStatus, type CudaAddon, type CudaDeviceInfo, type CudaStatus, type DeviceBuffer } from "./addon.js";
 import { DeviceCache, type CachedMatrix } from "./device-cache.js";
 import { defaultCudaBackendOpts, type CudaBackendOpts } from "./options.js";
@@ -31,6 +34,24 @@ class Scope {
   readonly buffers: DeviceBuffer[] = [];
   /** Cached matrices this operation reads: never evicted to make room for it. */
   readonly pinned = new Set<CachedMatrix>();
+}
+
+/** Columns a program reads with these opcodes (operand a): only those host columns are uploaded. */
+function programColumns(code: Uint32Array, ops: readonly number[]): Set<number> {
+  const used = new Set<number>();
+  for (let o = 4; o + 3 < code.length; o += 4) if (ops.includes(code[o]!)) used.add(code[o + 2]!);
+  return used;
+}
+
+/** A resident matrix of the cuda backend: a device buffer, column c at word c·height. */
+class CudaMatrix implements ResidentMatrix {
+  released = false;
+  constructor(
+    readonly owner: CudaBackend,
+    readonly buffer: DeviceBuffer,
+    readonly width: number,
+    readonly height: number,
+  ) {}
 }
 
 export class CudaBackend implements ProverBackend {
@@ -118,12 +139,41 @@ export class CudaBackend implements ProverBackend {
     return b;
   }
 
-  /** A device table of column pointers: cached columns in place, the others uploaded together. */
-  private columnTable(s: Scope, columns: readonly Uint32Array[], height: number): DeviceBuffer {
+  /** This backend's live resident matrix, or RangeError. */
+  private own(m: ResidentMatrix): CudaMatrix {
+    if (!(m instanceof CudaMatrix) || m.owner !== this) throw new RangeError("cuda backend: a resident matrix of another backend");
+    if (m.released) throw new RangeError("cuda backend: the resident matrix was released");
+    return m;
+  }
+
+  /** Rows of a column (a resident one's matrix height). */
+  private lengthOf(c: Column): number {
+    return c instanceof Uint32Array ? c.length : this.own(c.matrix).height;
+  }
+
+  /**
+   * A device table of column pointers: resident and cached columns in place, the others uploaded
+   * together (only those in `used`, when given: the others are never read and point at column 0).
+   */
+  private columnTable(s: Scope, columns: readonly Column[], height: number, used?: ReadonlySet<number>): DeviceBuffer {
     const bufs: DeviceBuffer[] = new Array(columns.length);
     const offs = new Float64Array(columns.length);
     const missing: number[] = [];
+    let filler: number | null = null;
     columns.forEach((c, i) => {
+      if (!(c instanceof Uint32Array)) {
+        const m = this.own(c.matrix);
+        if (!Number.isInteger(c.index) || c.index < 0 || c.index >= m.width) throw new RangeError(`column ${c.index} of a ${m.width}-column matrix`);
+        if (m.height !== height) throw new RangeError(`a column has ${m.height} rows, expected ${height}`);
+        bufs[i] = m.buffer;
+        offs[i] = c.index * height;
+        return;
+      }
+      if (c.length !== height) throw new RangeError(`a column has ${c.length} rows, expected ${height}`);
+      if (used && !used.has(i)) {
+        filler = i;
+        return;
+      }
       const ref = this.cache.find(c);
       if (ref) {
         s.pinned.add(ref.matrix);
@@ -131,12 +181,18 @@ export class CudaBackend implements ProverBackend {
         offs[i] = ref.index * ref.matrix.height;
       } else missing.push(i);
     });
-    if (missing.length > 0) {
-      const up = this.alloc(s, 4 * height * missing.length);
+    if (missing.length > 0 || filler !== null) {
+      const up = this.alloc(s, 4 * height * Math.max(1, missing.length));
       missing.forEach((i, j) => {
-        this.addon.upload(up, 4 * height * j, columns[i]!);
+        this.addon.upload(up, 4 * height * j, columns[i] as Uint32Array);
         bufs[i] = up;
         offs[i] = j * height;
+      });
+      columns.forEach((c, i) => {
+        if (bufs[i] === undefined) {
+          bufs[i] = up; // never read: any valid pointer
+          offs[i] = 0;
+        }
       });
     }
     const table = this.alloc(s, 8 * Math.max(1, columns.length));
@@ -232,9 +288,9 @@ export class CudaBackend implements ProverBackend {
 
   // ------------------------------------------------------------------ Merkle, grinding
 
-  async merkleCommit(columns: Uint32Array[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+  async merkleCommit(columns: readonly Column[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
     const config = checkHashConfig(hash);
-    const { height, leafCount } = checkMerkleShape(columns, leafArity);
+    const { height, leafCount } = checkMerkleShape(columns.map((c) => ({ length: this.lengthOf(c) })), leafArity);
     return this.run((s) => {
       if (config === "poseidon2") this.poseidon2Constants(POSEIDON2_16);
       const table = this.columnTable(s, columns, height);
@@ -253,7 +309,8 @@ export class CudaBackend implements ProverBackend {
         levels.push([level, count]);
       }
       if (error && this.flagRaised(error)) {
-        checkCanonicalColumns(columns, "merkleCommit");
+        // resident columns are canonical (upload checks, kernels write canonical values): name a host one
+        checkCanonicalColumns(columns.map((c) => (c instanceof Uint32Array ? c : new Uint32Array(0))), "merkleCommit");
         throw new CudaBackendError("CUDA_FAILED", "poseidon2MerkleLeaves flagged a non-canonical word that the columns do not hold");
       }
       return {
@@ -432,7 +489,7 @@ export class CudaBackend implements ProverBackend {
     claimStart[np] = idx;
     const cols = [...used.keys()].map((c) => {
       const col = inputs.columns[c]!;
-      if (col.length !== n) throw new RangeError(`deepCompose: column ${c} has ${col.length} rows, expected ${n}`);
+      if (this.lengthOf(col) !== n) throw new RangeError(`deepCompose: column ${c} has ${this.lengthOf(col)} rows, expected ${n}`);
       return col;
     });
     return this.run((s) => {
@@ -450,30 +507,35 @@ export class CudaBackend implements ProverBackend {
 
   async evaluateQuotient(inputs: QuotientInputs): Promise<ExtColumns> {
     const { numRegisters, numInstructions } = readHeader(inputs.bytecode);
-    const logN = inputs.logTraceHeight + inputs.logBlowup;
+    const q = quotientBlowupOf(inputs);
+    const logN = inputs.logTraceHeight + q;
     const bigN = 2 ** logN;
+    const ldeN = 2 ** (inputs.logTraceHeight + inputs.logBlowup);
     const n = 2 ** inputs.logTraceHeight;
-    const blowup = 2 ** inputs.logBlowup;
+    const blowup = 2 ** q;
     for (const c of [...inputs.trace, ...inputs.publicColumns]) {
-      if (c.length !== bigN) throw new RangeError(`evaluateQuotient: an LDE column has ${c.length} rows, expected ${bigN}`);
+      if (this.lengthOf(c) !== ldeN) throw new RangeError(`evaluateQuotient: an LDE column has ${this.lengthOf(c)} rows, expected ${ldeN}`);
     }
     // Z_H(x_i) = shift^n·w_B^(i mod B) − 1 takes only B values (stark/quotient.ts).
     const shiftN = F.pow(inputs.shift, n);
-    const wB = F.twoAdicGenerator(inputs.logBlowup);
+    const wB = F.twoAdicGenerator(q);
     const zh = new Uint32Array(blowup);
     for (let k = 0, w = 1; k < blowup; k++, w = F.mul(w, wB)) zh[k] = F.sub(F.mul(shiftN, w), 1);
     if (zh.some((x) => x === 0)) throw new RangeError("evaluateQuotient: a vanishing denominator or a bad opcode");
     const zhInvMont = F.batchInverse(zh).map(mont);
     const wLast = F.pow(F.twoAdicGenerator(inputs.logTraceHeight), n - 1);
     return this.run((s) => {
-      const trace = this.matrix(s, inputs.trace, bigN);
-      const pub = inputs.publicColumns.length > 0 ? this.matrix(s, inputs.publicColumns, bigN) : null;
+      const trace = this.columnTable(s, inputs.trace, ldeN);
+      const pub = this.columnTable(s, inputs.publicColumns, ldeN);
       const regRows = Math.min(bigN, this.opts.quotientChunkRows);
       const regs = this.alloc(s, 4 * Math.max(1, numRegisters) * regRows);
       const out = this.alloc(s, 16 * bigN);
       const error = this.errorFlag(s);
       this.addon.quotient(
-        { numInstructions, numRegisters, logN, logBlowup: inputs.logBlowup, shiftMont: mont(inputs.shift % F.P), wMont: mont(F.twoAdicGenerator(logN)), wLastMont: mont(wLast) },
+        {
+          numInstructions, numRegisters, logN, logBlowup: q, shiftMont: mont(inputs.shift % F.P), wMont: mont(F.twoAdicGenerator(logN)), wLastMont: mont(wLast),
+          logStride: inputs.logBlowup - q,
+        },
         trace, pub, this.put(s, inputs.publicInputs.length > 0 ? inputs.publicInputs : new Uint32Array(1)),
         this.put(s, inputs.alphaPowers.length > 0 ? inputs.alphaPowers : new Uint32Array(4)),
         this.put(s, inputs.bytecode.subarray(4).length > 0 ? inputs.bytecode.subarray(4) : new Uint32Array(4)),
@@ -484,15 +546,185 @@ export class CudaBackend implements ProverBackend {
     });
   }
 
-  async evaluateAtPoints(coefficients: Uint32Array[], points: Uint32Array): Promise<Uint32Array> {
+  /** The trace-domain height of a program's columns (all of one length). */
+  private programHeight(columns: readonly Column[], what: string): number {
+    if (columns.length === 0) throw new RangeError(`${what}: no columns`);
+    const n = this.lengthOf(columns[0]!);
+    if (columns.some((c) => this.lengthOf(c) !== n)) throw new RangeError(`${what}: columns of different lengths`);
+    return n;
+  }
+
+  async firstConstraintViolation(inputs: ConstraintCheckInputs): Promise<number> {
+    const { numRegisters, numInstructions } = readHeader(inputs.bytecode);
+    const n = this.programHeight([...inputs.trace, ...inputs.publicColumns], "firstConstraintViolation");
+    const logN = log2Exact(n, "firstConstraintViolation: height");
+    return this.run((s) => {
+      const trace = this.columnTable(s, inputs.trace, n, programColumns(inputs.bytecode, [2, 3]));
+      const pub = this.columnTable(s, inputs.publicColumns, n, programColumns(inputs.bytecode, [5, 6]));
+      const regRows = Math.min(n, this.opts.quotientChunkRows);
+      const regs = this.alloc(s, 4 * Math.max(1, numRegisters) * regRows);
+      const first = this.alloc(s, 4);
+      this.addon.fill(first, 0xff);
+      const error = this.errorFlag(s);
+      const code = inputs.bytecode.subarray(4);
+      this.addon.constraintCheck(
+        trace, pub, this.put(s, inputs.publicInputs.length > 0 ? inputs.publicInputs : new Uint32Array(1)), this.put(s, code.length > 0 ? code : new Uint32Array(4)),
+        numInstructions, logN, regs, regRows, first, error,
+      );
+      if (this.flagRaised(error)) throw new RangeError("firstConstraintViolation: a bad opcode");
+      const out = new Uint32Array(1);
+      this.addon.download(first, 0, out);
+      return out[0] === 0xffffffff ? -1 : out[0]!;
+    });
+  }
+
+  async logUpAux(inputs: LogUpInputs): Promise<LogUpAux> {
+    const { numRegisters, numInstructions } = readHeader(inputs.program);
+    const I = inputs.sends.length;
+    if (I === 0) throw new RangeError("logUpAux: no interactions");
+    if (!Number.isInteger(inputs.batch) || inputs.batch < 1) throw new RangeError(`logUpAux: bad batch ${inputs.batch}`);
+    if (inputs.offsets.length !== 4 * I) throw new RangeError("logUpAux: one offset (4 words) per interaction");
+    const n = this.programHeight([...inputs.trace, ...inputs.publicColumns], "logUpAux");
+    const logN = log2Exact(n, "logUpAux: height");
+    const helpers = Math.ceil(I / inputs.batch);
+    const cols = 4 * (helpers + 1);
+    return this.run((s) => {
+      const trace = this.columnTable(s, inputs.trace, n, programColumns(inputs.program, [2, 3]));
+      const pub = this.columnTable(s, inputs.publicColumns, n, programColumns(inputs.program, [5, 6]));
+      const regRows = Math.min(n, this.opts.quotientChunkRows);
+      const regs = this.alloc(s, 4 * Math.max(1, numRegisters) * regRows);
+      const slots = this.alloc(s, 4 * 8 * I * regRows);
+      const out = this.alloc(s, 4 * n * cols);
+      const rowSum = this.alloc(s, 16 * n);
+      const chunk = Math.min(n, 256);
+      const totals = this.alloc(s, 16 * (n / chunk + 1));
+      const error = this.alloc(s, 4);
+      this.addon.fill(error, 0xff);
+      const code = inputs.program.subarray(4);
+      this.addon.logUpAux(
+        trace, pub, this.put(s, inputs.publicInputs.length > 0 ? inputs.publicInputs : new Uint32Array(1)),
+        this.put(s, inputs.weights.length > 0 ? inputs.weights.map(mont) : new Uint32Array(4)), this.put(s, code.length > 0 ? code : new Uint32Array(4)),
+        numInstructions, logN, this.put(s, inputs.offsets), this.put(s, Uint32Array.from(inputs.sends)), I, inputs.batch, regs, slots, regRows, out, rowSum, totals, chunk, error,
+      );
+      const flag = new Uint32Array(1);
+      this.addon.download(error, 0, flag);
+      if (flag[0] === 2 ** 31) throw new RangeError("logUpAux: a bad opcode");
+      if (flag[0] !== 0xffffffff) throw new RangeError(`logUpAux: a denominator vanished at row ${flag[0]! - 1}`);
+      const terminal = new Uint32Array(4);
+      this.addon.download(totals, 16 * (n / chunk), terminal);
+      return { columns: this.columnsOut(out, cols, n), terminal };
+    });
+  }
+
+  async interpolateCoset(columns: Uint32Array[], shift: number): Promise<void> {
+    for (const group of groupByLength(columns)) {
+      const cols = group.map((i) => columns[i]!);
+      const n = cols[0]!.length;
+      const logN = log2Exact(n, "interpolateCoset: column length");
+      cols.forEach((c) => this.cache.forget(c)); // written in place: a device copy would be stale
+      this.run((s) => {
+        const data = this.alloc(s, 4 * n * cols.length);
+        cols.forEach((c, i) => this.addon.upload(data, 4 * n * i, c));
+        if (n > 1) {
+          const tw = this.twiddles(logN);
+          this.addon.interpolate(data, this.alloc(s, 4 * n * cols.length), logN, cols.length, tw.inv, tw.log);
+        }
+        this.addon.scalePowers(data, n, cols.length, mont(1), mont(F.inv(shift % F.P)));
+        cols.forEach((c, i) => this.addon.download(data, 4 * n * i, c));
+      });
+    }
+  }
+
+  async upload(columns: readonly Uint32Array[]): Promise<ResidentMatrix> {
+    const height = checkSameLength(columns, "upload");
+    if (this.closed) throw new CudaBackendError("CUDA_FAILED", "backend is closed");
+    const buffer = this.allocRaw(4 * height * columns.length, new Set());
+    try {
+      columns.forEach((c, i) => this.addon.upload(buffer, 4 * height * i, c));
+      const bad = this.run((s) => this.addon.firstNonCanonical(buffer, height * columns.length, this.alloc(s, 8)));
+      if (bad >= 0) {
+        const c = Math.floor(bad / height), r = bad % height;
+        throw new RangeError(`upload: column ${c}, row ${r} holds ${columns[c]![r]}, not a canonical BabyBear element`);
+      }
+    } catch (e) {
+      this.addon.free(buffer);
+      throw e;
+    }
+    return new CudaMatrix(this, buffer, columns.length, height);
+  }
+
+  async interpolateResident(matrix: ResidentMatrix): Promise<void> {
+    const m = this.own(matrix);
+    const logN = log2Exact(m.height, "interpolateResident: height");
+    if (m.height === 1) return;
+    this.run((s) => {
+      const tw = this.twiddles(logN);
+      this.addon.interpolate(m.buffer, this.alloc(s, 4 * m.height * m.width), logN, m.width, tw.inv, tw.log);
+    });
+  }
+
+  async extend(coefficients: ResidentMatrix, logBlowup: number, shift: number): Promise<ResidentMatrix> {
+    if (!Number.isInteger(logBlowup) || logBlowup < 0) throw new RangeError(`extend: bad logBlowup ${logBlowup}`);
+    const src = this.own(coefficients);
+    const logN = log2Exact(src.height, "extend: height");
+    const logBig = logN + logBlowup;
+    if (logBig > 27) throw new RangeError(`extend: 2^${logBig} points exceed the two-adicity of BabyBear`);
+    if (this.closed) throw new CudaBackendError("CUDA_FAILED", "backend is closed");
+    const tw = this.twiddles(logBig);
+    const dst = this.allocRaw(4 * (src.height << logBlowup) * src.width, new Set());
+    try {
+      this.addon.cosetLde(src.buffer, dst, logN, logBlowup, src.width, shift % F.P, tw.fwd, tw.log);
+    } catch (e) {
+      this.addon.free(dst);
+      throw e;
+    }
+    return new CudaMatrix(this, dst, src.width, src.height << logBlowup);
+  }
+
+  async readRows(columns: readonly Column[], rows: readonly number[]): Promise<Uint32Array> {
+    const height = this.programHeight(columns, "readRows");
+    checkRows(rows, height);
+    const out = new Uint32Array(columns.length * rows.length);
+    if (out.length === 0) return out;
+    this.run((s) => {
+      const table = this.columnTable(s, columns, height);
+      const dst = this.alloc(s, 4 * out.length);
+      this.addon.gatherRows(table, columns.length, this.put(s, Uint32Array.from(rows)), rows.length, dst);
+      this.addon.download(dst, 0, out);
+    });
+    return out;
+  }
+
+  async download(matrix: ResidentMatrix): Promise<Uint32Array[]> {
+    const m = this.own(matrix);
+    return this.columnsOut(m.buffer, m.width, m.height).map((c) => c.slice());
+  }
+
+  async release(matrix: ResidentMatrix): Promise<void> {
+    if (!(matrix instanceof CudaMatrix) || matrix.owner !== this) throw new RangeError("cuda backend: a resident matrix of another backend");
+    if (matrix.released) return;
+    matrix.released = true;
+    this.addon.free(matrix.buffer);
+  }
+
+  async addScaledExt(a: ExtColumns, b: ExtColumns, c: Uint32Array): Promise<ExtColumns> {
+    const n = checkSameLength([...a, ...b], "addScaledExt");
+    if (c.length !== 4) throw new RangeError("addScaledExt: the weight is 4 words");
+    return this.run((s) => {
+      const out = this.alloc(s, 16 * n);
+      this.addon.addScaledExt(this.matrix(s, a, n), this.matrix(s, b, n), out, n, Uint32Array.from(c));
+      return this.resultColumns(s, out, 4, n) as ExtColumns;
+    });
+  }
+
+  async evaluateAtPoints(coefficients: readonly Column[], points: Uint32Array): Promise<Uint32Array> {
     const m = coefficients.length;
     const np = points.length / 4;
     if (!Number.isInteger(np)) throw new RangeError("evaluateAtPoints: points must be 4 words each");
     if (m === 0 || np === 0) return new Uint32Array(0);
-    const n = coefficients[0]!.length;
-    if (coefficients.some((c) => c.length !== n)) throw new RangeError("evaluateAtPoints: columns of different lengths");
+    const n = this.programHeight(coefficients, "evaluateAtPoints");
     return this.run((s) => {
-      const cols = this.matrix(s, coefficients, n);
+      const cols = this.columnTable(s, coefficients, n);
       const out = this.alloc(s, 16 * m * np);
       this.addon.evalAtPoints(cols, n, m, this.put(s, points), np, out);
       const res = new Uint32Array(4 * m * np);

@@ -6,13 +6,19 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import * as F from "../../../src/stark/field/babybear.js";
-import type { ExtColumns, ProverBackend } from "../../../src/backends/interface.js";
+import { residentColumns, type Column, type ExtColumns, type ProverBackend } from "../../../src/backends/interface.js";
 import { createJsBackend } from "../../../src/backends/js/index.js";
 import { fibAir, mixAir } from "../../../src/stark/airs/index.js";
-import type { Air } from "../../../src/stark/air/air.js";
+import { defineAir, type Air } from "../../../src/stark/air/air.js";
+import { tablePrograms } from "../../../src/stark/air/programs.js";
+import { buildAuxTrace, type TableRows } from "../../../src/stark/air/lookup-trace.js";
+import { assertTableConstraints } from "../../../src/stark/prover.js";
+import { extPowers } from "../../../src/stark/deep.js";
+import { StarkError } from "../../../src/stark/errors.js";
+import { flattenExt, fromBase, subE, type Ext } from "../../../src/stark/field/extension.js";
 import * as R from "./reference.js";
 import { evalBaseAtExt } from "../../../src/stark/poly/eval.js";
-import { readExt } from "../../../src/stark/field/extension.js";
+import { readExt, addE, mulE } from "../../../src/stark/field/extension.js";
 import { buildMerkleTree } from "../../../src/stark/merkle/tree.js";
 import { poseidon2Hasher } from "../../../src/stark/merkle/hasher.js";
 import { grindPoseidon2Reference } from "../../../src/stark/grind.js";
@@ -76,6 +82,60 @@ export function quotientInputs(air: Air, logTraceHeight: number, logBlowup: numb
     shift: F.GENERATOR,
   };
 }
+
+/**
+ * A table with a constraint of every selector and a public column, so the pre-check's rule of which
+ * rows a constraint applies to is exercised: col 0 counts up from π_0 to π_1, col 1 is a bit, col 2
+ * equals the public column.
+ */
+export const checkAir = defineAir({
+  name: "conformance-check",
+  version: 1,
+  numPublicInputs: 2,
+  numPublicColumns: 1,
+  width: 3,
+  constraints(g) {
+    g.assert(g.cur(0).sub(g.publicInput(0)), "firstRow");
+    g.assert(g.cur(0).sub(g.publicInput(1)), "lastRow");
+    g.assert(g.next(0).sub(g.cur(0)).sub(1), "transition");
+    g.assert(g.cur(1).mul(g.cur(1).sub(1)), "everyRow");
+    g.assert(g.cur(2).sub(g.publicColumn(0)), "everyRow");
+  },
+});
+
+/** A valid trace of checkAir with 2^logN rows: [columns, public inputs, public column]. */
+export function checkTrace(logN: number, next: () => number): { trace: Uint32Array[]; publicInputs: Uint32Array; publicColumn: Uint32Array } {
+  const n = 1 << logN;
+  const start = F.randomElement(next);
+  const c0 = Uint32Array.from({ length: n }, (_, r) => F.add(start, r));
+  const c1 = Uint32Array.from({ length: n }, () => next() & 1);
+  const pub = edgyColumn(next, n);
+  return { trace: [c0, c1, pub.slice()], publicInputs: Uint32Array.of(start, c0[n - 1]!), publicColumn: pub };
+}
+
+/**
+ * A table whose interactions read every kind of leaf (next row, preprocessed, public input and column,
+ * constants) in tuples of 1–3 values, sends and receives, multiplicities that are expressions, cut into
+ * helpers of 2: LogUp's program against the reference buildAuxTrace.
+ */
+export const logUpAir = defineAir({
+  name: "conformance-logup",
+  version: 1,
+  numPublicInputs: 1,
+  numPublicColumns: 1,
+  width: 4,
+  numPreprocessed: 1,
+  preprocessed: (logRows) => [Uint32Array.from({ length: 2 ** logRows }, (_, r) => (r * 7) % 11)],
+  lookupBatch: 2,
+  constraints(g) {
+    g.assert(g.cur(0).mul(g.cur(1)).sub(g.cur(2)).sub(g.cur(3)), "everyRow"); // anything: the columns are what is tested
+    g.send(7, [g.cur(0)]);
+    g.send(7, [g.next(1).mul(g.cur(2)).add(g.publicColumnNext(0)), g.preprocessed(0), 5], g.cur(3));
+    g.receive(7, [g.cur(1), g.publicInput(0).mul(g.preprocessedNext(0))], g.cur(0).add(1));
+    g.receive(9, [g.publicColumn(0), g.cur(3)]);
+    g.send(9, [g.cur(2)], 3);
+  },
+});
 
 /** One reference result per case for the whole run: the js reference is slow, and every backend's suite compares with it. */
 const referenceCache = new Map<string, unknown>();
@@ -350,6 +410,197 @@ export function describeBackend(name: string, make: () => ProverBackend): void {
         const want: number[] = [];
         for (let j = 0; j < 3; j++) for (const c of cols) want.push(...evalBaseAtExt(c, readExt(points, j)));
         assert.deepEqual(Array.from(got), want, `2^${logN}`);
+      }
+    });
+
+    it("interpolateCoset: evaluations over shift·<w_n> -> coefficients, sizes 2^0..2^7, batched", async () => {
+      const next = rng(15);
+      for (const shift of [F.GENERATOR, 7, 1]) {
+        const coeffs = Array.from({ length: 8 }, (_, k) => edgyColumn(next, 1 << k));
+        const cols = coeffs.map((c) => R.naiveCoset(c, 0, shift));
+        await be.interpolateCoset(cols, shift);
+        cols.forEach((c, i) => sameWords(c, coeffs[i]!, `shift ${shift}, n = ${c.length}`));
+      }
+    });
+
+    it("resident matrices: upload, interpolate in place, extend, read rows, download; the same values as on host arrays", async () => {
+      const next = rng(16);
+      for (const [logN, width, logBlowup] of [[0, 1, 2], [3, 5, 1], [6, 3, 3], [10, 2, 2]] as const) {
+        const evals = Array.from({ length: width }, () => edgyColumn(next, 1 << logN));
+        const m = await be.upload(evals);
+        assert.equal(m.width, width);
+        assert.equal(m.height, 1 << logN);
+        (await be.download(m)).forEach((c, i) => sameWords(c, evals[i]!, `2^${logN} download ${i}`));
+        await be.interpolateResident(m);
+        const coeffs = evals.map(R.naiveInterpolate);
+        (await be.download(m)).forEach((c, i) => sameWords(c, coeffs[i]!, `2^${logN} interpolated ${i}`));
+        const lde = await be.extend(m, logBlowup, F.GENERATOR);
+        assert.equal(lde.height, 1 << (logN + logBlowup));
+        const want = coeffs.map((c) => R.naiveCoset(c, logBlowup, F.GENERATOR));
+        (await be.download(lde)).forEach((c, i) => sameWords(c, want[i]!, `2^${logN} extended ${i}`));
+        // rows of resident and host columns side by side
+        const host = edgyColumn(next, lde.height);
+        const rows = [0, lde.height - 1, Math.floor(lde.height / 3)].filter((r, i, a) => a.indexOf(r) === i);
+        const cols: Column[] = [...residentColumns(lde), host, { matrix: lde, index: 0 }];
+        const got = await be.readRows(cols, rows);
+        const expect = rows.flatMap((r) => [...want.map((c) => c[r]!), host[r]!, want[0]![r]!]);
+        sameWords(got, expect, `2^${logN} readRows`);
+        await be.release(lde);
+        await be.release(m);
+        await be.release(m); // a second release is a no-op
+        await assert.rejects(be.download(m), RangeError, "a released matrix is refused");
+      }
+    });
+
+    it("upload: refuses a word that is not a field element, naming it; a matrix of another backend is refused", async () => {
+      const next = rng(17);
+      const cols = Array.from({ length: 3 }, () => randomColumn(next, 64));
+      cols[2]![17] = F.P;
+      await assert.rejects(be.upload(cols), (e: Error) => e instanceof RangeError && e.message === `upload: column 2, row 17 holds ${F.P}, not a canonical BabyBear element`);
+      await assert.rejects(be.upload([new Uint32Array(4), new Uint32Array(8)]), RangeError);
+      const foreign = { width: 1, height: 4 };
+      await assert.rejects(be.readRows([{ matrix: foreign, index: 0 }], [0]), RangeError);
+    });
+
+    it("merkleCommit, evaluateAtPoints and deepCompose read resident columns as they read host arrays", async () => {
+      const next = rng(18);
+      const cols = Array.from({ length: 5 }, () => edgyColumn(next, 1 << 9));
+      const m = await be.upload(cols.slice(0, 3));
+      const mixed: Column[] = [{ matrix: m, index: 2 }, cols[3]!, ...residentColumns(m, 0, 2), cols[4]!];
+      const plain = [cols[2]!, cols[3]!, cols[0]!, cols[1]!, cols[4]!];
+      for (const hash of ["keccak", "poseidon2"] as const) {
+        for (const arity of [1, 4]) {
+          const a = await be.merkleCommit(mixed, arity, hash);
+          const b = await be.merkleCommit(plain, arity, hash);
+          a.levels.forEach((l, i) => sameWords(l, b.levels[i]!, `${hash} arity ${arity} level ${i}`));
+          if (hash === "keccak") R.naiveMerkle(plain, arity).forEach((l, i) => sameWords(a.levels[i]!, l, `keccak arity ${arity} level ${i} (naive)`));
+        }
+      }
+      const points = randomColumn(next, 8);
+      const got = await be.evaluateAtPoints(mixed, points);
+      const want: number[] = [];
+      for (let j = 0; j < 2; j++) for (const c of plain) want.push(...evalBaseAtExt(c, readExt(points, j)));
+      sameWords(got, want, "evaluateAtPoints");
+      const claims = {
+        claimColumn: Uint32Array.from([0, 1, 2, 3, 4, 0, 2]), claimPoint: Uint32Array.from([0, 0, 0, 0, 0, 1, 1]),
+        values: randomColumn(next, 28), points: randomColumn(next, 8), gamma: randomColumn(next, 4), logHeight: 9, shift: F.GENERATOR,
+      };
+      sameExt(await be.deepCompose({ columns: mixed, ...claims }), R.naiveDeep({ columns: plain, ...claims }), "deepCompose");
+      await be.release(m);
+    });
+
+    it("evaluateQuotient on the quotient domain: every q ≤ logBlowup gives the full-domain values at stride 2^(b − q), host or resident columns", async () => {
+      const js = createJsBackend();
+      const next = rng(19);
+      for (const air of [fibAir, mixAir]) {
+        for (const [logN, logBlowup] of [[2, 2], [5, 3], [7, 1]] as const) {
+          const inp = quotientInputs(air, logN, logBlowup, next);
+          const full = await js.evaluateQuotient(inp);
+          const resident = await be.upload(inp.trace);
+          for (let q = 0; q <= logBlowup; q++) {
+            for (const trace of [inp.trace, residentColumns(resident)]) {
+              const got = await be.evaluateQuotient({ ...inp, trace, logQuotientBlowup: q });
+              const stride = 1 << (logBlowup - q);
+              const want = full.map((c) => c.filter((_, i) => i % stride === 0)) as ExtColumns;
+              sameExt(got, want, `${air.name} 2^${logN} blowup 2^${logBlowup} q = ${q}`);
+            }
+          }
+          await be.release(resident);
+        }
+      }
+      await assert.rejects(be.evaluateQuotient({ ...quotientInputs(fibAir, 2, 1, next), logQuotientBlowup: 2 }), RangeError);
+    });
+
+    it("firstConstraintViolation: −1 on a valid trace, else the first row where a constraint applies and fails (every selector, the wrap ignored)", async () => {
+      const next = rng(20);
+      const t = checkAir.tables[0]!;
+      const { check } = tablePrograms(t);
+      for (const logN of [2, 3, 9]) {
+        const n = 1 << logN;
+        const base = checkTrace(logN, next);
+        const cases: [string, (c: Uint32Array[]) => void][] = [
+          ["valid", () => undefined],
+          ["not a bit in the middle", (c) => (c[1]![n >> 1] = 2)],
+          ["not a bit at the last row", (c) => (c[1]![n - 1] = F.P - 1)],
+          ["first row", (c) => (c[0]![0] = F.add(c[0]![0]!, 5))],
+          ["last row only", (c) => (c[0]![n - 1] = F.add(c[0]![n - 1]!, 1))],
+          ["public column", (c) => (c[2]![1] = F.add(c[2]![1]!, 1))],
+        ];
+        for (const [what, edit] of cases) {
+          const trace = base.trace.map((c) => c.slice());
+          edit(trace);
+          const rows: TableRows = { table: t, main: trace, pre: [], publicInputs: base.publicInputs, publicColumns: [base.publicColumn] };
+          let expected = -1;
+          try {
+            assertTableConstraints(rows);
+          } catch (e) {
+            if (!(e instanceof StarkError) || e.type.code !== "CONSTRAINT_VIOLATED") throw e;
+            expected = e.type.row;
+          }
+          if (what === "valid") assert.equal(expected, -1);
+          const resident = await be.upload(trace);
+          for (const cols of [trace, residentColumns(resident)]) {
+            const got = await be.firstConstraintViolation({ bytecode: check!, trace: cols, publicColumns: [base.publicColumn], publicInputs: base.publicInputs });
+            assert.equal(got, expected, `2^${logN} ${what}`);
+          }
+          await be.release(resident);
+        }
+      }
+      // the sample traces of the repository's AIRs pass
+      for (const air of [fibAir, mixAir]) {
+        const inst = air.sample(6, 3);
+        const got = await be.firstConstraintViolation({ bytecode: tablePrograms(air.tables[0]!).check!, trace: inst.trace, publicColumns: inst.publicColumns, publicInputs: inst.publicInputs });
+        assert.equal(got, -1, air.name);
+      }
+    });
+
+    it("logUpAux: helper and running-sum columns and the terminal equal buildAuxTrace; a vanishing denominator is refused naming its row", async () => {
+      const next = rng(21);
+      const t = logUpAir.tables[0]!;
+      const { logUp, maxTuple } = tablePrograms(t);
+      for (const logN of [2, 5, 8]) {
+        const n = 1 << logN;
+        const main = Array.from({ length: 4 }, () => edgyColumn(next, n));
+        const pre = t.preprocessedColumns(logN);
+        const pubCol = edgyColumn(next, n);
+        const publicInputs = randomColumn(next, 1);
+        const lambda = readExt(randomColumn(next, 4), 0), mu = readExt(randomColumn(next, 4), 0);
+        const rows: TableRows = { table: t, main, pre, publicInputs, publicColumns: [pubCol] };
+        const ref = buildAuxTrace(rows, lambda, mu);
+        const inputs = (l: Ext) => ({
+          program: logUp!, trace: [...main, ...pre] as Column[], publicColumns: [pubCol] as Column[], publicInputs,
+          weights: flattenExt(extPowers(mu, maxTuple + 1)), offsets: flattenExt(t.interactions.map((it) => subE(l, fromBase(it.bus)))),
+          sends: Uint8Array.from(t.interactions, (it) => (it.kind === "send" ? 1 : 0)), batch: t.lookupBatch,
+        });
+        const got = await be.logUpAux(inputs(lambda));
+        assert.equal(got.columns.length, ref.columns.length);
+        got.columns.forEach((c, i) => sameWords(c, ref.columns[i]!, `2^${logN} aux column ${i}`));
+        sameWords(got.terminal, ref.terminal, `2^${logN} terminal`);
+        // resident trace columns give the same
+        const resident = await be.upload([...main, ...pre]);
+        const again = await be.logUpAux({ ...inputs(lambda), trace: residentColumns(resident) });
+        sameWords(again.terminal, ref.terminal, `2^${logN} terminal (resident)`);
+        await be.release(resident);
+        // λ equal to interaction 0's fingerprint 7 + μ·v at a row where column 0 holds v: d_0 = 0 there
+        const v = main[0]![n - 1 - (next() % n)]!;
+        const phi: Ext = [F.add(7, F.mul(mu[0], v)), F.mul(mu[1], v), F.mul(mu[2], v), F.mul(mu[3], v)];
+        await assert.rejects(be.logUpAux(inputs(phi)), (e: Error) => {
+          const m = /^logUpAux: a denominator vanished at row (\d+)$/.exec(e.message);
+          return e instanceof RangeError && m !== null && main[0]![Number(m[1])] === v;
+        });
+      }
+    });
+
+    it("addScaledExt: a + c·b in K", async () => {
+      const next = rng(22);
+      for (const n of [1, 4, 7, 1024]) {
+        const a = extColumns(next, n), b = extColumns(next, n), c = randomColumn(next, 4);
+        const got = await be.addScaledExt(a, b, c);
+        const k = readExt(c, 0);
+        for (let i = 0; i < n; i++) {
+          const want = addE([a[0][i]!, a[1][i]!, a[2][i]!, a[3][i]!], mulE(k, [b[0][i]!, b[1][i]!, b[2][i]!, b[3][i]!]));
+          for (let e = 0; e < 4; e++) assert.equal(got[e]![i], want[e], `n = ${n} index ${i}`);
+        }
       }
     });
 

@@ -138,7 +138,7 @@ export function naiveFriFold(values: ExtColumns, logArity: number, beta: Uint32A
   return out;
 }
 
-export function naiveDeep(inp: DeepInputs): ExtColumns {
+export function naiveDeep(inp: DeepInputs & { readonly columns: readonly Uint32Array[] }): ExtColumns {
   const n = 2 ** inp.logHeight;
   const w = F.twoAdicGenerator(inp.logHeight);
   const gamma = K.readExt(inp.gamma, 0);
