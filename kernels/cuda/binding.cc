@@ -312,6 +312,12 @@ Napi::Value ScalePowers(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** linearCombination(colTable, count, weights (Montgomery), out, n) */
+Napi::Value LinearCombination(const Napi::CallbackInfo& info) {
+  check(info.Env(), pc::linear_combination(dptr<const uint32_t*>(info[0]), u32(info[1]), dptr(info[2]), dptr(info[3]), u32(info[4]), 0), "linearCombination");
+  return info.Env().Undefined();
+}
+
 /** gatherRows(colTable, width, rows, count, out) */
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   check(info.Env(), pc::gather_rows(dptr<const uint32_t*>(info[0]), u32(info[1]), dptr(info[2]), u32(info[3]), dptr(info[4]), 0), "gatherRows");
@@ -386,6 +392,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scalePowers", Napi::Function::New(env, ScalePowers));
   exports.Set("firstNonCanonical", Napi::Function::New(env, FirstNonCanonical));
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
+  exports.Set("linearCombination", Napi::Function::New(env, LinearCombination));
   return exports;
 }
 

@@ -141,6 +141,25 @@ __global__ void scale_powers_kernel(uint32_t* cols, uint32_t n, uint32_t first_m
   }
 }
 
+/** out (4 columns of n) = sum_k w_k * col_k in K, one thread per row; weights Montgomery (4 words each). */
+__global__ void combine_kernel(const uint32_t* const* cols, uint32_t count, const uint32_t* weights, uint32_t* out, uint32_t n) {
+  for (uint32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+    bb::Ext acc = {0, 0, 0, 0};
+    for (uint32_t k = 0; k < count; k++) {
+      const uint32_t v = cols[k][i];
+      const uint32_t* w = weights + 4 * (size_t)k;
+      acc.c0 = bb::add(acc.c0, bb::mont_mul(v, w[0]));
+      acc.c1 = bb::add(acc.c1, bb::mont_mul(v, w[1]));
+      acc.c2 = bb::add(acc.c2, bb::mont_mul(v, w[2]));
+      acc.c3 = bb::add(acc.c3, bb::mont_mul(v, w[3]));
+    }
+    out[i] = acc.c0;
+    out[(size_t)n + i] = acc.c1;
+    out[2 * (size_t)n + i] = acc.c2;
+    out[3 * (size_t)n + i] = acc.c3;
+  }
+}
+
 /** out[k * width + j] = cols[j][rows[k]]: the opened rows of a commitment. */
 __global__ void gather_rows_kernel(const uint32_t* const* cols, uint32_t width, const uint32_t* rows, uint32_t count, uint32_t* out) {
   const size_t total = (size_t)width * count;
@@ -171,6 +190,11 @@ cudaError_t scale_powers(uint32_t* d_cols, uint32_t n, uint32_t count, uint32_t 
     const uint32_t batch = count - c0 < 65535 ? count - c0 : 65535;
     LAUNCH(scale_powers_kernel, dim3(blocks_for(n, 256), batch), 256, 0, stream)(d_cols + (size_t)c0 * n, n, first_mont, step_mont);
   }
+  return cudaGetLastError();
+}
+
+cudaError_t linear_combination(const uint32_t* const* d_cols, uint32_t count, const uint32_t* d_weights, uint32_t* d_out, uint32_t n, cudaStream_t stream) {
+  LAUNCH(combine_kernel, blocks_for(n, 256), 256, 0, stream)(d_cols, count, d_weights, d_out, n);
   return cudaGetLastError();
 }
 

@@ -105,6 +105,9 @@ cudaError_t add_scaled_ext(const uint32_t* d_a, const uint32_t* d_b, uint32_t* d
 /** In place: element i of each of `count` columns of n times first * step^i (first, step Montgomery). */
 cudaError_t scale_powers(uint32_t* d_cols, uint32_t n, uint32_t count, uint32_t first_mont, uint32_t step_mont, cudaStream_t stream);
 
+/** d_out (4 columns of n) = sum_k w_k * col_k in K; d_weights: Montgomery, 4 words per column (pointer table). */
+cudaError_t linear_combination(const uint32_t* const* d_cols, uint32_t count, const uint32_t* d_weights, uint32_t* d_out, uint32_t n, cudaStream_t stream);
+
 /** out[k * width + j] = column j at row rows[k] (columns through a pointer table). */
 cudaError_t gather_rows(const uint32_t* const* d_cols, uint32_t width, const uint32_t* d_rows, uint32_t count, uint32_t* d_out, cudaStream_t stream);
 

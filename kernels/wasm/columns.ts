@@ -73,3 +73,42 @@ export function firstNonCanonical(a: usize, start: u32, end: u32): i32 {
   for (; i < end; i++) if (load<u32>(a + (<usize>i << 2)) >= P) return <i32>i;
   return -1;
 }
+
+const COMBINE_BLOCK: u32 = 256;
+
+/**
+ * Rows [start, end) of out (4 columns of n words, coordinate e at out + e·n words) = Σ_k w_k·col_k in K
+ * over `count` base columns (addresses in the table cols) and weights (4 Montgomery words each).
+ * Accumulates block by block (the block of out stays in L1 while every column passes over it).
+ */
+export function combineRows(cols: usize, count: u32, weights: usize, out: usize, n: u32, start: u32, end: u32): void {
+  const stride = <usize>n << 2;
+  for (let b = start; b < end; b += COMBINE_BLOCK) {
+    const bEnd = min<u32>(end, b + COMBINE_BLOCK);
+    const vEnd = (n >= 4 && (b & 3) == 0) ? b + ((bEnd - b) & ~3) : b;
+    for (let e: u32 = 0; e < 4; e++) memory.fill(out + <usize>e * stride + (<usize>b << 2), 0, <usize>(bEnd - b) << 2);
+    for (let k: u32 = 0; k < count; k++) {
+      const col = <usize>load<u32>(cols + (<usize>k << 2));
+      const wp = weights + (<usize>k << 4);
+      const s0 = load<u32>(wp), s1 = load<u32>(wp, 4), s2 = load<u32>(wp, 8), s3 = load<u32>(wp, 12);
+      const w0 = i32x4.splat(s0), w1 = i32x4.splat(s1), w2 = i32x4.splat(s2), w3 = i32x4.splat(s3);
+      let r = b;
+      for (; r < vEnd; r += 4) {
+        const o = <usize>r << 2;
+        const v = v128.load(col + o);
+        v128.store(out + o, vAdd(v128.load(out + o), vMontMul(v, w0)));
+        v128.store(out + stride + o, vAdd(v128.load(out + stride + o), vMontMul(v, w1)));
+        v128.store(out + 2 * stride + o, vAdd(v128.load(out + 2 * stride + o), vMontMul(v, w2)));
+        v128.store(out + 3 * stride + o, vAdd(v128.load(out + 3 * stride + o), vMontMul(v, w3)));
+      }
+      for (; r < bEnd; r++) {
+        const o = <usize>r << 2;
+        const v = load<u32>(col + o);
+        store<u32>(out + o, add(load<u32>(out + o), montMul(v, s0)));
+        store<u32>(out + stride + o, add(load<u32>(out + stride + o), montMul(v, s1)));
+        store<u32>(out + 2 * stride + o, add(load<u32>(out + 2 * stride + o), montMul(v, s2)));
+        store<u32>(out + 3 * stride + o, add(load<u32>(out + 3 * stride + o), montMul(v, s3)));
+      }
+    }
+  }
+}

@@ -11,7 +11,7 @@ export { poseidon2Leaves, poseidon2Nodes, poseidon2GrindRange } from "./poseidon
 export { friFold2 } from "./fri";
 export { deepCompose, deepComposeVec } from "./deep";
 export { quotientRows, checkRows, logUpRows, logUpAddOffset } from "./quotient";
-export { scalePowers, addScaledExt, firstNonCanonical } from "./columns";
+export { scalePowers, addScaledExt, firstNonCanonical, combineRows } from "./columns";
 export { evalAtExtBatch } from "./eval";
 
 /** First byte after the module's static data: the host lays out its regions from here. */

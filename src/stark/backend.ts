@@ -214,6 +214,13 @@ export interface ProverBackend {
    */
   friFold(values: ExtColumns, logArity: number, beta: Uint32Array, shift: number): Promise<ExtColumns>;
 
+  /**
+   * A resident matrix of 4 columns: coordinate e of Σ_k w_k·col_k, row by row, for base columns col_k
+   * (all of one length) and K weights w_k (4 words each in `weights`). The DEEP function of a wide
+   * table combines its columns' coefficients first (n rows) and extends the combination once.
+   */
+  linearCombination(columns: readonly Column[], weights: Uint32Array): Promise<ResidentMatrix>;
+
   /** a + c·b elementwise in K (a smaller group's DEEP function joining a FRI layer); c is 4 words. */
   addScaledExt(a: ExtColumns, b: ExtColumns, c: Uint32Array): Promise<ExtColumns>;
 
@@ -261,6 +268,8 @@ export interface DeepInputs {
   /** Opening points (K elements, 4 words each). */
   readonly points: Uint32Array;
   readonly gamma: Uint32Array;
+  /** Claim weights (K, 4 words per claim) instead of gamma^k, when given. */
+  readonly weights?: Uint32Array;
   readonly logHeight: number;
   readonly shift: number;
 }

@@ -99,12 +99,18 @@ export function deepAtPoint(claims: DeepClaims, gammaPowers: readonly Ext[], row
   return f;
 }
 
+/** The weight of every claim: DeepInputs.weights, or gamma^k. */
+export function claimWeights(inp: DeepInputs): Ext[] {
+  const m = inp.claimColumn.length;
+  if (inp.weights === undefined) return extPowers(readExt(inp.gamma, 0), m);
+  if (inp.weights.length !== 4 * m) throw new RangeError("deepCompose: one weight (4 words) per claim");
+  return Array.from({ length: m }, (_, k) => readExt(inp.weights!, k));
+}
+
 /** Reference DEEP composition over the whole LDE domain (js backend). */
 export function deepComposeReference(inp: DeepInputs & { readonly columns: readonly Uint32Array[] }): ExtColumns {
   const N = 1 << inp.logHeight;
-  const gamma = readExt(inp.gamma, 0);
-  const m = inp.claimColumn.length;
-  const gp = extPowers(gamma, m);
+  const gp = claimWeights(inp);
   const groups = groupClaims(inp, gp);
   const xs = cosetPoints(inp.logHeight, inp.shift);
   const out: ExtColumns = [new Uint32Array(N), new Uint32Array(N), new Uint32Array(N), new Uint32Array(N)];

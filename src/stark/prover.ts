@@ -322,20 +322,21 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
       ood.push(...Array.from({ length: 4 * t.numQuotientChunks }, (_, c) => readExt(qv, c)));
     }
     transcript.absorbExts(Tag.OodValues, ood);
-    // The coefficients have served their purpose (the LDEs stay for DEEP and the openings).
-    await release([...mainTables, ...preTables, ...auxTables, ...quotientTables].map((c) => c?.coeffs));
     phase("ood");
 
     // 5. DEEP composition, one function per height group, over [preprocessed | main | aux | quotient].
     const gamma = transcript.sampleExt();
     const ldeCols = (cs: readonly (Committed | null)[], tables: readonly number[]) => tables.flatMap((ti) => (cs[ti] ? residentColumns(cs[ti]!.lde) : []));
+    const coefCols = (cs: readonly (Committed | null)[], tables: readonly number[]) => tables.flatMap((ti) => (cs[ti] ? residentColumns(cs[ti]!.coeffs) : []));
     const deep: ExtColumns[] = [];
     for (let g = 0; g < layout.groups.length; g++) {
       const grp = layout.groups[g]!;
       const claims = deepClaimsOfGroup(layout, g, z, zNextOf(grp.logRows), ood);
-      const columns = [...ldeCols(preTables, grp.tables), ...ldeCols(mainTables, grp.tables), ...ldeCols(auxTables, grp.tables), ...ldeCols(quotientTables, grp.tables)];
-      deep.push(await backend.deepCompose({ columns, ...claims, gamma: Uint32Array.from(gamma), logHeight: grp.logLde, shift: grp.shift }));
+      const all = [preTables, mainTables, auxTables, quotientTables];
+      deep.push(await composeDeep(backend, claims, all.flatMap((cs) => ldeCols(cs, grp.tables)), all.flatMap((cs) => coefCols(cs, grp.tables)), gamma, b, grp));
     }
+    // The coefficients have served their purpose (the LDEs stay for the openings).
+    await release([...mainTables, ...preTables, ...auxTables, ...quotientTables].map((c) => c?.coeffs));
     phase("deep");
 
     // 6. FRI commit phase over mixed heights: a group joins the layer whose degree bound is its height.
@@ -422,6 +423,73 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
   } finally {
     // On an error or an abort: give back whatever is still held (best effort, the error is the news).
     await release([...held]).catch(() => undefined);
+  }
+}
+
+/** Claims at one point from which DEEP combines the columns' coefficients first (docs/performance.md). */
+const DEEP_COMBINE_MIN = 24;
+
+/**
+ * A group's DEEP function f = Σ_p (Σ_{k at p} γ^k·P_k − V_p)/(x − z_p). At a point with many claims the
+ * columns' coefficients are combined first (n rows) and the combination G_p is extended once: f then
+ * takes G_p's 4 coordinate columns with weights X^e. The same polynomial, so the same layer, at a
+ * fraction of the work for wide tables; points with few claims read the LDE columns directly.
+ */
+async function composeDeep(
+  backend: ProverBackend, claims: ReturnType<typeof deepClaimsOfGroup>, lde: readonly Column[], coefs: readonly Column[], gamma: Ext, b: number,
+  grp: ProofLayout["groups"][number],
+): Promise<ExtColumns> {
+  const m = claims.claimColumn.length;
+  const gp = extPowers(gamma, m);
+  const numPoints = claims.points.length / 4;
+  const columns: Column[] = [];
+  const colIndex = new Map<Column, number>();
+  const cc: number[] = [], cp: number[] = [], vals: Ext[] = [], ws: Ext[] = [];
+  const temps: ResidentMatrix[] = [];
+  const use = (c: Column): number => {
+    let i = colIndex.get(c);
+    if (i === undefined) {
+      colIndex.set(c, (i = columns.length));
+      columns.push(c);
+    }
+    return i;
+  };
+  try {
+    for (let p = 0; p < numPoints; p++) {
+      const ks: number[] = [];
+      for (let k = 0; k < m; k++) if (claims.claimPoint[k] === p) ks.push(k);
+      if (ks.length >= DEEP_COMBINE_MIN) {
+        const combo = await backend.linearCombination(ks.map((k) => coefs[claims.claimColumn[k]!]!), flattenExt(ks.map((k) => gp[k]!)));
+        let comboLde: ResidentMatrix;
+        try {
+          comboLde = await backend.extend(combo, b, grp.shift);
+        } finally {
+          await backend.release(combo);
+        }
+        temps.push(comboLde);
+        let v: Ext = ZERO;
+        for (const k of ks) v = addE(v, mulE(gp[k]!, readExt(claims.values, k)));
+        for (let e = 0; e < 4; e++) {
+          cc.push(use({ matrix: comboLde, index: e }));
+          cp.push(p);
+          ws.push(mulByXPower([1, 0, 0, 0], e));
+          vals.push(e === 0 ? v : ZERO);
+        }
+      } else {
+        for (const k of ks) {
+          cc.push(use(lde[claims.claimColumn[k]!]!));
+          cp.push(p);
+          ws.push(gp[k]!);
+          vals.push(readExt(claims.values, k));
+        }
+      }
+    }
+    return await backend.deepCompose({
+      columns, claimColumn: Uint32Array.from(cc), claimPoint: Uint32Array.from(cp), values: flattenExt(vals), points: claims.points,
+      gamma: Uint32Array.from(gamma), weights: flattenExt(ws), logHeight: grp.logLde, shift: grp.shift,
+    });
+  } finally {
+    for (const t of temps) await backend.release(t);
   }
 }
 

@@ -68,6 +68,8 @@ export interface CudaAddon {
   ): void;
   addScaledExt(a: DeviceBuffer, b: DeviceBuffer, out: DeviceBuffer, n: number, c: Uint32Array): void;
   scalePowers(cols: DeviceBuffer, n: number, count: number, firstMont: number, stepMont: number): void;
+  /** out (4 columns of n) = Σ_k w_k·col_k in K; weights Montgomery. */
+  linearCombination(colTable: DeviceBuffer, count: number, weights: DeviceBuffer, out: DeviceBuffer, n: number): void;
   /** out[k·width + j] = column j (a pointer table) at row rows[k]. */
   gatherRows(colTable: DeviceBuffer, width: number, rows: DeviceBuffer, count: number, out: DeviceBuffer): void;
   /** The first index of a word ≥ p among the first `count` words, or −1 (scratch: 8 bytes). */

@@ -18,6 +18,7 @@ import type {
   Column, ConstraintCheckInputs, DeepInputs, ExtColumns, LogUpAux, LogUpInputs, MerkleTreeData, ProverBackend, QuotientInputs, ResidentMatrix,
 } from "../interface.js";
 import { quotientBlowupOf } from "../../stark/quotient.js";
+import { claimWeights } from "../../stark/deep.js";
 import { CudaBackendError, cudaStatus, type CudaAddon, type CudaDeviceInfo, type CudaStatus, type DeviceBuffer } from "./addon.js";
 import { DeviceCache, type CachedMatrix } from "./device-cache.js";
 import { defaultCudaBackendOpts, type CudaBackendOpts } from "./options.js";
@@ -455,7 +456,7 @@ export class CudaBackend implements ProverBackend {
     const claims = inputs.claimColumn.length;
     const np = inputs.points.length / 4;
     if (inputs.claimPoint.length !== claims || inputs.values.length !== 4 * claims) throw new RangeError("deepCompose: claim arrays of different lengths");
-    // Claims grouped by point (stable); the weight of claim k is gamma^k.
+    // Claims grouped by point (stable); the weight of claim k is gamma^k (or the given weight).
     const byPoint: number[][] = Array.from({ length: np }, () => []);
     for (let k = 0; k < claims; k++) {
       const p = inputs.claimPoint[k]!;
@@ -464,15 +465,13 @@ export class CudaBackend implements ProverBackend {
       if (c >= inputs.columns.length) throw new RangeError(`deepCompose: claim ${k} names column ${c} of ${inputs.columns.length}`);
       byPoint[p]!.push(k);
     }
-    const gamma = K.readExt(inputs.gamma, 0);
     const used = new Map<number, number>();
     for (let k = 0; k < claims; k++) if (!used.has(inputs.claimColumn[k]!)) used.set(inputs.claimColumn[k]!, used.size);
     const claimStart = new Uint32Array(np + 1);
     const claimCol = new Uint32Array(Math.max(1, claims));
     const claimCoef = new Uint32Array(Math.max(4, 4 * claims));
     const vals = new Uint32Array(4 * Math.max(1, np));
-    const gammaPow: K.Ext[] = [];
-    for (let k = 0, g: K.Ext = K.ONE; k < claims; k++, g = K.mulE(g, gamma)) gammaPow.push(g);
+    const gammaPow = claimWeights(inputs);
     let idx = 0;
     byPoint.forEach((ks, p) => {
       claimStart[p] = idx;
@@ -705,6 +704,20 @@ export class CudaBackend implements ProverBackend {
     if (matrix.released) return;
     matrix.released = true;
     this.addon.free(matrix.buffer);
+  }
+
+  async linearCombination(columns: readonly Column[], weights: Uint32Array): Promise<ResidentMatrix> {
+    const n = this.programHeight(columns, "linearCombination");
+    if (weights.length !== 4 * columns.length) throw new RangeError("linearCombination: one weight (4 words) per column");
+    if (this.closed) throw new CudaBackendError("CUDA_FAILED", "backend is closed");
+    const out = this.allocRaw(16 * n, new Set());
+    try {
+      this.run((s) => this.addon.linearCombination(this.columnTable(s, columns, n), columns.length, this.put(s, weights.map(mont)), out, n));
+    } catch (e) {
+      this.addon.free(out);
+      throw e;
+    }
+    return new CudaMatrix(this, out, 4, n);
   }
 
   async addScaledExt(a: ExtColumns, b: ExtColumns, c: Uint32Array): Promise<ExtColumns> {

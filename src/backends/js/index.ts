@@ -15,6 +15,7 @@ import { evaluateAtPointsReference } from "../../stark/poly/eval.js";
 import { poseidon2Permute16InPlace, poseidon2Permute24InPlace } from "../../stark/hash/poseidon2-bulk.js";
 import { firstConstraintViolationReference, logUpAuxReference, type RowSource } from "../../stark/air/programs.js";
 import { addE, mulE, readExt } from "../../stark/field/extension.js";
+import { add, mul } from "../../stark/field/babybear.js";
 
 /** A resident matrix of the js backend: host columns it owns. */
 class JsMatrix implements ResidentMatrix {
@@ -111,6 +112,17 @@ export class JsBackend implements ProverBackend {
   }
   async friFold(values: ExtColumns, logArity: number, beta: Uint32Array, shift: number): Promise<ExtColumns> {
     return friFoldReference(values, logArity, beta, shift);
+  }
+  async linearCombination(columns: readonly Column[], weights: Uint32Array): Promise<ResidentMatrix> {
+    const cols = resolveAll(columns);
+    const n = checkSameLength(cols, "linearCombination");
+    if (weights.length !== 4 * cols.length) throw new RangeError("linearCombination: one weight (4 words) per column");
+    const out = [0, 1, 2, 3].map(() => new Uint32Array(n));
+    cols.forEach((c, k) => {
+      const w = readExt(weights, k);
+      for (let i = 0; i < n; i++) for (let e = 0; e < 4; e++) out[e]![i] = add(out[e]![i]!, mul(w[e]!, c[i]!));
+    });
+    return new JsMatrix(out, n);
   }
   async addScaledExt(a: ExtColumns, b: ExtColumns, c: Uint32Array): Promise<ExtColumns> {
     const n = checkSameLength([...a, ...b], "addScaledExt");

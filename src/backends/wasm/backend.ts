@@ -15,6 +15,7 @@ import type {
 } from "../interface.js";
 import { Op } from "../../stark/air/bytecode.js";
 import { quotientBlowupOf } from "../../stark/quotient.js";
+import { claimWeights } from "../../stark/deep.js";
 import { WasmBackendError, instantiate, loadKernelModule, type KernelExports, type WasmMemory, type WasmModule } from "./kernels.js";
 import { Arena, Heap, THREAD_SCRATCH, alignUp, newSharedMemory } from "./memory.js";
 import { defaultWasmBackendOpts, type WasmBackendOpts } from "./options.js";
@@ -644,20 +645,14 @@ export class WasmBackend implements ProverBackend {
       const claims = inputs.claimColumn.length;
       const np = inputs.points.length / 4;
       if (inputs.claimPoint.length !== claims || inputs.values.length !== 4 * claims) throw new RangeError("deepCompose: claim arrays of different lengths");
-      // Claims grouped by point (stable), the weight of claim k is gamma^k.
+      // Claims grouped by point (stable), the weight of claim k is gamma^k (or the given weight).
       const byPoint: number[][] = Array.from({ length: np }, () => []);
       for (let k = 0; k < claims; k++) {
         const p = inputs.claimPoint[k]!;
         if (p >= np) throw new RangeError(`deepCompose: claim ${k} names point ${p} of ${np}`);
         byPoint[p]!.push(k);
       }
-      const gamma: K.Ext = K.readExt(inputs.gamma, 0);
-      const gammaPow: K.Ext[] = [];
-      let g: K.Ext = K.ONE;
-      for (let k = 0; k < claims; k++) {
-        gammaPow.push(g);
-        g = K.mulE(g, gamma);
-      }
+      const gammaPow = claimWeights(inputs);
       // Only the columns named by a claim are copied in, renumbered.
       const used = new Map<number, number>();
       for (let k = 0; k < claims; k++) {
@@ -811,6 +806,24 @@ export class WasmBackend implements ProverBackend {
         await this.pool.dispatch([[], ...offsetsAt.map(([s, e, at]): Call[] => [["logUpAddOffset", sum, p.logN, at, s, e]])]);
       }
       return { columns: Array.from({ length: cols }, (_, c) => arena.take(out + 4 * p.n * c, p.n)), terminal: Uint32Array.from(offset) };
+    });
+  }
+
+  linearCombination(columns: readonly Column[], weights: Uint32Array): Promise<ResidentMatrix> {
+    return this.exclusive(async () => {
+      if (columns.length === 0) throw new RangeError("linearCombination: no columns");
+      if (weights.length !== 4 * columns.length) throw new RangeError("linearCombination: one weight (4 words) per column");
+      const lengths = columns.map((c) => (c instanceof Uint32Array ? c.length : this.own(c.matrix).height));
+      const n = lengths[0]!;
+      if (lengths.some((l) => l !== n)) throw new RangeError("linearCombination: columns of different lengths");
+      const { arena } = await this.begin();
+      const table = this.columnTable(arena, columns, n, "linearCombination");
+      const w = arena.put(weights.map(mont));
+      const at = this.heap.alloc(16 * n);
+      await this.parallel(n, 256, this.threadsFor(n * columns.length), (s, e) => [["combineRows", table, columns.length, w, at, n, s, e]]);
+      const m = new WasmMatrix(this, at, 4, n);
+      this.resident.add(m);
+      return m;
     });
   }
 

@@ -65,6 +65,7 @@ export interface KernelExports {
   addScaledExt(a: number, b: number, out: number, n: number, c: number, start: number, end: number): void;
   /** The first index in [start, end) holding a word ≥ p, or −1. */
   firstNonCanonical(a: number, start: number, end: number): number;
+  combineRows(cols: number, count: number, weights: number, out: number, n: number, start: number, end: number): void;
 }
 
 export type KernelName = keyof KernelExports;

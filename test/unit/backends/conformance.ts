@@ -591,6 +591,33 @@ export function describeBackend(name: string, make: () => ProverBackend): void {
       }
     });
 
+    it("linearCombination: Σ_k w_k·col_k in K over host and resident columns; deepCompose with explicit claim weights", async () => {
+      const next = rng(23);
+      for (const n of [1, 2, 4, 300, 1024]) {
+        const cols = Array.from({ length: 6 }, () => edgyColumn(next, n));
+        const m = await be.upload(cols.slice(0, 3));
+        const mixed: Column[] = [...residentColumns(m), ...cols.slice(3)];
+        const weights = edgyColumn(next, 4 * cols.length);
+        const got = await be.linearCombination(mixed, weights);
+        assert.equal(got.width, 4);
+        assert.equal(got.height, n);
+        const out = await be.download(got);
+        for (let i = 0; i < n; i++) {
+          let want: Ext = [0, 0, 0, 0];
+          cols.forEach((c, k) => (want = addE(want, mulE(readExt(weights, k), [c[i]!, 0, 0, 0]))));
+          for (let e = 0; e < 4; e++) assert.equal(out[e]![i], want[e], `n = ${n} row ${i} coordinate ${e}`);
+        }
+        await be.release(got);
+        await be.release(m);
+      }
+      const columns = Array.from({ length: 4 }, () => edgyColumn(next, 1 << 6));
+      const inp = {
+        columns, claimColumn: Uint32Array.from([0, 1, 2, 3, 1]), claimPoint: Uint32Array.from([0, 0, 1, 1, 1]), values: randomColumn(next, 20),
+        points: randomColumn(next, 8), gamma: randomColumn(next, 4), weights: edgyColumn(next, 20), logHeight: 6, shift: F.GENERATOR,
+      };
+      sameExt(await be.deepCompose(inp), R.naiveDeep(inp), "explicit weights");
+    });
+
     it("addScaledExt: a + c·b in K", async () => {
       const next = rng(22);
       for (const n of [1, 4, 7, 1024]) {

@@ -151,7 +151,7 @@ export function naiveDeep(inp: DeepInputs & { readonly columns: readonly Uint32A
       const z = K.readExt(inp.points, inp.claimPoint[k]!);
       const num = K.subE(K.fromBase(inp.columns[inp.claimColumn[k]!]![i]!), K.readExt(inp.values, k));
       const den = K.subE(K.fromBase(x), z);
-      acc = K.addE(acc, K.mulE(g, K.mulE(num, K.invE(den))));
+      acc = K.addE(acc, K.mulE(inp.weights ? K.readExt(inp.weights, k) : g, K.mulE(num, K.invE(den))));
       g = K.mulE(g, gamma);
     }
     for (let c = 0; c < 4; c++) out[c]![i] = acc[c]!;
