@@ -141,6 +141,62 @@ export function ditStage(a: usize, logH: u32, tw: usize, qStart: u32, qEnd: u32)
   else ditStageScalar(a, logH, tw, qStart, qEnd);
 }
 
+/**
+ * Stages logH … logH + stages − 1 (stages 1..3, logH ≥ 2) in one pass: each group of 2^stages rows 2^logH
+ * apart (4 consecutive lanes per vector) goes through all its butterflies in registers, so the large
+ * stages of a transform cost a third of the memory passes. Groups are numbered q = 0 … N/2^stages − 1
+ * (q multiple of 4); this call does [qStart, qEnd).
+ */
+export function ditStages(a: usize, logH: u32, stages: u32, tw: usize, qStart: u32, qEnd: u32): void {
+  if (stages == 1) {
+    ditStageVec(a, logH, tw, qStart, qEnd);
+    return;
+  }
+  const h: u32 = 1 << logH;
+  const mask = h - 1;
+  const stride = <usize>h << 2;
+  const t1 = tw + (<usize>h << 2); // stage logH: tw[h + j]
+  const t2 = tw + (<usize>(2 * h) << 2); // stage logH + 1: tw[2h + j + (t & 1)·h]
+  const t3 = tw + (<usize>(4 * h) << 2); // stage logH + 2: tw[4h + j + t·h]
+  for (let q = qStart; q < qEnd; q += 4) {
+    const j = q & mask;
+    const b = ((q >> logH) << (logH + stages)) + j;
+    const p = a + (<usize>b << 2);
+    const jo = <usize>j << 2;
+    if (stages == 2) {
+      let x0 = v128.load(p), x1 = v128.load(p + stride), x2 = v128.load(p + 2 * stride), x3 = v128.load(p + 3 * stride);
+      const w1 = v128.load(t1 + jo);
+      let y = vMontMul(x1, w1); x1 = vSub(x0, y); x0 = vAdd(x0, y);
+      y = vMontMul(x3, w1); x3 = vSub(x2, y); x2 = vAdd(x2, y);
+      y = vMontMul(x2, v128.load(t2 + jo)); x2 = vSub(x0, y); x0 = vAdd(x0, y);
+      y = vMontMul(x3, v128.load(t2 + jo + stride)); x3 = vSub(x1, y); x1 = vAdd(x1, y);
+      v128.store(p, x0); v128.store(p + stride, x1); v128.store(p + 2 * stride, x2); v128.store(p + 3 * stride, x3);
+      continue;
+    }
+    let x0 = v128.load(p), x1 = v128.load(p + stride), x2 = v128.load(p + 2 * stride), x3 = v128.load(p + 3 * stride);
+    let x4 = v128.load(p + 4 * stride), x5 = v128.load(p + 5 * stride), x6 = v128.load(p + 6 * stride), x7 = v128.load(p + 7 * stride);
+    // stage logH: pairs (0,1) (2,3) (4,5) (6,7), one twiddle
+    const w1 = v128.load(t1 + jo);
+    let y = vMontMul(x1, w1); x1 = vSub(x0, y); x0 = vAdd(x0, y);
+    y = vMontMul(x3, w1); x3 = vSub(x2, y); x2 = vAdd(x2, y);
+    y = vMontMul(x5, w1); x5 = vSub(x4, y); x4 = vAdd(x4, y);
+    y = vMontMul(x7, w1); x7 = vSub(x6, y); x6 = vAdd(x6, y);
+    // stage logH + 1: pairs (0,2) (1,3) (4,6) (5,7)
+    const wa = v128.load(t2 + jo), wb = v128.load(t2 + jo + stride);
+    y = vMontMul(x2, wa); x2 = vSub(x0, y); x0 = vAdd(x0, y);
+    y = vMontMul(x3, wb); x3 = vSub(x1, y); x1 = vAdd(x1, y);
+    y = vMontMul(x6, wa); x6 = vSub(x4, y); x4 = vAdd(x4, y);
+    y = vMontMul(x7, wb); x7 = vSub(x5, y); x5 = vAdd(x5, y);
+    // stage logH + 2: pairs (0,4) (1,5) (2,6) (3,7)
+    y = vMontMul(x4, v128.load(t3 + jo)); x4 = vSub(x0, y); x0 = vAdd(x0, y);
+    y = vMontMul(x5, v128.load(t3 + jo + stride)); x5 = vSub(x1, y); x1 = vAdd(x1, y);
+    y = vMontMul(x6, v128.load(t3 + jo + 2 * stride)); x6 = vSub(x2, y); x2 = vAdd(x2, y);
+    y = vMontMul(x7, v128.load(t3 + jo + 3 * stride)); x7 = vSub(x3, y); x3 = vAdd(x3, y);
+    v128.store(p, x0); v128.store(p + stride, x1); v128.store(p + 2 * stride, x2); v128.store(p + 3 * stride, x3);
+    v128.store(p + 4 * stride, x4); v128.store(p + 5 * stride, x5); v128.store(p + 6 * stride, x6); v128.store(p + 7 * stride, x7);
+  }
+}
+
 /** Stages [logHStart, logHEnd) on one contiguous segment of len = 2^logLen words. */
 function ditSegment(a: usize, logLen: u32, tw: usize, logHStart: u32, logHEnd: u32): void {
   let logH = logHStart;
@@ -168,8 +224,17 @@ export function ditBlocks(a: usize, logN: u32, tw: usize, logHStart: u32, blockS
 export function ditColumn(a: usize, logN: u32, tw: usize, logHStart: u32): void {
   const logB = min<u32>(LOG_BLOCK, logN);
   ditBlocks(a, logN, tw, logHStart, 0, <u32>1 << (logN - logB));
-  const pairs = (<u32>1 << logN) >> 1;
-  for (let logH = max<u32>(logB, logHStart); logH < logN; logH++) ditStage(a, logH, tw, 0, pairs);
+  let logH = max<u32>(logB, logHStart);
+  if (logH < 2) {
+    const pairs = (<u32>1 << logN) >> 1;
+    for (; logH < logN; logH++) ditStage(a, logH, tw, 0, pairs);
+    return;
+  }
+  while (logH < logN) {
+    const stages = min<u32>(3, logN - logH);
+    ditStages(a, logH, stages, tw, 0, (<u32>1 << logN) >> stages);
+    logH += stages;
+  }
 }
 
 /**

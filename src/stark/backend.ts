@@ -181,6 +181,15 @@ export interface ProverBackend {
   merkleCommit(columns: readonly Column[], leafArity: number, hash?: HashConfig): Promise<MerkleTreeData>;
 
   /**
+   * The same tree, kept by the backend where it can (wasm: its levels are views into the backend's
+   * memory, not copies) until `releaseTree`; read it only until then. The prover's commitments.
+   */
+  commitTree(columns: readonly Column[], leafArity: number, hash?: HashConfig): Promise<MerkleTreeData>;
+
+  /** Give back a tree from commitTree (a no-op where the levels are host copies). */
+  releaseTree(tree: MerkleTreeData): Promise<void>;
+
+  /**
    * The quotient on its domain (QuotientInputs.logQuotientBlowup): for every point x of shift·<w_{n·2^q}>
    * evaluate the constraint program (next row = quotient-domain index i + 2^q), accumulate the
    * constraints per selector weighted by alpha^i, and divide by the vanishing polynomials (exact

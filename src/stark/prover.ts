@@ -190,6 +190,13 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
   const layout = proofLayout(air, options, hash, heights);
   const b = options.logBlowup;
   const held: ResidentMatrix[] = [];
+  const heldTrees: MerkleTreeData[] = [];
+  /** A commitment kept by the backend until the openings are read. */
+  const commitTree = async (cols: readonly Column[], arity: number): Promise<MerkleTreeData> => {
+    const tree = await backend.commitTree(cols, arity, hash);
+    heldTrees.push(tree);
+    return tree;
+  };
   const keep = (m: ResidentMatrix): ResidentMatrix => (held.push(m), m);
   const release = async (ms: readonly (ResidentMatrix | null | undefined)[]): Promise<void> => {
     for (const m of ms) {
@@ -237,7 +244,7 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
     for (const m of preEvals) {
       const c = m ? await extendResident(m, COSET_SHIFT) : null;
       preTables.push(c);
-      preTrees.push(c ? await backend.merkleCommit(residentColumns(c.lde), 1, hash) : null);
+      preTrees.push(c ? await commitTree(residentColumns(c.lde), 1) : null);
     }
     const vk = vkDigest(layout, preTrees.map((t) => (t ? cap(t) : null)));
     const transcript: Challenger = initTranscript(layout, vk, statement);
@@ -247,7 +254,7 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
     for (const [ti, m] of mainEvals.entries()) mainTables.push(await extendResident(m, layout.groups[layout.tables[ti]!.group]!.shift));
     const mainTrees: MerkleTreeData[] = [];
     for (const g of layout.groups) {
-      const tree = await backend.merkleCommit(g.tables.flatMap((ti) => residentColumns(mainTables[ti]!.lde)), 1, hash);
+      const tree = await commitTree(g.tables.flatMap((ti) => residentColumns(mainTables[ti]!.lde)), 1);
       mainTrees.push(tree);
       transcript.absorbDigests(Tag.MainCommit, cap(tree));
     }
@@ -269,7 +276,7 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
       for (let g = 0; g < layout.groups.length; g++) {
         const grp = layout.groups[g]!;
         if (grp.auxWidth === 0) continue;
-        const tree = await backend.merkleCommit(grp.tables.filter((ti) => auxTables[ti]).flatMap((ti) => residentColumns(auxTables[ti]!.lde)), 1, hash);
+        const tree = await commitTree(grp.tables.filter((ti) => auxTables[ti]).flatMap((ti) => residentColumns(auxTables[ti]!.lde)), 1);
         auxTrees[g] = tree;
         transcript.absorbDigests(Tag.AuxCommit, cap(tree));
       }
@@ -294,7 +301,7 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
         const coeffs = keep(await backend.upload(chunks));
         quotientTables[ti] = { coeffs, lde: keep(await backend.extend(coeffs, b, grp.shift)) };
       }
-      const tree = await backend.merkleCommit(grp.tables.flatMap((ti) => residentColumns(quotientTables[ti]!.lde)), 1, hash);
+      const tree = await commitTree(grp.tables.flatMap((ti) => residentColumns(quotientTables[ti]!.lde)), 1);
       quotientTrees.push(tree);
       transcript.absorbDigests(Tag.QuotientCommit, cap(tree));
     }
@@ -348,7 +355,7 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
     let layerShift = layout.groups[0]!.shift;
     for (let r = 0; r < steps.length; r++) {
       const s = steps[r]!;
-      const tree = await backend.merkleCommit(layer, 1 << s, hash);
+      const tree = await commitTree(layer, 1 << s);
       const c = merkleCap(tree, options.logCap);
       friTrees.push(tree);
       friLayers.push(layer);
@@ -421,8 +428,9 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
     };
     return { proof, bytes: encodeProof(proof), timings };
   } finally {
-    // On an error or an abort: give back whatever is still held (best effort, the error is the news).
+    // Done, or an error or an abort: give back whatever is still held (on an error, best effort: the error is the news).
     await release([...held]).catch(() => undefined);
+    for (const t of heldTrees.splice(0)) await backend.releaseTree(t).catch(() => undefined);
   }
 }
 

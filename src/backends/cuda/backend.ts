@@ -324,6 +324,13 @@ export class CudaBackend implements ProverBackend {
     });
   }
 
+  /** The levels come back to the host either way (the prover needs them for its openings). */
+  async commitTree(columns: readonly Column[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+    return this.merkleCommit(columns, leafArity, hash);
+  }
+
+  async releaseTree(_tree: MerkleTreeData): Promise<void> {}
+
   /**
    * Launches over increasing nonce ranges (2^16 first, doubling to grindChunk, clipped to p), each
    * keeping its smallest passing nonce: the first launch with a hit gives the smallest overall. The

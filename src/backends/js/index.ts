@@ -97,6 +97,10 @@ export class JsBackend implements ProverBackend {
     if (config === "poseidon2") checkCanonicalColumns(cols, "merkleCommit");
     return buildMerkleTree(cols, leafArity, hasherFor(config));
   }
+  async commitTree(columns: readonly Column[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+    return this.merkleCommit(columns, leafArity, hash);
+  }
+  async releaseTree(_tree: MerkleTreeData): Promise<void> {}
   async evaluateQuotient(inputs: QuotientInputs): Promise<ExtColumns> {
     return evaluateQuotientReference({ ...inputs, trace: resolveAll(inputs.trace), publicColumns: resolveAll(inputs.publicColumns) });
   }

@@ -71,6 +71,9 @@ export class WasmBackend implements ProverBackend {
   private scratchBase = -1;
   /** Resident matrices alive (the memory is not given back while any is). */
   private readonly resident = new Set<WasmMatrix>();
+  /** Trees kept by commitTree: their heap block, until releaseTree. */
+  private readonly trees = new WeakMap<MerkleTreeData, number>();
+  private treeBlocks = 0;
   /** Arenas of the running job, freed when it ends. */
   private jobArenas: Arena[] = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -138,7 +141,7 @@ export class WasmBackend implements ProverBackend {
    * matrix is alive: it lives in that memory.
    */
   private scheduleRelease(): void {
-    if (this.closed || this.resident.size > 0 || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
+    if (this.closed || this.resident.size > 0 || this.treeBlocks > 0 || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
     this.cancelRelease();
     this.releaseTimer = setTimeout(() => {
       this.releaseTimer = null;
@@ -149,7 +152,7 @@ export class WasmBackend implements ProverBackend {
   }
 
   private async releaseMemory(): Promise<void> {
-    if (this.closed || this.running > 0 || this.resident.size > 0 || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
+    if (this.closed || this.running > 0 || this.resident.size > 0 || this.treeBlocks > 0 || this.memory.buffer.byteLength <= this.opts.retainBytes) return;
     this.memory = newSharedMemory();
     this.local = instantiate(this.module, this.memory);
     this.heap = new Heap(this.memory, this.local.heapBase());
@@ -306,8 +309,13 @@ export class WasmBackend implements ProverBackend {
     if (logHStart < logB) {
       await this.parallel(2 ** (logN - logB), 1, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ditBlocks", at(c), logN, tw, logHStart, s, e]));
     }
-    for (let logH = Math.max(logB, logHStart); logH < logN; logH++) {
-      await this.parallel(2 ** (logN - 1), 4, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ditStage", at(c), logH, tw, s, e]));
+    // The large stages three at a time (one memory pass each, ditStages): logB ≥ 2 whenever logN ≥ 2.
+    for (let logH = Math.max(logB, logHStart); logH < logN; ) {
+      const stages = logH >= 2 ? Math.min(3, logN - logH) : 1;
+      const h = logH;
+      if (logH >= 2) await this.parallel(2 ** (logN - stages), 4, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ditStages", at(c), h, stages, tw, s, e]));
+      else await this.parallel(2 ** (logN - 1), 4, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ditStage", at(c), h, tw, s, e]));
+      logH += stages;
     }
   }
 
@@ -445,24 +453,65 @@ export class WasmBackend implements ProverBackend {
 
   merkleCommit(columns: readonly Column[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
     return this.exclusive(async () => {
-      const config = checkHashConfig(hash);
-      const { height, width, leafCount } = checkMerkleShape(columns.map((c) => ({ length: c instanceof Uint32Array ? c.length : this.own(c.matrix).height })), leafArity);
-      const { arena, scratch } = await this.begin();
-      const cols = this.columnTable(arena, columns, height, "merkleCommit");
-      const leaves = arena.alloc(32 * leafCount);
-      const levelsAt = config === "keccak"
-        ? await this.keccakLevels(cols, height, width, leafArity, leaves, arena, scratch)
-        : await this.poseidon2Levels(columns, cols, height, width, leafArity, leaves, arena, scratch);
+      const { levelsAt } = await this.buildTree(columns, leafArity, hash, false);
       const bytes = new Uint8Array(this.memory.buffer);
       return { levels: levelsAt.map(([p, c]) => bytes.slice(p, p + 32 * c)) };
     });
   }
 
+  /** The tree's levels stay in the shared memory (views), until releaseTree: no copy of 64 bytes per leaf. */
+  commitTree(columns: readonly Column[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+    return this.exclusive(async () => {
+      const { block, levelsAt } = await this.buildTree(columns, leafArity, hash, true);
+      const tree = { levels: levelsAt.map(([p, c]) => new Uint8Array(this.memory.buffer, p, 32 * c)) };
+      this.trees.set(tree, block);
+      return tree;
+    });
+  }
+
+  releaseTree(tree: MerkleTreeData): Promise<void> {
+    const block = this.trees.get(tree);
+    if (block === undefined) return Promise.resolve();
+    this.trees.delete(tree);
+    if (this.closed) return Promise.resolve();
+    return this.exclusive(async () => {
+      this.heap.release(block);
+      this.treeBlocks--;
+    });
+  }
+
+  /** Hash the leaves and nodes into one block (levels back to back): the arena's, or a kept heap block. */
+  private async buildTree(columns: readonly Column[], leafArity: number, hash: HashConfig, keep: boolean): Promise<{ block: number; levelsAt: Array<[number, number]> }> {
+    const config = checkHashConfig(hash);
+    const { height, width, leafCount } = checkMerkleShape(columns.map((c) => ({ length: c instanceof Uint32Array ? c.length : this.own(c.matrix).height })), leafArity);
+    const { arena, scratch } = await this.begin();
+    const cols = this.columnTable(arena, columns, height, "merkleCommit");
+    const bytes = 32 * (2 * leafCount - 1);
+    const block = keep ? this.heap.alloc(bytes) : arena.alloc(bytes);
+    let top = block;
+    const level = (count: number): number => {
+      const at = top;
+      top += 32 * count;
+      return at;
+    };
+    try {
+      const levelsAt = config === "keccak"
+        ? await this.keccakLevels(cols, height, width, leafArity, level, scratch)
+        : await this.poseidon2Levels(columns, cols, height, width, leafArity, level, scratch);
+      if (keep) this.treeBlocks++;
+      return { block, levelsAt };
+    } catch (e) {
+      if (keep) this.heap.release(block);
+      throw e;
+    }
+  }
+
   /** Keccak leaves (two per permutation unless keccakTwoWay is off) and nodes; [offset, count] per level. */
   private async keccakLevels(
-    cols: number, height: number, width: number, leafArity: number, leaves: number, arena: Arena, scratch: (t: number) => number,
+    cols: number, height: number, width: number, leafArity: number, level: (count: number) => number, scratch: (t: number) => number,
   ): Promise<Array<[number, number]>> {
     const leafCount = height / leafArity;
+    const leaves = level(leafCount);
     const levelsAt: Array<[number, number]> = [[leaves, leafCount]];
     const two = this.opts.keccakTwoWay && leafCount >= 2;
     await this.parallel(leafCount, two ? 2 : 1, this.threadsFor(width * height), (s, e, t) => [
@@ -473,7 +522,7 @@ export class WasmBackend implements ProverBackend {
     const tail: Call[] = [];
     while (count > 1) {
       const next = count / 2;
-      const dst = arena.alloc(32 * next);
+      const dst = level(next);
       const nodes = this.opts.keccakTwoWay && next >= 2 ? "merkleNodes2" : "merkleNodes";
       if (next >= 2048 && this.opts.threads > 1) {
         const src = at;
@@ -495,9 +544,10 @@ export class WasmBackend implements ProverBackend {
    * go to one worker in one message.
    */
   private async poseidon2Levels(
-    columns: readonly Column[], cols: number, height: number, width: number, leafArity: number, leaves: number, arena: Arena, scratch: (t: number) => number,
+    columns: readonly Column[], cols: number, height: number, width: number, leafArity: number, level: (count: number) => number, scratch: (t: number) => number,
   ): Promise<Array<[number, number]>> {
     const leafCount = height / leafArity;
+    const leaves = level(leafCount);
     const levelsAt: Array<[number, number]> = [[leaves, leafCount]];
     const flags = await this.parallel(leafCount, 4, this.threadsFor(width * height), (s, e, t) => [
       ["poseidon2Leaves", cols, height, width, leafArity, leaves, s, e, scratch(t)],
@@ -512,7 +562,7 @@ export class WasmBackend implements ProverBackend {
     const tail: Call[] = [];
     while (count > 1) {
       const next = count / 2;
-      const dst = arena.alloc(32 * next);
+      const dst = level(next);
       const src = at;
       const threads = this.threadsFor(16 * next);
       if (threads > 1 && tail.length === 0) {

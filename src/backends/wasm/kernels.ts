@@ -22,6 +22,7 @@ export interface KernelExports {
   twiddleDerive(tw: number, logN: number): void;
   bitrevScale(a: number, logN: number, scaleMont: number, start: number, end: number): void;
   ditStage(a: number, logH: number, tw: number, qStart: number, qEnd: number): void;
+  ditStages(a: number, logH: number, stages: number, tw: number, qStart: number, qEnd: number): void;
   ditBlocks(a: number, logN: number, tw: number, logHStart: number, blockStart: number, blockEnd: number): void;
   ditColumn(a: number, logN: number, tw: number, logHStart: number): void;
   interpolateColumns(base: number, logN: number, first: number, last: number, twInv: number, nInvMont: number): void;

@@ -462,6 +462,24 @@ export function describeBackend(name: string, make: () => ProverBackend): void {
       await assert.rejects(be.readRows([{ matrix: foreign, index: 0 }], [0]), RangeError);
     });
 
+    it("commitTree: the same levels as merkleCommit, readable while later jobs run, until releaseTree", async () => {
+      const next = rng(24);
+      for (const hash of ["keccak", "poseidon2"] as const) {
+        for (const [logH, width, arity] of [[0, 1, 1], [5, 3, 2], [11, 4, 8]] as const) {
+          const cols = Array.from({ length: width }, () => edgyColumn(next, 1 << logH));
+          const kept = await be.commitTree(cols, arity, hash);
+          const other = await be.commitTree([edgyColumn(next, 1 << logH)], 1, hash); // another job's memory
+          await be.evaluateOnCoset(cols, 2, F.GENERATOR);
+          const want = await be.merkleCommit(cols, arity, hash);
+          assert.equal(kept.levels.length, want.levels.length);
+          kept.levels.forEach((l, i) => sameWords(l, want.levels[i]!, `${hash} 2^${logH} × ${width} / ${arity} level ${i}`));
+          await be.releaseTree(other);
+          await be.releaseTree(kept);
+          await be.releaseTree(kept); // a second release is a no-op
+        }
+      }
+    });
+
     it("merkleCommit, evaluateAtPoints and deepCompose read resident columns as they read host arrays", async () => {
       const next = rng(18);
       const cols = Array.from({ length: 5 }, () => edgyColumn(next, 1 << 9));

@@ -34,8 +34,8 @@ describe("wasm backend agrees with js at larger sizes (2 threads)", function () 
   after(() => wasm.close());
   const next = rng(42);
 
-  it("interpolate: 2^16 one column, 2^10 × 24 columns", async () => {
-    for (const [logN, count] of [[16, 1], [10, 24]] as const) {
+  it("interpolate: 2^16 one column, 2^10 × 24 columns; 2^14 and 2^17 (large stages two and three at a time)", async () => {
+    for (const [logN, count] of [[16, 1], [10, 24], [14, 2], [17, 1]] as const) {
       const cols = Array.from({ length: count }, () => edgyColumn(next, 1 << logN));
       const a = cols.map((c) => c.slice());
       const b = cols.map((c) => c.slice());
@@ -45,8 +45,8 @@ describe("wasm backend agrees with js at larger sizes (2 threads)", function () 
     }
   });
 
-  it("evaluateOnCoset: 2^13 × 2 columns ×8, and 2^10 × 8 columns ×4", async () => {
-    for (const [logN, count, logBlowup] of [[13, 2, 3], [10, 8, 2]] as const) {
+  it("evaluateOnCoset: 2^13 × 2 columns ×8, 2^10 × 8 columns ×4, 2^11 × 9 columns ×8", async () => {
+    for (const [logN, count, logBlowup] of [[13, 2, 3], [10, 8, 2], [11, 9, 3]] as const) {
       const cols = Array.from({ length: count }, () => edgyColumn(next, 1 << logN));
       assert.deepEqual(await wasm.evaluateOnCoset(cols, logBlowup, 31), await js.evaluateOnCoset(cols, logBlowup, 31));
     }
