@@ -220,21 +220,51 @@ export function ditBlocks(a: usize, logN: u32, tw: usize, logHStart: u32, blockS
   }
 }
 
-/** A whole DIT transform of one column on the calling thread (input bit-reversed, output natural). */
-export function ditColumn(a: usize, logN: u32, tw: usize, logHStart: u32): void {
-  const logB = min<u32>(LOG_BLOCK, logN);
-  ditBlocks(a, logN, tw, logHStart, 0, <u32>1 << (logN - logB));
-  let logH = max<u32>(logB, logHStart);
-  if (logH < 2) {
-    const pairs = (<u32>1 << logN) >> 1;
-    for (; logH < logN; logH++) ditStage(a, logH, tw, 0, pairs);
-    return;
+/** log2 of the L2 block: stages below it run block by block, a block staying in L2 (256 KiB). */
+export const LOG_L2_BLOCK: u32 = 16;
+
+/**
+ * Stages [logHStart, logBlk) of one block of 2^logBlk words at a: L1 sub-blocks of 2^LOG_BLOCK words for
+ * the stages that fit them, then the rest of the block's stages three per pass (still in L2).
+ */
+function ditBlockL2(a: usize, logBlk: u32, tw: usize, logHStart: u32): void {
+  const logB = min<u32>(LOG_BLOCK, logBlk);
+  if (logHStart < logB) {
+    for (let sb: u32 = 0; sb < (<u32>1 << (logBlk - logB)); sb++) ditSegment(a + (<usize>sb << (logB + 2)), logB, tw, logHStart, logB);
   }
+  let logH = max<u32>(logB, logHStart);
+  while (logH < logBlk) {
+    const stages = min<u32>(3, logBlk - logH);
+    ditStages(a, logH, stages, tw, 0, (<u32>1 << logBlk) >> stages);
+    logH += stages;
+  }
+}
+
+/** Blocks [blockStart, blockEnd) of 2^logBlk words (logBlk ≤ logN): every stage logH in [logHStart, logBlk). */
+export function ditBlocksL2(a: usize, logBlk: u32, tw: usize, logHStart: u32, blockStart: u32, blockEnd: u32): void {
+  for (let b = blockStart; b < blockEnd; b++) ditBlockL2(a + (<usize>b << (logBlk + 2)), logBlk, tw, logHStart);
+}
+
+/** The stages from max(logHStart, logBlk) to logN, three per pass over the column (groups [0, all)). */
+function ditLargeStages(a: usize, logN: u32, logBlk: u32, tw: usize, logHStart: u32): void {
+  let logH = max<u32>(logBlk, logHStart);
   while (logH < logN) {
     const stages = min<u32>(3, logN - logH);
     ditStages(a, logH, stages, tw, 0, (<u32>1 << logN) >> stages);
     logH += stages;
   }
+}
+
+/** A whole DIT transform of one column on the calling thread (input bit-reversed, output natural). */
+export function ditColumn(a: usize, logN: u32, tw: usize, logHStart: u32): void {
+  if (logN < 3) {
+    const pairs = (<u32>1 << logN) >> 1;
+    for (let logH = logHStart; logH < logN; logH++) ditStage(a, logH, tw, 0, pairs);
+    return;
+  }
+  const logBlk = min<u32>(LOG_L2_BLOCK, logN);
+  ditBlocksL2(a, logBlk, tw, logHStart, 0, <u32>1 << (logN - logBlk));
+  ditLargeStages(a, logN, logBlk, tw, logHStart);
 }
 
 /**
@@ -250,37 +280,64 @@ export function interpolateColumns(base: usize, logN: u32, first: u32, last: u32
   }
 }
 
-/**
- * LDE scatter for coefficients [start, end) of one column: dst[rev_n(i)·B + t] = c_i·s^i for t < B.
- * After it, DIT stages from logH = logBlowup give the evaluations over s·<w_N> in natural order.
- */
-export function ldeScatter(src: usize, dst: usize, logN: u32, logBlowup: u32, shiftMont: u32, start: u32, end: u32): void {
-  const blow: u32 = 1 << logBlowup;
-  let sp = montPow(shiftMont, start);
+/** dst[i] = src[i]·first·step^(i − start) for i in [start, end) (first, step Montgomery): the coset shift before an LDE. */
+export function scaledCopy(src: usize, dst: usize, start: u32, end: u32, firstMont: u32, stepMont: u32): void {
+  let x = firstMont;
   for (let i = start; i < end; i++) {
-    const v = montMul(load<u32>(src + (<usize>i << 2)), sp);
-    sp = montMul(sp, shiftMont);
-    let p = dst + (<usize>(bitrev(i, logN) << logBlowup) << 2);
-    if (blow >= 4) {
-      const vv = i32x4.splat(v);
-      const pend = p + (<usize>blow << 2);
-      while (p < pend) {
-        v128.store(p, vv);
-        p += 16;
+    store<u32>(dst + (<usize>i << 2), montMul(load<u32>(src + (<usize>i << 2)), x));
+    x = montMul(x, stepMont);
+  }
+}
+
+/**
+ * LDE blocks [blockStart, blockEnd) of 2^logBlk words of dst (logBlk ≤ logN + logBlowup): in bit-reversed
+ * order after the first logBlowup stages, position o holds c_i·s^i for i = rev_n(o >> logBlowup) (the
+ * zero padding makes those stages copies), read from the shifted coefficients at tmp; then the block's
+ * stages from logBlowup run while it is in L2. Writes are sequential; the gathered reads hit tmp (n words).
+ */
+export function ldeGather(tmp: usize, dst: usize, logN: u32, logBlowup: u32, logBlk: u32, tw: usize, blockStart: u32, blockEnd: u32): void {
+  const logBig = logN + logBlowup;
+  const blow: u32 = 1 << logBlowup;
+  for (let b = blockStart; b < blockEnd; b++) {
+    const base = dst + (<usize>b << (logBlk + 2));
+    const o0 = b << logBlk;
+    const end = o0 + (<u32>1 << logBlk);
+    for (let o = o0; o < end; o += blow) {
+      const v = load<u32>(tmp + (<usize>bitrev(o >> logBlowup, logN) << 2));
+      let p = base + (<usize>(o - o0) << 2);
+      if (blow >= 4) {
+        const vv = i32x4.splat(v);
+        const pend = p + (<usize>blow << 2);
+        while (p < pend) {
+          v128.store(p, vv);
+          p += 16;
+        }
+      } else {
+        for (let t: u32 = 0; t < blow; t++) store<u32>(p + (<usize>t << 2), v);
       }
+    }
+    if (logBig < 3) {
+      const pairs = (<u32>1 << logBlk) >> 1;
+      for (let logH = logBlowup; logH < logBlk; logH++) ditStage(base, logH, tw, 0, pairs);
     } else {
-      for (let t: u32 = 0; t < blow; t++) store<u32>(p + (<usize>t << 2), v);
+      ditBlockL2(base, logBlk, tw, logBlowup);
     }
   }
 }
 
-/** LDE of columns [first, last): src column c at srcBase + c·n words, dst column at dstBase + c·N words. */
-export function ldeColumns(srcBase: usize, dstBase: usize, logN: u32, logBlowup: u32, first: u32, last: u32, tw: usize, shiftMont: u32): void {
+/**
+ * LDE of columns [first, last): src column c at srcBase + c·n words, dst column at dstBase + c·N words;
+ * tmp: n words of scratch (the shifted coefficients).
+ */
+export function ldeColumns(srcBase: usize, dstBase: usize, logN: u32, logBlowup: u32, first: u32, last: u32, tw: usize, shiftMont: u32, tmp: usize): void {
   const logBig = logN + logBlowup;
+  const n: u32 = 1 << logN;
+  const logBlk = min<u32>(LOG_L2_BLOCK, logBig);
   for (let c = first; c < last; c++) {
     const src = srcBase + (<usize>c << (logN + 2));
     const dst = dstBase + (<usize>c << (logBig + 2));
-    ldeScatter(src, dst, logN, logBlowup, shiftMont, 0, <u32>1 << logN);
-    ditColumn(dst, logBig, tw, logBlowup);
+    scaledCopy(src, tmp, 0, n, 0x0ffffffe, shiftMont);
+    ldeGather(tmp, dst, logN, logBlowup, logBlk, tw, 0, <u32>1 << (logBig - logBlk));
+    if (logBig >= 3) ditLargeStages(dst, logBig, logBlk, tw, logBlowup);
   }
 }

@@ -25,6 +25,7 @@ import { WorkerPool, type Call } from "./pool.js";
 const R_MOD_P = 0x0ffffffe;
 const mont = (x: number): number => F.mul(x, R_MOD_P);
 const LOG_BLOCK = 12; // kernels/wasm/ntt.ts LOG_BLOCK
+const LOG_L2_BLOCK = 16; // kernels/wasm/ntt.ts LOG_L2_BLOCK
 const QUOTIENT_ROWS = 128; // kernels/wasm/quotient.ts ROWS
 
 /** [start, end) ranges splitting `total` into at most `parts` pieces whose bounds are multiples of `align`. */
@@ -303,14 +304,23 @@ export class WasmBackend implements ProverBackend {
     }
   }
 
-  /** Block phase then one dispatch per large stage, every column in each dispatch. */
+  /** Size of the blocks of the block phase: the L2 block, or smaller so that every thread gets a block. */
+  private static logBlock(logN: number, parts: number): number {
+    return Math.max(Math.min(LOG_L2_BLOCK, logN - Math.ceil(Math.log2(Math.max(1, parts)))), Math.min(LOG_BLOCK, logN));
+  }
+
+  /** Block phase (L2 blocks across threads), then one dispatch per three large stages, every column in each dispatch. */
   private async ditPhases(count: number, at: (c: number) => number, logN: number, tw: number, logHStart: number, threads: number): Promise<void> {
-    const logB = Math.min(LOG_BLOCK, logN);
-    if (logHStart < logB) {
-      await this.parallel(2 ** (logN - logB), 1, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ditBlocks", at(c), logN, tw, logHStart, s, e]));
+    const logBlk = WasmBackend.logBlock(logN, 2 * threads);
+    if (logHStart < logBlk) {
+      await this.parallel(2 ** (logN - logBlk), 1, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ditBlocksL2", at(c), logBlk, tw, logHStart, s, e]));
     }
-    // The large stages three at a time (one memory pass each, ditStages): logB ≥ 2 whenever logN ≥ 2.
-    for (let logH = Math.max(logB, logHStart); logH < logN; ) {
+    await this.largeStages(count, at, logN, Math.max(logBlk, logHStart), tw, threads);
+  }
+
+  /** Stages [from, logN) three per pass, each pass one dispatch split by butterfly groups. */
+  private async largeStages(count: number, at: (c: number) => number, logN: number, from: number, tw: number, threads: number): Promise<void> {
+    for (let logH = from; logH < logN; ) {
       const stages = logH >= 2 ? Math.min(3, logN - logH) : 1;
       const h = logH;
       if (logH >= 2) await this.parallel(2 ** (logN - stages), 4, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ditStages", at(c), h, stages, tw, s, e]));
@@ -345,15 +355,21 @@ export class WasmBackend implements ProverBackend {
     const n = 2 ** logN;
     const logBig = logN + logBlowup;
     const big = 2 ** logBig;
-    const { fwd } = await this.begin(logBig);
+    const { fwd, arena } = await this.begin(logBig);
     const shiftMont = mont(shift);
     const threads = this.threadsFor(big * count);
     if (threads === 1 || count >= 4 * threads || (big < 1 << 14 && count >= threads)) {
-      await this.parallel(count, 1, threads, (s, e) => [["ldeColumns", src, dst, logN, logBlowup, s, e, fwd, shiftMont]]);
-    } else {
-      await this.parallel(n, 1, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ldeScatter", src + 4 * n * c, dst + 4 * big * c, logN, logBlowup, shiftMont, s, e]));
-      await this.ditPhases(count, (c) => dst + 4 * big * c, logBig, fwd, logBlowup, threads);
+      const tmp = arena.alloc(4 * n * threads);
+      await this.parallel(count, 1, threads, (s, e, t) => [["ldeColumns", src, dst, logN, logBlowup, s, e, fwd, shiftMont, tmp + 4 * n * t]]);
+      return;
     }
+    // Shifted coefficients (split by index), then L2 blocks gathered and transformed (split by block), then the large stages.
+    const tmp = arena.alloc(4 * n * count);
+    const sh = shift % F.P;
+    await this.parallel(n, 4, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["scaledCopy", src + 4 * n * c, tmp + 4 * n * c, s, e, mont(F.pow(sh, s)), shiftMont]));
+    const logBlk = logBig < 3 ? logBig : WasmBackend.logBlock(logBig, 2 * threads);
+    await this.parallel(2 ** (logBig - logBlk), 1, threads, (s, e) => Array.from({ length: count }, (_, c): Call => ["ldeGather", tmp + 4 * n * c, dst + 4 * big * c, logN, logBlowup, logBlk, fwd, s, e]));
+    if (logBig >= 3) await this.largeStages(count, (c) => dst + 4 * big * c, logBig, Math.max(logBlk, logBlowup), fwd, threads);
   }
 
   // ------------------------------------------------------------------ resident matrices

@@ -26,8 +26,10 @@ export interface KernelExports {
   ditBlocks(a: number, logN: number, tw: number, logHStart: number, blockStart: number, blockEnd: number): void;
   ditColumn(a: number, logN: number, tw: number, logHStart: number): void;
   interpolateColumns(base: number, logN: number, first: number, last: number, twInv: number, nInvMont: number): void;
-  ldeScatter(src: number, dst: number, logN: number, logBlowup: number, shiftMont: number, start: number, end: number): void;
-  ldeColumns(srcBase: number, dstBase: number, logN: number, logBlowup: number, first: number, last: number, tw: number, shiftMont: number): void;
+  ditBlocksL2(a: number, logBlk: number, tw: number, logHStart: number, blockStart: number, blockEnd: number): void;
+  scaledCopy(src: number, dst: number, start: number, end: number, firstMont: number, stepMont: number): void;
+  ldeGather(tmp: number, dst: number, logN: number, logBlowup: number, logBlk: number, tw: number, blockStart: number, blockEnd: number): void;
+  ldeColumns(srcBase: number, dstBase: number, logN: number, logBlowup: number, first: number, last: number, tw: number, shiftMont: number, tmp: number): void;
   merkleLeaves(cols: number, height: number, width: number, arity: number, out: number, start: number, end: number, st: number): void;
   merkleNodes(src: number, dst: number, start: number, end: number, st: number): void;
   merkleLeaves2(cols: number, height: number, width: number, arity: number, out: number, start: number, end: number, st2: number): void;
