@@ -2,7 +2,7 @@
 // P(z) = Σ_l z^l·Q_l(z^4) with Q_l(y) = Σ_j c_{4j+l} y^j, so one vector load feeds the four Horner
 // chains (lane l runs Q_l) and every step is one lane-parallel K multiplication by z^4.
 
-import { add, montMul, toMont, kMul, k0, k1, k2, k3, vAdd, vkMul, kv0, kv1, kv2, kv3 } from "./field";
+import { add, montMul, toMont, kMul, k0, k1, k2, k3, vAdd, vMontMul, vkMul, kv0, kv1, kv2, kv3 } from "./field";
 
 /** out (4 canonical words) = P(z) for the n coefficients at coefs; z: 4 canonical words at zPtr. */
 export function evalAtExt(coefs: usize, n: u32, zPtr: usize, out: usize): void {
@@ -86,5 +86,66 @@ export function evalAtExtBatch(coefs: usize, n: u32, numCols: u32, points: usize
     const c = q % numCols;
     const p = q / numCols;
     evalAtExt(<usize>load<u32>(coefs + (<usize>c << 2)), n, points + (<usize>p << 4), out + (<usize>q << 4));
+  }
+}
+
+/**
+ * The powers z^j, j in [start, end), of z (4 canonical words at zPtr) in Montgomery form, planar:
+ * coordinate e of z^j at out + (e·n + j)·4. One K product per power, from z^start.
+ */
+export function extPowersPlanar(out: usize, n: u32, zPtr: usize, start: u32, end: u32): void {
+  const z0 = toMont(load<u32>(zPtr)), z1 = toMont(load<u32>(zPtr, 4)), z2 = toMont(load<u32>(zPtr, 8)), z3 = toMont(load<u32>(zPtr, 12));
+  // z^start by square and multiply
+  let r0: u32 = 0x0ffffffe, r1: u32 = 0, r2: u32 = 0, r3: u32 = 0;
+  let b0 = z0, b1 = z1, b2 = z2, b3 = z3;
+  for (let e = start; e != 0; e >>= 1) {
+    if (e & 1) {
+      kMul(r0, r1, r2, r3, b0, b1, b2, b3);
+      r0 = k0; r1 = k1; r2 = k2; r3 = k3;
+    }
+    kMul(b0, b1, b2, b3, b0, b1, b2, b3);
+    b0 = k0; b1 = k1; b2 = k2; b3 = k3;
+  }
+  const stride = <usize>n << 2;
+  for (let j = start; j < end; j++) {
+    const p = out + (<usize>j << 2);
+    store<u32>(p, r0);
+    store<u32>(p + stride, r1);
+    store<u32>(p + 2 * stride, r2);
+    store<u32>(p + 3 * stride, r3);
+    kMul(r0, r1, r2, r3, z0, z1, z2, z3);
+    r0 = k0; r1 = k1; r2 = k2; r3 = k3;
+  }
+}
+
+const DOT_BLOCK: u32 = 512;
+
+/**
+ * Σ_j c_j·z^j over j in [start, end) for numCols coefficient columns (addresses in the table coefs) and
+ * the planar powers pw (extPowersPlanar): acc + 64·c receives column c's sum as 4 coordinates × 4 lanes
+ * (added to what is there; the host adds the lanes). Blocks of rows keep the powers in L1 while every
+ * column passes. start, end multiples of 4 (n ≥ 4).
+ */
+export function dotPowers(coefs: usize, numCols: u32, pw: usize, n: u32, start: u32, end: u32, acc: usize): void {
+  const stride = <usize>n << 2;
+  for (let b = start; b < end; b += DOT_BLOCK) {
+    const bEnd = min<u32>(end, b + DOT_BLOCK);
+    for (let c: u32 = 0; c < numCols; c++) {
+      const col = <usize>load<u32>(coefs + (<usize>c << 2));
+      const a = acc + (<usize>c << 6);
+      let a0 = v128.load(a), a1 = v128.load(a, 16), a2 = v128.load(a, 32), a3 = v128.load(a, 48);
+      for (let j = b; j < bEnd; j += 4) {
+        const o = <usize>j << 2;
+        const v = v128.load(col + o);
+        a0 = vAdd(a0, vMontMul(v, v128.load(pw + o)));
+        a1 = vAdd(a1, vMontMul(v, v128.load(pw + stride + o)));
+        a2 = vAdd(a2, vMontMul(v, v128.load(pw + 2 * stride + o)));
+        a3 = vAdd(a3, vMontMul(v, v128.load(pw + 3 * stride + o)));
+      }
+      v128.store(a, a0);
+      v128.store(a, a1, 16);
+      v128.store(a, a2, 32);
+      v128.store(a, a3, 48);
+    }
   }
 }

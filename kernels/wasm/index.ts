@@ -12,7 +12,7 @@ export { friFold2 } from "./fri";
 export { deepCompose, deepComposeVec } from "./deep";
 export { quotientRows, checkRows, logUpRows, logUpAddOffset } from "./quotient";
 export { scalePowers, addScaledExt, firstNonCanonical, combineRows } from "./columns";
-export { evalAtExtBatch } from "./eval";
+export { evalAtExtBatch, extPowersPlanar, dotPowers } from "./eval";
 
 /** First byte after the module's static data: the host lays out its regions from here. */
 export function heapBase(): usize {

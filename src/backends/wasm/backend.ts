@@ -926,9 +926,32 @@ export class WasmBackend implements ProverBackend {
       const { arena } = await this.begin();
       const cols = this.columnTable(arena, coefficients, n, "evaluateAtPoints");
       const pts = arena.put(points);
-      const out = arena.alloc(16 * m * np);
-      await this.parallel(m * np, 1, this.threadsFor(n * m * np), (s, e) => [["evalAtExtBatch", cols, n, m, pts, out, s, e]]);
-      return arena.take(out, 4 * m * np);
+      const out = new Uint32Array(4 * m * np);
+      if (n < 4) {
+        const at = arena.alloc(16 * m * np);
+        await this.parallel(m * np, 1, this.threadsFor(n * m * np), (s, e) => [["evalAtExtBatch", cols, n, m, pts, at, s, e]]);
+        return arena.take(at, 4 * m * np);
+      }
+      // Per point: the powers z^j once (planar, Montgomery), then one dot product per column, block by
+      // block (a K × base product per coefficient instead of Horner's K × K).
+      const threads = this.threadsFor(n * m);
+      const ranges = splitRange(n, threads, 4);
+      const pw = arena.alloc(16 * n);
+      const acc = arena.alloc(64 * m * ranges.length);
+      for (let j = 0; j < np; j++) {
+        await this.pool.dispatch(ranges.map(([s, e]): Call[] => [["extPowersPlanar", pw, n, pts + 16 * j, s, e]]));
+        new Uint32Array(this.memory.buffer, acc, 16 * m * ranges.length).fill(0);
+        await this.pool.dispatch(ranges.map(([s, e], t): Call[] => [["dotPowers", cols, m, pw, n, s, e, acc + 64 * m * t]]));
+        const view = new Uint32Array(this.memory.buffer, acc, 16 * m * ranges.length);
+        for (let c = 0; c < m; c++) {
+          for (let e = 0; e < 4; e++) {
+            let v = 0;
+            for (let t = 0; t < ranges.length; t++) for (let l = 0; l < 4; l++) v = F.add(v, view[16 * (m * t + c) + 4 * e + l]!);
+            out[4 * (j * m + c) + e] = v;
+          }
+        }
+      }
+      return out;
     });
   }
 

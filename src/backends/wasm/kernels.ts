@@ -52,6 +52,8 @@ export interface KernelExports {
     claimStart: number, claimCol: number, claimCoef: number, out: number, start: number, end: number, scratch: number,
   ): number;
   evalAtExtBatch(coefs: number, n: number, numCols: number, points: number, out: number, start: number, end: number): void;
+  extPowersPlanar(out: number, n: number, zPtr: number, start: number, end: number): void;
+  dotPowers(coefs: number, numCols: number, pw: number, n: number, start: number, end: number, acc: number): void;
   quotientRows(
     trace: number, pub: number, pubIn: number, alpha: number, code: number, numInstructions: number, numRegisters: number,
     logN: number, logQ: number, logStride: number, shift: number, wLast: number, zhInv: number, out: number, start: number, end: number, work: number,
