@@ -3,8 +3,8 @@
  *   f(x) = Σ_k gamma^k · (P_{c_k}(x) − v_k) / (x − z_k).
  * Claims that share a point share one division: f(x) = Σ_p (Σ_{k∈p} gamma^k·P_{c_k}(x) − V_p)/(x − z_p).
  */
-import { add, mul } from "./field/babybear.js";
-import { type Ext, ONE, addE, batchInverseE, mulE, readExt, scaleE, subE, fromBase, ZERO, flattenExt } from "./field/extension.js";
+import { add, mul, pow, P } from "./field/babybear.js";
+import { type Ext, ONE, addE, batchInverseE, mulE, negE, readExt, scaleE, subE, fromBase, ZERO, flattenExt } from "./field/extension.js";
 import type { ProofLayout } from "./layout.js";
 import type { DeepInputs, ExtColumns } from "./backend.js";
 import { cosetPoints } from "./poly/ntt.js";
@@ -135,4 +135,29 @@ export function deepComposeReference(inp: DeepInputs & { readonly columns: reado
     }
   }
   return out;
+}
+
+/** ζ = 11^((p−1)/4): the Frobenius of K = F[X]/(X⁴ − 11) maps X to ζ·X. */
+const FROBENIUS_ZETA = pow(11, (P - 1) / 4);
+
+/**
+ * For an opening point z ∈ K: m(x) = N(x − z) = x⁴ + m3·x³ + m2·x² + m1·x + m0 (z's minimal polynomial,
+ * coefficients in F) and q(x) = Π_{k=1..3}(x − σ^k(z)) = x³ + q2·x² + q1·x + q0 (coefficients in K),
+ * so that 1/(x − z) = q(x)/m(x) for every x ∈ F: the kernels invert m(x) in F instead of x − z in K.
+ */
+export function normInversePolys(z: Ext): { m: [number, number, number, number]; q: [Ext, Ext, Ext] } {
+  const conj = (k: number): Ext => {
+    const s = pow(FROBENIUS_ZETA, k);
+    return [z[0], mul(z[1], s), mul(z[2], mul(s, s)), mul(z[3], mul(s, mul(s, s)))];
+  };
+  const [c1, c2, c3] = [conj(1), conj(2), conj(3)];
+  const q2 = negE(addE(addE(c1, c2), c3));
+  const q1 = addE(addE(mulE(c1, c2), mulE(c1, c3)), mulE(c2, c3));
+  const q0 = negE(mulE(mulE(c1, c2), c3));
+  // m(x) = (x − z)·q(x)
+  const m3 = subE(q2, z), m2 = subE(q1, mulE(z, q2)), m1 = subE(q0, mulE(z, q1)), m0 = negE(mulE(z, q0));
+  for (const c of [m3, m2, m1, m0]) {
+    if (c[1] !== 0 || c[2] !== 0 || c[3] !== 0) throw new RangeError("normInversePolys: the norm polynomial left the base field");
+  }
+  return { m: [m0[0], m1[0], m2[0], m3[0]], q: [q0, q1, q2] };
 }

@@ -15,7 +15,7 @@ import type {
 } from "../interface.js";
 import { Op } from "../../stark/air/bytecode.js";
 import { quotientBlowupOf } from "../../stark/quotient.js";
-import { claimWeights } from "../../stark/deep.js";
+import { claimWeights, normInversePolys } from "../../stark/deep.js";
 import { WasmBackendError, instantiate, loadKernelModule, type KernelExports, type WasmMemory, type WasmModule } from "./kernels.js";
 import { Arena, Heap, THREAD_SCRATCH, alignUp, newSharedMemory } from "./memory.js";
 import { defaultWasmBackendOpts, type WasmBackendOpts } from "./options.js";
@@ -753,8 +753,18 @@ export class WasmBackend implements ProverBackend {
       const coefAt = arena.put(claimCoef);
       const out = arena.alloc(16 * n);
       const wN = F.twoAdicGenerator(inputs.logHeight);
+      // Per point, the norm polynomials that turn 1/(x − z) into a base-field inversion (deep.ts).
+      const poly = new Uint32Array(16 * Math.max(1, np));
+      for (let p = 0; p < np; p++) {
+        if (byPoint[p]!.length === 0) continue;
+        const { m, q } = normInversePolys(K.readExt(inputs.points, p));
+        poly.set([...m, ...q[0], ...q[1], ...q[2]].map(mont), 16 * p);
+      }
+      const polyAt = arena.put(poly);
       const results = await this.parallel(n, 256, this.threadsFor(n * Math.max(1, claims)), (s, e, t) => [
-        [n >= 4 ? "deepComposeVec" : "deepCompose", cols, inputs.logHeight, inputs.shift, wN, np, pts, valsAt, startAt, colAt, coefAt, out, s, e, scratch(t)],
+        n >= 4
+          ? ["deepComposeVec", cols, inputs.logHeight, inputs.shift, wN, np, pts, valsAt, startAt, colAt, coefAt, out, s, e, scratch(t), polyAt]
+          : ["deepCompose", cols, inputs.logHeight, inputs.shift, wN, np, pts, valsAt, startAt, colAt, coefAt, out, s, e, scratch(t)],
       ]);
       if (results.some((r) => r[0] === 0)) throw new RangeError("deepCompose: a domain point equals an opening point");
       return [0, 1, 2, 3].map((c) => arena.take(out + 4 * n * c, n)) as ExtColumns;

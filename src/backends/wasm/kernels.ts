@@ -49,7 +49,7 @@ export interface KernelExports {
   ): number;
   deepComposeVec(
     cols: number, logN: number, shift: number, wN: number, np: number, pts: number, vals: number,
-    claimStart: number, claimCol: number, claimCoef: number, out: number, start: number, end: number, scratch: number,
+    claimStart: number, claimCol: number, claimCoef: number, out: number, start: number, end: number, scratch: number, poly: number,
   ): number;
   evalAtExtBatch(coefs: number, n: number, numCols: number, points: number, out: number, start: number, end: number): void;
   extPowersPlanar(out: number, n: number, zPtr: number, start: number, end: number): void;
