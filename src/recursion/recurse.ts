@@ -37,6 +37,8 @@ export interface ChildDescriptor {
   readonly air: string;
   readonly options: ProofOptions;
   readonly logHeights: readonly number[];
+  /** A recursion child's public-value count (default RECURSION_PUBLIC_VALUES). */
+  readonly publicValues?: number;
 }
 
 export interface RecursionDescriptor {
@@ -55,10 +57,11 @@ export interface ChildInput {
 }
 
 /** The shape-only recursion AIR of given heights (what a parent circuit needs of a recursion child). */
-function recursionShapeAir(logHeights: readonly number[]): Air {
+export function recursionShapeAir(logHeights: readonly number[], numPublicValues = RECURSION_PUBLIC_VALUES): Air {
   const [inputs, pub, alu, poseidon2] = logHeights as [number, number, number, number];
   const shape: Program = {
     logHeights: { inputs, public: pub, alu, poseidon2 },
+    numPublicValues,
     rows: { inputs: 0, public: 0, alu: 0, poseidon2: 0 },
     numWires: 0,
     preprocessed: () => {
@@ -68,8 +71,8 @@ function recursionShapeAir(logHeights: readonly number[]): Air {
   return recursionAir(shape);
 }
 
-function childAir(d: ChildDescriptor): Air {
-  if (d.air === RECURSION_AIR_NAME) return recursionShapeAir(d.logHeights);
+export function childAir(d: ChildDescriptor): Air {
+  if (d.air === RECURSION_AIR_NAME) return recursionShapeAir(d.logHeights, d.publicValues);
   return airRegistry.resolve(d.air);
 }
 
@@ -78,7 +81,10 @@ export function describe(children: readonly { air: Air; proof: StarkProof }[], o
   if (children.length < 1 || children.length > 2) throw new RecursionError("CHILD_REFUSED", `a recursion statement verifies one or two proofs, not ${children.length}`);
   return {
     version: 1,
-    children: children.map((ch) => ({ air: ch.air.name, options: ch.proof.options, logHeights: [...ch.proof.logHeights] })),
+    children: children.map((ch) => ({
+      air: ch.air.name, options: ch.proof.options, logHeights: [...ch.proof.logHeights],
+      ...(ch.air.name === RECURSION_AIR_NAME && ch.air.numPublicInputs !== RECURSION_PUBLIC_VALUES ? { publicValues: ch.air.numPublicInputs } : {}),
+    })),
     keySetDepth: opts.keySetDepth ?? DEFAULT_KEY_SET_DEPTH,
     minHeights: opts.minHeights ?? {},
   };
@@ -235,7 +241,7 @@ function refused(i: number, err: unknown): RecursionError {
 
 /** Verify a recursion proof against the program of its descriptor. */
 export function verifyRecursion(p: { descriptor: RecursionDescriptor; proof: Uint8Array; publicValues: ArrayLike<number>; proverAddress: Uint8Array; policy?: VerifierPolicy }): VerifyResult {
-  if (p.publicValues.length !== RECURSION_PUBLIC_VALUES) throw new RecursionError("CHILD_REFUSED", `a recursion statement has ${RECURSION_PUBLIC_VALUES} public values`);
   const { air } = recursionProgram(p.descriptor);
+  if (p.publicValues.length !== air.numPublicInputs) throw new RecursionError("CHILD_REFUSED", `this recursion statement has ${air.numPublicInputs} public values, not ${p.publicValues.length}`);
   return verifyStark({ air, proof: p.proof, publicInputs: p.publicValues, publicColumns: [], proverAddress: p.proverAddress, ...(p.policy ? { policy: p.policy } : {}) });
 }
