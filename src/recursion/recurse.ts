@@ -27,6 +27,7 @@ import { recursionAir, RECURSION_PUBLIC_VALUES } from "./air.js";
 import { verifyChildCircuit, checkChildShape, type ChildShape } from "./verify-circuit.js";
 import { hashWires, merklePath } from "./gadgets.js";
 import { KeySet, DEFAULT_KEY_SET_DEPTH } from "./keys.js";
+import { AGG_PUBLIC_VALUES, buildJoin, buildLeaf, type SegmentLayout } from "./aggregate.js";
 import { bytesToHalves } from "../stark/vk.js";
 import { RecursionError } from "./errors.js";
 
@@ -43,6 +44,12 @@ export interface ChildDescriptor {
 
 export interface RecursionDescriptor {
   readonly version: 1;
+  /**
+   * The program: "generic" (default; the 16-value statement of §6), or an aggregation leaf or join
+   * (aggregate.ts; 48 public values). A leaf names where its segment AIR keeps the statement fields.
+   */
+  readonly kind?: "generic" | "agg-leaf" | "agg-join";
+  readonly segmentLayout?: SegmentLayout;
   readonly children: readonly ChildDescriptor[];
   readonly keySetDepth: number;
   readonly minHeights: MinHeights;
@@ -92,6 +99,18 @@ export function describe(children: readonly { air: Air; proof: StarkProof }[], o
 
 /** The circuit of a descriptor; concrete when `inputs` are given. */
 function buildCircuit(c: Circuit, desc: RecursionDescriptor, inputs: { children: readonly ChildInput[]; proofs: readonly StarkProof[]; keys: KeySet } | null): void {
+  if (desc.kind === "agg-leaf" || desc.kind === "agg-join") {
+    const shapes = desc.children.map((d, i): ChildShape => ({ air: inputs ? inputs.children[i]!.air : childAir(d), options: d.options, logHeights: d.logHeights }));
+    const agg = inputs ? inputs.children.map((ch, i) => ({ air: ch.air, proof: inputs.proofs[i]!, publicInputs: ch.publicInputs, proverAddress: ch.proverAddress })) : null;
+    if (desc.kind === "agg-leaf") {
+      if (!desc.segmentLayout || desc.children.length !== 1) throw new RecursionError("CIRCUIT", "an aggregation leaf verifies one segment and needs its layout");
+      buildLeaf(c, shapes[0]!, desc.segmentLayout, desc.keySetDepth, agg ? agg[0]! : null, inputs?.keys ?? null);
+    } else {
+      if (desc.children.length !== 2) throw new RecursionError("CIRCUIT", "a join verifies two statements");
+      buildJoin(c, shapes[0]!, desc.keySetDepth, agg ? [agg[0]!, agg[1]!] : null, inputs?.keys ?? null);
+    }
+    return;
+  }
   const keys = inputs?.keys;
   const rootBytes = keys ? digestWords(keys.root) : null;
   const root = Array.from({ length: 8 }, (_, j) => c.publicValue(j, () => rootBytes![j]!));
@@ -132,13 +151,17 @@ export function recursionProgram(desc: RecursionDescriptor): Compiled {
   for (const d of desc.children) checkChildShape({ air: childAir(d), options: d.options, logHeights: d.logHeights });
   const c = new Circuit(true);
   buildCircuit(c, desc, null);
-  const program = compileProgram(c, desc.minHeights);
+  const program = compileProgram(c, desc.minHeights, isAggregation(desc) ? AGG_PUBLIC_VALUES : RECURSION_PUBLIC_VALUES);
   const out = { program, air: recursionAir(program) };
   compiled.set(key, out);
   return out;
 }
 
-function programHeights(program: Program): number[] {
+function isAggregation(desc: RecursionDescriptor): boolean {
+  return desc.kind === "agg-leaf" || desc.kind === "agg-join";
+}
+
+export function programHeights(program: Program): number[] {
   const h = program.logHeights;
   return [h.inputs, h.public, h.alu, h.poseidon2];
 }
@@ -168,6 +191,8 @@ export function childrenDigest(children: readonly { vk: Uint8Array; publicInputs
 }
 
 export interface RecurseParams {
+  /** The program (default: the generic statement over the children's shapes). */
+  readonly program?: Pick<RecursionDescriptor, "kind" | "segmentLayout">;
   readonly children: readonly ChildInput[];
   readonly keys: KeySet;
   /** Options and hash of the recursion proof itself (keccak for L1). */
@@ -201,7 +226,10 @@ export async function recurse(p: RecurseParams): Promise<RecurseResult> {
     }
   });
   proofs.forEach(checkRecursable);
-  const desc = describe(p.children.map((ch, i) => ({ air: ch.air, proof: proofs[i]! })), { keySetDepth: p.keys.depth, ...(p.minHeights ? { minHeights: p.minHeights } : {}) });
+  const desc: RecursionDescriptor = {
+    ...describe(p.children.map((ch, i) => ({ air: ch.air, proof: proofs[i]! })), { keySetDepth: p.keys.depth, ...(p.minHeights ? { minHeights: p.minHeights } : {}) }),
+    ...(p.program ?? {}),
+  };
   const keys = await Promise.all(p.children.map((ch, i) => childKey({ air: ch.air, proof: proofs[i]! }, p.backend)));
   if (check) {
     p.children.forEach((ch, i) => {
@@ -213,6 +241,7 @@ export async function recurse(p: RecurseParams): Promise<RecurseResult> {
       const vk = keys[i]!;
       if (!p.keys.has(vk)) throw new RecursionError("CHILD_REFUSED", `child ${i}: its verification key ${toHex(vk)} is not in the allowed set`);
       if (ch.air.name === RECURSION_AIR_NAME && !bytesEqual(wordsDigest(Array.from(ch.publicInputs).slice(0, 8)), p.keys.root)) {
+        // Both statement layouts keep the key-set root in public values 0..7.
         throw new RecursionError("CHILD_REFUSED", `child ${i}: a recursion proof over another key set`);
       }
     });
