@@ -27,7 +27,7 @@ import { recursionAir, RECURSION_PUBLIC_VALUES } from "./air.js";
 import { verifyChildCircuit, checkChildShape, type ChildShape } from "./verify-circuit.js";
 import { hashWires, merklePath } from "./gadgets.js";
 import { KeySet, DEFAULT_KEY_SET_DEPTH } from "./keys.js";
-import { AGG_PUBLIC_VALUES, buildJoin, buildLeaf, type SegmentLayout } from "./aggregate.js";
+import { AGG_PUBLIC_VALUES, L1_PUBLIC_VALUES, buildJoin, buildLeaf, buildWrap, type SegmentLayout } from "./aggregate.js";
 import { bytesToHalves } from "../stark/vk.js";
 import { RecursionError } from "./errors.js";
 
@@ -48,7 +48,7 @@ export interface RecursionDescriptor {
    * The program: "generic" (default; the 16-value statement of §6), or an aggregation leaf or join
    * (aggregate.ts; 48 public values). A leaf names where its segment AIR keeps the statement fields.
    */
-  readonly kind?: "generic" | "agg-leaf" | "agg-join";
+  readonly kind?: "generic" | "agg-leaf" | "agg-join" | "agg-wrap";
   readonly segmentLayout?: SegmentLayout;
   readonly children: readonly ChildDescriptor[];
   readonly keySetDepth: number;
@@ -98,7 +98,15 @@ export function describe(children: readonly { air: Air; proof: StarkProof }[], o
 }
 
 /** The circuit of a descriptor; concrete when `inputs` are given. */
-function buildCircuit(c: Circuit, desc: RecursionDescriptor, inputs: { children: readonly ChildInput[]; proofs: readonly StarkProof[]; keys: KeySet } | null): void {
+function buildCircuit(c: Circuit, desc: RecursionDescriptor, inputs: { children: readonly ChildInput[]; proofs: readonly StarkProof[]; keys: KeySet; joinProvers?: readonly Uint8Array[] } | null): void {
+  if (desc.kind === "agg-wrap") {
+    if (desc.children.length !== 1) throw new RecursionError("CIRCUIT", "the wrap verifies the top of one tree");
+    const ch = inputs?.children[0];
+    const shape: ChildShape = { air: ch ? ch.air : childAir(desc.children[0]!), options: desc.children[0]!.options, logHeights: desc.children[0]!.logHeights };
+    const input = ch ? { air: ch.air, proof: inputs!.proofs[0]!, publicInputs: ch.publicInputs, proverAddress: ch.proverAddress, joinProvers: inputs!.joinProvers ?? [] } : null;
+    buildWrap(c, shape, desc.keySetDepth, input, inputs?.keys ?? null);
+    return;
+  }
   if (desc.kind === "agg-leaf" || desc.kind === "agg-join") {
     const shapes = desc.children.map((d, i): ChildShape => ({ air: inputs ? inputs.children[i]!.air : childAir(d), options: d.options, logHeights: d.logHeights }));
     const agg = inputs ? inputs.children.map((ch, i) => ({ air: ch.air, proof: inputs.proofs[i]!, publicInputs: ch.publicInputs, proverAddress: ch.proverAddress })) : null;
@@ -151,7 +159,7 @@ export function recursionProgram(desc: RecursionDescriptor): Compiled {
   for (const d of desc.children) checkChildShape({ air: childAir(d), options: d.options, logHeights: d.logHeights });
   const c = new Circuit(true);
   buildCircuit(c, desc, null);
-  const program = compileProgram(c, desc.minHeights, isAggregation(desc) ? AGG_PUBLIC_VALUES : RECURSION_PUBLIC_VALUES);
+  const program = compileProgram(c, desc.minHeights, desc.kind === "agg-wrap" ? L1_PUBLIC_VALUES : isAggregation(desc) ? AGG_PUBLIC_VALUES : RECURSION_PUBLIC_VALUES);
   const out = { program, air: recursionAir(program) };
   compiled.set(key, out);
   return out;
@@ -193,6 +201,8 @@ export function childrenDigest(children: readonly { vk: Uint8Array; publicInputs
 export interface RecurseParams {
   /** The program (default: the generic statement over the children's shapes). */
   readonly program?: Pick<RecursionDescriptor, "kind" | "segmentLayout">;
+  /** The wrap: the join provers' addresses of the tree in pre-order. */
+  readonly joinProvers?: readonly Uint8Array[];
   readonly children: readonly ChildInput[];
   readonly keys: KeySet;
   /** Options and hash of the recursion proof itself (keccak for L1). */
@@ -249,7 +259,7 @@ export async function recurse(p: RecurseParams): Promise<RecurseResult> {
   const { program, air } = recursionProgram(desc);
   await verificationKeyWith(air, p.hash, p.options, programHeights(program), p.backend);
   const c = new Circuit(false, !check);
-  buildCircuit(c, desc, { children: p.children, proofs, keys: p.keys });
+  buildCircuit(c, desc, { children: p.children, proofs, keys: p.keys, ...(p.joinProvers ? { joinProvers: p.joinProvers } : {}) });
   const instance = buildInstance(c, program);
   const result = await proveStark({
     air, instance, options: p.options, hash: p.hash, proverAddress: p.proverAddress, backend: p.backend, checkConstraints: check,
