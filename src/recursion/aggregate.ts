@@ -26,6 +26,7 @@ import type { Circuit, Wire } from "./circuit.js";
 import { verifyChildCircuit, type ChildShape } from "./verify-circuit.js";
 import { hashWires, merklePath } from "./gadgets.js";
 import type { KeySet } from "./keys.js";
+import { RecursionError } from "./errors.js";
 
 export const AGG_PUBLIC_VALUES = 54;
 export const AGG = { keySet: 0, batchLo: 8, batchHi: 9, first: 10, last: 11, rootIn: 12, rootOut: 20, txRoot: 28, provers: 36, kind: 44, txCount: 45, r: 46, e: 50 } as const;
@@ -143,6 +144,12 @@ function keySetCheck(c: Circuit, keys: KeySet | null, depth: number): { root: Wi
   };
 }
 
+/** A circuit error prefixed with where it happened. */
+function annotate(err: unknown, where: string): unknown {
+  if (err instanceof RecursionError) return new RecursionError(err.code, `${where}: ${err.type.detail}`);
+  return err;
+}
+
 /** Expose wires as public values [at, at + n). */
 function expose(c: Circuit, at: number, wires: readonly Wire[], what: string): void {
   wires.forEach((w, k) => c.assertEqual(c.publicValue(at + k, () => c.value(w)[0]!), w, what));
@@ -163,13 +170,22 @@ export function buildLeaf(c: Circuit, shape: ChildShape, layout: SegmentLayout, 
   expose(c, AGG.r, [...pi.slice(layout.r, layout.r + 4), ...pi.slice(layout.e, layout.e + 4)], "leaf: r and E");
 }
 
-/** The join program: verify two adjacent aggregation statements (children of `shape`) and expose their union. */
-export function buildJoin(c: Circuit, shape: ChildShape, keySetDepth: number, inputs: readonly [AggChildInput, AggChildInput] | null, keys: KeySet | null): void {
+/**
+ * The join program: verify two adjacent aggregation statements and expose their union. The children
+ * have one canonical shape; each is verified against its own program (`shapes[i].air`, which in
+ * concrete mode carries the child's preprocessed columns).
+ */
+export function buildJoin(c: Circuit, shapes: readonly [ChildShape, ChildShape], keySetDepth: number, inputs: readonly [AggChildInput, AggChildInput] | null, keys: KeySet | null): void {
   const ks = keySetCheck(c, keys, keySetDepth);
   const kids = [0, 1].map((i) => {
     const input = inputs?.[i];
     const data = input ? { proof: input.proof, publicInputs: input.publicInputs, proverAddress: input.proverAddress } : null;
-    const v = verifyChildCircuit(c, shape, data, (vk) => ks.member(vk, `join child ${i}: its verification key is in the allowed set`));
+    let v: ReturnType<typeof verifyChildCircuit>;
+    try {
+      v = verifyChildCircuit(c, shapes[i]!, data, (vk) => ks.member(vk, `join child ${i}: its verification key is in the allowed set`));
+    } catch (err) {
+      throw annotate(err, `join child ${i}`);
+    }
     const pv = v.publicInputs;
     for (let j = 0; j < 8; j++) c.assertEqual(pv[AGG.keySet + j]!, ks.root[j]!, `join child ${i}: the same key set`);
     // kind ∈ {1, 2}: (kind − 1)·(kind − 2) = 0

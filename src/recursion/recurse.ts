@@ -115,7 +115,7 @@ function buildCircuit(c: Circuit, desc: RecursionDescriptor, inputs: { children:
       buildLeaf(c, shapes[0]!, desc.segmentLayout, desc.keySetDepth, agg ? agg[0]! : null, inputs?.keys ?? null);
     } else {
       if (desc.children.length !== 2) throw new RecursionError("CIRCUIT", "a join verifies two statements");
-      buildJoin(c, shapes[0]!, desc.keySetDepth, agg ? [agg[0]!, agg[1]!] : null, inputs?.keys ?? null);
+      buildJoin(c, [shapes[0]!, shapes[1]!], desc.keySetDepth, agg ? [agg[0]!, agg[1]!] : null, inputs?.keys ?? null);
     }
     return;
   }
