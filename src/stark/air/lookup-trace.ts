@@ -3,11 +3,10 @@
  * main and preprocessed trace and the challenges, and the multiset check that refuses an unbalanced
  * bus before anything is committed.
  */
-import { add, P, sub } from "../field/babybear.js";
+import { add, mul, neg, P, sub } from "../field/babybear.js";
 import { type Ext, batchInverseE, mulE, scaleE, addE, subE, ZERO, fromBase } from "../field/extension.js";
 import { StarkError } from "../errors.js";
 import { lookupBatches } from "./logup.js";
-import { evalNodesBase } from "./evaluate.js";
 import type { AirTable } from "./air.js";
 
 /** A table's trace over its rows: main columns, preprocessed columns, public inputs and columns. */
@@ -19,8 +18,8 @@ export interface TableRows {
   readonly publicColumns: readonly Uint32Array[];
 }
 
-/** Nodes an interaction reads (values and multiplicities, with their operands). */
-function interactionNodes(t: AirTable): Uint8Array {
+/** Nodes an interaction reads (values and multiplicities, with their operands), in topological order. */
+function interactionNodes(t: AirTable): number[] {
   const g = t.graph;
   const needed = new Uint8Array(g.nodes.length);
   const stack: number[] = [];
@@ -33,39 +32,44 @@ function interactionNodes(t: AirTable): Uint8Array {
     if (n.kind === "add" || n.kind === "sub" || n.kind === "mul") stack.push(n.a, n.b);
     else if (n.kind === "neg") stack.push(n.a);
   }
-  return needed;
+  const ids: number[] = [];
+  needed.forEach((x, id) => x && ids.push(id)); // ids ascend: children before parents
+  return ids;
 }
 
 /**
  * Per row, the values and multiplicity of every interaction: values[i][j][r], mult[i][r].
- * Rows wrap (the next row of the last row is row 0), as everywhere in the protocol.
+ * Rows wrap (the next row of the last row is row 0), as everywhere in the protocol. Only the nodes the
+ * interactions read are evaluated, straight from the columns (a wide table's other nodes cost nothing).
  */
 export function interactionValues(rows: TableRows): { values: Uint32Array[][]; mult: Uint32Array[] } {
   const { table: t, main, pre } = rows;
   const n = main[0]!.length;
   const g = t.graph;
-  const needed = interactionNodes(t);
+  const ids = interactionNodes(t);
   const values = t.interactions.map((it) => it.values.map(() => new Uint32Array(n)));
   const mult = t.interactions.map(() => new Uint32Array(n));
-  const cur = new Uint32Array(t.width), next = new Uint32Array(t.width);
-  const pc = new Uint32Array(t.numPreprocessed), pn = new Uint32Array(t.numPreprocessed);
-  const uc = new Uint32Array(t.numPublicColumns), un = new Uint32Array(t.numPublicColumns);
-  const scratch = new Uint32Array(g.nodes.length);
+  const vals = new Uint32Array(g.nodes.length);
   for (let r = 0; r < n; r++) {
     const rn = (r + 1) % n;
-    for (let c = 0; c < t.width; c++) {
-      cur[c] = main[c]![r]!;
-      next[c] = main[c]![rn]!;
+    for (const id of ids) {
+      const node = g.nodes[id]!;
+      switch (node.kind) {
+        case "const": vals[id] = node.a; break;
+        case "cur": vals[id] = main[node.a]![r]!; break;
+        case "next": vals[id] = main[node.a]![rn]!; break;
+        case "pre": vals[id] = pre[node.a]![r]!; break;
+        case "prenext": vals[id] = pre[node.a]![rn]!; break;
+        case "pubin": vals[id] = rows.publicInputs[node.a]!; break;
+        case "pcur": vals[id] = rows.publicColumns[node.a]![r]!; break;
+        case "pnext": vals[id] = rows.publicColumns[node.a]![rn]!; break;
+        case "add": vals[id] = add(vals[node.a]!, vals[node.b]!); break;
+        case "sub": vals[id] = sub(vals[node.a]!, vals[node.b]!); break;
+        case "mul": vals[id] = mul(vals[node.a]!, vals[node.b]!); break;
+        case "neg": vals[id] = neg(vals[node.a]!); break;
+        default: vals[id] = 0; // interactions are base-field: never reached
+      }
     }
-    for (let c = 0; c < t.numPreprocessed; c++) {
-      pc[c] = pre[c]![r]!;
-      pn[c] = pre[c]![rn]!;
-    }
-    for (let c = 0; c < t.numPublicColumns; c++) {
-      uc[c] = rows.publicColumns[c]![r]!;
-      un[c] = rows.publicColumns[c]![rn]!;
-    }
-    const vals = evalNodesBase(g, { cur, next, preCur: pc, preNext: pn, publicInputs: rows.publicInputs, pubCur: uc, pubNext: un }, scratch, needed);
     t.interactions.forEach((it, i) => {
       it.values.forEach((v, j) => (values[i]![j]![r] = vals[v]!));
       mult[i]![r] = vals[it.multiplicity]!;

@@ -1,0 +1,137 @@
+/**
+ * Poseidon2-BabyBear width-16 permutations as AIR columns for `transfer-v2` (docs/rollup.md §7.4).
+ *
+ * Two gadgets share one interface (`LaneGadget`): a lane is 16 input columns followed by the round
+ * columns, and its output is a linear expression over the last round's columns.
+ * - `x7` (transfer-v2's choice): one committed column per S-box, holding x^7; every S-box constraint
+ *   `s − x^7` has degree 7 (x is linear in the previous round's columns). 16 + 8·16 + 13 = 157 columns.
+ * - `x3` (transfer-v1's lane, kept for the layout measurement): cube and sbox columns, degree 3, 298.
+ *
+ * The round part of the x7 gadget is also usable on its own, with the 16 inputs given as expressions
+ * (`poseidon2Rounds7`): the txs table feeds the sponge's rate straight from its byte columns.
+ */
+import { P } from "../../stark/field/babybear.js";
+import type { ConstraintGraph, Expr } from "../../stark/air/ir.js";
+import { externalLinearLayer, internalLinearLayer, POSEIDON2_16, sbox } from "../../stark/hash/poseidon2.js";
+import { fillPoseidon2Lane, LANE_WIDTH as X3_LANE_WIDTH, poseidon2LaneConstraints } from "../air/poseidon2-air.js";
+
+const W = 16;
+const HALF_FULL = POSEIDON2_16.externalInitial.length; // 4
+const PARTIAL = POSEIDON2_16.internal.length; // 13
+
+/** Committed columns of the x^7 rounds: 8 full rounds of 16 S-boxes, 13 partial rounds of one. */
+export const ROUND_COLUMNS_X7 = 2 * HALF_FULL * W + PARTIAL; // 141
+
+/** A Poseidon2 lane: input[16] at `off`, then the round columns; `width` columns in all. */
+export interface LaneGadget {
+  readonly name: "x7" | "x3";
+  readonly width: number;
+  /** Highest constraint degree of the lane. */
+  readonly degree: number;
+  /** Assert the lane at column offset `off` on every row; returns the 16 output expressions. */
+  constraints(g: ConstraintGraph, off: number): Expr[];
+  /** Write the lane at (`off`, `row`) for `input`; returns the permutation's output. */
+  fill(trace: Uint32Array[], off: number, row: number, input: ArrayLike<number>): Uint32Array;
+}
+
+function fullRoundBase(r: number): number {
+  return r < HALF_FULL ? W * r : W * HALF_FULL + PARTIAL + W * (r - HALF_FULL);
+}
+function partialRoundBase(r: number): number {
+  return W * HALF_FULL + r;
+}
+
+/** M_E over expressions (the same additions as the numeric layer). */
+function externalLayerExpr(s: Expr[]): Expr[] {
+  const out: Expr[] = new Array(W);
+  for (let c = 0; c < W; c += 4) {
+    const [a, b, d, e] = [s[c]!, s[c + 1]!, s[c + 2]!, s[c + 3]!];
+    const t01 = a.add(b), t23 = d.add(e), t0123 = t01.add(t23);
+    const t01123 = t0123.add(b), t01233 = t0123.add(e);
+    out[c] = t01123.add(t01);
+    out[c + 1] = t01123.add(d.mul(2));
+    out[c + 2] = t01233.add(t23);
+    out[c + 3] = t01233.add(a.mul(2));
+  }
+  const sums = [0, 1, 2, 3].map((k) => {
+    let acc = out[k]!;
+    for (let c = 4 + k; c < W; c += 4) acc = acc.add(out[c]!);
+    return acc;
+  });
+  return out.map((x, i) => x.add(sums[i % 4]!));
+}
+
+function internalLayerExpr(s: Expr[]): Expr[] {
+  let sum = s[0]!;
+  for (let i = 1; i < W; i++) sum = sum.add(s[i]!);
+  return s.map((x, i) => x.mul(POSEIDON2_16.internalDiagonal[i]!).add(sum));
+}
+
+/**
+ * Assert, on every row, that the 141 columns from `off` are the x^7 S-box outputs of the permutation
+ * of `input` (16 expressions of degree ≤ 1); returns the 16 output expressions (degree 1).
+ */
+export function poseidon2Rounds7(g: ConstraintGraph, input: readonly Expr[], off: number): Expr[] {
+  if (input.length !== W) throw new RangeError("poseidon2Rounds7 needs 16 inputs");
+  const sboxStep = (x: Expr, col: number): Expr => {
+    const s = g.cur(off + col);
+    g.assert(s.sub(x.pow(7)), "everyRow");
+    return s;
+  };
+  let state = externalLayerExpr([...input]);
+  const full = (r: number, rc: readonly number[]): void => {
+    const base = fullRoundBase(r);
+    state = externalLayerExpr(state.map((s, i) => sboxStep(s.add(rc[i]!), base + i)));
+  };
+  POSEIDON2_16.externalInitial.forEach((rc, r) => full(r, rc));
+  POSEIDON2_16.internal.forEach((c, r) => {
+    const s0 = sboxStep(state[0]!.add(c), partialRoundBase(r));
+    state = internalLayerExpr([s0, ...state.slice(1)]);
+  });
+  POSEIDON2_16.externalFinal.forEach((rc, r) => full(HALF_FULL + r, rc));
+  return state;
+}
+
+/** Write the 141 round columns from `off` at `row` for `input`; returns the permutation's output. */
+export function fillPoseidon2Rounds7(trace: Uint32Array[], off: number, row: number, input: ArrayLike<number>): Uint32Array {
+  const s = Uint32Array.from({ length: W }, (_, i) => input[i]!);
+  externalLinearLayer(s, W);
+  const step = (x: number, col: number): number => {
+    const y = sbox(x);
+    trace[off + col]![row] = y;
+    return y;
+  };
+  const full = (r: number, rc: readonly number[]): void => {
+    const base = fullRoundBase(r);
+    for (let i = 0; i < W; i++) s[i] = step((s[i]! + rc[i]!) % P, base + i);
+    externalLinearLayer(s, W);
+  };
+  POSEIDON2_16.externalInitial.forEach((rc, r) => full(r, rc));
+  POSEIDON2_16.internal.forEach((c, r) => {
+    s[0] = step((s[0]! + c) % P, partialRoundBase(r));
+    internalLinearLayer(s, POSEIDON2_16);
+  });
+  POSEIDON2_16.externalFinal.forEach((rc, r) => full(HALF_FULL + r, rc));
+  return s;
+}
+
+/** transfer-v2's lane: 16 input columns and 141 x^7 columns, degree 7. */
+export const LANE_X7: LaneGadget = {
+  name: "x7",
+  width: W + ROUND_COLUMNS_X7,
+  degree: 7,
+  constraints: (g, off) => poseidon2Rounds7(g, Array.from({ length: W }, (_, i) => g.cur(off + i)), off + W),
+  fill(trace, off, row, input) {
+    for (let i = 0; i < W; i++) trace[off + i]![row] = input[i]!;
+    return fillPoseidon2Rounds7(trace, off + W, row, input);
+  },
+};
+
+/** transfer-v1's lane (cube and sbox columns), degree 3: the layout alternative (a). */
+export const LANE_X3: LaneGadget = {
+  name: "x3",
+  width: X3_LANE_WIDTH,
+  degree: 3,
+  constraints: poseidon2LaneConstraints,
+  fill: fillPoseidon2Lane,
+};

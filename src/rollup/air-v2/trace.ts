@@ -1,0 +1,195 @@
+/** Traces of `transfer-v2` for a segment witness (the witness is replayed and checked first). */
+import { add, inv, sub } from "../../stark/field/babybear.js";
+import type { Air, AirInstance } from "../../stark/air/air.js";
+import { interactionValues } from "../../stark/air/lookup-trace.js";
+import type { Account } from "../account.js";
+import { ZERO_DIGEST, type Digest } from "../digest.js";
+import { AMOUNT_LIMIT } from "../options.js";
+import { segmentCapacity } from "../segment.js";
+import type { Transaction } from "../transaction.js";
+import { replayWitness, type ReplayedStep, type SegmentWitness } from "../witness.js";
+import { statementOf } from "../air/statement.js";
+import { BUS, LEAF_INPUT_LENGTH, RANGE, RANGE_LOG_ROWS, TX_HALVES, TXS, TXS_WIDTH, pathsColumns } from "./layout.js";
+import { fillPoseidon2Rounds7, LANE_X7, type LaneGadget } from "./poseidon2-lane.js";
+import { publicInputsV2, transactionBytes } from "./statement.js";
+import { txsLogRows, updateStart } from "./structure.js";
+
+const ZERO16: readonly number[] = new Array<number>(16).fill(0);
+const NO_TX: Transaction = { from: 0, to: 0, amount: 0, nonce: 0 };
+
+/** The instance proving `w` with the AIR of its depth. Throws WitnessInvalidError. */
+export function buildTransferV2Instance(w: SegmentWitness, air: Air, lane: LaneGadget = LANE_X7): AirInstance {
+  return buildTransferV2Trace(w, replayWitness(w), air, lane);
+}
+
+/**
+ * The traces for replayed steps, taken as given: `valid` is `failure === null` and the accounts after
+ * are used as they are. With steps from replayWitness this is the honest trace; tests pass forged
+ * steps (or edit the result) to play a lying prover — the constraints, not this function, must catch it.
+ */
+export function buildTransferV2Trace(w: SegmentWitness, steps: readonly ReplayedStep[], air: Air, lane: LaneGadget = LANE_X7): AirInstance {
+  const paths = buildPaths(w, steps, lane);
+  const txs = buildTxs(w, steps);
+  const range = rangeCounts(air, txs);
+  return { trace: paths, extraTraces: [txs, range], publicInputs: publicInputsV2(statementOf(w)), publicColumns: [] };
+}
+
+/** Fill a lane, reusing the columns of the all-zero input (padding and idle lanes). */
+function laneFiller(lane: LaneGadget): (trace: Uint32Array[], off: number, row: number, input: readonly number[]) => Uint32Array {
+  const zeroCols = Array.from({ length: lane.width }, () => new Uint32Array(1));
+  const zeroOut = lane.fill(zeroCols, 0, 0, ZERO16);
+  return (trace, off, row, input) => {
+    if (input.every((x) => x === 0)) {
+      for (let k = 0; k < lane.width; k++) trace[off + k]![row] = zeroCols[k]![0]!;
+      return zeroOut;
+    }
+    return lane.fill(trace, off, row, input);
+  };
+}
+
+function buildPaths(w: SegmentWitness, steps: readonly ReplayedStep[], lane: LaneGadget): Uint32Array[] {
+  const D = w.treeDepth;
+  const n = 2 ** w.logRows;
+  const C = pathsColumns(lane.width);
+  const trace = Array.from({ length: C.width }, () => new Uint32Array(n));
+  const fill = laneFiller(lane);
+  const zeroSiblings: Digest[] = Array.from({ length: D }, () => ZERO_DIGEST);
+
+  /** One slot update of D + 2 rows from `start`; returns lane N's output at the top (the root after). */
+  const update = (start: number, index: number, siblings: readonly Digest[], before: Account | undefined, after: Account | undefined, active: number): Digest => {
+    const exists = before === undefined ? 0 : 1;
+    for (let r = start; r < start + D + 2; r++) trace[C.active]![r] = active;
+    const outA = fill(trace, C.laneO, start, [...(before?.key ?? ZERO_DIGEST), LEAF_INPUT_LENGTH, 0, 0, 0, 0, 0, 0, 0]);
+    fill(trace, C.laneN, start, ZERO16); // idle: the key's block is shared
+    const inO = Array.from(outA), inN = Array.from(outA);
+    inO[0] = before?.balance ?? 0;
+    inO[1] = before?.nonce ?? 0;
+    inN[0] = after?.balance ?? 0;
+    inN[1] = after?.nonce ?? 0;
+    trace[C.exists]![start + 1] = exists;
+    let nodeO: ArrayLike<number> = fill(trace, C.laneO, start + 1, inO);
+    let nodeN: ArrayLike<number> = fill(trace, C.laneN, start + 1, inN);
+    if (!exists) nodeO = nodeN = ZERO_DIGEST;
+    for (let l = 0; l < D; l++) {
+      const r = start + 2 + l;
+      const right = Math.floor(index / 2 ** l) % 2;
+      trace[C.bit]![r] = right;
+      trace[C.acc]![r] = Math.floor(index / 2 ** l) * 2 ** l;
+      trace[C.exists]![r] = 1;
+      const sib = Array.from(siblings[l]!);
+      const pair = (node: ArrayLike<number>): number[] => (right ? [...sib, ...Array.from(node).slice(0, 8)] : [...Array.from(node).slice(0, 8), ...sib]);
+      nodeO = fill(trace, C.laneO, r, pair(nodeO));
+      nodeN = fill(trace, C.laneN, r, pair(nodeN));
+    }
+    return Array.from(nodeN).slice(0, 8);
+  };
+
+  let root: Digest = w.rootIn;
+  let row = 0;
+  const fillRoot = (until: number): void => {
+    for (; row < until; row++) for (let j = 0; j < 8; j++) trace[C.root + j]![row] = root[j]!;
+  };
+  const capacity = segmentCapacity(D, w.logRows);
+  for (let t = 0; t < capacity; t++) {
+    const st = steps[t];
+    for (const role of [0, 1] as const) {
+      const start = updateStart(D, 2 * t + role);
+      if (st === undefined) {
+        update(start, 0, zeroSiblings, undefined, undefined, 0);
+        continue;
+      }
+      const after = role === 0
+        ? update(start, st.tx.from, st.senderSiblings, st.senderBefore, st.senderAfter, 1)
+        : update(start, st.tx.to, st.receiverSiblings, st.receiverBefore, st.receiverAfter, 1);
+      fillRoot(start + D + 2);
+      root = after;
+    }
+  }
+  fillRoot(n);
+  // Padding rows: zero permutations; active carries the last update's value (its constraint does).
+  const last = capacity * 2 * (D + 2);
+  for (let r = last; r < n; r++) {
+    fill(trace, C.laneO, r, ZERO16);
+    fill(trace, C.laneN, r, ZERO16);
+    trace[C.active]![r] = r > 0 ? trace[C.active]![r - 1]! : 0;
+  }
+  return trace;
+}
+
+function setBytes(trace: Uint32Array[], col: number, row: number, value: number, len = 4): void {
+  for (let k = 0; k < len; k++) trace[col + k]![row] = Math.floor(value / 256 ** k) % 256;
+}
+
+function buildTxs(w: SegmentWitness, steps: readonly ReplayedStep[]): Uint32Array[] {
+  const m = 2 ** txsLogRows(w.treeDepth, w.logRows);
+  const count = steps.length;
+  const trace = Array.from({ length: TXS_WIDTH }, () => new Uint32Array(m));
+  const set = (col: number, row: number, v: number): void => {
+    trace[col]![row] = v;
+  };
+  let prevOut: Uint32Array | null = null;
+  for (let t = 0; t < m; t++) {
+    const st = t < count ? steps[t]! : undefined;
+    const tx = st?.tx ?? NO_TX;
+    const active = st ? 1 : 0;
+    const bytes = transactionBytes(tx);
+    bytes.forEach((b, k) => set(TXS.bytes + k, t, b));
+    const cap = prevOut === null ? [TX_HALVES * count, 0, 0, 0, 0, 0, 0, 0] : Array.from(prevOut.subarray(8, 16));
+    cap.forEach((x, k) => set(TXS.cap + k, t, x));
+    const halves = Array.from({ length: TX_HALVES }, (_, i) => bytes[2 * i]! | (bytes[2 * i + 1]! << 8));
+    const out = fillPoseidon2Rounds7(trace, TXS.rounds, t, [...halves, ...cap]);
+    for (let j = 0; j < 8; j++) set(TXS.digest + j, t, active || t === 0 ? out[j]! : trace[TXS.digest + j]![t - 1]!);
+    prevOut = out;
+    set(TXS.active, t, active);
+    set(TXS.count, t, Math.min(t + 1, count));
+
+    const s = st?.senderBefore, r = st?.receiverBefore;
+    const balS = s?.balance ?? 0, balR = r?.balance ?? 0;
+    set(TXS.existsS, t, s ? 1 : 0);
+    set(TXS.existsR, t, r ? 1 : 0);
+    setBytes(trace, TXS.balS, t, balS);
+    setBytes(trace, TXS.balR, t, balR);
+    set(TXS.nonceS, t, s?.nonce ?? 0);
+    set(TXS.nonceR, t, r?.nonce ?? 0);
+    const amountOk = tx.amount < AMOUNT_LIMIT ? 1 : 0;
+    const amt = amountOk ? tx.amount : 0;
+    set(TXS.amountOk, t, amountOk);
+    set(TXS.amt, t, amt);
+    const top = Math.floor(tx.nonce / 2 ** 24);
+    set(TXS.nonceW, t, top === 0x78 ? 0 : inv(sub(0x78, top)));
+    const dSelf = sub(tx.from, tx.to);
+    set(TXS.selfInv, t, dSelf === 0 ? 0 : inv(dSelf));
+    set(TXS.notSelf, t, dSelf === 0 ? 0 : 1);
+    const dNonce = sub(tx.nonce, s?.nonce ?? 0);
+    set(TXS.nonceInv, t, dNonce === 0 ? 0 : inv(dNonce));
+    set(TXS.nonceOk, t, dNonce === 0 ? 1 : 0);
+    const enough = balS >= amt ? 1 : 0;
+    set(TXS.enough, t, enough);
+    setBytes(trace, TXS.diffS, t, enough ? balS - amt : amt - balS - 1);
+    const noOverflow = balR + amt < AMOUNT_LIMIT ? 1 : 0;
+    set(TXS.noOverflow, t, noOverflow);
+    setBytes(trace, TXS.diffR, t, noOverflow ? AMOUNT_LIMIT - 1 - balR - amt : balR + amt - AMOUNT_LIMIT);
+    set(TXS.valid, t, st && st.failure === null ? 1 : 0);
+  }
+  return trace;
+}
+
+/**
+ * The range table's multiplicities: how often the txs table sends each value on each range bus,
+ * read from its interactions (so they match whatever the txs trace holds).
+ */
+export function rangeCounts(air: Air, txs: readonly Uint32Array[]): Uint32Array[] {
+  const table = air.tables[1]!;
+  const counts = [new Uint32Array(2 ** RANGE_LOG_ROWS), new Uint32Array(2 ** RANGE_LOG_ROWS)];
+  const { values, mult } = interactionValues({ table, main: txs, pre: [], publicInputs: new Uint32Array(air.numPublicInputs), publicColumns: [] });
+  table.interactions.forEach((it, i) => {
+    const target = it.bus === BUS.range8 ? counts[RANGE.count8]! : it.bus === BUS.range6 ? counts[RANGE.count6]! : null;
+    if (target === null) return;
+    const col = values[i]![0]!;
+    for (let r = 0; r < col.length; r++) {
+      const m = mult[i]![r]!;
+      if (m !== 0 && col[r]! < target.length) target[col[r]!] = add(target[col[r]!]!, m);
+    }
+  });
+  return counts;
+}
