@@ -323,7 +323,8 @@ export function decodeProof(bytes: Uint8Array, air: Air): StarkProof {
     return { leafCount, values, siblings };
   };
   const groupOpenings = layout.groups.map((g, gi): GroupOpenings => {
-    const exact = gi === 0;
+    // keccak draws exactly numQueries distinct positions; poseidon2 numQueries samples (§4.2).
+    const exact = gi === 0 && hash === "keccak";
     const name = `group ${gi}`;
     return {
       pre: g.tables

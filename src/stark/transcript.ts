@@ -50,7 +50,11 @@ export interface Challenger {
   /** Absorb K elements (4 coefficients each). */
   absorbExts(tag: Tag, xs: readonly Ext[]): void;
   sampleExt(): Ext;
-  /** `count` distinct indices in [0, 2^bits), sorted ascending. */
+  /**
+   * The query positions in [0, 2^bits), sorted ascending and distinct. keccak: exactly `count`
+   * distinct positions; poseidon2: the distinct values among exactly `count` independent samples
+   * (a fixed number of draws, which a verifier circuit can follow).
+   */
   drawQueries(count: number, bits: number): number[];
   /** The grinding input at this point of the transcript. */
   grindInput(): GrindInput;
@@ -222,10 +226,10 @@ export class DuplexTranscript implements Challenger {
     }
   }
 
+  /** Exactly `count` independent samples of `bits` bits; returns their distinct values, sorted. */
   drawQueries(count: number, bits: number): number[] {
-    checkQueryRoom(count, bits);
     const seen = new Set<number>();
-    while (seen.size < count) seen.add(this.sampleBits(bits));
+    for (let i = 0; i < count; i++) seen.add(this.sampleBits(bits));
     return [...seen].sort((a, b) => a - b);
   }
 
