@@ -13,7 +13,7 @@
 import { P } from "../../stark/field/babybear.js";
 import type { ConstraintGraph, Expr } from "../../stark/air/ir.js";
 import { externalLinearLayer, internalLinearLayer, POSEIDON2_16, sbox } from "../../stark/hash/poseidon2.js";
-import { fillPoseidon2Lane, LANE_WIDTH as X3_LANE_WIDTH, poseidon2LaneConstraints } from "../air/poseidon2-air.js";
+import { externalLayerExpr, fillPoseidon2Lane, internalLayerExpr, LANE_WIDTH as X3_LANE_WIDTH, poseidon2LaneConstraints } from "../../stark/air/poseidon2-lane.js";
 
 const W = 16;
 const HALF_FULL = POSEIDON2_16.externalInitial.length; // 4
@@ -39,32 +39,6 @@ function fullRoundBase(r: number): number {
 }
 function partialRoundBase(r: number): number {
   return W * HALF_FULL + r;
-}
-
-/** M_E over expressions (the same additions as the numeric layer). */
-function externalLayerExpr(s: Expr[]): Expr[] {
-  const out: Expr[] = new Array(W);
-  for (let c = 0; c < W; c += 4) {
-    const [a, b, d, e] = [s[c]!, s[c + 1]!, s[c + 2]!, s[c + 3]!];
-    const t01 = a.add(b), t23 = d.add(e), t0123 = t01.add(t23);
-    const t01123 = t0123.add(b), t01233 = t0123.add(e);
-    out[c] = t01123.add(t01);
-    out[c + 1] = t01123.add(d.mul(2));
-    out[c + 2] = t01233.add(t23);
-    out[c + 3] = t01233.add(a.mul(2));
-  }
-  const sums = [0, 1, 2, 3].map((k) => {
-    let acc = out[k]!;
-    for (let c = 4 + k; c < W; c += 4) acc = acc.add(out[c]!);
-    return acc;
-  });
-  return out.map((x, i) => x.add(sums[i % 4]!));
-}
-
-function internalLayerExpr(s: Expr[]): Expr[] {
-  let sum = s[0]!;
-  for (let i = 1; i < W; i++) sum = sum.add(s[i]!);
-  return s.map((x, i) => x.mul(POSEIDON2_16.internalDiagonal[i]!).add(sum));
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Traces of `transfer-v2` for a segment witness (the witness is replayed and checked first). */
-import { add, inv, sub } from "../../stark/field/babybear.js";
+import { add, inv, mul, sub } from "../../stark/field/babybear.js";
 import type { Air, AirInstance } from "../../stark/air/air.js";
 import { interactionValues } from "../../stark/air/lookup-trace.js";
 import type { Account } from "../account.js";
@@ -28,8 +28,8 @@ export function buildTransferV2Instance(w: SegmentWitness, air: Air, lane: LaneG
  * steps (or edit the result) to play a lying prover — the constraints, not this function, must catch it.
  */
 export function buildTransferV2Trace(w: SegmentWitness, steps: readonly ReplayedStep[], air: Air, lane: LaneGadget = LANE_X7): AirInstance {
-  const paths = buildPaths(w, steps, lane);
-  const txs = buildTxs(w, steps);
+  const paths = buildPathsTrace(w, steps, lane);
+  const txs = buildTxsTrace(w, steps);
   const range = rangeCounts(air, txs);
   return { trace: paths, extraTraces: [txs, range], publicInputs: publicInputsV2(statementOf(w)), publicColumns: [] };
 }
@@ -47,7 +47,8 @@ function laneFiller(lane: LaneGadget): (trace: Uint32Array[], off: number, row: 
   };
 }
 
-function buildPaths(w: SegmentWitness, steps: readonly ReplayedStep[], lane: LaneGadget): Uint32Array[] {
+/** The paths table: every block's two slot updates (inactive blocks update slot 0 of an all-zero tree, unchecked). */
+export function buildPathsTrace(w: SegmentWitness, steps: readonly ReplayedStep[], lane: LaneGadget = LANE_X7): Uint32Array[] {
   const D = w.treeDepth;
   const n = 2 ** w.logRows;
   const C = pathsColumns(lane.width);
@@ -120,29 +121,20 @@ function setBytes(trace: Uint32Array[], col: number, row: number, value: number,
   for (let k = 0; k < len; k++) trace[col + k]![row] = Math.floor(value / 256 ** k) % 256;
 }
 
-function buildTxs(w: SegmentWitness, steps: readonly ReplayedStep[]): Uint32Array[] {
+/** The txs table: one row per transaction (then rows holding none), flags computed from the steps as given. */
+export function buildTxsTrace(w: SegmentWitness, steps: readonly ReplayedStep[]): Uint32Array[] {
   const m = 2 ** txsLogRows(w.treeDepth, w.logRows);
   const count = steps.length;
   const trace = Array.from({ length: TXS_WIDTH }, () => new Uint32Array(m));
   const set = (col: number, row: number, v: number): void => {
     trace[col]![row] = v;
   };
-  let prevOut: Uint32Array | null = null;
   for (let t = 0; t < m; t++) {
     const st = t < count ? steps[t]! : undefined;
     const tx = st?.tx ?? NO_TX;
-    const active = st ? 1 : 0;
-    const bytes = transactionBytes(tx);
-    bytes.forEach((b, k) => set(TXS.bytes + k, t, b));
-    const cap = prevOut === null ? [TX_HALVES * count, 0, 0, 0, 0, 0, 0, 0] : Array.from(prevOut.subarray(8, 16));
-    cap.forEach((x, k) => set(TXS.cap + k, t, x));
-    const halves = Array.from({ length: TX_HALVES }, (_, i) => bytes[2 * i]! | (bytes[2 * i + 1]! << 8));
-    const out = fillPoseidon2Rounds7(trace, TXS.rounds, t, [...halves, ...cap]);
-    for (let j = 0; j < 8; j++) set(TXS.digest + j, t, active || t === 0 ? out[j]! : trace[TXS.digest + j]![t - 1]!);
-    prevOut = out;
-    set(TXS.active, t, active);
+    transactionBytes(tx).forEach((b, k) => set(TXS.bytes + k, t, b));
+    set(TXS.active, t, st ? 1 : 0);
     set(TXS.count, t, Math.min(t + 1, count));
-
     const s = st?.senderBefore, r = st?.receiverBefore;
     const balS = s?.balance ?? 0, balR = r?.balance ?? 0;
     set(TXS.existsS, t, s ? 1 : 0);
@@ -171,7 +163,26 @@ function buildTxs(w: SegmentWitness, steps: readonly ReplayedStep[]): Uint32Arra
     setBytes(trace, TXS.diffR, t, noOverflow ? AMOUNT_LIMIT - 1 - balR - amt : balR + amt - AMOUNT_LIMIT);
     set(TXS.valid, t, st && st.failure === null ? 1 : 0);
   }
+  fillTxsSponge(trace, count);
   return trace;
+}
+
+/**
+ * (Re)fill the txCommitment sponge of a txs trace from its byte columns (read as field elements):
+ * capacity, permutation and carried digest of every row, for `count` transactions.
+ */
+export function fillTxsSponge(trace: Uint32Array[], count: number): void {
+  const m = trace[0]!.length;
+  let prevOut: Uint32Array | null = null;
+  for (let t = 0; t < m; t++) {
+    const cap = prevOut === null ? [TX_HALVES * count, 0, 0, 0, 0, 0, 0, 0] : Array.from(prevOut.subarray(8, 16));
+    cap.forEach((x, k) => (trace[TXS.cap + k]![t] = x));
+    const halves = Array.from({ length: TX_HALVES }, (_, i) => add(trace[TXS.bytes + 2 * i]![t]!, mul(256, trace[TXS.bytes + 2 * i + 1]![t]!)));
+    const out = fillPoseidon2Rounds7(trace, TXS.rounds, t, [...halves, ...cap]);
+    const carry = t > 0 && trace[TXS.active]![t] === 0;
+    for (let j = 0; j < 8; j++) trace[TXS.digest + j]![t] = carry ? trace[TXS.digest + j]![t - 1]! : out[j]!;
+    prevOut = out;
+  }
 }
 
 /**
