@@ -3,6 +3,7 @@ import { UsageError } from "../../util/errors.js";
 import { airRegistry } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
 import "../../rollup/air/index.js";
+import "../../rollup/air-v2/index.js";
 import { proveStark } from "../../stark/prover.js";
 import { estimateSecurity, formatSecurityReport } from "../../stark/security.js";
 import { StarkError } from "../../stark/errors.js";
@@ -11,7 +12,7 @@ import { parseAddress, parseHash, parseOptionsPreset, parsePositiveInt, parseRow
 import { encodeProofFile } from "../common/proof-file.js";
 import type { ProveFlags } from "./register.js";
 
-export async function runProve(flags: ProveFlags): Promise<void> {
+export async function runProve(flags: ProveFlags & { air: string; rows: string }): Promise<void> {
   const air = airRegistry.getByName(flags.air) ?? airRegistry.getById(flags.air);
   if (!air) throw new UsageError(`unknown AIR ${flags.air} (known: ${airRegistry.list().map((a) => a.name).join(", ")})`);
   if (!air.hasSample) throw new UsageError(`AIR ${air.name} has no sample trace generator`);
