@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { UsageError } from "../../util/errors.js";
 import type { Air, AirInstance } from "../../stark/air/air.js";
 import type { ProofOptions } from "../../stark/options.js";
-import type { SegmentWitness } from "../../rollup/witness.js";
+import { WITNESS_VERSION_V2, type SegmentWitness } from "../../rollup/witness.js";
 import { buildTransferInstance, publicColumnsOf, publicInputsOf, statementOf, transferAir, TRANSFER_AIR_NAME } from "../../rollup/air/index.js";
 import { buildTransferV2Instance, publicInputsV2, transferV2Air, transferV2DepthOf } from "../../rollup/air-v2/index.js";
 import { TRANSFER_V2 } from "../../rollup/air-v2/layout.js";
@@ -65,11 +65,20 @@ async function sampleAir(witnessPath: string): Promise<string | undefined> {
   return air;
 }
 
-/** The rollup AIR for proving a witness: --air, else the sample's metadata, else transfer-v1. */
+/**
+ * The rollup AIR for proving a witness: --air, else the sample's metadata, else transfer-v2 for a
+ * version-2 witness (a transfer-v2 segment) and transfer-v1 for a version-1 one.
+ */
 export async function rollupAirFor(flag: string | undefined, w: SegmentWitness, witnessPath: string): Promise<RollupAir> {
-  if (flag !== undefined) return rollupAirByName(flag, w, "--air");
-  const meta = await sampleAir(witnessPath);
-  return meta === undefined ? v1 : rollupAirByName(meta, w, "batch.json");
+  const chosen = flag !== undefined ? rollupAirByName(flag, w, "--air") : await (async () => {
+    const meta = await sampleAir(witnessPath);
+    if (meta !== undefined) return rollupAirByName(meta, w, "batch.json");
+    return w.version === WITNESS_VERSION_V2 ? v2(w.treeDepth) : v1;
+  })();
+  if (chosen === v1 && w.version === WITNESS_VERSION_V2) {
+    throw new UsageError(`a version-${WITNESS_VERSION_V2} witness is a ${TRANSFER_V2} segment (D + 2 rows per transaction); ${TRANSFER_AIR_NAME} cannot prove it`);
+  }
+  return chosen;
 }
 
 /** The rollup AIR whose id a proof carries, for a witness of depth D; null if it is none of them. */

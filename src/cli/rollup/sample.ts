@@ -22,16 +22,18 @@ export async function runRollupSample(flags: RollupSampleFlags): Promise<void> {
   if (depth < 1 || depth > MAX_TREE_DEPTH) throw new UsageError(`--depth must be in [1, ${MAX_TREE_DEPTH}]`);
   if (flags.air !== TRANSFER_AIR_NAME && flags.air !== TRANSFER_V2) throw new UsageError(`--air must be ${TRANSFER_AIR_NAME} or ${TRANSFER_V2}`);
   const air = flags.air === TRANSFER_V2 ? transferV2Name(depth) : TRANSFER_AIR_NAME;
+  // transfer-v2 segments hold a transaction per D + 2 rows (witness version 2), transfer-v1's per 2·(D + 2).
+  const geometry = flags.air === TRANSFER_V2 ? "v2" : "v1";
   if (accounts < 2 || accounts > 2 ** depth) throw new UsageError(`--accounts must be in [2, 2^${depth}]`);
   let capacity: number;
   try {
-    capacity = segmentCapacity(depth, logRows);
+    capacity = segmentCapacity(depth, logRows, geometry);
   } catch (err) {
     throw new UsageError(`--segment-rows: ${(err as Error).message}`);
   }
-  if (capacity < 1) throw new UsageError(`--segment-rows 2^${logRows} holds no transaction at depth ${depth} (need at least ${4 + 2 * depth} rows)`);
+  if (capacity < 1) throw new UsageError(`--segment-rows 2^${logRows} holds no transaction at depth ${depth} (need at least ${(geometry === "v2" ? 3 : 5) + (geometry === "v2" ? 1 : 2) * depth} rows)`);
 
-  const { genesis, batch } = sampleBatch({ accounts, txs: txCount, treeDepth: depth, logRows, batchId: BigInt(flags.batchId), seed });
+  const { genesis, batch } = sampleBatch({ accounts, txs: txCount, treeDepth: depth, logRows, batchId: BigInt(flags.batchId), seed, geometry });
   await mkdir(flags.out, { recursive: true });
   const segments = [];
   for (const seg of batch.segments) {

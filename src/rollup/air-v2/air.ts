@@ -8,12 +8,12 @@
  */
 import { defineAir, type Air, type AirInstance } from "../../stark/air/air.js";
 import { checkTreeDepth } from "../options.js";
-import { MAX_LOG_ROWS, segmentCapacity } from "../segment.js";
+import { MAX_LOG_ROWS } from "../segment.js";
 import { sampleBatch } from "../sample.js";
 import { witnessFromSegment } from "../witness.js";
 import { NUM_PATHS_PRE, NUM_PUBLIC_INPUTS, RANGE_LOG_ROWS, TRANSFER_V2, TXS_WIDTH, pathsColumns } from "./layout.js";
-import { LANE_X3, LANE_X7, type LaneGadget } from "./poseidon2-lane.js";
-import { minPathsLogRows, pathsStructure } from "./structure.js";
+import { LANE_X7F, type LaneGadget } from "./poseidon2-lane.js";
+import { minPathsLogRows, pathsCapacity, pathsStructure } from "./structure.js";
 import { pathsConstraints, rangeConstraints, txsConstraints } from "./tables.js";
 import { buildTransferV2Instance } from "./trace.js";
 
@@ -45,12 +45,12 @@ function rangeColumns(logRows: number): Uint32Array[] {
 }
 
 /**
- * Build (not memoized) the AIR at depth D with a lane gadget: `x7` is transfer-v2; `x3` exists only
- * to measure the layout alternative (bench/rollup.ts) and is named `…-x3`.
+ * Build (not memoized) the AIR at depth D with a lane gadget: `x7f` is transfer-v2; the others exist
+ * only to measure the layout alternatives (bench/rollup.ts) and are named `…-x7`, `…-x3`.
  */
-export function buildTransferV2Air(treeDepth: number, lane: LaneGadget = LANE_X7): Air {
+export function buildTransferV2Air(treeDepth: number, lane: LaneGadget = LANE_X7F): Air {
   checkTreeDepth(treeDepth);
-  const name = transferV2Name(treeDepth) + (lane === LANE_X7 ? "" : `-${lane.name}`);
+  const name = transferV2Name(treeDepth) + (lane === LANE_X7F ? "" : `-${lane.name}`);
   const air: Air = defineAir({
     name,
     version: 1,
@@ -94,6 +94,6 @@ export function transferV2Air(treeDepth: number): Air {
 
 /** A full sample segment of 2^logRows paths rows at the AIR's depth (`prove --air`, benches). */
 function sampleInstance(air: Air, treeDepth: number, logRows: number, seed: number, lane: LaneGadget): AirInstance {
-  const { batch } = sampleBatch({ accounts: Math.min(2 ** treeDepth, 64), txs: segmentCapacity(treeDepth, logRows), treeDepth, logRows, batchId: 1n, seed });
+  const { batch } = sampleBatch({ accounts: Math.min(2 ** treeDepth, 64), txs: pathsCapacity(treeDepth, logRows), treeDepth, logRows, batchId: 1n, seed, geometry: "v2" });
   return buildTransferV2Instance(witnessFromSegment(batch.segments[0]!), air, lane);
 }

@@ -15,6 +15,6 @@ airRegistry.register(transferV2Air(defaultRollupOpts.treeDepth));
 export { transferV2Air, buildTransferV2Air, transferV2Name, transferV2DepthOf } from "./air.js";
 export { buildTransferV2Instance, buildTransferV2Trace, buildPathsTrace, buildTxsTrace, fillTxsSponge, rangeCounts } from "./trace.js";
 export { publicInputsV2, txCommitment, transactionBytes, transactionHalves } from "./statement.js";
-export { pathsStructure, txsLogRows, minPathsLogRows, updateStart } from "./structure.js";
-export { LANE_X7, LANE_X3, ROUND_COLUMNS_X7, poseidon2Rounds7, fillPoseidon2Rounds7, type LaneGadget } from "./poseidon2-lane.js";
+export { pathsStructure, pathsCapacity, txsLogRows, minPathsLogRows, blockStart } from "./structure.js";
+export { LANE_X7F, LANE_X7, LANE_X3, ROUND_COLUMNS_X7, ROUND_COLUMNS_X7F, poseidon2Rounds7, fillPoseidon2Rounds7, type LaneGadget } from "./poseidon2-lane.js";
 export * as transferV2Layout from "./layout.js";

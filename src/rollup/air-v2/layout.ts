@@ -1,13 +1,14 @@
 /**
  * Tables, columns, buses and public inputs of `transfer-v2` (docs/rollup.md §7 explains each).
  *
- * - `paths` (the segment's height): per row two Poseidon2 lanes of a slot update's Merkle path, O
- *   (before the update) and N (after), over the same siblings; the block structure is preprocessed.
+ * - `paths` (the segment's height): per row four Poseidon2 lanes, the Merkle paths of a transaction's
+ *   two slot updates side by side, each before (O) and after (N) the update over the same siblings;
+ *   the block structure is preprocessed.
  * - `txs` (one row per transaction): the transaction's 16 bytes, the validity logic on byte limbs, the
  *   txCommitment sponge, the `active` prefix and its counter.
  * - `range` (256 rows, preprocessed): byte and 6-bit range checks by LogUp.
  */
-import { ROUND_COLUMNS_X7 } from "./poseidon2-lane.js";
+import { ROUND_COLUMNS_X7F } from "./poseidon2-lane.js";
 
 export const TRANSFER_V2 = "transfer-v2";
 
@@ -45,42 +46,48 @@ function columns(): { take(n?: number): number; readonly width: number } {
   };
 }
 
+/** The two slot updates of a transaction, side by side in the paths table. */
+export const SENDER = 0;
+export const RECEIVER = 1;
+
 /** Columns of the paths table for a lane gadget of `laneWidth` columns. */
 export function pathsColumns(laneWidth: number) {
   const c = columns();
-  const cols = {
-    /** Lane O: the slot's path before the update (input at +0..16). */
-    laneO: c.take(laneWidth),
-    /** Lane N: the same path after the update. */
-    laneN: c.take(laneWidth),
+  // Per side (sender, receiver): lane O computes the slot's path before the update, lane N after it.
+  const lanes = [0, 1].map(() => ({ old: c.take(laneWidth), new: c.take(laneWidth) }));
+  const sides = lanes.map((l) => ({
+    ...l,
     /** Path bit of this level row (1: the node is the right child). */
     bit: c.take(),
-    /** Σ_{l' ≥ l} bit_l'·2^l' over the level rows of an update: the slot index at level 0. */
+    /** Σ_{l' ≥ l} bit_l'·2^l' over the level rows: the slot index at level 0. */
     acc: c.take(),
-    /** The update belongs to a transaction of the segment (constant over an update). */
-    active: c.take(),
-    /** leafB rows: the slot holds an account; level rows: 1. */
+    /** leafB row: the slot holds an account; level rows: 1. */
     exists: c.take(),
+  }));
+  return {
+    sides,
+    /** The block belongs to a transaction of the segment (constant over a block). */
+    active: c.take(),
     /** Running state root. */
     root: c.take(8),
+    width: c.width,
   };
-  return { ...cols, width: c.width };
 }
 
 /** Preprocessed columns of the paths table (functions of the tree depth and the height). */
 export const PATHS_PRE = {
-  /** First row of a slot update: the leaf sponge's first block (key ‖ (10, 0⁷)). */
+  /** First row of a transaction's block: the leaf sponges' first blocks (key ‖ (10, 0⁷)). */
   leafA: 0,
-  /** Second row: the sponge's second block (balance, nonce); the update is sent on the bus here. */
+  /** Second row: the sponges' second blocks (balance, nonce); both updates go on the bus here. */
   leafB: 1,
   /** One of the D level rows (the top included). */
   level: 2,
-  /** The last level row of an update: its outputs are the roots before and after. */
+  /** The last level row of a block: its outputs are the roots before, between and after the updates. */
   top: 3,
   /** 2^l on the row of level l. */
   pow2: 4,
-  /** Update index 2·t + role (role 0 sender, 1 receiver) of transaction t's block, on its leafB row. */
-  update: 5,
+  /** The transaction index t of the block, on its leafB row (its updates are 2·t and 2·t + 1). */
+  tx: 5,
 } as const;
 export const NUM_PATHS_PRE = 6;
 
@@ -91,8 +98,8 @@ export const TXS = {
   bytes: txc.take(16),
   /** Sponge capacity entering this row's permutation (state[8..16)). */
   cap: txc.take(8),
-  /** The sponge permutation's x^7 columns (its rate input is the bytes read as 8 u16 halves). */
-  rounds: txc.take(ROUND_COLUMNS_X7),
+  /** The sponge permutation's x^7 columns, last round folded (its rate input: the bytes as 8 u16 halves). */
+  rounds: txc.take(ROUND_COLUMNS_X7F),
   /** The sponge's digest after the last active row, carried down to the last row. */
   digest: txc.take(8),
   /** Row is a transaction (a prefix of the table). */

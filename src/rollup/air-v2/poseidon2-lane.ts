@@ -1,11 +1,14 @@
 /**
  * Poseidon2-BabyBear width-16 permutations as AIR columns for `transfer-v2` (docs/rollup.md §7.4).
  *
- * Two gadgets share one interface (`LaneGadget`): a lane is 16 input columns followed by the round
- * columns, and its output is a linear expression over the last round's columns.
- * - `x7` (transfer-v2's choice): one committed column per S-box, holding x^7; every S-box constraint
- *   `s − x^7` has degree 7 (x is linear in the previous round's columns). 16 + 8·16 + 13 = 157 columns.
- * - `x3` (transfer-v1's lane, kept for the layout measurement): cube and sbox columns, degree 3, 298.
+ * Three gadgets share one interface (`LaneGadget`): a lane is 16 input columns followed by the round
+ * columns, and its output is an expression over them.
+ * - `x7f` (transfer-v2's choice): one committed column per S-box, holding x^7 — every S-box constraint
+ *   `s − x^7` has degree 7, x being linear in the previous round's columns — except the last full
+ *   round, folded into the outputs (degree 7). 16 + 7·16 + 13 = 141 columns.
+ * - `x7`: the same with the last round committed too (outputs linear), 157 columns.
+ * - `x3` (transfer-v1's lane): cube and sbox columns, degree 3, 298 columns.
+ * docs/rollup.md §5.4 has the measurements that chose x7f.
  *
  * The round part of the x7 gadget is also usable on its own, with the 16 inputs given as expressions
  * (`poseidon2Rounds7`): the txs table feeds the sponge's rate straight from its byte columns.
@@ -21,10 +24,12 @@ const PARTIAL = POSEIDON2_16.internal.length; // 13
 
 /** Committed columns of the x^7 rounds: 8 full rounds of 16 S-boxes, 13 partial rounds of one. */
 export const ROUND_COLUMNS_X7 = 2 * HALF_FULL * W + PARTIAL; // 141
+/** The same with the last full round folded into the outputs. */
+export const ROUND_COLUMNS_X7F = ROUND_COLUMNS_X7 - W; // 125
 
 /** A Poseidon2 lane: input[16] at `off`, then the round columns; `width` columns in all. */
 export interface LaneGadget {
-  readonly name: "x7" | "x3";
+  readonly name: "x7f" | "x7" | "x3";
   readonly width: number;
   /** Highest constraint degree of the lane. */
   readonly degree: number;
@@ -42,10 +47,11 @@ function partialRoundBase(r: number): number {
 }
 
 /**
- * Assert, on every row, that the 141 columns from `off` are the x^7 S-box outputs of the permutation
- * of `input` (16 expressions of degree ≤ 1); returns the 16 output expressions (degree 1).
+ * Assert, on every row, that the columns from `off` (141, or 125 without the last round) are the x^7
+ * S-box outputs of the permutation of `input` (16 expressions of degree ≤ 1); returns the 16 output
+ * expressions (degree 1, or 7 when the last round is folded into them).
  */
-export function poseidon2Rounds7(g: ConstraintGraph, input: readonly Expr[], off: number): Expr[] {
+export function poseidon2Rounds7(g: ConstraintGraph, input: readonly Expr[], off: number, commitLast = true): Expr[] {
   if (input.length !== W) throw new RangeError("poseidon2Rounds7 needs 16 inputs");
   const sboxStep = (x: Expr, col: number): Expr => {
     const s = g.cur(off + col);
@@ -55,7 +61,8 @@ export function poseidon2Rounds7(g: ConstraintGraph, input: readonly Expr[], off
   let state = externalLayerExpr([...input]);
   const full = (r: number, rc: readonly number[]): void => {
     const base = fullRoundBase(r);
-    state = externalLayerExpr(state.map((s, i) => sboxStep(s.add(rc[i]!), base + i)));
+    const folded = !commitLast && r === 2 * HALF_FULL - 1;
+    state = externalLayerExpr(state.map((s, i) => (folded ? s.add(rc[i]!).pow(7) : sboxStep(s.add(rc[i]!), base + i))));
   };
   POSEIDON2_16.externalInitial.forEach((rc, r) => full(r, rc));
   POSEIDON2_16.internal.forEach((c, r) => {
@@ -66,13 +73,14 @@ export function poseidon2Rounds7(g: ConstraintGraph, input: readonly Expr[], off
   return state;
 }
 
-/** Write the 141 round columns from `off` at `row` for `input`; returns the permutation's output. */
-export function fillPoseidon2Rounds7(trace: Uint32Array[], off: number, row: number, input: ArrayLike<number>): Uint32Array {
+/** Write the round columns from `off` at `row` for `input`; returns the permutation's output. */
+export function fillPoseidon2Rounds7(trace: Uint32Array[], off: number, row: number, input: ArrayLike<number>, commitLast = true): Uint32Array {
   const s = Uint32Array.from({ length: W }, (_, i) => input[i]!);
   externalLinearLayer(s, W);
+  const lastBase = fullRoundBase(2 * HALF_FULL - 1);
   const step = (x: number, col: number): number => {
     const y = sbox(x);
-    trace[off + col]![row] = y;
+    if (commitLast || col < lastBase) trace[off + col]![row] = y;
     return y;
   };
   const full = (r: number, rc: readonly number[]): void => {
@@ -89,7 +97,23 @@ export function fillPoseidon2Rounds7(trace: Uint32Array[], off: number, row: num
   return s;
 }
 
-/** transfer-v2's lane: 16 input columns and 141 x^7 columns, degree 7. */
+/**
+ * transfer-v2's lane: 16 input columns and the x^7 columns of every round but the last full one, whose
+ * S-boxes are folded into the output expressions (degree 7; a selector times an output has degree 8–9,
+ * within the 8 quotient chunks of blowup 8). 16 + 125 = 141 columns.
+ */
+export const LANE_X7F: LaneGadget = {
+  name: "x7f",
+  width: W + ROUND_COLUMNS_X7F,
+  degree: 7,
+  constraints: (g, off) => poseidon2Rounds7(g, Array.from({ length: W }, (_, i) => g.cur(off + i)), off + W, false),
+  fill(trace, off, row, input) {
+    for (let i = 0; i < W; i++) trace[off + i]![row] = input[i]!;
+    return fillPoseidon2Rounds7(trace, off + W, row, input, false);
+  },
+};
+
+/** Every round committed: 16 input columns and 141 x^7 columns, outputs of degree 1 (layout alternative). */
 export const LANE_X7: LaneGadget = {
   name: "x7",
   width: W + ROUND_COLUMNS_X7,

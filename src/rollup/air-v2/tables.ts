@@ -10,7 +10,10 @@ import { poseidon2Rounds7, type LaneGadget } from "./poseidon2-lane.js";
 /** Largest canonical value's top byte: p − 1 = 0x78000000. */
 const NONCE_TOP_MAX = 0x78;
 
-/** The paths table: Merkle paths of every slot update, arithmetic-free (docs/rollup.md §7.5.1). */
+/**
+ * The paths table: the Merkle paths of every transaction's two slot updates, side by side, and the
+ * root chain; no arithmetic (docs/rollup.md §5.5.1).
+ */
 export function pathsConstraints(lane: LaneGadget, treeDepth: number): (g: ConstraintGraph) => void {
   const C = pathsColumns(lane.width);
   return (g) => {
@@ -19,56 +22,63 @@ export function pathsConstraints(lane: LaneGadget, treeDepth: number): (g: Const
     const pre = (k: number): Expr => g.preprocessed(k);
     const one = g.constant(1);
     const leafA = pre(PATHS_PRE.leafA), leafB = pre(PATHS_PRE.leafB), level = pre(PATHS_PRE.level), top = pre(PATHS_PRE.top);
+    const nextLevel = g.preprocessedNext(PATHS_PRE.level);
+    const active = c(C.active);
 
-    // P1: two permutations per row.
-    const outO = lane.constraints(g, C.laneO);
-    const outN = lane.constraints(g, C.laneN);
-    const inO = (j: number): Expr => c(C.laneO + j);
-    const inN = (j: number): Expr => c(C.laneN + j);
-    const bit = c(C.bit), acc = c(C.acc), active = c(C.active), exists = c(C.exists);
-
+    // P1: four permutations per row: per side, lane O (before the update) and lane N (after).
+    const out = C.sides.map((s) => ({ old: lane.constraints(g, s.old), new: lane.constraints(g, s.new) }));
     // P2: booleans; exists is 1 on level rows, so the node entering a level is out·exists everywhere.
-    for (const x of [bit, active, exists]) g.assert(x.mul(x.sub(1)), "everyRow");
-    g.assert(level.mul(exists.sub(1)), "everyRow");
-    // P3: active is constant over a slot update (it may change only where the next row starts one).
+    g.assert(active.mul(active.sub(1)), "everyRow");
+    // P3: active is constant over a block (it may change only where the next row starts one).
     g.assert(one.sub(g.preprocessedNext(PATHS_PRE.leafA)).mul(n(C.active).sub(active)), "transition");
 
-    // P4: leafA, the sponge's first block: lane O absorbs key ‖ (10, 0⁷).
-    for (let k = 0; k < 8; k++) g.assert(leafA.mul(inO(8 + k).sub(k === 0 ? LEAF_INPUT_LENGTH : 0)), "everyRow");
-    // P5: leafA → leafB: both lanes' second block overwrites (balance, nonce) of lane O's first output.
-    for (let j = 2; j < 16; j++) {
-      g.assert(leafA.mul(n(C.laneO + j).sub(outO[j]!)), "transition");
-      g.assert(leafA.mul(n(C.laneN + j).sub(outO[j]!)), "transition");
-    }
+    C.sides.forEach((side, k) => {
+      const { old: outO, new: outN } = out[k]!;
+      const bit = c(side.bit), acc = c(side.acc), exists = c(side.exists);
+      for (const x of [bit, exists]) g.assert(x.mul(x.sub(1)), "everyRow");
+      g.assert(level.mul(exists.sub(1)), "everyRow");
+      // P4: leafA, the sponge's first block: lane O absorbs key ‖ (10, 0⁷).
+      for (let j = 0; j < 8; j++) g.assert(leafA.mul(c(side.old + 8 + j).sub(j === 0 ? LEAF_INPUT_LENGTH : 0)), "everyRow");
+      // P5: leafA → leafB: both lanes' second block overwrites (balance, nonce) of lane O's first output.
+      for (let j = 2; j < 16; j++) {
+        g.assert(leafA.mul(n(side.old + j).sub(outO[j]!)), "transition");
+        g.assert(leafA.mul(n(side.new + j).sub(outO[j]!)), "transition");
+      }
+      // P6: into a level row, the node (out·exists: the zero leaf of an empty slot) sits in the half the
+      // next row's bit selects, the sibling in the other half, and both lanes share the sibling.
+      const b = n(side.bit);
+      const nodeSlot = (l0: number, j: number): Expr => n(l0 + j).add(b.mul(n(l0 + 8 + j).sub(n(l0 + j))));
+      const sibSlot = (l0: number, j: number): Expr => n(l0 + 8 + j).add(b.mul(n(l0 + j).sub(n(l0 + 8 + j))));
+      for (let j = 0; j < 8; j++) {
+        g.assert(nextLevel.mul(nodeSlot(side.old, j).sub(outO[j]!.mul(exists))), "transition");
+        g.assert(nextLevel.mul(nodeSlot(side.new, j).sub(outN[j]!.mul(exists))), "transition");
+        g.assert(nextLevel.mul(sibSlot(side.old, j).sub(sibSlot(side.new, j))), "transition");
+      }
+      // P7: the slot index from the bits: acc = bit·2^l + acc(next level), acc = bit·2^(D−1) at the top.
+      g.assert(level.mul(acc.sub(bit.mul(pre(PATHS_PRE.pow2)))).sub(level.sub(top).mul(n(side.acc))), "transition");
+    });
 
-    // P6: into a level row, the node (out·exists: the zero leaf of an empty slot) sits in the half the
-    // next row's bit selects, the sibling in the other half, and both lanes share the sibling.
-    const nextLevel = g.preprocessedNext(PATHS_PRE.level);
-    const b = n(C.bit);
-    const nodeSlot = (lane0: number, j: number): Expr => n(lane0 + j).add(b.mul(n(lane0 + 8 + j).sub(n(lane0 + j))));
-    const sibSlot = (lane0: number, j: number): Expr => n(lane0 + 8 + j).add(b.mul(n(lane0 + j).sub(n(lane0 + 8 + j))));
-    for (let j = 0; j < 8; j++) {
-      g.assert(nextLevel.mul(nodeSlot(C.laneO, j).sub(outO[j]!.mul(exists))), "transition");
-      g.assert(nextLevel.mul(nodeSlot(C.laneN, j).sub(outN[j]!.mul(exists))), "transition");
-      g.assert(nextLevel.mul(sibSlot(C.laneO, j).sub(sibSlot(C.laneN, j))), "transition");
-    }
-    // P7: the slot index from the bits: acc = bit·2^l + acc(next level), acc = bit·2^(D−1) at the top.
-    g.assert(level.mul(acc.sub(bit.mul(pre(PATHS_PRE.pow2)))).sub(level.sub(top).mul(n(C.acc))), "transition");
-
-    // P8: roots. At an active update's top, lane O reaches the running root, which becomes lane N's output.
+    // P8: roots. At an active block's top: the sender's old path reaches the running root, its new path
+    // the root the receiver's old path reaches, and the running root becomes the receiver's new root.
     const applied = top.mul(active);
+    const [S, R] = out as [(typeof out)[0], (typeof out)[0]];
     for (let j = 0; j < 8; j++) {
       const root = c(C.root + j);
-      g.assert(applied.mul(outO[j]!.sub(root)), "everyRow");
-      g.assert(n(C.root + j).sub(root).sub(applied.mul(outN[j]!.sub(root))), "transition");
+      g.assert(applied.mul(S.old[j]!.sub(root)), "everyRow");
+      g.assert(applied.mul(R.old[j]!.sub(S.new[j]!)), "everyRow");
+      g.assert(n(C.root + j).sub(root).sub(applied.mul(R.new[j]!.sub(root))), "transition");
       g.assert(root.sub(g.publicInput(PI.rootIn + j)), "firstRow");
       g.assert(root.sub(g.publicInput(PI.rootOut + j)), "lastRow");
     }
     // P9: the public tree depth is this AIR's (row 0 is always a leafA row).
     g.assert(leafA.mul(g.publicInput(PI.treeDepth).sub(treeDepth)), "firstRow");
 
-    // P10: each active update goes on the bus from its leafB row; its slot index is acc at level 0.
-    g.send(BUS.update, [pre(PATHS_PRE.update), n(C.acc), exists, inO(0), inO(1), inN(0), inN(1)], leafB.mul(active));
+    // P10: an active block's two updates go on the bus from its leafB row: update 2·t + side, the slot
+    // index (acc at level 0), exists, old balance and nonce, new balance and nonce.
+    const t2 = pre(PATHS_PRE.tx).mul(2);
+    C.sides.forEach((side, k) => {
+      g.send(BUS.update, [t2.add(k), n(side.acc), c(side.exists), c(side.old), c(side.old + 1), c(side.new), c(side.new + 1)], leafB.mul(active));
+    });
   };
 }
 
@@ -90,7 +100,7 @@ export function txsConstraints(g: ConstraintGraph): void {
 
   // X1: the sponge permutation of this row: rate = the 8 u16 halves of the bytes, capacity = cap.
   const halves = Array.from({ length: TX_HALVES }, (_, h) => byte(2 * h).add(byte(2 * h + 1).mul(256)));
-  const out = poseidon2Rounds7(g, [...halves, ...Array.from({ length: 8 }, (_, k) => c(TXS.cap + k))], TXS.rounds);
+  const out = poseidon2Rounds7(g, [...halves, ...Array.from({ length: 8 }, (_, k) => c(TXS.cap + k))], TXS.rounds, false);
   // X2: length-tagged start, capacity chained from the previous row into every active row.
   for (let k = 0; k < 8; k++) {
     g.assert(k === 0 ? c(TXS.cap).sub(g.publicInput(PI.txCount).mul(TX_HALVES)) : c(TXS.cap + k), "firstRow");

@@ -5,20 +5,19 @@ import { interactionValues } from "../../stark/air/lookup-trace.js";
 import type { Account } from "../account.js";
 import { ZERO_DIGEST, type Digest } from "../digest.js";
 import { AMOUNT_LIMIT } from "../options.js";
-import { segmentCapacity } from "../segment.js";
 import type { Transaction } from "../transaction.js";
 import { replayWitness, type ReplayedStep, type SegmentWitness } from "../witness.js";
 import { statementOf } from "../air/statement.js";
 import { BUS, LEAF_INPUT_LENGTH, RANGE, RANGE_LOG_ROWS, TX_HALVES, TXS, TXS_WIDTH, pathsColumns } from "./layout.js";
-import { fillPoseidon2Rounds7, LANE_X7, type LaneGadget } from "./poseidon2-lane.js";
+import { fillPoseidon2Rounds7, LANE_X7F, type LaneGadget } from "./poseidon2-lane.js";
 import { publicInputsV2, transactionBytes } from "./statement.js";
-import { txsLogRows, updateStart } from "./structure.js";
+import { blockStart, pathsCapacity, txsLogRows } from "./structure.js";
 
 const ZERO16: readonly number[] = new Array<number>(16).fill(0);
 const NO_TX: Transaction = { from: 0, to: 0, amount: 0, nonce: 0 };
 
 /** The instance proving `w` with the AIR of its depth. Throws WitnessInvalidError. */
-export function buildTransferV2Instance(w: SegmentWitness, air: Air, lane: LaneGadget = LANE_X7): AirInstance {
+export function buildTransferV2Instance(w: SegmentWitness, air: Air, lane: LaneGadget = LANE_X7F): AirInstance {
   return buildTransferV2Trace(w, replayWitness(w), air, lane);
 }
 
@@ -27,7 +26,7 @@ export function buildTransferV2Instance(w: SegmentWitness, air: Air, lane: LaneG
  * are used as they are. With steps from replayWitness this is the honest trace; tests pass forged
  * steps (or edit the result) to play a lying prover — the constraints, not this function, must catch it.
  */
-export function buildTransferV2Trace(w: SegmentWitness, steps: readonly ReplayedStep[], air: Air, lane: LaneGadget = LANE_X7): AirInstance {
+export function buildTransferV2Trace(w: SegmentWitness, steps: readonly ReplayedStep[], air: Air, lane: LaneGadget = LANE_X7F): AirInstance {
   const paths = buildPathsTrace(w, steps, lane);
   const txs = buildTxsTrace(w, steps);
   const range = rangeCounts(air, txs);
@@ -47,8 +46,11 @@ function laneFiller(lane: LaneGadget): (trace: Uint32Array[], off: number, row: 
   };
 }
 
-/** The paths table: every block's two slot updates (inactive blocks update slot 0 of an all-zero tree, unchecked). */
-export function buildPathsTrace(w: SegmentWitness, steps: readonly ReplayedStep[], lane: LaneGadget = LANE_X7): Uint32Array[] {
+/**
+ * The paths table: per block, the sender's and the receiver's slot updates side by side (an inactive
+ * block updates slot 0 of an all-zero tree on both sides: its roots are not checked).
+ */
+export function buildPathsTrace(w: SegmentWitness, steps: readonly ReplayedStep[], lane: LaneGadget = LANE_X7F): Uint32Array[] {
   const D = w.treeDepth;
   const n = 2 ** w.logRows;
   const C = pathsColumns(lane.width);
@@ -56,63 +58,62 @@ export function buildPathsTrace(w: SegmentWitness, steps: readonly ReplayedStep[
   const fill = laneFiller(lane);
   const zeroSiblings: Digest[] = Array.from({ length: D }, () => ZERO_DIGEST);
 
-  /** One slot update of D + 2 rows from `start`; returns lane N's output at the top (the root after). */
-  const update = (start: number, index: number, siblings: readonly Digest[], before: Account | undefined, after: Account | undefined, active: number): Digest => {
+  /** One side's slot update over the D + 2 rows of a block from `start`; returns [old root, new root]. */
+  const update = (side: number, start: number, index: number, siblings: readonly Digest[], before: Account | undefined, after: Account | undefined): [Digest, Digest] => {
+    const S = C.sides[side]!;
     const exists = before === undefined ? 0 : 1;
-    for (let r = start; r < start + D + 2; r++) trace[C.active]![r] = active;
-    const outA = fill(trace, C.laneO, start, [...(before?.key ?? ZERO_DIGEST), LEAF_INPUT_LENGTH, 0, 0, 0, 0, 0, 0, 0]);
-    fill(trace, C.laneN, start, ZERO16); // idle: the key's block is shared
+    const outA = fill(trace, S.old, start, [...(before?.key ?? ZERO_DIGEST), LEAF_INPUT_LENGTH, 0, 0, 0, 0, 0, 0, 0]);
+    fill(trace, S.new, start, ZERO16); // idle: the key's block is shared
     const inO = Array.from(outA), inN = Array.from(outA);
     inO[0] = before?.balance ?? 0;
     inO[1] = before?.nonce ?? 0;
     inN[0] = after?.balance ?? 0;
     inN[1] = after?.nonce ?? 0;
-    trace[C.exists]![start + 1] = exists;
-    let nodeO: ArrayLike<number> = fill(trace, C.laneO, start + 1, inO);
-    let nodeN: ArrayLike<number> = fill(trace, C.laneN, start + 1, inN);
+    trace[S.exists]![start + 1] = exists;
+    let nodeO: ArrayLike<number> = fill(trace, S.old, start + 1, inO);
+    let nodeN: ArrayLike<number> = fill(trace, S.new, start + 1, inN);
     if (!exists) nodeO = nodeN = ZERO_DIGEST;
     for (let l = 0; l < D; l++) {
       const r = start + 2 + l;
       const right = Math.floor(index / 2 ** l) % 2;
-      trace[C.bit]![r] = right;
-      trace[C.acc]![r] = Math.floor(index / 2 ** l) * 2 ** l;
-      trace[C.exists]![r] = 1;
+      trace[S.bit]![r] = right;
+      trace[S.acc]![r] = Math.floor(index / 2 ** l) * 2 ** l;
+      trace[S.exists]![r] = 1;
       const sib = Array.from(siblings[l]!);
       const pair = (node: ArrayLike<number>): number[] => (right ? [...sib, ...Array.from(node).slice(0, 8)] : [...Array.from(node).slice(0, 8), ...sib]);
-      nodeO = fill(trace, C.laneO, r, pair(nodeO));
-      nodeN = fill(trace, C.laneN, r, pair(nodeN));
+      nodeO = fill(trace, S.old, r, pair(nodeO));
+      nodeN = fill(trace, S.new, r, pair(nodeN));
     }
-    return Array.from(nodeN).slice(0, 8);
+    return [Array.from(nodeO).slice(0, 8), Array.from(nodeN).slice(0, 8)];
   };
 
   let root: Digest = w.rootIn;
-  let row = 0;
-  const fillRoot = (until: number): void => {
-    for (; row < until; row++) for (let j = 0; j < 8; j++) trace[C.root + j]![row] = root[j]!;
-  };
-  const capacity = segmentCapacity(D, w.logRows);
+  const R = D + 2;
+  const capacity = pathsCapacity(D, w.logRows);
   for (let t = 0; t < capacity; t++) {
     const st = steps[t];
-    for (const role of [0, 1] as const) {
-      const start = updateStart(D, 2 * t + role);
-      if (st === undefined) {
-        update(start, 0, zeroSiblings, undefined, undefined, 0);
-        continue;
-      }
-      const after = role === 0
-        ? update(start, st.tx.from, st.senderSiblings, st.senderBefore, st.senderAfter, 1)
-        : update(start, st.tx.to, st.receiverSiblings, st.receiverBefore, st.receiverAfter, 1);
-      fillRoot(start + D + 2);
-      root = after;
+    const start = blockStart(D, t);
+    const active = st === undefined ? 0 : 1;
+    for (let r = start; r < start + R; r++) {
+      trace[C.active]![r] = active;
+      for (let j = 0; j < 8; j++) trace[C.root + j]![r] = root[j]!;
     }
+    if (st === undefined) {
+      update(0, start, 0, zeroSiblings, undefined, undefined);
+      update(1, start, 0, zeroSiblings, undefined, undefined);
+      continue;
+    }
+    update(0, start, st.tx.from, st.senderSiblings, st.senderBefore, st.senderAfter);
+    root = update(1, start, st.tx.to, st.receiverSiblings, st.receiverBefore, st.receiverAfter)[1];
   }
-  fillRoot(n);
-  // Padding rows: zero permutations; active carries the last update's value (its constraint does).
-  const last = capacity * 2 * (D + 2);
-  for (let r = last; r < n; r++) {
-    fill(trace, C.laneO, r, ZERO16);
-    fill(trace, C.laneN, r, ZERO16);
+  // Padding rows: zero permutations, the final root; active carries the last block's value (its constraint does).
+  for (let r = capacity * R; r < n; r++) {
+    for (const S of C.sides) {
+      fill(trace, S.old, r, ZERO16);
+      fill(trace, S.new, r, ZERO16);
+    }
     trace[C.active]![r] = r > 0 ? trace[C.active]![r - 1]! : 0;
+    for (let j = 0; j < 8; j++) trace[C.root + j]![r] = root[j]!;
   }
   return trace;
 }
@@ -178,7 +179,7 @@ export function fillTxsSponge(trace: Uint32Array[], count: number): void {
     const cap = prevOut === null ? [TX_HALVES * count, 0, 0, 0, 0, 0, 0, 0] : Array.from(prevOut.subarray(8, 16));
     cap.forEach((x, k) => (trace[TXS.cap + k]![t] = x));
     const halves = Array.from({ length: TX_HALVES }, (_, i) => add(trace[TXS.bytes + 2 * i]![t]!, mul(256, trace[TXS.bytes + 2 * i + 1]![t]!)));
-    const out = fillPoseidon2Rounds7(trace, TXS.rounds, t, [...halves, ...cap]);
+    const out = fillPoseidon2Rounds7(trace, TXS.rounds, t, [...halves, ...cap], false);
     const carry = t > 0 && trace[TXS.active]![t] === 0;
     for (let j = 0; j < 8; j++) trace[TXS.digest + j]![t] = carry ? trace[TXS.digest + j]![t - 1]! : out[j]!;
     prevOut = out;

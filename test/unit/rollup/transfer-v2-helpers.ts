@@ -8,7 +8,7 @@ import { accountLeaf, EMPTY_LEAF, type Account } from "../../../src/rollup/accou
 import { buildBatch, RollupState, SparseMerkleTree, witnessFromSegment, type Genesis, type ReplayedStep, type SegmentWitness, type Transaction, type TxFailure } from "../../../src/rollup/index.js";
 import { statementOf } from "../../../src/rollup/air/index.js";
 import { buildPathsTrace, buildTxsTrace, fillTxsSponge, publicInputsV2, rangeCounts, transferV2Layout } from "../../../src/rollup/air-v2/index.js";
-import { LANE_X7 } from "../../../src/rollup/air-v2/poseidon2-lane.js";
+import { LANE_X7F } from "../../../src/rollup/air-v2/poseidon2-lane.js";
 
 export const PROVER = new Uint8Array(20).fill(0xab);
 export const POLICY = { minSecurityBits: 0 }; // the options below are insecure by design
@@ -29,9 +29,9 @@ export function statementInputs(w: SegmentWitness): Uint32Array {
   return publicInputsV2(statementOf(w));
 }
 
-/** Segment witness of `txs` applied to a genesis (one segment of 2^logRows rows). */
+/** Segment witness (version 2: transfer-v2's geometry) of `txs` applied to a genesis, one segment of 2^logRows rows. */
 export function segmentOf(genesis: Genesis, txs: readonly Transaction[], logRows: number, batchId = 1n): SegmentWitness {
-  const batch = buildBatch(RollupState.fromGenesis(genesis), batchId, txs, logRows);
+  const batch = buildBatch(RollupState.fromGenesis(genesis), batchId, txs, logRows, "v2");
   assert.equal(batch.segments.length, 1);
   return witnessFromSegment(batch.segments[0]!);
 }
@@ -72,7 +72,7 @@ export function forgeSteps(genesis: Genesis, ops: readonly ForgedOp[]): Replayed
 
 /** The root a paths trace ends with (what a lying prover claims as rootOut). */
 export function finalRoot(paths: readonly Uint32Array[]): number[] {
-  const C = transferV2Layout.pathsColumns(LANE_X7.width);
+  const C = transferV2Layout.pathsColumns(LANE_X7F.width);
   const last = paths[0]!.length - 1;
   return Array.from({ length: 8 }, (_, j) => paths[C.root + j]![last]!);
 }
@@ -99,6 +99,32 @@ export function forgedInstance(
   const pi = Uint32Array.from(publicInputs);
   pi.set(finalRoot(paths), transferV2Layout.PI.rootOut);
   return { trace: paths, extraTraces: [txs, rangeCounts(air, txs)], publicInputs: pi, publicColumns: [] };
+}
+
+/**
+ * Recompute one side's new-state lane (N) of the block at `start` from its leafB input up, with its own
+ * siblings and the trace's bits, and carry the resulting root through every row after the block's top.
+ * Returns that root. (A lying prover's new path: the old path and the bus are left as they are.)
+ */
+export function rebuildNewPath(paths: Uint32Array[], treeDepth: number, start: number, side: number, leafInput: readonly number[], siblings: readonly (readonly number[])[]): number[] {
+  const C = transferV2Layout.pathsColumns(LANE_X7F.width);
+  const S = C.sides[side]!;
+  let node = Array.from(LANE_X7F.fill(paths, S.new, start + 1, leafInput)).slice(0, 8);
+  for (let l = 0; l < treeDepth; l++) {
+    const r = start + 2 + l;
+    const sib = Array.from(siblings[l]!);
+    node = Array.from(LANE_X7F.fill(paths, S.new, r, paths[S.bit]![r] ? [...sib, ...node] : [...node, ...sib])).slice(0, 8);
+  }
+  const n = paths[0]!.length;
+  for (let r = start + treeDepth + 2; r < n; r++) for (let j = 0; j < 8; j++) paths[C.root + j]![r] = node[j]!;
+  return node;
+}
+
+/** The input of one side's lane at a row. */
+export function laneInput(paths: readonly Uint32Array[], side: number, lane: "old" | "new", row: number): number[] {
+  const C = transferV2Layout.pathsColumns(LANE_X7F.width);
+  const off = C.sides[side]![lane];
+  return Array.from({ length: 16 }, (_, j) => paths[off + j]![row]!);
 }
 
 /** Write `value` as 4 base-256 digits of its canonical integer (a lying prover's "bytes"). */

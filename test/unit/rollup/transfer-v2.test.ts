@@ -5,21 +5,23 @@ import { assertConstraints, StarkError } from "../../../src/stark/index.js";
 import { poseidon2Hash, poseidon2Permute16 } from "../../../src/stark/hash/poseidon2.js";
 import { buildBatch, RollupState, replayWitness, witnessFromSegment, TxFailure, type ReplayedStep } from "../../../src/rollup/index.js";
 import {
-  buildTransferV2Instance, buildTransferV2Trace, fillPoseidon2Rounds7, LANE_X7, pathsStructure, ROUND_COLUMNS_X7, transactionHalves, transferV2Air,
+  buildTransferV2Instance, buildTransferV2Trace, fillPoseidon2Rounds7, LANE_X7F, pathsStructure, ROUND_COLUMNS_X7, transactionHalves, transferV2Air,
   transferV2DepthOf, transferV2Layout, txCommitment,
 } from "../../../src/rollup/air-v2/index.js";
 import { genesisOf, rng, tx } from "./helpers.js";
 import { poseidon2Inverse16 } from "./poseidon2-inverse.js";
 import {
-  assertAttackFails, finalRoot, forgedInstance, forgeSteps, prove, segmentOf, setDigits, statementInputs, verify,
+  assertAttackFails, finalRoot, forgedInstance, forgeSteps, laneInput, prove, rebuildNewPath, segmentOf, setDigits, statementInputs, verify,
 } from "./transfer-v2-helpers.js";
 
 const { TXS, PI, PATHS_PRE } = transferV2Layout;
 const D = 3;
-const LOG_ROWS = 6; // 64 rows: 6 transactions of 10 rows, rows 60..63 padding
+const LOG_ROWS = 6; // 64 rows: 12 transactions of 5 rows, rows 60..63 padding
 const air = transferV2Air(D);
 const genesis = genesisOf(D, [500, 400, 300, 200, 100]); // slots 5..7 empty
 const a = tx(0, 1, 100, 0), b = tx(1, 2, 50, 0), c = tx(2, 3, 30, 0), d = tx(3, 4, 20, 0);
+/** 12 valid transactions: a full segment of 2^6 rows. */
+const fullTxs = [a, b, c, d, tx(4, 0, 1, 0), tx(0, 4, 1, 1), tx(1, 0, 5, 1), tx(2, 1, 5, 1), tx(3, 2, 5, 1), tx(4, 3, 5, 1), tx(0, 2, 7, 2), tx(2, 0, 9, 2)];
 
 describe("rollup/air-v2 transfer-v2", function () {
   this.timeout(300_000);
@@ -27,10 +29,10 @@ describe("rollup/air-v2 transfer-v2", function () {
   it("shape: three tables, degree-7 lanes, one AIR per depth resolved by name", () => {
     assert.deepEqual(air.tables.map((t) => t.name), ["paths", "txs", "range"]);
     assert.equal(air.name, "transfer-v2-d3");
-    assert.equal(air.tables[0]!.width, 2 * 157 + 12);
+    assert.equal(air.tables[0]!.width, 4 * 141 + 15);
     assert.equal(air.tables[0]!.numPreprocessed, 6);
-    assert.equal(air.maxDegree, 7);
-    assert.equal(air.tables[0]!.numQuotientChunks, 6);
+    assert.equal(air.maxDegree, 9);
+    assert.equal(air.tables[0]!.numQuotientChunks, 8);
     assert.equal(air.numPublicInputs, 29);
     assert.equal(transferV2Air(D), air, "memoized");
     assert.equal(airRegistry.getByName("transfer-v2-d3"), air);
@@ -40,12 +42,14 @@ describe("rollup/air-v2 transfer-v2", function () {
     assert.equal(airRegistry.getByName("transfer-v2-d31"), undefined);
   });
 
-  it("the x^7 rounds compute Poseidon2, and the preprocessed structure marks every update", () => {
+  it("the x^7 rounds compute Poseidon2, and the preprocessed structure marks every block", () => {
     const next = rng(5);
     const trace = Array.from({ length: ROUND_COLUMNS_X7 }, () => new Uint32Array(1));
     for (let k = 0; k < 5; k++) {
       const input = Array.from({ length: 16 }, () => Math.floor(next() * P));
       assert.deepEqual(Array.from(fillPoseidon2Rounds7(trace, 0, 0, input)), poseidon2Permute16(input));
+      assert.deepEqual(Array.from(fillPoseidon2Rounds7(trace, 0, 0, input, false)), poseidon2Permute16(input));
+      assert.deepEqual(Array.from(LANE_X7F.fill(Array.from({ length: LANE_X7F.width }, () => new Uint32Array(1)), 0, 0, input)), poseidon2Permute16(input));
     }
     const pre = pathsStructure(D, LOG_ROWS);
     const sum = (k: number) => pre[k]!.reduce((x, y) => x + y, 0);
@@ -73,7 +77,8 @@ describe("rollup/air-v2 transfer-v2", function () {
     for (const seg of batch.segments) assertConstraints(air, buildTransferV2Instance(witnessFromSegment(seg), air));
     const empty = segmentOf(genesis, [], 5);
     assertConstraints(air, buildTransferV2Instance(empty, air));
-    const full = segmentOf(genesis, [a, b, c, d, tx(4, 0, 1, 0), tx(0, 4, 1, 1)], LOG_ROWS);
+    const full = segmentOf(genesis, fullTxs, LOG_ROWS);
+    assert.equal(full.steps.length, 12);
     const inst = buildTransferV2Instance(full, air);
     assertConstraints(air, inst);
     assert.deepEqual(finalRoot(inst.trace), full.rootOut);
@@ -85,7 +90,7 @@ describe("rollup/air-v2 transfer-v2", function () {
     const t = tx(0, 1, 50, 0);
     const [st] = forgeSteps(g, [{ tx: t, failure: TxFailure.receiverOverflow }]);
     const w = {
-      version: 1, treeDepth: D, logRows: 5, batchId: 1n, segmentIndex: 0, rootIn: st!.rootBefore, rootOut: st!.rootAfter,
+      version: 2, treeDepth: D, logRows: 5, batchId: 1n, segmentIndex: 0, rootIn: st!.rootBefore, rootOut: st!.rootAfter,
       steps: [{ tx: t, sender: { account: st!.senderBefore, siblings: st!.senderSiblings }, receiver: { account: st!.receiverBefore, siblings: st!.receiverSiblings } }],
     };
     assert.equal(replayWitness(w)[0]!.failure, TxFailure.receiverOverflow);
@@ -138,7 +143,7 @@ describe("rollup/air-v2 transfer-v2", function () {
       return t;
     });
     const state = RollupState.fromGenesis(g);
-    const batch = buildBatch(state, 9n, txs, 9); // 51 transactions per segment
+    const batch = buildBatch(state, 9n, txs, 8, "v2"); // 51 transactions per segment
     assert.ok(batch.segments.length >= 4);
     let root = batch.rootIn;
     for (const seg of batch.segments) {
@@ -152,16 +157,19 @@ describe("rollup/air-v2 transfer-v2", function () {
 
   describe("adversarial witnesses: the prover refuses them, and a forced proof is rejected", () => {
     it("top on a padding row with inverted Poseidon2 lanes (and a proof made with that structure preprocessed)", async () => {
-      const w = segmentOf(genesis, [a, b, c, d, tx(4, 0, 1, 0), tx(0, 4, 1, 1)], LOG_ROWS); // full: padding keeps active = 1
+      const w = segmentOf(genesis, fullTxs, LOG_ROWS); // full: padding keeps active = 1
       const honest = buildTransferV2Instance(w, air);
       const paths = honest.trace.map((col) => Uint32Array.from(col));
-      const C = transferV2Layout.pathsColumns(LANE_X7.width);
+      const C = transferV2Layout.pathsColumns(LANE_X7F.width);
       const row = 61; // padding
       const root = finalRoot(paths);
-      const forged = poseidon2Hash([0xbad]);
-      // Lanes inverted so that lane O outputs the current root and lane N the forged one.
-      LANE_X7.fill(paths, C.laneO, row, poseidon2Inverse16([...root, ...new Array(8).fill(0)]));
-      LANE_X7.fill(paths, C.laneN, row, poseidon2Inverse16([...forged, ...new Array(8).fill(0)]));
+      const middle = poseidon2Hash([0x111]), forged = poseidon2Hash([0xbad]);
+      // Lanes inverted so that the old paths output the current and the middle root, the new ones the middle and the forged root.
+      const invert = (lane0: number, digest: readonly number[]): void => void LANE_X7F.fill(paths, lane0, row, poseidon2Inverse16([...digest, ...new Array(8).fill(0)]));
+      invert(C.sides[0]!.old, root);
+      invert(C.sides[0]!.new, middle);
+      invert(C.sides[1]!.old, middle);
+      invert(C.sides[1]!.new, forged);
       for (let r = row + 1; r < 64; r++) for (let j = 0; j < 8; j++) paths[C.root + j]![r] = forged[j]!;
       const pi = Uint32Array.from(honest.publicInputs);
       pi.set(forged, PI.rootOut);
@@ -221,6 +229,114 @@ describe("rollup/air-v2 transfer-v2", function () {
       await assertAttackFails(air, forgedInstance(air, w, steps, steps, statementInputs(w)), "CONSTRAINT_VIOLATED");
     });
 
+    it("an opening with a balance the account does not have (sender, then receiver)", async () => {
+      const w = segmentOf(genesis, [a], LOG_ROWS);
+      const [st] = replayWitness(w);
+      const inflate = (acct: typeof st.senderBefore, by: number) => ({ ...acct!, balance: acct!.balance + by });
+      // The sender's paths are those of a state where it holds 1000 more: consistent among themselves, not with rootIn.
+      const richer = { ...genesis, accounts: genesis.accounts.map((acct, i) => (i === a.from ? inflate(acct, 1000) : acct)) };
+      const fake = forgeSteps(richer, [{ tx: a, failure: null, senderAfter: inflate(st!.senderAfter, 1000), receiverAfter: st!.receiverAfter }]);
+      await assertAttackFails(air, forgedInstance(air, w, fake, fake, statementInputs(w)), "CONSTRAINT_VIOLATED");
+      const receiver = { ...st!, receiverBefore: inflate(st!.receiverBefore, 1000), receiverAfter: inflate(st!.receiverAfter, 1000) };
+      await assertAttackFails(air, forgedInstance(air, w, [receiver], [receiver], statementInputs(w)), "CONSTRAINT_VIOLATED");
+    });
+
+    it("a new path over other siblings than the old path's", async () => {
+      const w = segmentOf(genesis, [a], LOG_ROWS);
+      const [st] = replayWitness(w);
+      const honest = buildTransferV2Instance(w, air);
+      const paths = honest.trace.map((col) => Uint32Array.from(col));
+      const siblings = st!.receiverSiblings.map((d, l) => (l === 1 ? poseidon2Hash([0x51b, l]) : d));
+      const root = rebuildNewPath(paths, D, 0, 1, laneInput(paths, 1, "new", 1), siblings);
+      const pi = Uint32Array.from(honest.publicInputs);
+      pi.set(root, PI.rootOut);
+      await assertAttackFails(air, { ...honest, trace: paths, publicInputs: pi }, "CONSTRAINT_VIOLATED");
+    });
+
+    it("a new leaf under another key (the account taken over)", async () => {
+      const w = segmentOf(genesis, [a], LOG_ROWS);
+      const [st] = replayWitness(w);
+      const honest = buildTransferV2Instance(w, air);
+      const paths = honest.trace.map((col) => Uint32Array.from(col));
+      const thief = poseidon2Permute16([...poseidon2Hash([0x7e1ef]), 10, 0, 0, 0, 0, 0, 0, 0]);
+      const leaf = laneInput(paths, 1, "new", 1);
+      const root = rebuildNewPath(paths, D, 0, 1, [leaf[0]!, leaf[1]!, ...thief.slice(2)], st!.receiverSiblings);
+      const pi = Uint32Array.from(honest.publicInputs);
+      pi.set(root, PI.rootOut);
+      await assertAttackFails(air, { ...honest, trace: paths, publicInputs: pi }, "CONSTRAINT_VIOLATED");
+    });
+
+    it("an update applied at the top of a block that sends nothing on the bus (active changed within a block)", async () => {
+      const w = segmentOf(genesis, [a, b], LOG_ROWS);
+      const steps = replayWitness(segmentOf(genesis, [a, b, tx(3, 4, 150, 0)], LOG_ROWS));
+      const inst = forgedInstance(air, w, steps, steps.slice(0, 2), statementInputs(w));
+      const paths = inst.trace.map((col) => Uint32Array.from(col));
+      const C = transferV2Layout.pathsColumns(LANE_X7F.width);
+      paths[C.active]![2 * (D + 2) + 1] = 0; // block 2's leafB row: its updates never reach the bus
+      await assertAttackFails(air, { ...inst, trace: paths }, "CONSTRAINT_VIOLATED");
+    });
+
+    it("a Merkle node that is not a Poseidon2 output", async () => {
+      const w = segmentOf(genesis, [a], LOG_ROWS);
+      const honest = buildTransferV2Instance(w, air);
+      const paths = honest.trace.map((col) => Uint32Array.from(col));
+      const C = transferV2Layout.pathsColumns(LANE_X7F.width);
+      // The receiver's new path at its top: rounds of a permutation inverted from a forged root, under the real input.
+      const top = D + 1, lane0 = C.sides[1]!.new;
+      const input = laneInput(paths, 1, "new", top);
+      const forged = poseidon2Hash([0xf00]);
+      LANE_X7F.fill(paths, lane0, top, poseidon2Inverse16([...forged, ...new Array(8).fill(0)]));
+      input.forEach((x, j) => (paths[lane0 + j]![top] = x));
+      for (let r = top + 1; r < 64; r++) for (let j = 0; j < 8; j++) paths[C.root + j]![r] = forged[j]!;
+      const pi = Uint32Array.from(honest.publicInputs);
+      pi.set(forged, PI.rootOut);
+      await assertAttackFails(air, { ...honest, trace: paths, publicInputs: pi }, "CONSTRAINT_VIOLATED");
+    });
+
+    it("an amount other than the transaction's applied", async () => {
+      const w = segmentOf(genesis, [a], LOG_ROWS); // a moves 100
+      const [s0, r0] = [genesis.accounts[0]!, genesis.accounts[1]!];
+      const moved = 300;
+      const steps = forgeSteps(genesis, [{ tx: a, failure: null, senderAfter: { ...s0, balance: s0.balance - moved, nonce: 1 }, receiverAfter: { ...r0, balance: r0.balance + moved } }]);
+      const inst = forgedInstance(air, w, steps, steps, statementInputs(w), (txs) => {
+        txs[TXS.amt]![0] = moved;
+        setDigits(txs, TXS.diffS, 0, s0.balance - moved);
+        setDigits(txs, TXS.diffR, 0, 2 ** 30 - 1 - r0.balance - moved);
+      });
+      await assertAttackFails(air, inst, "CONSTRAINT_VIOLATED");
+    });
+
+    it("an overdraft applied", async () => {
+      const over = tx(4, 0, 150, 0); // slot 4 holds 100
+      const w = segmentOf(genesis, [over], LOG_ROWS);
+      assert.equal(replayWitness(w)[0]!.failure, TxFailure.insufficientBalance);
+      const [s4, r0] = [genesis.accounts[4]!, genesis.accounts[0]!];
+      const wrapped = (s4.balance - over.amount + P) % P;
+      const steps = forgeSteps(genesis, [{ tx: over, failure: null, senderAfter: { ...s4, balance: wrapped, nonce: 1 }, receiverAfter: { ...r0, balance: r0.balance + over.amount } }]);
+      // enough claimed with an in-range difference: the comparison identity breaks.
+      const inst = forgedInstance(air, w, steps, steps, statementInputs(w), (txs) => {
+        txs[TXS.enough]![0] = 1;
+        setDigits(txs, TXS.diffS, 0, 7);
+      });
+      await assertAttackFails(air, inst, "CONSTRAINT_VIOLATED");
+    });
+
+    it("a non-canonical nonce (p + n read as n)", async () => {
+      // The bytes of a transaction whose u32 nonce is p: as a field element 0, the sender's nonce.
+      const w = segmentOf(genesis, [a], LOG_ROWS);
+      const honestSteps = replayWitness(w);
+      const pi = Uint32Array.from(statementInputs(w));
+      const inst = forgedInstance(air, w, honestSteps, honestSteps, pi, (txs) => {
+        const bytes = [1, 0, 0, 0x78]; // p = 0x78000001, little-endian
+        bytes.forEach((x, k) => (txs[TXS.bytes + 12 + k]![0] = x));
+        txs[TXS.nonceW]![0] = 0;
+      });
+      const txs = inst.extraTraces![0]!;
+      for (let j = 0; j < 8; j++) pi[PI.txCommitment + j] = txs[TXS.digest + j]![txs[0]!.length - 1]!;
+      pi.set(inst.publicInputs.subarray(PI.rootOut, PI.rootOut + 8), PI.rootOut);
+      await assertAttackFails(air, { ...inst, publicInputs: pi }, "CONSTRAINT_VIOLATED");
+    });
+
     it("a missing receiver update", async () => {
       const w = segmentOf(genesis, [a], LOG_ROWS);
       const [s0, r0] = [genesis.accounts[0]!, genesis.accounts[1]!];
@@ -238,8 +354,8 @@ describe("rollup/air-v2 transfer-v2", function () {
       await assertAttackFails(air, inst, "BUS_IMBALANCE");
       // The same bits with the index accumulator claiming slot 0: the accumulation breaks.
       const paths = inst.trace.map((col) => Uint32Array.from(col));
-      const C = transferV2Layout.pathsColumns(LANE_X7.width);
-      for (let l = 0; l < D; l++) paths[C.acc]![2 + l] = 0;
+      const C = transferV2Layout.pathsColumns(LANE_X7F.width);
+      for (let l = 0; l < D; l++) paths[C.sides[0]!.acc]![2 + l] = 0;
       await assertAttackFails(air, { ...inst, trace: paths }, "CONSTRAINT_VIOLATED");
     });
 
@@ -281,6 +397,17 @@ describe("rollup/air-v2 transfer-v2", function () {
       const { senderBefore: s, receiverBefore: r } = honest[1]!;
       const applied = forgeSteps(genesis, [{ tx: a, failure: null, senderAfter: honest[0]!.senderAfter, receiverAfter: honest[0]!.receiverAfter }, { tx: bad, failure: null, senderAfter: { ...s!, balance: s!.balance - 50, nonce: s!.nonce + 1 }, receiverAfter: { ...r!, balance: r!.balance + 50 } }]);
       await assertAttackFails(air, forgedInstance(air, w, applied, applied, statementInputs(w)), "CONSTRAINT_VIOLATED");
+      // A self transfer applied (notSelf forged): the is-zero gadget breaks.
+      const self = tx(1, 1, 50, 0);
+      const ws = segmentOf(genesis, [a, self], LOG_ROWS);
+      const hs = replayWitness(ws);
+      assert.equal(hs[1]!.failure, TxFailure.selfTransfer);
+      const acct = hs[1]!.senderBefore!; // debited then credited: only the nonce moves
+      const selfApplied = forgeSteps(genesis, [
+        { tx: a, failure: null, senderAfter: hs[0]!.senderAfter, receiverAfter: hs[0]!.receiverAfter },
+        { tx: self, failure: null, senderAfter: { ...acct, balance: acct.balance - 50, nonce: 1 }, receiverAfter: { ...acct, nonce: 1 } },
+      ]);
+      await assertAttackFails(air, forgedInstance(air, ws, selfApplied, selfApplied, statementInputs(ws), (txs) => (txs[TXS.notSelf]![1] = 1)), "CONSTRAINT_VIOLATED");
       // ... with nonceOk forged too: the is-zero gadget breaks.
       await assertAttackFails(air, forgedInstance(air, w, applied, applied, statementInputs(w), (txs) => {
         txs[TXS.nonceOk]![1] = 1;

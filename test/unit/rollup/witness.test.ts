@@ -77,7 +77,7 @@ describe("rollup/segment + witness", () => {
     const mutations: { field: RegExp; edit: (b: Uint8Array, v: DataView) => Uint8Array }[] = [
       { field: /^header$/, edit: (b) => b.subarray(0, 40) },
       { field: /^magic$/, edit: (b) => (b[0] = 0, b) },
-      { field: /^version$/, edit: (b) => (b[4] = 2, b) },
+      { field: /^version$/, edit: (b) => (b[4] = 3, b) },
       { field: /^treeDepth$/, edit: (b) => (b[6] = 0, b) },
       { field: /^treeDepth$/, edit: (b) => (b[6] = 31, b) },
       { field: /^logRows$/, edit: (b) => (b[7] = 40, b) },
