@@ -7,9 +7,10 @@
  * height, `--repeat` times; the report keeps every run. Prove time is wall time and CPU time (all the
  * process's threads): on a shared machine CPU time is the steadier figure.
  *
- * `--layouts` instead measures the Poseidon2 layouts at 2^14 rows (docs/rollup.md §7.4): transfer-v2
- * with degree-3 lanes (transfer-v1's gadget) against degree-7 lanes, and synthetic tables proving the
- * same number of permutations two lanes per row against one lane per row in a hash table joined by LogUp.
+ * `--layouts` instead measures the Poseidon2 layouts (docs/rollup.md §5.4): transfer-v2 at 2^14 rows with
+ * its lanes of degree 7 with the last round folded (x7f), of degree 7 (x7) and of degree 3 (x3,
+ * transfer-v1's gadget); and synthetic tables proving 2^15 permutations two or four lanes per row, or
+ * one lane per row in a hash table that a caller table queries over LogUp.
  *
  * Writes bench/results/rollup.json (or rollup-layouts.json). Figures, not assertions.
  */
@@ -27,9 +28,9 @@ import { defineAir, type Air, type AirInstance } from "../src/stark/air/air.js";
 import { poseidon2Permute16 } from "../src/stark/hash/poseidon2.js";
 import { sampleBatch } from "../src/rollup/sample.js";
 import { encodeWitness, witnessFromSegment, type SegmentWitness } from "../src/rollup/witness.js";
-import { rowsPerTransaction, segmentCapacity } from "../src/rollup/segment.js";
+import { rowsPerTransaction, segmentCapacity, type SegmentGeometry } from "../src/rollup/segment.js";
 import { buildTransferInstance, transferAir } from "../src/rollup/air/index.js";
-import { buildTransferV2Air, buildTransferV2Instance, LANE_X3, LANE_X7, transferV2Air, type LaneGadget } from "../src/rollup/air-v2/index.js";
+import { buildTransferV2Air, buildTransferV2Instance, LANE_X3, LANE_X7, LANE_X7F, transferV2Air, type LaneGadget } from "../src/rollup/air-v2/index.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string): string => {
@@ -44,18 +45,21 @@ const threads = Number(flag("--threads", "1"));
 const address = new Uint8Array(20).fill(0x42);
 const self = fileURLToPath(import.meta.url);
 
-type Variant = "v1" | "v2" | "v2-x3";
+type Variant = "v1" | "v2" | "v2-x7" | "v2-x3";
 
-function sampleWitness(logRows: number): SegmentWitness {
-  const { batch } = sampleBatch({ accounts: 1000, txs: segmentCapacity(depth, logRows), treeDepth: depth, logRows, batchId: 1n, seed: 5 });
+const geometryOf = (v: Variant): SegmentGeometry => (v === "v1" ? "v1" : "v2");
+
+/** A full segment of sample transactions for the variant's geometry. */
+function sampleWitness(logRows: number, geometry: SegmentGeometry): SegmentWitness {
+  const { batch } = sampleBatch({ accounts: 1000, txs: segmentCapacity(depth, logRows, geometry), treeDepth: depth, logRows, batchId: 1n, seed: 5, geometry });
   return witnessFromSegment(batch.segments[0]!);
 }
 
-function variantAir(v: Variant): { air: Air; build: (w: SegmentWitness) => AirInstance; lane?: LaneGadget } {
+function variantAir(v: Variant): { air: Air; build: (w: SegmentWitness) => AirInstance } {
   if (v === "v1") return { air: transferAir, build: buildTransferInstance };
-  const lane = v === "v2" ? LANE_X7 : LANE_X3;
-  const air = v === "v2" ? transferV2Air(depth) : buildTransferV2Air(depth, LANE_X3);
-  return { air, build: (w) => buildTransferV2Instance(w, air, lane), lane };
+  const lane = v === "v2" ? LANE_X7F : v === "v2-x7" ? LANE_X7 : LANE_X3;
+  const air = v === "v2" ? transferV2Air(depth) : buildTransferV2Air(depth, lane);
+  return { air, build: (w) => buildTransferV2Instance(w, air, lane) };
 }
 
 function cpuMs(): number {
@@ -67,9 +71,9 @@ function cpuMs(): number {
 async function runOne(v: Variant, logRows: number): Promise<Record<string, unknown>> {
   const { air, build } = variantAir(v);
   const backend = selectBackend(backendKind, { threads });
-  const warm = build(sampleWitness(Math.max(10, air.tables[0]!.minLogRows)));
+  const warm = build(sampleWitness(Math.max(10, air.tables[0]!.minLogRows), geometryOf(v)));
   await proveStark({ air, instance: warm, options: DEFAULT_OPTIONS, proverAddress: address, backend, checkConstraints: false });
-  const w = sampleWitness(logRows);
+  const w = sampleWitness(logRows, geometryOf(v));
   let t = performance.now();
   const instance = build(w);
   const traceMs = performance.now() - t;
@@ -87,15 +91,15 @@ async function runOne(v: Variant, logRows: number): Promise<Record<string, unkno
   const verifyColdMs = verifyOnce(); // derives the verification key (v2: its preprocessed commitments)
   const verifyWarmMs = Math.min(verifyOnce(), verifyOnce());
   const n = 2 ** logRows;
-  const txs = segmentCapacity(depth, logRows);
+  const txs = w.steps.length;
   const heights = proof.logHeights;
-  const lanes = v === "v1" ? 2 * n : 2 * n + 2 ** heights[1]!; // permutations in the trace (every lane of every row)
+  const lanes = v === "v1" ? 2 * n : 4 * n + 2 ** heights[1]!; // permutations in the trace (every lane of every row)
   const useful = 4 * depth + 6 + (v === "v1" ? 0 : 1); // per transfer: 4D tree nodes, 6 leaf-sponge blocks (v2: + one txCommitment block)
   const tables = air.tables.map((tb, i) => ({ table: tb.name, logRows: heights[i], main: tb.width, auxiliaryBase: 4 * tb.numAux, preprocessed: tb.numPreprocessed, public: tb.numPublicColumns, quotientBase: 4 * tb.numQuotientChunks, constraints: tb.numConstraints, maxDegree: tb.maxDegree }));
   return {
     air: air.name, variant: v, backend: backend.name, threads, treeDepth: depth, logRows,
     tables,
-    rowsPerTransfer: rowsPerTransaction(depth),
+    rowsPerTransfer: rowsPerTransaction(depth, geometryOf(v)),
     committedCellsPerTransfer: Math.round(air.tables.reduce((a, tb, i) => a + 2 ** heights[i]! * (tb.width + 4 * tb.numAux + tb.numPreprocessed + 4 * tb.numQuotientChunks + tb.numPublicColumns), 0) / txs),
     transfersPerSegment: txs,
     witnessBytes: encodeWitness(w).length,
@@ -121,15 +125,14 @@ async function runOne(v: Variant, logRows: number): Promise<Record<string, unkno
 
 const PERM_BUS = 1;
 
-/** n permutations, two x7 lanes per row (the paths table's layout without its structure). */
-function twoLanesAir(): Air {
-  return defineAir({ name: "bench-two-lanes-x7", version: 1, numPublicInputs: 0, width: 2 * LANE_X7.width, numPublicColumns: 0, constraints: (g) => {
-    LANE_X7.constraints(g, 0);
-    LANE_X7.constraints(g, LANE_X7.width);
+/** Permutations k lanes per row (the paths table's layout without its structure). */
+function lanesAir(k: number, lane: LaneGadget): Air {
+  return defineAir({ name: `bench-${k}-lanes-${lane.name}`, version: 1, numPublicInputs: 0, width: k * lane.width, numPublicColumns: 0, constraints: (g) => {
+    for (let i = 0; i < k; i++) lane.constraints(g, i * lane.width);
   } });
 }
 
-/** n permutations, one x7 lane per row in a hash table, each requested over LogUp by a caller table holding its input and output. */
+/** One x7 lane per row in a hash table; a caller table holds each permutation's input and output and queries it over LogUp. */
 function hashTableAir(): Air {
   return defineAir({ name: "bench-hash-table-x7", version: 1, numPublicInputs: 0, tables: [
     { name: "calls", width: 24, numPublicColumns: 0, constraints: (g) => {
@@ -142,39 +145,50 @@ function hashTableAir(): Air {
   ] });
 }
 
-function layoutInstance(kind: "two" | "hash", perms: number): AirInstance {
-  const inputs = Array.from({ length: perms }, (_, k) => Array.from({ length: 16 }, (_, i) => (k * 16 + i + 1) % 2013265921));
-  if (kind === "two") {
-    const rows = perms / 2;
-    const trace = Array.from({ length: 2 * LANE_X7.width }, () => new Uint32Array(rows));
-    inputs.forEach((inp, k) => LANE_X7.fill(trace, (k % 2) * LANE_X7.width, k >> 1, inp));
-    return { trace, publicInputs: new Uint32Array(0), publicColumns: [] };
-  }
+function lanesInstance(k: number, lane: LaneGadget, perms: number): AirInstance {
+  const rows = perms / k;
+  const trace = Array.from({ length: k * lane.width }, () => new Uint32Array(rows));
+  for (let p = 0; p < perms; p++) lane.fill(trace, (p % k) * lane.width, Math.floor(p / k), Array.from({ length: 16 }, (_, i) => (p * 16 + i + 1) % 2013265921));
+  return { trace, publicInputs: new Uint32Array(0), publicColumns: [] };
+}
+
+function hashInstance(perms: number): AirInstance {
   const hash = Array.from({ length: LANE_X7.width }, () => new Uint32Array(perms));
   const calls = Array.from({ length: 24 }, () => new Uint32Array(perms));
-  inputs.forEach((inp, k) => {
-    const out = LANE_X7.fill(hash, 0, k, inp);
-    inp.forEach((x, i) => (calls[i]![k] = x));
-    for (let i = 0; i < 8; i++) calls[16 + i]![k] = out[i]!;
-  });
+  for (let p = 0; p < perms; p++) {
+    const inp = Array.from({ length: 16 }, (_, i) => (p * 16 + i + 1) % 2013265921);
+    const out = LANE_X7.fill(hash, 0, p, inp);
+    inp.forEach((x, i) => (calls[i]![p] = x));
+    for (let i = 0; i < 8; i++) calls[16 + i]![p] = out[i]!;
+  }
   return { trace: calls, extraTraces: [hash], publicInputs: new Uint32Array(0), publicColumns: [] };
 }
 
+const SYNTHETIC: Record<string, { air: () => Air; instance: (perms: number) => AirInstance }> = {
+  "2-lanes-x7": { air: () => lanesAir(2, LANE_X7), instance: (p) => lanesInstance(2, LANE_X7, p) },
+  "2-lanes-x7f": { air: () => lanesAir(2, LANE_X7F), instance: (p) => lanesInstance(2, LANE_X7F, p) },
+  "4-lanes-x7f": { air: () => lanesAir(4, LANE_X7F), instance: (p) => lanesInstance(4, LANE_X7F, p) },
+  "hash-table": { air: hashTableAir, instance: hashInstance },
+};
+
 async function runLayout(kind: string, logRows: number): Promise<Record<string, unknown>> {
   const backend = selectBackend(backendKind, { threads });
-  let air: Air, instance: AirInstance, perms: number;
-  if (kind === "two" || kind === "hash") {
+  let air: Air, instance: AirInstance, perms: number, txs: number | undefined;
+  const synthetic = SYNTHETIC[kind];
+  if (synthetic) {
     perms = 2 ** (logRows + 1);
-    air = kind === "two" ? twoLanesAir() : hashTableAir();
-    instance = layoutInstance(kind, perms);
-    await proveStark({ air, instance: layoutInstance(kind, 2 ** 11), options: DEFAULT_OPTIONS, proverAddress: address, backend, checkConstraints: false });
+    air = synthetic.air();
+    instance = synthetic.instance(perms);
+    await proveStark({ air, instance: synthetic.instance(2 ** 11), options: DEFAULT_OPTIONS, proverAddress: address, backend, checkConstraints: false });
   } else {
     const v = kind as Variant;
     const { air: a, build } = variantAir(v);
     air = a;
-    await proveStark({ air, instance: build(sampleWitness(10)), options: DEFAULT_OPTIONS, proverAddress: address, backend, checkConstraints: false });
-    instance = build(sampleWitness(logRows));
-    perms = 2 * 2 ** logRows;
+    await proveStark({ air, instance: build(sampleWitness(10, geometryOf(v))), options: DEFAULT_OPTIONS, proverAddress: address, backend, checkConstraints: false });
+    const w = sampleWitness(logRows, geometryOf(v));
+    instance = build(w);
+    txs = w.steps.length;
+    perms = 4 * 2 ** logRows;
   }
   const c0 = cpuMs();
   const t = performance.now();
@@ -184,7 +198,7 @@ async function runLayout(kind: string, logRows: number): Promise<Record<string, 
   await backend.close();
   return {
     layout: kind, air: air.name, logRows, permutations: perms, proveMs: Math.round(proveMs), proveCpuMs: Math.round(proveCpuMs),
-    permsPerCpuSec: Math.round(perms / (proveCpuMs / 1000)), proofBytes: bytes.length,
+    permsPerCpuSec: Math.round(perms / (proveCpuMs / 1000)), ...(txs === undefined ? {} : { transfers: txs, transfersPerCpuSec: +(txs / (proveCpuMs / 1000)).toFixed(1) }), proofBytes: bytes.length,
     tables: air.tables.map((tb) => ({ table: tb.name, main: tb.width, auxiliaryBase: 4 * tb.numAux, quotientBase: 4 * tb.numQuotientChunks, maxDegree: tb.maxDegree, constraints: tb.numConstraints })),
     phasesMs: Object.fromEntries(Object.entries(timings).map(([k, x]) => [k, Math.round(x)])),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -220,7 +234,7 @@ if (one >= 0) {
   if (args.includes("--layouts")) {
     const log = 14;
     for (let r = 0; r < repeat; r++) {
-      for (const kind of ["v2-x3", "v2", "two", "hash"]) {
+      for (const kind of ["v2", "v2-x7", "v2-x3", ...Object.keys(SYNTHETIC)]) {
         const row = child(["--layout-one", `${kind}@${log}`]);
         console.log(JSON.stringify(row));
         results.push(row);

@@ -14,7 +14,10 @@ export const TRANSFER_V2 = "transfer-v2";
 
 /** Buses (LogUp). */
 export const BUS = {
-  /** A slot update: paths sends (update index, slot index, exists, old balance, old nonce, new balance, new nonce). */
+  /**
+   * A transaction's two slot updates: paths sends (t, then for the sender and the receiver: slot index,
+   * exists, old balance, old nonce, new balance, new nonce), txs receives it.
+   */
   update: 1,
   /** A byte: txs sends, range receives. */
   range8: 2,

@@ -73,12 +73,11 @@ export function pathsConstraints(lane: LaneGadget, treeDepth: number): (g: Const
     // P9: the public tree depth is this AIR's (row 0 is always a leafA row).
     g.assert(leafA.mul(g.publicInput(PI.treeDepth).sub(treeDepth)), "firstRow");
 
-    // P10: an active block's two updates go on the bus from its leafB row: update 2·t + side, the slot
-    // index (acc at level 0), exists, old balance and nonce, new balance and nonce.
-    const t2 = pre(PATHS_PRE.tx).mul(2);
-    C.sides.forEach((side, k) => {
-      g.send(BUS.update, [t2.add(k), n(side.acc), c(side.exists), c(side.old), c(side.old + 1), c(side.new), c(side.new + 1)], leafB.mul(active));
-    });
+    // P10: an active block's two updates go on the bus from its leafB row, as one tuple: the transaction
+    // index, then per side the slot index (acc at level 0), exists, old balance and nonce, new balance and nonce.
+    const tuple: Expr[] = [pre(PATHS_PRE.tx)];
+    for (const side of C.sides) tuple.push(n(side.acc), c(side.exists), c(side.old), c(side.old + 1), c(side.new), c(side.new + 1));
+    g.send(BUS.update, tuple, leafB.mul(active));
   };
 }
 
@@ -147,9 +146,11 @@ export function txsConstraints(g: ConstraintGraph): void {
 
   // X10: the two slot updates of transaction t = count − 1, as the paths table must apply them.
   const valid = c(TXS.valid);
-  const t2 = c(TXS.count).sub(1).mul(2);
-  g.receive(BUS.update, [t2, from, c(TXS.existsS), balS, c(TXS.nonceS), balS.sub(valid.mul(amt)), c(TXS.nonceS).add(valid)], active);
-  g.receive(BUS.update, [t2.add(1), to, c(TXS.existsR), balR, c(TXS.nonceR), balR.add(valid.mul(amt)), c(TXS.nonceR)], active);
+  g.receive(BUS.update, [
+    c(TXS.count).sub(1),
+    from, c(TXS.existsS), balS, c(TXS.nonceS), balS.sub(valid.mul(amt)), c(TXS.nonceS).add(valid),
+    to, c(TXS.existsR), balR, c(TXS.nonceR), balR.add(valid.mul(amt)), c(TXS.nonceR),
+  ], active);
 
   // X11: range checks. Bytes are bytes; from and to are below 2^30 (so equal to the paths' index as
   // integers); the amount's top byte is below 2^6 exactly when amountOk; balances and differences < 2^30.
