@@ -15,7 +15,8 @@ export type ChainErrorType =
   | { code: "NOTHING_TO_WITHDRAW"; prover: string }
   | { code: "UNBONDING_NOT_MATURED"; releaseAt: number; now: number }
   | { code: "NO_REWARDS"; account: string }
-  | { code: "INSUFFICIENT_GAS_FUNDS"; address: string };
+  | { code: "INSUFFICIENT_GAS_FUNDS"; address: string }
+  | { code: "DEPLOYMENT_INVALID"; path: string | null; detail: string };
 
 /** Every refusal of the chain module: a code the CLI and the node branch on, and a sentence for people. */
 export class ChainError extends ProverNodeError<ChainErrorType> {}

@@ -1,12 +1,12 @@
 /**
- * L1 access: typed contract clients, deployment, anvil for devnets, statement encoding, revert decoding,
- * and the runtime the node composes:
+ * L1 access: typed contract clients, deployment (and the deployment file), anvil for devnets, statement
+ * encoding, revert decoding, and the runtime the node composes:
  *   connectChain({urls}) → RpcPool (failover) + viem clients;  new TxSender({}, {publicClient, account, chain});
- *   new ChainJobAdapter({market, fromBlock}, {publicClient, sender})  — jobs/'s JobChain, structurally;
+ *   new MarketReader({market, election, rollup}, {publicClient}) — the one typed reader of the market;
  *   new EventIngester({name: "market", address: market, confirmations, fromBlock}, {publicClient,
  *     cursors: store.chainCursor, commit: (ops) => store.batch(ops), handler}) with a handler that calls
- *     decodeMarketBlock(block, market, terms): `auctioned` → runner.observe + drive, `changed` → drive;
- *   StakingClient for staker-side operations (the `stake` CLI).
+ *     decodeMarketBlock(block, market, terms) once and hands the result to everything that follows L1;
+ *   StakingClient for the node's stake checks and staker-side operations (the `stake` CLI).
  */
 export * from "./abi/index.js";
 export * from "./anvil.js";
@@ -20,7 +20,8 @@ export * from "./chain-error.js";
 export * from "./rpc.js";
 export * from "./sender.js";
 export * from "./ingest.js";
-export * from "./job-adapter.js";
+export * from "./market-reader.js";
+export * from "./deployment.js";
 export * from "./staking.js";
 export * from "./market-events.js";
 export * from "./options.js";

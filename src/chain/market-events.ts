@@ -1,25 +1,15 @@
 /**
- * SegmentMarket logs of one ingested block, decoded for the node: the segments that went up for auction
- * (shaped like store/'s SegmentRecord, which chain/ may not import) and the segments and batches whose
- * state changed, so the composition root knows which jobs to drive.
+ * SegmentMarket logs of one ingested block, decoded once for everything that follows the market: the
+ * segments that went up for auction (shaped like store/'s SegmentRecord, which chain/ may not import),
+ * the segments and batches whose state changed (the job scheduler drives their jobs), the batches the
+ * aggregator follows or drops, the proofs published on chain, and who was slashed for which segment
+ * (the job runner's slash ledger: no history scan per step).
  */
-import { parseEventLogs, type Address, type PublicClient } from "viem";
+import { getAddress, hexToBytes, parseEventLogs, type Address } from "viem";
+import { segmentIdOf } from "../util/segment-id.js";
 import { segmentMarketAbi } from "./abi/index.js";
 import type { IngestedBlock } from "./ingest.js";
-import { segmentIdOf } from "./job-adapter.js";
-
-/** Market parameters a segment record needs; read once per process. */
-export interface MarketTerms {
-  rampPeriod: number;
-  lockTimeout: number;
-  collateralRatioBps: number;
-}
-
-export async function readMarketTerms(client: PublicClient, market: Address): Promise<MarketTerms> {
-  const read = (functionName: "rampPeriod" | "lockTimeout" | "collateralRatioBps") => client.readContract({ address: market, abi: segmentMarketAbi, functionName });
-  const [rampPeriod, lockTimeout, collateralRatioBps] = await Promise.all([read("rampPeriod"), read("lockTimeout"), read("collateralRatioBps")]);
-  return { rampPeriod: Number(rampPeriod), lockTimeout: Number(lockTimeout), collateralRatioBps: Number(collateralRatioBps) };
-}
+import type { MarketTerms } from "./market-reader.js";
 
 /** Same fields as store/'s SegmentRecord. */
 export interface AuctionedSegment {
@@ -37,12 +27,30 @@ export interface AuctionedSegment {
   observedBlock: bigint;
 }
 
+export interface PublishedProof {
+  batchId: bigint;
+  index: number;
+  proof: Uint8Array;
+}
+
+/** A prover's collateral taken for a segment: its lock expired, its proof failed a challenge, or it withheld the proof. */
+export interface SegmentSlash {
+  segmentId: bigint;
+  prover: Address;
+  kind: "expired" | "challenged" | "unavailable";
+}
+
 export interface MarketBlockEvents {
+  number: bigint;
   auctioned: AuctionedSegment[];
   /** Segments locked, committed, expired, challenged, verified, reported, slashed, reopened or paid. */
   changed: bigint[];
+  postedBatches: bigint[];
+  fullyCommittedBatches: bigint[];
   finalizedBatches: bigint[];
   timedOutBatches: bigint[];
+  published: PublishedProof[];
+  slashes: SegmentSlash[];
 }
 
 const SEGMENT_EVENTS = new Set([
@@ -58,31 +66,41 @@ const SEGMENT_EVENTS = new Set([
   "SegmentPaid",
 ]);
 
+const SLASH_KIND = { LockExpired: "expired", ProofChallenged: "challenged", UnavailabilitySlashed: "unavailable" } as const;
+
+export function emptyMarketBlock(number: bigint): MarketBlockEvents {
+  return { number, auctioned: [], changed: [], postedBatches: [], fullyCommittedBatches: [], finalizedBatches: [], timedOutBatches: [], published: [], slashes: [] };
+}
+
 export function decodeMarketBlock(block: IngestedBlock, market: Address, terms: MarketTerms, air = "transfer-v1"): MarketBlockEvents {
   const logs = block.logs.filter((l) => l.address.toLowerCase() === market.toLowerCase());
+  const out = emptyMarketBlock(block.number);
+  if (logs.length === 0) return out;
   const events = parseEventLogs({ abi: segmentMarketAbi, logs, strict: true });
-  const out: MarketBlockEvents = { auctioned: [], changed: [], finalizedBatches: [], timedOutBatches: [] };
   // BatchPosted is emitted after its SegmentPosted events (same transaction): collect prices first.
-  const batches = new Map<bigint, { minPrice: bigint; maxPrice: bigint }>();
+  const prices = new Map<bigint, { minPrice: bigint; maxPrice: bigint }>();
   for (const e of events) {
-    if (e.eventName === "BatchPosted") batches.set(e.args.batchId, { minPrice: e.args.minPrice, maxPrice: e.args.maxPrice });
+    if (e.eventName === "BatchPosted") prices.set(e.args.batchId, { minPrice: e.args.minPrice, maxPrice: e.args.maxPrice });
   }
+  const changed = (batchId: bigint, index: number): void => {
+    const id = segmentIdOf(batchId, index);
+    if (!out.changed.includes(id)) out.changed.push(id);
+  };
   for (const e of events) {
-    const a = e.args as Record<string, unknown>;
     switch (e.eventName) {
       case "BatchPosted":
+        out.postedBatches.push(e.args.batchId);
         break;
       case "SegmentPosted": {
-        const batchId = a.batchId as bigint;
-        const b = batches.get(batchId);
+        const { batchId, index } = e.args;
+        const b = prices.get(batchId);
         if (!b) break;
-        const index = Number(a.index);
         out.auctioned.push({
           segmentId: segmentIdOf(batchId, index),
           batchId,
           index,
           air,
-          witnessHash: a.witnessHash as string,
+          witnessHash: e.args.witnessHash,
           minPrice: b.minPrice,
           maxPrice: b.maxPrice,
           auctionStart: Number(block.timestamp),
@@ -93,16 +111,29 @@ export function decodeMarketBlock(block: IngestedBlock, market: Address, terms: 
         });
         break;
       }
+      case "BatchFullyCommitted":
+        out.fullyCommittedBatches.push(e.args.batchId);
+        break;
       case "BatchFinalized":
-        out.finalizedBatches.push(a.batchId as bigint);
+        out.finalizedBatches.push(e.args.batchId);
         break;
       case "BatchTimedOut":
-        out.timedOutBatches.push(a.batchId as bigint);
+        out.timedOutBatches.push(e.args.batchId);
+        break;
+      case "ProofPublished":
+        out.published.push({ batchId: e.args.batchId, index: e.args.index, proof: hexToBytes(e.args.proof) });
+        changed(e.args.batchId, e.args.index);
+        break;
+      case "LockExpired":
+      case "ProofChallenged":
+      case "UnavailabilitySlashed":
+        out.slashes.push({ segmentId: segmentIdOf(e.args.batchId, e.args.index), prover: getAddress(e.args.prover), kind: SLASH_KIND[e.eventName] });
+        changed(e.args.batchId, e.args.index);
         break;
       default:
         if (SEGMENT_EVENTS.has(e.eventName)) {
-          const id = segmentIdOf(a.batchId as bigint, Number(a.index));
-          if (!out.changed.includes(id)) out.changed.push(id);
+          const a = e.args as { batchId: bigint; index: number };
+          changed(a.batchId, a.index);
         }
     }
   }

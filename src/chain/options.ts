@@ -1,4 +1,4 @@
-/** Options of the chain runtime (the config file's `chain` section; node/options.ts declares the same shape). */
+/** Options of the chain runtime: the config file's `chain` section (node/options.ts gathers it). */
 import type { Address } from "viem";
 
 export interface ChainOpts {
@@ -24,6 +24,3 @@ export const defaultChainOpts: ChainOpts = {
   confirmations: 2,
   pollIntervalMs: 2000,
 };
-
-/** Per-request RPC timeout before the next endpoint is tried (ms). */
-export const RPC_REQUEST_TIMEOUT_MS = 10_000;

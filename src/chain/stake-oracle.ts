@@ -1,6 +1,6 @@
 /**
  * The p2p layer's StakeOracle read from L1 (ProverStaking + Rollup). Matched structurally: chain/ and
- * p2p/ are on the same layer (DESIGN §2), so this file does not import p2p/; the composition root and
+ * p2p/ are on the same layer (docs/architecture.md §2), so this file does not import p2p/; the composition root and
  * the tests check the fit (`const o: StakeOracle = new ChainStakeOracle(...)`).
  *
  * - isRegistered / peerIdOf: ProverStaking.isRegistered / peerIdOf (peer id bytes → string form).

@@ -10,6 +10,7 @@
 import { encodeFunctionData, getAddress, type Address, type Hex, type PublicClient, type TransactionReceipt } from "viem";
 import { proverStakingAbi, stakeTokenAbi } from "./abi/index.js";
 import { ChainError } from "./chain-error.js";
+import { proverStaking, stakeToken, type ProverStakingContract, type StakeTokenContract } from "./contracts.js";
 import type { TxRequest, TxSender } from "./sender.js";
 
 export interface StakingClientOpts {
@@ -66,25 +67,32 @@ export interface TxResult {
   receipt: TransactionReceipt | null;
 }
 
+/** What the node's market rails and status need about its own stake, in one round of reads. */
+export interface OwnStake {
+  registered: boolean;
+  active: boolean;
+  selfStake: bigint;
+  freeStake: bigint;
+  /** Native balance paying for gas. */
+  gasBalance: bigint;
+}
+
 export class StakingClient {
   readonly account: Address;
   private readonly opts: StakingClientOpts;
   private readonly client: PublicClient;
   private readonly sender: TxSender;
+  /** Typed views of the two contracts (viem derives every argument and result type from the ABI). */
+  private readonly staking: ProverStakingContract["read"];
+  private readonly token: StakeTokenContract["read"];
 
   constructor(opts: StakingClientOpts, modules: StakingClientModules) {
     this.opts = opts;
     this.client = modules.publicClient;
     this.sender = modules.sender;
     this.account = modules.sender.address;
-  }
-
-  private read<T>(functionName: string, args: readonly unknown[] = []): Promise<T> {
-    return this.client.readContract({ address: this.opts.staking, abi: proverStakingAbi, functionName, args } as never) as Promise<T>;
-  }
-
-  private readToken<T>(functionName: string, args: readonly unknown[] = []): Promise<T> {
-    return this.client.readContract({ address: this.opts.token, abi: stakeTokenAbi, functionName, args } as never) as Promise<T>;
+    this.staking = proverStaking(opts.staking, { public: modules.publicClient }).read;
+    this.token = stakeToken(opts.token, { public: modules.publicClient }).read;
   }
 
   private async write(functionName: string, args: readonly unknown[], isDone: () => Promise<boolean>, to = this.opts.staking, abi: unknown = proverStakingAbi): Promise<TxResult> {
@@ -95,7 +103,25 @@ export class StakingClient {
   }
 
   async isRegistered(prover: Address): Promise<boolean> {
-    return this.read<boolean>("isRegistered", [prover]);
+    return this.staking.isRegistered([prover]);
+  }
+
+  /** Registration, stake and gas of `account` (default: this client's): the node's rails and /status. */
+  async ownStake(account: Address = this.account): Promise<OwnStake> {
+    const [registered, active, selfStake, freeStake, gasBalance] = await Promise.all([
+      this.staking.isRegistered([account]),
+      this.staking.isActive([account]),
+      this.staking.selfStake([account]),
+      this.staking.freeStake([account]),
+      this.client.getBalance({ address: account }),
+    ]);
+    return { registered, active, selfStake, freeStake, gasBalance };
+  }
+
+  /** Free stake and gas balance only: what every lock decision reads. */
+  async freeStakeAndGas(account: Address = this.account): Promise<{ freeStake: bigint; gasBalance: bigint }> {
+    const [freeStake, gasBalance] = await Promise.all([this.staking.freeStake([account]), this.client.getBalance({ address: account })]);
+    return { freeStake, gasBalance };
   }
 
   async requireRegistered(prover: Address): Promise<void> {
@@ -112,27 +138,27 @@ export class StakingClient {
   /** Self-bond (`prover` = own address) or delegate. */
   async deposit(prover: Address, amount: bigint): Promise<TxResult> {
     await this.requireRegistered(prover);
-    const balance = await this.readToken<bigint>("balanceOf", [this.account]);
+    const balance = await this.token.balanceOf([this.account]);
     if (balance < amount) throw new ChainError({ code: "INSUFFICIENT_BALANCE", needed: amount, balance }, `insufficient token balance: need ${amount}, have ${balance} (base units)`);
     await this.ensureAllowance(amount);
-    const isDone = async (): Promise<boolean> => (await this.readToken<bigint>("balanceOf", [this.account])) <= balance - amount;
+    const isDone = async (): Promise<boolean> => (await this.token.balanceOf([this.account])) <= balance - amount;
     return prover === this.account ? this.write("bond", [amount], isDone) : this.write("delegate", [prover, amount], isDone);
   }
 
   /** Raise the staking contract's allowance to `amount` if it is lower. */
   async ensureAllowance(amount: bigint): Promise<TxResult | null> {
-    const allowance = await this.readToken<bigint>("allowance", [this.account, this.opts.staking]);
+    const allowance = await this.token.allowance([this.account, this.opts.staking]);
     if (allowance >= amount) return null;
-    const isDone = async (): Promise<boolean> => (await this.readToken<bigint>("allowance", [this.account, this.opts.staking])) >= amount;
+    const isDone = async (): Promise<boolean> => (await this.token.allowance([this.account, this.opts.staking])) >= amount;
     return this.write("approve", [this.opts.staking, amount], isDone, this.opts.token, stakeTokenAbi);
   }
 
   /** requestUnbond (own pool) or requestUndelegate. */
   async requestUnbond(prover: Address, amount: bigint): Promise<TxResult> {
     if (prover === this.account) await this.requireRegistered(prover);
-    const value = await this.read<bigint>("stakeOf", [prover, this.account]);
+    const value = await this.staking.stakeOf([prover, this.account]);
     if (value < amount) throw new ChainError({ code: "INSUFFICIENT_STAKE", requested: amount, available: value }, `insufficient stake with ${prover}: requested ${amount}, you hold ${value} (base units)`);
-    const free = await this.read<bigint>("freeStake", [prover]);
+    const free = await this.staking.freeStake([prover]);
     if (free < amount) throw new ChainError({ code: "INSUFFICIENT_FREE_STAKE", requested: amount, free }, `only ${free} of the pool is free (the rest is locked as segment collateral); requested ${amount}`);
     const before = await this.pending(prover);
     const isDone = async (): Promise<boolean> => (await this.pending(prover)).releaseAt > before.releaseAt;
@@ -151,35 +177,35 @@ export class StakingClient {
   }
 
   async claimRewards(): Promise<TxResult & { amount: bigint }> {
-    const amount = await this.read<bigint>("rewardsOf", [this.account]);
+    const amount = await this.staking.rewardsOf([this.account]);
     if (amount === 0n) {
       throw new ChainError({ code: "NO_REWARDS", account: this.account }, "no commission to claim. Delegation rewards raise the value of your stake instead: see `stake rewards`, and realise them with `stake undelegate` + `stake withdraw`");
     }
-    const r = await this.write("claimRewards", [], async () => (await this.read<bigint>("rewardsOf", [this.account])) === 0n);
+    const r = await this.write("claimRewards", [], async () => (await this.staking.rewardsOf([this.account])) === 0n);
     return { ...r, amount };
   }
 
   async pending(prover: Address): Promise<{ amount: bigint; releaseAt: number }> {
-    const [amount, releaseAt] = await this.read<readonly [bigint, bigint | number]>("pendingOf", [prover, this.account]);
+    const [amount, releaseAt] = await this.staking.pendingOf([prover, this.account]);
     return { amount, releaseAt: Number(releaseAt) };
   }
 
   async status(account: Address = this.account): Promise<StakeStatus> {
     const [registered, active, peerId, commission, selfStake, freeStake, pool, pend, rewards, tokenBalance, allowance, nativeBalance, minStake, delay] = await Promise.all([
-      this.read<boolean>("isRegistered", [account]),
-      this.read<boolean>("isActive", [account]),
-      this.read<Hex>("peerIdOf", [account]),
-      this.read<number>("commissionOf", [account]),
-      this.read<bigint>("selfStake", [account]),
-      this.read<bigint>("freeStake", [account]),
-      this.read<{ activeStake: bigint; locked: bigint }>("poolOf", [account]),
-      this.read<readonly [bigint, bigint | number]>("pendingOf", [account, account]),
-      this.read<bigint>("rewardsOf", [account]),
-      this.readToken<bigint>("balanceOf", [account]),
-      this.readToken<bigint>("allowance", [account, this.opts.staking]),
+      this.staking.isRegistered([account]),
+      this.staking.isActive([account]),
+      this.staking.peerIdOf([account]),
+      this.staking.commissionOf([account]),
+      this.staking.selfStake([account]),
+      this.staking.freeStake([account]),
+      this.staking.poolOf([account]),
+      this.staking.pendingOf([account, account]),
+      this.staking.rewardsOf([account]),
+      this.token.balanceOf([account]),
+      this.token.allowance([account, this.opts.staking]),
       this.client.getBalance({ address: account }),
-      this.read<bigint>("minStake"),
-      this.read<bigint | number>("unbondingDelay"),
+      this.staking.minStake(),
+      this.staking.unbondingDelay(),
     ]);
     return {
       account,
@@ -220,11 +246,11 @@ export class StakingClient {
     const positions: DelegationPosition[] = [];
     for (const [prover, p] of principal) {
       const [value, pend] = await Promise.all([
-        this.read<bigint>("stakeOf", [prover, account]),
-        this.read<readonly [bigint, bigint | number]>("pendingOf", [prover, account]),
+        this.staking.stakeOf([prover, account]),
+        this.staking.pendingOf([prover, account]),
       ]);
       positions.push({ prover, value, principal: p, accrued: value - p, pending: { amount: pend[0], releaseAt: Number(pend[1]) } });
     }
-    return { commission: await this.read<bigint>("rewardsOf", [account]), positions };
+    return { commission: await this.staking.rewardsOf([account]), positions };
   }
 }

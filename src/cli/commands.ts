@@ -11,6 +11,7 @@ import { registerStart } from "./start/register.js";
 import { registerDevnet } from "./devnet/register.js";
 import { registerBench } from "./bench/register.js";
 import { registerAirs } from "./airs/register.js";
+import { registerRecurse } from "./recurse/register.js";
 
 /**
  * Every CLI command, as a function that declares its flags on the program. Registration must stay
@@ -23,6 +24,7 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerProve,
   registerVerify,
   registerAirs,
+  registerRecurse,
   registerRollup,
   registerBackends,
   registerStake,

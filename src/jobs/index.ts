@@ -1,11 +1,12 @@
 export { JobStateMachine, type PersistedJob, type JobPatch, type TransitionEvent, type JobStateMachineModules } from "./machine.js";
-export { TRANSITIONS, TERMINAL_STATES, LOCK_HELD_STATES, isTerminal, canTransition } from "./transitions.js";
+export { TRANSITIONS, TERMINAL_STATES, ACTIVE_STATES, LOCK_HELD_STATES, WORK_STATES, AWAITING_PAYOUT_STATES, isTerminal, canTransition } from "./transitions.js";
 export { JobError, type JobErrorType } from "./errors.js";
 export { ProverPool, type Prover, type ProveRequest, type ProveOutcome, type ProveProgress, type ProverPoolModules } from "./pool.js";
 export { registerTraceBuilder, encodeSampleWitness, buildInstance, buildTransferWitness, type TraceBuilder } from "./trace-builders.js";
 export { createJobsMetrics, type JobsMetrics } from "./metrics.js";
-export { defaultProverPoolOpts, defaultJobRunnerOpts, workerBackendThreads, type ProverPoolOpts, type ProverPoolBackendOpts, type JobRunnerOpts } from "./options.js";
+export { defaultProverPoolOpts, defaultJobRunnerOpts, defaultJobSchedulerOpts, workerBackendThreads, type ProverPoolOpts, type ProverPoolBackendOpts, type JobRunnerOpts, type JobSchedulerOpts } from "./options.js";
 export { JobRunner, type JobRunnerModules, type StepResult } from "./runner.js";
+export { JobScheduler, logTransition, type JobSchedulerModules, type MarketChanges } from "./scheduler.js";
 export type { JobChain, JobNetwork, JobMarket, LockDecision, SegmentChainState, TxOutcome, Address } from "./interface.js";
 export { phaseFraction } from "./progress.js";
 export { summariseJobs, type JobsSummary } from "./summary.js";

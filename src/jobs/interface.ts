@@ -1,9 +1,10 @@
 /**
- * What the job runner needs from the modules being written beside it. `chain/` implements JobChain
- * (viem, with its own nonce management and failover), `p2p/` implements JobNetwork, `market/`
- * provides the decision. The runner never assumes a transaction went through: it reads chain state.
+ * The job runner's ports. node/job-chain.ts implements JobChain over chain/'s MarketReader and
+ * TxSender (plus the store's slash ledger), node/job-network.ts implements JobNetwork over p2p/, and
+ * market/'s LockDecider provides the decision. jobs/ imports none of them: the runner never assumes a
+ * transaction went through, it reads chain state.
  */
-import type { ProofRecord, SegmentRecord } from "../store/index.js";
+import type { DeclineReason, ProofRecord, SegmentRecord } from "../store/index.js";
 import type { PersistedJob } from "./machine.js";
 
 export type Address = `0x${string}`;
@@ -17,7 +18,7 @@ export interface SegmentChainState {
   readonly lockDeadline: number | null;
   /** Commitment by the current locker (0x proof hash), if any. */
   readonly committedProofHash: string | null;
-  /** Who was slashed for this segment, if anyone. */
+  /** Who was ever slashed for this segment (its whole history, from ingested events). */
   readonly slashed: readonly Address[];
 }
 
@@ -47,7 +48,7 @@ export interface JobNetwork {
   publishProof(job: PersistedJob<"committed">, proof: ProofRecord, signal: AbortSignal): Promise<void>;
 }
 
-export type LockDecision = { readonly lock: true; readonly price: bigint } | { readonly lock: false; readonly reason: string };
+export type LockDecision = { readonly lock: true; readonly price: bigint } | { readonly lock: false; readonly reason: DeclineReason };
 
 export interface JobMarket {
   /** Decide whether to lock this segment now (pricing, capacity, breaker, stake). */

@@ -4,13 +4,13 @@
  * the PersistedJob of the state that enables it. So "write the transition, then act" is the only
  * order the API allows.
  */
-import { JOB_STATES, type BatchOp, type JobRecord, type JobState, type Store } from "../store/index.js";
+import { JOB_STATES, isTerminal, type BatchOp, type JobRecord, type JobState, type ReopenReason, type Store } from "../store/index.js";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { nullLogger } from "../util/logger.js";
 import { JobError } from "./errors.js";
-import { canTransition, isTerminal } from "./transitions.js";
+import { canTransition } from "./transitions.js";
 import type { JobsMetrics } from "./metrics.js";
 
 declare const persistedBrand: unique symbol;
@@ -78,7 +78,7 @@ export class JobStateMachine {
     return (await this.store.jobs.get(segmentId)) as PersistedJob | null;
   }
 
-  async list(...states: JobState[]): Promise<PersistedJob[]> {
+  async list(...states: readonly JobState[]): Promise<PersistedJob[]> {
     return (await this.store.jobs.listByState(...states)) as PersistedJob[];
   }
 
@@ -110,15 +110,27 @@ export class JobStateMachine {
   }
 
   /**
-   * Delete the proof and witness bytes of jobs that ended before `beforeMs` (unix ms). The job records
-   * stay (history, earnings). Returns how many jobs were pruned.
+   * Delete the proof, witness and slash record of every job that ended (finalized, failed, slashed)
+   * before `beforeMs` (unix ms). The job records stay (history, earnings). Only segments that still hold
+   * data are looked at, so the cost follows what is stored, not every job ever seen. Returns how many
+   * jobs were pruned.
    */
   async pruneFinished(beforeMs: number): Promise<number> {
-    const done = (await this.store.jobs.values()).filter((j) => isTerminal(j.state) && j.updatedAt < beforeMs);
-    const ops: BatchOp[] = [];
-    for (const j of done) ops.push(this.store.proofs.deleteOp(j.segmentId), this.store.witnesses.deleteOp(j.segmentId));
-    if (ops.length > 0) await this.store.batch(ops);
-    return done.length;
+    const held = new Set<bigint>();
+    for await (const id of this.store.proofs.keys()) held.add(id);
+    for await (const id of this.store.witnesses.keys()) held.add(id);
+    let pruned = 0;
+    for (const segmentId of held) {
+      // Serialised with the job's transitions: a job reopened meanwhile keeps its new attempt's data.
+      const done = await this.serial(segmentId, async () => {
+        const job = await this.store.jobs.get(segmentId);
+        if (job === null || !isTerminal(job.state) || job.updatedAt >= beforeMs) return false;
+        await this.store.batch([...this.store.proofs.deleteOps(segmentId, job.proofHash), this.store.witnesses.deleteOp(segmentId), this.store.slashes.deleteOp(segmentId)]);
+        return true;
+      });
+      if (done) pruned++;
+    }
+    return pruned;
   }
 
   /**
@@ -127,7 +139,7 @@ export class JobStateMachine {
    * and counters is cleared (price, deadline, transactions, proof); the old proof and witness bytes are
    * deleted in the same write. Only terminal failures can reopen: a finalized job never does.
    */
-  async reopen(job: PersistedJob, reason: string): Promise<PersistedJob<"observed">> {
+  async reopen(job: PersistedJob, reason: ReopenReason): Promise<PersistedJob<"observed">> {
     const segmentId = job.segmentId;
     return this.serial(segmentId, async () => {
       const stored = await this.current(job);
@@ -144,7 +156,7 @@ export class JobStateMachine {
         updatedAt: at,
         history: [...stored.history, { state: "observed" as const, at, reason }].slice(-MAX_HISTORY),
       };
-      await this.store.batch([this.store.jobs.putOp(segmentId, next), this.store.proofs.deleteOp(segmentId), this.store.witnesses.deleteOp(segmentId)]);
+      await this.store.batch([this.store.jobs.putOp(segmentId, next), ...this.store.proofs.deleteOps(segmentId, stored.proofHash), this.store.witnesses.deleteOp(segmentId)]);
       return this.after(next as PersistedJob<"observed">, stored.state);
     });
   }

@@ -43,3 +43,22 @@ export const defaultJobRunnerOpts: JobRunnerOpts = {
   proofOptionsPreset: "default",
   txWaitMs: 120_000,
 };
+
+export interface JobSchedulerOpts {
+  /** How often waiting jobs are stepped again and given-up segments reconsidered (ms). */
+  sweepIntervalMs: number;
+  /**
+   * How long the proof and witness of a job that ended (finalized, failed, slashed) are kept (ms). A
+   * finalized batch's proofs are never needed again by the protocol; the retention leaves time to
+   * inspect them and to serve peers that still ask.
+   */
+  proofRetentionMs: number;
+  /** Pruning runs at most this often (ms). */
+  pruneIntervalMs: number;
+}
+
+export const defaultJobSchedulerOpts: JobSchedulerOpts = {
+  sweepIntervalMs: 4_000,
+  proofRetentionMs: 24 * 3_600_000,
+  pruneIntervalMs: 10 * 60_000,
+};

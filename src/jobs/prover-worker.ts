@@ -6,7 +6,7 @@
  * nothing is lost but the time).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccakHex } from "../util/keccak.js";
 import { airRegistry } from "../stark/air/air.js";
 import { proveStark } from "../stark/prover.js";
 import type { ProverBackend } from "../stark/backend.js";
@@ -46,7 +46,7 @@ async function prove(req: WorkerRequest): Promise<void> {
       onPhase: (phase, ms) => post({ type: "phase", id: req.id, phase, ms, backend: b.name }),
     });
     const bytes = result.bytes;
-    post({ type: "done", id: req.id, bytes, proofHash: "0x" + Buffer.from(keccak_256(bytes)).toString("hex"), publicInputs: instance.publicInputs, timings: result.timings, backend: b.name });
+    post({ type: "done", id: req.id, bytes, proofHash: keccakHex(bytes), publicInputs: instance.publicInputs, timings: result.timings, backend: b.name });
   } catch (err) {
     const e = err as { message?: string; code?: string };
     post({ type: "error", id: req.id, message: e.message ?? String(err), code: typeof e.code === "string" ? e.code : undefined });

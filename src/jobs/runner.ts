@@ -20,22 +20,22 @@
  * | published        | read chain: finalized / slashed, else wait for the next chain event.                |
  *
  * A lock-holding job whose lock is gone on chain becomes slashed (our address in the slashed list) or
- * failed(LOCK_LOST). Cancelling (`signal`) leaves every job in its persisted state for the next start.
+ * failed(LOCK_LOST). Cancelling (`signal`) leaves every job in its persisted state for the next start;
+ * jobs/scheduler.ts drives every unfinished job again on the next start, by these same rules.
  */
-import type { ProofRecord, SegmentRecord, Store } from "../store/index.js";
+import { declined, isTerminal, type ProofRecord, type SegmentRecord, type Store } from "../store/index.js";
 import type { ProofOptions } from "../stark/options.js";
 import { OPTION_PRESETS } from "../stark/options.js";
 import type { Logger } from "../util/logger.js";
 import { nullLogger } from "../util/logger.js";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccakHex } from "../util/keccak.js";
 import { JobError } from "./errors.js";
 import type { JobStateMachine, PersistedJob } from "./machine.js";
 import type { JobChain, JobMarket, JobNetwork, SegmentChainState } from "./interface.js";
 import type { Prover, ProveProgress } from "./pool.js";
 import { defaultJobRunnerOpts, type JobRunnerOpts } from "./options.js";
-import { isTerminal } from "./transitions.js";
 
 export interface JobRunnerModules {
   store: Store;
@@ -56,10 +56,6 @@ export type StepResult = PersistedJob | "wait";
 
 function hexToBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex.replace(/^0x/, ""), "hex"));
-}
-
-function keccakHex(b: Uint8Array): string {
-  return "0x" + Buffer.from(keccak_256(b)).toString("hex");
 }
 
 export class JobRunner {
@@ -112,15 +108,6 @@ export class JobRunner {
     return current;
   }
 
-  /** After a restart: every unfinished job, stepped by the same rules as a fresh one. */
-  async resume(): Promise<PersistedJob[]> {
-    const open = (await this.store.jobs.values()).filter((j) => !isTerminal(j.state)) as PersistedJob[];
-    this.log.info("Resuming jobs", { count: open.length, states: open.map((j) => j.state) });
-    const out: PersistedJob[] = [];
-    for (const job of open) out.push(await this.drive(job));
-    return out;
-  }
-
   /** Perform the action `job.state` enables and persist the result. */
   async step(job: PersistedJob): Promise<StepResult> {
     const segment = await this.store.segments.get(job.segmentId);
@@ -128,7 +115,7 @@ export class JobRunner {
     switch (job.state) {
       case "observed": {
         const decision = await this.market.decide(segment);
-        if (!decision.lock) return this.machine.transition(job, "failed", { failureReason: `DECLINED_${decision.reason}` });
+        if (!decision.lock) return this.machine.transition(job, "failed", { failureReason: declined(decision.reason) });
         return this.machine.transition(job, "decided", { price: decision.price });
       }
       case "decided": {
@@ -247,7 +234,7 @@ export class JobRunner {
       provingSeconds: outcome.seconds,
     };
     // The proof is stored in the same write as the state; the witness is no longer needed.
-    return this.machine.transition(job, "proven", { proofHash: proof.proofHash }, [this.store.proofs.putOp(job.segmentId, proof), this.store.witnesses.deleteOp(job.segmentId)]);
+    return this.machine.transition(job, "proven", { proofHash: proof.proofHash }, [...this.store.proofs.putOps(proof), this.store.witnesses.deleteOp(job.segmentId)]);
   }
 
   private async stepProven(job: PersistedJob<"proven">): Promise<StepResult> {

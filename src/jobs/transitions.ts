@@ -1,5 +1,5 @@
 /**
- * The segment-job transition table (DESIGN §7). Anything not listed is illegal and throws
+ * The segment-job transition table (docs/node-runtime.md, "Segment jobs"). Anything not listed is illegal and throws
  * JOB_ILLEGAL_TRANSITION. `failed` and `slashed` are reachable from every state where they can happen:
  * before the lock nothing can be slashed; after the commit a job can no longer simply "fail" — it is
  * either finalized or slashed (a challenge).
@@ -22,15 +22,8 @@ export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   slashed: [],
 };
 
-export const TERMINAL_STATES: readonly JobState[] = ["finalized", "failed", "slashed"];
-
-export function isTerminal(state: JobState): boolean {
-  return TERMINAL_STATES.includes(state);
-}
-
 export function canTransition(from: JobState, to: JobState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** States in which this node holds a lock on chain (collateral at risk, a deadline running). */
-export const LOCK_HELD_STATES: readonly JobState[] = ["locked", "witnessFetched", "proving", "proven"];
+export { TERMINAL_STATES, ACTIVE_STATES, LOCK_HELD_STATES, WORK_STATES, AWAITING_PAYOUT_STATES, isTerminal } from "../store/index.js";

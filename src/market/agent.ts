@@ -7,7 +7,7 @@
  *   4. deadlines: measured throughput can prove it and everything already locked in time (NO_CAPACITY)
  *   5. stake and gas (INSUFFICIENT_FREE_STAKE, INSUFFICIENT_GAS_BALANCE), with warnings logged
  */
-import type { JobRecord, SegmentRecord } from "../store/index.js";
+import { WORK_STATES, type DeclineReason, type JobRecord, type JobState, type SegmentRecord } from "../store/index.js";
 import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { nullLogger } from "../util/logger.js";
@@ -18,11 +18,12 @@ import { defaultMarketOpts, type MarketOpts } from "./options.js";
 import { auctionPrice, minimumPrice, secondsPerSegment, timeWhenPriceReaches, type ProvingProfile } from "./pricing.js";
 import { checkStake, type StakeView } from "./stake.js";
 
-export type DeclineReason = "SEGMENT_TOO_LARGE" | "BREAKER_OPEN" | "MAX_CONCURRENT_JOBS" | "PRICE_TOO_LOW" | "NO_CAPACITY" | "INSUFFICIENT_FREE_STAKE" | "INSUFFICIENT_GAS_BALANCE";
+/** The agent's own refusals (store/'s DeclineReason also has the decider's INTENT_YIELDED). */
+export type AgentDeclineReason = Exclude<DeclineReason, "INTENT_YIELDED">;
 
 export type MarketDecision =
   | { readonly lock: true; readonly price: bigint; readonly minimumPrice: bigint }
-  | { readonly lock: false; readonly reason: DeclineReason; readonly minimumPrice?: bigint; readonly retryAt?: number };
+  | { readonly lock: false; readonly reason: AgentDeclineReason; readonly minimumPrice?: bigint; readonly retryAt?: number };
 
 export interface MarketModules {
   clock: Clock;
@@ -38,7 +39,7 @@ export interface MarketModules {
   maxLogRows?: (air: string) => number | null;
   /** Current free stake and gas balance (reads the chain). */
   stake: () => Promise<StakeView> | StakeView;
-  /** Jobs that hold or are about to hold a lock (not terminal, past "observed"). */
+  /** The node's jobs (those in WORK_STATES take capacity). */
   activeJobs: () => Promise<readonly JobRecord[]> | readonly JobRecord[];
   logger?: Logger;
   metrics?: MarketMetrics | null;
@@ -54,7 +55,7 @@ export function capacityFromJobs(jobs: readonly JobRecord[], secondsFor: (job: J
   });
 }
 
-const WORK_STATES = new Set(["decided", "lockSent", "locked", "witnessFetched", "proving"]);
+const WORK: readonly JobState[] = WORK_STATES;
 
 export class MarketAgent {
   readonly breaker: CircuitBreaker;
@@ -73,8 +74,9 @@ export class MarketAgent {
     return minimumPrice(secondsPerSegment(this.m.profile, this.m.backend, air), this.opts.costPerHour, this.opts.marginBps);
   }
 
-  async decide(segment: SegmentRecord): Promise<MarketDecision> {
-    const d = await this.evaluate(segment);
+  /** Every rail in order; `pending`: decisions made but not persisted yet (the decider's reservations), counted as active jobs. */
+  async decide(segment: SegmentRecord, pending: readonly JobRecord[] = []): Promise<MarketDecision> {
+    const d = await this.evaluate(segment, pending);
     this.m.metrics?.decisions.inc({ decision: d.lock ? "lock" : "decline", reason: d.lock ? "OK" : d.reason });
     if (d.lock) this.breaker.onLock();
     this.log.debug("Lock decision", { segmentId: segment.segmentId, ...d });
@@ -91,11 +93,11 @@ export class MarketAgent {
     if (this.breaker.state === "open") this.log.warn("Circuit breaker open: not locking", { consecutiveFailures: this.breaker.consecutiveFailures, cooldownSeconds: this.opts.breakerCooldownSeconds });
   }
 
-  private async evaluate(segment: SegmentRecord): Promise<MarketDecision> {
+  private async evaluate(segment: SegmentRecord, pending: readonly JobRecord[]): Promise<MarketDecision> {
     const limit = segment.logRows === undefined ? null : (this.m.maxLogRows?.(segment.air) ?? null);
     if (limit !== null && segment.logRows! > limit) return { lock: false, reason: "SEGMENT_TOO_LARGE" };
     if (!this.breaker.canLock()) return { lock: false, reason: "BREAKER_OPEN" };
-    const active = (await this.m.activeJobs()).filter((j) => WORK_STATES.has(j.state) && j.segmentId !== segment.segmentId);
+    const active = [...(await this.m.activeJobs()), ...pending].filter((j) => WORK.includes(j.state) && j.segmentId !== segment.segmentId);
     if (active.length >= this.opts.maxConcurrentJobs) return { lock: false, reason: "MAX_CONCURRENT_JOBS" };
 
     const seconds = secondsPerSegment(this.m.profile, this.m.backend, segment.air);

@@ -12,7 +12,9 @@ import { nullLogger } from "../util/logger.js";
 import type { MarketAgent } from "./agent.js";
 import type { LockIntents } from "./intents.js";
 
-export type DeciderDecision = { readonly lock: true; readonly price: bigint } | { readonly lock: false; readonly reason: string; readonly retryAt?: number };
+import type { DeclineReason } from "../store/index.js";
+
+export type DeciderDecision = { readonly lock: true; readonly price: bigint } | { readonly lock: false; readonly reason: DeclineReason; readonly retryAt?: number };
 
 export interface LockDeciderModules {
   agent: Pick<MarketAgent, "decide">;
@@ -53,7 +55,7 @@ export class LockDecider {
   }
 
   private async decideNow(segment: SegmentRecord): Promise<DeciderDecision> {
-    const d = await this.m.agent.decide(segment);
+    const d = await this.m.agent.decide(segment, this.reserved());
     if (!d.lock) return { lock: false, reason: d.reason, ...(d.retryAt !== undefined ? { retryAt: d.retryAt } : {}) };
     if (this.m.intents) {
       const c = await this.m.intents.claim(segment.segmentId, segment.batchId, segment.index, this.m.signal);

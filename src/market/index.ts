@@ -1,4 +1,4 @@
-export { MarketAgent, capacityFromJobs, type MarketDecision, type DeclineReason, type MarketModules } from "./agent.js";
+export { MarketAgent, capacityFromJobs, type MarketDecision, type AgentDeclineReason, type MarketModules } from "./agent.js";
 export { CircuitBreaker, type BreakerState } from "./breaker.js";
 export { checkCapacity, type CapacityJob, type CapacityCheck } from "./capacity.js";
 export { minimumPrice, auctionPrice, timeWhenPriceReaches, secondsPerSegment, parseProfile, type ProvingProfile, type ProfileEntry } from "./pricing.js";

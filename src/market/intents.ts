@@ -1,11 +1,11 @@
 /**
- * Advisory lock intents (DESIGN §6 `intents` topic): before sending `lock`, a node announces the segment
+ * Advisory lock intents (docs/p2p.md, the `intents` topic): before sending `lock`, a node announces the segment
  * it is about to lock and waits a moment for competing announcements. Among the intents for one segment
  * the lowest keccak256(segmentId ‖ signer) wins — a per-segment pseudo-random order, so no node is always
  * first — and the others back off until the winner's intent expires. Intents are advice, never trusted:
  * the chain decides who holds a lock, and a winner that never locks only delays the others by one TTL.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccakHex } from "../util/keccak.js";
 import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -43,7 +43,7 @@ export function intentPriority(segmentId: bigint, signer: Address): bigint {
     v >>= 8n;
   }
   buf.set(Buffer.from(signer.slice(2).toLowerCase(), "hex"), 32);
-  return BigInt("0x" + Buffer.from(keccak_256(buf)).toString("hex"));
+  return BigInt(keccakHex(buf));
 }
 
 export class LockIntents {

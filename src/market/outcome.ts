@@ -2,13 +2,13 @@
  * Which job transitions count for the circuit breaker. Only what happens to a lock we held counts:
  * losing a lock race or declining a segment is not a failure of this node's infrastructure.
  */
-import type { JobState } from "../store/index.js";
+import { LOCK_HELD_STATES, type JobState } from "../store/index.js";
 
-const HELD: ReadonlySet<JobState> = new Set(["locked", "witnessFetched", "proving", "proven"]);
+const HELD: readonly JobState[] = LOCK_HELD_STATES;
 
 export function lockOutcome(from: JobState | null, to: JobState): "success" | "failed" | "slashed" | null {
   if (to === "slashed") return "slashed";
   if (to === "finalized") return "success";
-  if (to === "failed" && from !== null && HELD.has(from)) return "failed";
+  if (to === "failed" && from !== null && HELD.includes(from)) return "failed";
   return null;
 }

@@ -61,7 +61,7 @@ export function minimumPrice(seconds: number, costPerHour: bigint, marginBps: nu
   return (num + den - 1n) / den;
 }
 
-/** The reverse Dutch auction's price at `nowSec` (DESIGN §5): min → max over the ramp, then max. */
+/** The reverse Dutch auction's price at `nowSec` (docs/contracts.md, "Market lifecycle"): min → max over the ramp, then max. */
 export function auctionPrice(seg: { minPrice: bigint; maxPrice: bigint; auctionStart: number; rampSeconds: number }, nowSec: number): bigint {
   if (nowSec <= seg.auctionStart) return seg.minPrice;
   if (seg.rampSeconds <= 0 || nowSec >= seg.auctionStart + seg.rampSeconds) return seg.maxPrice;

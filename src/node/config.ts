@@ -5,11 +5,14 @@
  * carry API keys, so the validated options print redacted (toJSON / toString / util.inspect).
  */
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { inspect } from "node:util";
 import { ProverNodeError } from "../util/errors.js";
 import { LOG_LEVELS } from "../util/logger-pino.js";
+import { parseProfile, type ProvingProfile } from "../market/pricing.js";
+import { NodeError } from "./errors.js";
 import { BACKEND_KINDS, CONTRACT_NAMES, defaultNodeOpts, type NodeOpts } from "./options.js";
 
 export class ConfigError extends ProverNodeError<{ code: "CONFIG_INVALID"; field: string; reason: string }> {
@@ -61,7 +64,14 @@ const SCHEMA: Spec = {
     },
     backend: { t: "object", fields: { kind: { t: "string", oneOf: BACKEND_KINDS }, threads: { t: "int", min: 0, max: 1024 } } },
     provers: { t: "object", fields: { workers: { t: "int", min: 1, max: 256 } } },
-    jobs: { t: "object", fields: { proofOptionsPreset: { t: "string", oneOf: ["default", "test"] }, txWaitMs: { t: "int", min: 1000, max: 3_600_000 } } },
+    jobs: {
+      t: "object",
+      fields: {
+        proofOptionsPreset: { t: "string", oneOf: ["default", "test"] },
+        txWaitMs: { t: "int", min: 1000, max: 3_600_000 },
+        proofRetentionMs: { t: "int", min: 0, max: 365 * 86_400_000 },
+      },
+    },
     market: {
       t: "object",
       fields: {
@@ -256,4 +266,16 @@ export function loadConfigFile(path: string, env: Record<string, string | undefi
 /** Resolve a path option that is relative to the data directory (keystore, peer key). */
 export function dataPath(opts: NodeOpts, p: string): string {
   return expandPath(p, opts.dataDir);
+}
+
+/** The measured proving profile, `<dataDir>/profile.json` (written by `prover-node bench`). */
+export async function loadProfile(opts: NodeOpts): Promise<ProvingProfile> {
+  const path = dataPath(opts, "profile.json");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    throw new NodeError({ code: "NODE_PROFILE", detail: `${path} missing` }, `no proving profile at ${path}: run \`prover-node bench\` first (pricing and capacity come from measured proving times)`);
+  }
+  return parseProfile(JSON.parse(text));
 }

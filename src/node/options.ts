@@ -1,37 +1,20 @@
 /**
  * Every option of the node, gathered from each module's `XOpts` (Lodestar's node/options.ts). The
  * config file (node.config.example.json, documented in docs/operator.md) maps onto this after
- * validation in config.ts. Chain and p2p options are declared here until those modules land; their
- * own `ChainOpts`/`P2pOpts` should take these shapes over.
+ * validation in config.ts. The p2p section is the operator's view of p2p/'s P2pOpts (node.ts maps it).
  */
 import { defaultApiOpts, type ApiOpts } from "../api/options.js";
+import { defaultChainOpts, type ChainOpts } from "../chain/options.js";
 import { defaultMarketOpts, type MarketOpts } from "../market/options.js";
-import { defaultJobRunnerOpts, defaultProverPoolOpts, type JobRunnerOpts } from "../jobs/options.js";
+import { defaultJobRunnerOpts, defaultJobSchedulerOpts, defaultProverPoolOpts, type JobRunnerOpts, type JobSchedulerOpts } from "../jobs/options.js";
 import type { LogLevel } from "../util/logger-pino.js";
 import type { BackendKind } from "../backends/select.js";
-import type { SystemAddresses } from "../chain/contracts.js";
 
 export type Address = `0x${string}`;
 export { BACKEND_KINDS, type BackendKind } from "../backends/select.js";
+export { CONTRACT_NAMES } from "../chain/deployment.js";
 
-/** The deployment file's `addresses`: chain/'s `SystemAddresses`. */
-export type ContractAddresses = SystemAddresses;
-export const CONTRACT_NAMES: readonly (keyof ContractAddresses)[] = ["token", "staking", "market", "election", "rollup", "verifier"];
-
-export interface NodeChainOpts {
-  /** JSON-RPC endpoints, tried in order with failover. May carry API keys: never printed. */
-  rpcUrls: string[];
-  /** Expected chain id; the node refuses to start against another chain. null = accept any (devnets). */
-  chainId: number | null;
-  /** Deployment file written by the deploy script (addresses by contract name). */
-  deploymentFile: string | null;
-  /** Explicit addresses; override the deployment file's. */
-  contracts: Partial<ContractAddresses>;
-  /** Blocks an event must be buried under before the node acts on it. */
-  confirmations: number;
-  /** How often to poll for new blocks (ms). */
-  pollIntervalMs: number;
-}
+export type NodeChainOpts = ChainOpts;
 
 export interface NodeP2pOpts {
   listenAddrs: string[];
@@ -40,7 +23,7 @@ export interface NodeP2pOpts {
   mdns: boolean;
   /** Keep private and loopback addresses in the DHT (devnets on one machine or a LAN); false on public networks. */
   privateAddresses: boolean;
-  /** libp2p private key file (relative to dataDir), written by `prover-node init`. */
+  /** libp2p private key file (relative to dataDir), written by `prover-node init`; created on first start if missing. */
   peerKeyFile: string;
 }
 
@@ -54,6 +37,9 @@ export interface NodeAggregatorOpts {
   /** How long the aggregator tries to fetch a committed proof before reporting it unavailable on chain (ms). */
   fetchTimeoutMs: number;
 }
+
+/** The runner's options and how long finished jobs keep their proofs. */
+export type NodeJobsOpts = JobRunnerOpts & Pick<JobSchedulerOpts, "proofRetentionMs">;
 
 export interface NodeLogOpts {
   level: LogLevel;
@@ -73,7 +59,7 @@ export interface NodeOpts {
   backend: NodeBackendOpts;
   /** Prover worker threads (segments proven in parallel). */
   provers: { workers: number };
-  jobs: JobRunnerOpts;
+  jobs: NodeJobsOpts;
   market: MarketOpts;
   aggregator: NodeAggregatorOpts;
   api: ApiOpts;
@@ -84,11 +70,11 @@ export const defaultNodeOpts: NodeOpts = {
   dataDir: "~/.prover-node",
   network: "devnet",
   keystoreFile: "keystore.json",
-  chain: { rpcUrls: ["http://127.0.0.1:8545"], chainId: null, deploymentFile: null, contracts: {}, confirmations: 2, pollIntervalMs: 2000 },
+  chain: defaultChainOpts,
   p2p: { listenAddrs: ["/ip4/0.0.0.0/tcp/9000"], bootstrapPeers: [], mdns: false, privateAddresses: false, peerKeyFile: "p2p/peer-key" },
   backend: { kind: "auto", threads: 0 },
   provers: { workers: defaultProverPoolOpts.workers },
-  jobs: defaultJobRunnerOpts,
+  jobs: { ...defaultJobRunnerOpts, proofRetentionMs: defaultJobSchedulerOpts.proofRetentionMs },
   market: defaultMarketOpts,
   aggregator: { fetchTimeoutMs: 60_000 },
   api: defaultApiOpts,

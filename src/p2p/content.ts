@@ -1,8 +1,8 @@
 import { sha256 } from "@noble/hashes/sha2.js";
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
-import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { hexToBytes, type Hex } from "viem";
+import { keccakHex } from "../util/keccak.js";
 
 /**
  * Where the p2p layer reads the objects it serves. Injected by the caller: the sequencer serves
@@ -26,7 +26,7 @@ export class MemoryContentStore implements ContentStore {
 }
 
 export function contentHash(data: Uint8Array): Hex {
-  return bytesToHex(keccak_256(data));
+  return keccakHex(data);
 }
 
 /** Multicodec numbers: raw binary and sha2-256 multihash. */

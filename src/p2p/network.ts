@@ -171,15 +171,17 @@ export class P2pNetwork {
   private async startHost(): Promise<void> {
     const { opts } = this;
     let privateKey;
-    if (opts.dataDir !== null) {
-      const dir = join(opts.dataDir, "p2p");
-      const { key, created } = await loadOrCreatePeerKey(join(dir, "peer-key"));
-      if (created) this.log.info("Created peer identity", { dir });
+    const keyFile = opts.peerKeyFile ?? (opts.dataDir !== null ? join(opts.dataDir, "p2p", "peer-key") : null);
+    if (keyFile !== null) {
+      const { key, created } = await loadOrCreatePeerKey(keyFile);
+      if (created) this.log.info("Created peer identity", { file: keyFile });
       privateKey = key;
-      this.datastore = new LevelDatastore(join(dir, "datastore"));
-      await this.datastore.open();
     } else {
       privateKey = await generateKeyPair("Ed25519");
+    }
+    if (opts.dataDir !== null) {
+      this.datastore = new LevelDatastore(join(opts.dataDir, "p2p", "datastore"));
+      await this.datastore.open();
     }
     const isBanned = (peer: PeerId): boolean => this.scores.isBanned(peer.toString());
     const host = await createHost(opts, {

@@ -2,8 +2,10 @@
 export interface P2pOpts {
   /** Network name in every topic and protocol id (`/zkprover/<network>/...`). */
   network: string;
-  /** Node data directory: the peer key file and peer store live in `<dataDir>/p2p/`. null = in memory. */
+  /** Node data directory: the peer store lives in `<dataDir>/p2p/`. null = in memory. */
   dataDir: string | null;
+  /** The libp2p identity (Ed25519, protobuf): created there on first start. null = `<dataDir>/p2p/peer-key` (a fresh key without a dataDir). */
+  peerKeyFile: string | null;
   listenAddresses: string[];
   announceAddresses: string[];
   /** Bootstrap multiaddrs (with `/p2p/<peerId>`), dialled on start and kept connected. */
@@ -94,6 +96,7 @@ export interface ScoringOpts {
 export const defaultP2pOpts: P2pOpts = {
   network: "devnet",
   dataDir: null,
+  peerKeyFile: null,
   listenAddresses: ["/ip4/0.0.0.0/tcp/9100", "/ip4/0.0.0.0/tcp/9101/ws"],
   announceAddresses: [],
   bootstrap: [],

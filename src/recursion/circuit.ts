@@ -81,7 +81,15 @@ export class Circuit {
   /** Public values of the statement (concrete mode), by index. */
   readonly publicValues: number[] = [];
 
-  constructor(readonly symbolic = false) {}
+  /**
+   * symbolic: record the structure only. lenient (concrete mode): record failing checks instead of
+   * throwing, to build the witness of a false statement — what a test forces past the prover to
+   * show the verifier rejects it (like the prover's checkConstraints: false).
+   */
+  constructor(
+    readonly symbolic = false,
+    readonly lenient = false,
+  ) {}
 
   get numWires(): number {
     return this.nextWire;
@@ -127,11 +135,21 @@ export class Circuit {
     return w;
   }
 
+  /** Run a witness computation; in lenient mode a failure gives `fallback` instead of throwing. */
+  hint<T>(f: () => T, fallback: T): T {
+    try {
+      return f();
+    } catch (err) {
+      if (this.lenient) return fallback;
+      throw err;
+    }
+  }
+
   /** A private witness; `hint` computes its value (concrete mode only). `base`: the value lies in F. */
   witness(hint: () => Ext | number, base: boolean): Wire {
     let v: Ext = ZERO;
     if (!this.symbolic) {
-      const h = hint();
+      const h = this.hint<Ext | number>(hint, 0);
       v = typeof h === "number" ? fromBase(h) : h;
       if (base && !isBase(v)) throw new RecursionError("CIRCUIT", `a base witness got a K value ${v.join(",")}`);
     }
@@ -155,7 +173,7 @@ export class Circuit {
     if (!this.symbolic) {
       const got = addE(mulE(this.value(a), this.value(b)), this.value(c));
       const want = this.value(d);
-      if (got.some((x, i) => x !== want[i])) throw new RecursionError("UNSATISFIED", `${what}: ${got.join(",")} ≠ ${want.join(",")}`);
+      if (got.some((x, i) => x !== want[i]) && !this.lenient) throw new RecursionError("UNSATISFIED", `${what}: ${got.join(",")} ≠ ${want.join(",")}`);
     }
     this.alu.push({ a: a.id, b: b.id, c: c.id, d: d.id, write: false });
   }
@@ -183,7 +201,10 @@ export class Circuit {
   inverse(a: Wire, what: string): Wire {
     const w = this.witness(() => {
       const v = this.value(a);
-      if (v.every((x) => x === 0)) throw new RecursionError("UNSATISFIED", `${what}: inverse of zero`);
+      if (v.every((x) => x === 0)) {
+        if (this.lenient) return ZERO;
+        throw new RecursionError("UNSATISFIED", `${what}: inverse of zero`);
+      }
       return invE(v);
     }, a.base);
     this.assertMac(a, w, this.zero, this.one, what);
@@ -288,7 +309,7 @@ export class Circuit {
 
   /** Check output position j of the last permutation against a wire (read). */
   checkOutput(j: number, w: Wire, what: string): void {
-    if (!this.symbolic && this.value(w)[0] !== this.lastOutput[j]) throw new RecursionError("UNSATISFIED", `${what}: output ${j} differs`);
+    if (!this.symbolic && !this.lenient && this.value(w)[0] !== this.lastOutput[j]) throw new RecursionError("UNSATISFIED", `${what}: output ${j} differs`);
     const row = this.p2[this.p2.length - 1]!;
     const outs = row.outs as ({ wire: number; write: boolean } | null)[];
     if (outs[j]) throw new RecursionError("CIRCUIT", `output ${j} of this permutation is already used`);

@@ -40,7 +40,7 @@ export function hashWires(c: Circuit, words: readonly Wire[]): Wire[] {
  */
 export function merklePath(c: Circuit, bits: readonly Wire[], siblings: (level: number) => ArrayLike<number>, root: readonly Wire[], what: string): void {
   for (let l = 0; l < bits.length; l++) {
-    c.permute({ rate: new Array(8).fill("zero"), rateIn: NONE8(), compress: true, bit: bits[l]!.id, chain: false, initCap: [0, 0, 0, 0, 0, 0, 0, 0] }, NONE8(), c.symbolic ? undefined : siblings(l));
+    c.permute({ rate: new Array(8).fill("zero"), rateIn: NONE8(), compress: true, bit: bits[l]!.id, chain: false, initCap: [0, 0, 0, 0, 0, 0, 0, 0] }, NONE8(), c.symbolic ? undefined : c.hint(() => siblings(l), new Uint32Array(8)));
   }
   if (root.length !== 8) throw new RecursionError("CIRCUIT", "a root is 8 wires");
   for (let j = 0; j < 8; j++) c.checkOutput(j, root[j]!, `${what}: root word ${j}`);

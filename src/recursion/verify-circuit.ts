@@ -60,7 +60,11 @@ export function checkChildShape(shape: ChildShape): ProofLayout {
   return proofLayout(air, options, "poseidon2", logHeights);
 }
 
-export function verifyChildCircuit(c: Circuit, shape: ChildShape, data: ChildData | null): VerifiedChild {
+/**
+ * Verify a child in the circuit. `afterVk` runs right after the key's sponge rows (before the
+ * transcript), so a Merkle path can continue from the key (allowed-set membership, statement.ts).
+ */
+export function verifyChildCircuit(c: Circuit, shape: ChildShape, data: ChildData | null, afterVk?: (vk: Wire[]) => void): VerifiedChild {
   const layout = checkChildShape(shape);
   const { air, options } = shape;
   const proof = data?.proof;
@@ -80,6 +84,7 @@ export function verifyChildCircuit(c: Circuit, shape: ChildShape, data: ChildDat
   const preCaps = new Map<number, Wire[]>(preTables.map((t) => [t.index, digest(need(() => preprocessedRootOf(shape, t)))]));
   const vkPre = [VK_TAG_ELEMENT, ...bytesToHalves(air.id), HASH_CONFIG_CODES.poseidon2, options.logBlowup, options.logCap, layout.logHeights.length, ...layout.logHeights].map(k);
   const vk = hashWires(c, [...vkPre, ...preTables.flatMap((t) => preCaps.get(t.index)!)]);
+  afterVk?.(vk);
 
   // ---- transcript
   const t = new CircuitDuplex(c);
@@ -141,7 +146,7 @@ export function verifyChildCircuit(c: Circuit, shape: ChildShape, data: ChildDat
 
   // ---- openings, DEEP values and FRI, query by query
   const queryValue = (bits: readonly Wire[]) => bits.slice(0, layout.logQueryDomain).reduce((a, b, i) => a + c.value(b)[0]! * 2 ** i, 0);
-  const trees = proof ? nativeTrees(layout, proof, queries.map(queryValue)) : null;
+  const trees = proof ? c.hint(() => nativeTrees(layout, proof, queries.map(queryValue)), null) : null;
   const gammaPow = powers(c, gamma, Math.max(...layout.groups.map((_, g) => deepClaimsOfGroup(layout, g, ZERO, ZERO, new Array(layout.numOod).fill(ZERO)).claimColumn.length)));
   const groupConst = layout.groups.map((g, gi) => {
     const claims = deepClaimsOfGroup(layout, gi, ZERO, ZERO, new Array(layout.numOod).fill(ZERO));

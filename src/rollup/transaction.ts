@@ -1,6 +1,6 @@
 import { P } from "../stark/field/babybear.js";
 
-/** An L2 transfer. Signatures are checked by the sequencer only in v1 (DESIGN §4). */
+/** An L2 transfer. Signatures are checked by the sequencer only in v1 (docs/sequencer.md, "What it trusts"). */
 export interface Transaction {
   /** Sender slot index (< 2^D). */
   readonly from: number;

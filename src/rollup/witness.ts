@@ -1,5 +1,5 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { P } from "../stark/field/babybear.js";
+import { keccakHex } from "../util/keccak.js";
 import { type Account, accountLeaf, EMPTY_LEAF } from "./account.js";
 import { type Digest, digestEquals } from "./digest.js";
 import { WitnessDecodeError, WitnessInvalidError } from "./errors.js";
@@ -192,7 +192,7 @@ export function decodeWitness(bytes: Uint8Array): SegmentWitness {
 
 /** keccak256 of the witness bytes: the hash the segment market commits to. */
 export function witnessHash(bytes: Uint8Array): `0x${string}` {
-  return `0x${Buffer.from(keccak_256(bytes)).toString("hex")}`;
+  return keccakHex(bytes);
 }
 
 /** A step replayed: the outcome, the accounts before and after, and the three roots it passes. */

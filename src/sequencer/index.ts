@@ -1,5 +1,5 @@
 /**
- * The devnet sequencer (DESIGN §1): L2 state, random transfer batches, segmenting, posting to the
+ * The devnet sequencer (docs/architecture.md, "Actors"; docs/sequencer.md): L2 state, random transfer batches, segmenting, posting to the
  * SegmentMarket and witness serving over p2p. docs/sequencer.md says what it trusts and its limits.
  */
 export { Sequencer, type SequencerOpts, type SequencerModules, type SequencerNetwork, type WitnessStore, type PostedBatch, type PostedSegment } from "./sequencer.js";

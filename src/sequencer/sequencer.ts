@@ -179,14 +179,9 @@ export class Sequencer {
    * first postNextBatch; callable earlier to fail fast.
    */
   async verifyDeployment(): Promise<void> {
-    const read = <T>(functionName: string): Promise<T> =>
-      this.client.readContract({ address: this.addresses.rollup, abi: rollupAbi, functionName } as never) as Promise<T>;
-    const [sequencer, depth, root, finalized] = await Promise.all([
-      read<Address>("sequencer"),
-      read<number>("treeDepth"),
-      read<Hex>("stateRoot"),
-      read<bigint>("lastFinalizedBatch"),
-    ]);
+    const read = <F extends "sequencer" | "treeDepth" | "stateRoot" | "lastFinalizedBatch">(functionName: F) =>
+      this.client.readContract({ address: this.addresses.rollup, abi: rollupAbi, functionName });
+    const [sequencer, depth, root, finalized] = await Promise.all([read("sequencer"), read("treeDepth"), read("stateRoot"), read("lastFinalizedBatch")]);
     if (sequencer.toLowerCase() !== this.sender.address.toLowerCase()) {
       throw new SequencerError({ code: "SEQUENCER_NOT_SEQUENCER", sender: this.sender.address, sequencer }, `${this.sender.address} is not the rollup's sequencer (${sequencer})`);
     }

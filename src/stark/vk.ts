@@ -19,6 +19,7 @@ import { COSET_SHIFT, cosetLde, intt } from "./poly/ntt.js";
 import type { ProofOptions } from "./options.js";
 import { proofLayout, type ProofLayout } from "./layout.js";
 import { toHex } from "./hash/keccak.js";
+import type { ProverBackend } from "./backend.js";
 
 /** First element of the poseidon2 verification-key preimage: ASCII "pnvk" as u32 LE. */
 export const VK_TAG_ELEMENT = 0x6b766e70;
@@ -86,6 +87,36 @@ export function verificationKey(air: Air, hash: HashConfig, options: ProofOption
     });
     return merkleCap(buildMerkleTree(lde, 1, hasher), options.logCap);
   });
+  const vk: VerificationKey = { digest: vkDigest(layout, preCaps), preprocessedCaps: preCaps };
+  if (byKey.size >= CACHE_LIMIT) byKey.delete(byKey.keys().next().value!);
+  byKey.set(key, vk);
+  return vk;
+}
+
+/**
+ * The same key computed with a prover backend's kernels (LDE and Merkle commitments), stored in the
+ * verifier's cache: a caller that owns a backend (the CLI, the recursion prover) saves the verifier
+ * the reference computation of large preprocessed columns. The result is identical by construction
+ * (backends are byte-identical to the reference); nothing comes from a proof.
+ */
+export async function verificationKeyWith(air: Air, hash: HashConfig, options: ProofOptions, logHeights: readonly number[], backend: ProverBackend): Promise<VerificationKey> {
+  const key = `${hash}:${options.logBlowup}:${options.logCap}:${logHeights.join(",")}`;
+  let byKey = cache.get(air);
+  if (!byKey) cache.set(air, (byKey = new Map()));
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const layout = proofLayout(air, options, hash, logHeights);
+  const preCaps: (Uint8Array[] | null)[] = [];
+  for (const cols of preprocessedMatrices(layout)) {
+    if (cols === null) {
+      preCaps.push(null);
+      continue;
+    }
+    const coeffs = cols.map((c) => Uint32Array.from(c));
+    await backend.interpolate(coeffs);
+    const lde = await backend.evaluateOnCoset(coeffs, options.logBlowup, COSET_SHIFT);
+    preCaps.push(merkleCap(await backend.merkleCommit(lde, 1, hash), options.logCap));
+  }
   const vk: VerificationKey = { digest: vkDigest(layout, preCaps), preprocessedCaps: preCaps };
   if (byKey.size >= CACHE_LIMIT) byKey.delete(byKey.keys().next().value!);
   byKey.set(key, vk);

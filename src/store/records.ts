@@ -3,7 +3,7 @@
  * that old code cannot read needs a SCHEMA_VERSION bump and a migration.
  */
 
-/** Every state of a segment job (DESIGN §7). Terminal: finalized, failed, slashed. */
+/** Every state of a segment job (docs/architecture.md, "From event to payout"). Terminal: finalized, failed, slashed. */
 export const JOB_STATES = [
   "observed",
   "decided",
@@ -20,18 +20,95 @@ export const JOB_STATES = [
 ] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
+/*
+ * Named subsets of JOB_STATES: every rule that asks "is this job …?" uses one of these.
+ */
+
+/** Nothing more happens to the job (its record stays; its proof is pruned after the retention). */
+export const TERMINAL_STATES = ["finalized", "failed", "slashed"] as const satisfies readonly JobState[];
+/** Not terminal: the scheduler drives these (also after a restart). */
+export const ACTIVE_STATES = JOB_STATES.filter((s) => !(TERMINAL_STATES as readonly JobState[]).includes(s)) as readonly JobState[];
+/** This node holds a lock on chain: collateral at risk, a deadline running, nothing committed yet. */
+export const LOCK_HELD_STATES = ["locked", "witnessFetched", "proving", "proven"] as const satisfies readonly JobState[];
+/** Work still to do before the commitment: these take proving capacity (market/'s capacity rail). */
+export const WORK_STATES = ["decided", "lockSent", "locked", "witnessFetched", "proving"] as const satisfies readonly JobState[];
+/** Committed on chain, waiting for the batch's finalization to be paid. */
+export const AWAITING_PAYOUT_STATES = ["committed", "published"] as const satisfies readonly JobState[];
+
+export function isTerminal(state: JobState): boolean {
+  return (TERMINAL_STATES as readonly JobState[]).includes(state);
+}
+
+/** Why the market declined a segment (market/'s rails, and the lock-intent round). */
+export const DECLINE_REASONS = [
+  "SEGMENT_TOO_LARGE",
+  "BREAKER_OPEN",
+  "MAX_CONCURRENT_JOBS",
+  "PRICE_TOO_LOW",
+  "NO_CAPACITY",
+  "INSUFFICIENT_FREE_STAKE",
+  "INSUFFICIENT_GAS_BALANCE",
+  "INTENT_YIELDED",
+] as const;
+export type DeclineReason = (typeof DECLINE_REASONS)[number];
+
+/**
+ * Why a job ended in "failed" or "slashed", persisted as this string. `DECLINED_<reason>`: the market
+ * said no; LOCK_LOST: another prover holds (or took) the segment; LOCK_REVERTED / LOCK_TX_DROPPED: our
+ * lock transaction failed; PROVING_FAILED: the prover refused the witness; COMMIT_REVERTED: the commit
+ * transaction reverted; SLASHED: our collateral was taken for this segment.
+ */
+export type FailureReason =
+  | `DECLINED_${DeclineReason}`
+  | "LOCK_LOST"
+  | "LOCK_REVERTED"
+  | "LOCK_TX_DROPPED"
+  | "PROVING_FAILED"
+  | "COMMIT_REVERTED"
+  | "SLASHED";
+
+export function declined(reason: DeclineReason): FailureReason {
+  return `DECLINED_${reason}`;
+}
+
+export function isDecline(reason: FailureReason | undefined): reason is `DECLINED_${DeclineReason}` {
+  return reason !== undefined && reason.startsWith("DECLINED_");
+}
+
+/**
+ * Whether a job that ended for `reason` is worth another attempt once its segment is open again: a
+ * decline (the price ramps up, capacity frees, the stake is topped up, the intent holder gives up), a
+ * lost or failed lock, or a slash (the segment reopens to anyone, us included). Not: a proof the prover
+ * refused (it would refuse again) or a reverted commit (the chain said no to exactly this proof).
+ */
+export function isRetryable(reason: FailureReason | undefined): boolean {
+  return reason !== undefined && RETRYABLE.has(reason);
+}
+
+const RETRYABLE: ReadonlySet<string> = new Set<FailureReason>([
+  ...DECLINE_REASONS.filter((r) => r !== "SEGMENT_TOO_LARGE").map(declined),
+  "LOCK_LOST",
+  "LOCK_REVERTED",
+  "LOCK_TX_DROPPED",
+  "SLASHED",
+]);
+
+/** Why a terminal job started over: RECONSIDER after a decline, REOPENED after a lost lock or a slash. */
+export type ReopenReason = "RECONSIDER" | "REOPENED";
+
 export interface JobHistoryEntry {
   readonly state: JobState;
   /** unix milliseconds */
   readonly at: number;
-  readonly reason?: string;
+  /** The failure reason, or why the job was reopened ("RECONSIDER", "REOPENED"). */
+  readonly reason?: FailureReason | ReopenReason;
 }
 
 export interface JobRecord {
   readonly segmentId: bigint;
   readonly state: JobState;
-  /** Set when state is "failed": a short machine-readable reason (e.g. "LOCK_LOST", "DECLINED"). */
-  readonly failureReason?: string;
+  /** Set when state is "failed" or "slashed": why (e.g. "LOCK_LOST", "DECLINED_PRICE_TOO_LOW"). */
+  readonly failureReason?: FailureReason;
   /** Price we decided to lock at (payment token base units). */
   readonly price?: bigint;
   /** Lock deadline (unix seconds) once known. */

@@ -68,6 +68,12 @@ export class Repository<K, V> {
     for await (const [k, v] of this.db.iterator(range)) yield [this.decodeKey(k), this.decodeValue(v)];
   }
 
+  /** Every key of the bucket, in key order, without reading the values. */
+  async *keys(): AsyncGenerator<K> {
+    const range = { gte: Uint8Array.of(this.bucket), lt: Uint8Array.of(this.bucket + 1) };
+    for await (const k of this.db.keys(range)) yield this.decodeKey(k);
+  }
+
   async values(): Promise<V[]> {
     const out: V[] = [];
     for await (const [, v] of this.entries()) out.push(v);

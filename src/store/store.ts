@@ -2,7 +2,7 @@ import { Level } from "level";
 import { SCHEMA_VERSION } from "./buckets.js";
 import { StoreError } from "./errors.js";
 import type { BatchOp, Db } from "./repository.js";
-import { ChainCursorRepository, JobRepository, MetaRepository, ProofRepository, SegmentRepository, WitnessRepository } from "./repositories.js";
+import { ChainCursorRepository, JobRepository, MetaRepository, ProofRepository, SegmentRepository, SlashRepository, WitnessRepository } from "./repositories.js";
 
 export interface StoreOpts {
   /** Directory of the level database (created if missing). */
@@ -20,6 +20,7 @@ export class Store {
   readonly chainCursor: ChainCursorRepository;
   readonly meta: MetaRepository;
   readonly witnesses: WitnessRepository;
+  readonly slashes: SlashRepository;
 
   private constructor(private readonly db: Db) {
     this.jobs = new JobRepository(db);
@@ -28,6 +29,7 @@ export class Store {
     this.chainCursor = new ChainCursorRepository(db);
     this.meta = new MetaRepository(db);
     this.witnesses = new WitnessRepository(db);
+    this.slashes = new SlashRepository(db);
   }
 
   static async open(opts: StoreOpts): Promise<Store> {
@@ -47,8 +49,20 @@ export class Store {
     } else if (version > SCHEMA_VERSION) {
       await db.close();
       throw new StoreError({ code: "STORE_SCHEMA_TOO_NEW", onDisk: version, supported: SCHEMA_VERSION }, `database schema ${version} is newer than this node supports (${SCHEMA_VERSION})`);
+    } else if (version < SCHEMA_VERSION) {
+      await store.migrate(version);
     }
     return store;
+  }
+
+  /** Bring an older database up to SCHEMA_VERSION, once. */
+  private async migrate(from: number): Promise<void> {
+    if (from < 2) {
+      // Version 1 had no proof-hash index: build it from the stored proofs (the only full read of them).
+      const ops: BatchOp[] = [];
+      for await (const [segmentId, proof] of this.proofs.entries()) ops.push(this.proofs.byHash.putOp(proof.proofHash.toLowerCase(), segmentId));
+      await this.batch([...ops, this.meta.putOp("schemaVersion", 2)]);
+    }
   }
 
   /**

@@ -41,10 +41,6 @@ export class AbortError extends ProverNodeError<{ code: "ABORTED" }> {
   }
 }
 
-export function isProverNodeError(err: unknown): err is ProverNodeError {
-  return err instanceof ProverNodeError;
-}
-
 /** Turn anything thrown into a one-line description without stack noise. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -15,3 +15,19 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * Run `body` every `intervalMs` until `signal` aborts: a failure is reported to `onError` and the loop
+ * goes on (the next round retries). Resolves once the loop has ended.
+ */
+export async function every(intervalMs: number, signal: AbortSignal, body: () => Promise<unknown>, onError: (err: unknown) => void): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await body();
+    } catch (err) {
+      if (signal.aborted) break;
+      onError(err);
+    }
+    await sleep(intervalMs, signal).catch(() => undefined);
+  }
+}

@@ -1,14 +1,18 @@
 /**
  * The aggregator against real contracts on anvil (MockStarkVerifier for on-chain verdicts), driven
- * block by block from a real EventIngester; p2p is an in-memory fake and local verification a set of
- * proof hashes the test declares valid.
+ * block by block from a real EventIngester whose blocks are decoded once and handed to every
+ * aggregator; p2p is an in-memory fake and local verification a set of proof hashes the test declares
+ * valid. Misbehaving nodes get their faults the way a node does: node/faults.ts wraps their L1 actions.
  */
 import { strict as assert } from "node:assert";
 import { createPublicClient, hexToBytes, http, keccak256, parseEventLogs, type Address, type Hex, type LocalAccount, type PublicClient } from "viem";
 import { anvil as anvilChain } from "viem/chains";
-import { Aggregator, type AggregatorNetwork, type AggregatorOpts, type SegmentToVerify } from "../../src/aggregator/index.js";
+import { Aggregator, MarketActions, type AggregatorNetwork, type AggregatorOpts, type SegmentToVerify } from "../../src/aggregator/index.js";
 import { rollupAbi, segmentMarketAbi } from "../../src/chain/abi/index.js";
 import { EventIngester, type IngestedBlock } from "../../src/chain/ingest.js";
+import { decodeMarketBlock, emptyMarketBlock } from "../../src/chain/market-events.js";
+import { MarketReader, readMarketTerms, type MarketTerms } from "../../src/chain/market-reader.js";
+import { FaultInjector, NO_FAULTS, type Faults } from "../../src/node/faults.js";
 import { TxSender } from "../../src/chain/sender.js";
 import { segmentPublicInputs } from "../../src/chain/statement.js";
 import { addProver, postBatch, proveSegment, Verdict, type TestBatch } from "../utils/flows.js";
@@ -75,6 +79,7 @@ describe("aggregator (anvil, mock verifier)", function () {
   let aggs: Aggregator[];
   let ingester: EventIngester<null>;
   let blocks: IngestedBlock[];
+  let terms: MarketTerms;
 
   beforeEach(async () => {
     sys = getSys();
@@ -84,6 +89,7 @@ describe("aggregator (anvil, mock verifier)", function () {
     blocks = [];
     await addProver(sys, p1);
     await addProver(sys, p2);
+    terms = await readMarketTerms(sys.publicClient, sys.c.market.address);
     ingester = newIngester((await sys.blockNumber()) + 1n);
   });
 
@@ -97,7 +103,8 @@ describe("aggregator (anvil, mock verifier)", function () {
         handler: {
           onBlock: async (b) => {
             blocks.push(b);
-            for (const a of aggs) await a.onBlock(b);
+            const ev = decodeMarketBlock(b, sys.c.market.address, terms);
+            for (const a of aggs) await a.onMarketBlock(ev);
             return [];
           },
         },
@@ -108,19 +115,36 @@ describe("aggregator (anvil, mock verifier)", function () {
     for (const a of aggs) a.close();
   });
 
-  function aggregator(account: LocalAccount, network: FakeNetwork, opts: Partial<AggregatorOpts> = {}): Aggregator {
+  function reader(publicClient: PublicClient = sys.publicClient): MarketReader {
+    return new MarketReader({ market: sys.c.market.address, election: sys.c.election.address, rollup: sys.c.rollup.address }, { publicClient });
+  }
+
+  interface Setup {
+    opts?: Partial<AggregatorOpts>;
+    /** Test faults, applied as a node applies them (node/faults.ts wraps the L1 actions). */
+    faults?: Partial<Faults>;
+    /** Local verification (default: the proofs in shared.valid). */
+    verify?: (s: SegmentToVerify) => Promise<boolean>;
+  }
+
+  function aggregator(account: LocalAccount, network: FakeNetwork, setup: Setup = {}): Aggregator {
     const sender = new TxSender({ pollIntervalMs: 10 }, { publicClient: sys.publicClient, account, chain: anvilChain });
+    const r = reader();
+    const injector = new FaultInjector({ ...NO_FAULTS, ...setup.faults }, { logger: nullLogger });
+    const actions = injector.aggregatorActions(new MarketActions({ txTimeoutMs: 10_000 }, { reader: r, publicClient: sys.publicClient, sender }), account.address);
     const a = new Aggregator(
-      { fetchTimeoutMs: 150, refetchMs: 150, txTimeoutMs: 10_000, ...opts },
+      { fetchTimeoutMs: 150, refetchMs: 150, ...setup.opts },
       {
-        publicClient: sys.publicClient,
-        sender,
-        addresses: { market: sys.c.market.address, election: sys.c.election.address, rollup: sys.c.rollup.address },
+        reader: r,
+        actions,
+        self: account.address,
         network,
-        verifySegment: async (s) => {
-          shared.verified.push(s);
-          return shared.valid.has(keccak256(s.proof));
-        },
+        verifySegment:
+          setup.verify ??
+          (async (s) => {
+            shared.verified.push(s);
+            return shared.valid.has(keccak256(s.proof));
+          }),
         publicColumnsOf,
         ownProof: async (batchId, index) => own.get(account.address)?.get(`${batchId}:${index}`) ?? null,
       },
@@ -285,12 +309,12 @@ describe("aggregator (anvil, mock verifier)", function () {
     assert.ok((await activeStake(p2.address)) >= before[1]!);
   });
 
-  it("respondToReports off: the report goes unanswered and the locker is slashed", async () => {
+  it("a withholding locker (withhold-proof fault) leaves the report unanswered and is slashed", async () => {
     const batch = await post(1);
     const h0 = await prove(batch, 0, p2);
     aggregator(p1, new FakeNetwork(shared, new Set([h0])));
     // p2 holds every proof: silent, so that it cannot finalise the batch before p1's fetch times out.
-    aggregator(p2, new FakeNetwork(shared), { respondToReports: false, silentAsPrimary: true });
+    aggregator(p2, new FakeNetwork(shared), { faults: { withholdProof: true, silentAggregator: true } });
     await drive();
     assert.equal(events("UnavailabilityReported").length, 1);
     assert.equal(events("ProofPublished").length, 0);
@@ -304,13 +328,13 @@ describe("aggregator (anvil, mock verifier)", function () {
     const warnings: string[] = [];
     const logger = { ...nullLogger, warn: (m: string) => warnings.push(m), child: () => logger };
     const sender = new TxSender({}, { publicClient: dead, account: p1, chain: anvilChain });
+    const deadReader = reader(dead);
     const offline = new Aggregator({}, {
-      publicClient: dead, sender, logger,
-      addresses: { market: sys.c.market.address, election: sys.c.election.address, rollup: sys.c.rollup.address },
+      reader: deadReader, actions: new MarketActions({ txTimeoutMs: 1000 }, { reader: deadReader, publicClient: dead, sender }), self: p1.address, logger,
       network: new FakeNetwork(shared), verifySegment: async () => true, publicColumnsOf, ownProof: async () => null,
     });
     await offline.recover();
-    await offline.onBlock({ number: 1n, hash: `0x${"11".repeat(32)}`, parentHash: `0x${"22".repeat(32)}`, timestamp: 1n, logs: [] });
+    await offline.onMarketBlock(emptyMarketBlock(1n));
     await offline.tick();
     assert.ok(warnings.includes("Aggregator recovery failed; batches are picked up from new blocks"));
 
@@ -318,12 +342,12 @@ describe("aggregator (anvil, mock verifier)", function () {
     const batch = await post(2);
     await prove(batch, 0, p1);
     const h1 = await prove(batch, 1, p2);
-    const a1 = aggregator(p1, new FakeNetwork(shared));
-    const verify = (a1 as unknown as { m: { verifySegment: (s: SegmentToVerify) => Promise<boolean> } }).m;
-    verify.verifySegment = async (s) => {
-      if (keccak256(s.proof) === h1) throw new Error("verifier bug");
-      return true;
-    };
+    aggregator(p1, new FakeNetwork(shared), {
+      verify: async (s) => {
+        if (keccak256(s.proof) === h1) throw new Error("verifier bug");
+        return true;
+      },
+    });
     await drive();
     assert.equal(events("ProofVerified").length, 1);
     assert.equal(events("ProofChallenged").length, 0);
@@ -340,7 +364,7 @@ describe("aggregator (anvil, mock verifier)", function () {
     const [primary, second] = await ranked(batch.batchId);
     assert.ok(primary && second);
     const account = (a: Address) => [p1, p2].find((p) => p.address === a)!;
-    aggregator(account(primary), new FakeNetwork(shared), { silentAsPrimary: true });
+    aggregator(account(primary), new FakeNetwork(shared), { faults: { silentAggregator: true } });
     aggregator(account(second), new FakeNetwork(shared));
     await Promise.all(aggs.map((a) => a.recover()));
     await drive();

@@ -1,4 +1,4 @@
-/** Chain runtime against one anvil: RPC failover, ingestion across a reorg, the sender after a timeout, the job adapter. */
+/** Chain runtime against one anvil: RPC failover, ingestion across a reorg, the sender after a timeout, the job adapter (node/job-chain.ts). */
 import { strict as assert } from "node:assert";
 import { createServer } from "node:net";
 import { encodeFunctionData, keccak256, parseEther, toBytes, type Address, type Hex } from "viem";
@@ -7,9 +7,11 @@ import { addProver, postBatch } from "../utils/flows.js";
 import { connectChain, RpcPool } from "../../src/chain/rpc.js";
 import { TxSender } from "../../src/chain/sender.js";
 import { EventIngester, type IngestCursor, type IngestedBlock } from "../../src/chain/ingest.js";
-import { ChainJobAdapter, segmentIdOf, splitSegmentId } from "../../src/chain/job-adapter.js";
+import { ChainJobAdapter } from "../../src/node/job-chain.js";
+import { segmentIdOf, splitSegmentId } from "../../src/util/segment-id.js";
 import { ChainError } from "../../src/chain/chain-error.js";
-import { decodeMarketBlock, readMarketTerms } from "../../src/chain/market-events.js";
+import { decodeMarketBlock } from "../../src/chain/market-events.js";
+import { MarketReader, readMarketTerms } from "../../src/chain/market-reader.js";
 import { stakeTokenAbi } from "../../src/chain/abi/index.js";
 import { unpackRoot } from "../../src/chain/statement.js";
 import { PI, NUM_PUBLIC_INPUTS } from "../../src/rollup/air/layout.js";
@@ -221,50 +223,65 @@ describe("chain runtime (anvil)", function () {
   });
 
   describe("ChainJobAdapter", () => {
-    it("implements JobChain over SegmentMarket: read, lock, commit", async () => {
+    it("implements JobChain over SegmentMarket: read, lock, commit; slashes come from ingested events", async () => {
       const s = sys();
       const prover = roles.provers[0]!;
       await addProver(s, prover, parseEther("1000"));
-      const batch = await postBatch(s, 2);
-      const conn = await connectChain({ urls: [s.anvil.rpcUrl] });
-      const sender = new TxSender({ pollIntervalMs: 20 }, { publicClient: conn.public, account: prover, chain: conn.chain });
-      const adapter = new ChainJobAdapter({ market: s.deployment.addresses.market, fromBlock: s.deployment.block }, { publicClient: conn.public, sender });
-      const chain: JobChain = adapter; // the structural fit the composition root relies on
-      const signal = new AbortController().signal;
-      const id = segmentIdOf(batch.batchId, 1);
-      assert.deepEqual(splitSegmentId(id), { batchId: batch.batchId, index: 1 });
+      const dir = mkdtempSync(join(tmpdir(), "prover-node-adapter-"));
+      const store = await Store.open({ path: join(dir, "db") });
+      try {
+        const conn = await connectChain({ urls: [s.anvil.rpcUrl] });
+        const market = s.deployment.addresses.market;
+        const terms = await readMarketTerms(conn.public, market);
+        // The slash ledger as the node fills it: from the decoded events of each ingested block.
+        const ingester = new EventIngester<BatchOp>(
+          { name: "market", address: market, confirmations: 0, fromBlock: (await s.blockNumber()) + 1n },
+          { publicClient: conn.public, cursors: store.chainCursor, commit: (ops) => store.batch(ops), handler: { onBlock: (b) => store.slashes.addOps(decodeMarketBlock(b, market, terms).slashes) } },
+        );
+        const batch = await postBatch(s, 2);
+        const sender = new TxSender({ pollIntervalMs: 20 }, { publicClient: conn.public, account: prover, chain: conn.chain });
+        const reader = new MarketReader({ market, election: s.deployment.addresses.election, rollup: s.deployment.addresses.rollup }, { publicClient: conn.public });
+        const chain: JobChain = new ChainJobAdapter({ reader, sender, slashes: store.slashes });
+        const signal = new AbortController().signal;
+        const id = segmentIdOf(batch.batchId, 1);
+        assert.deepEqual(splitSegmentId(id), { batchId: batch.batchId, index: 1 });
 
-      assert.equal((await chain.readSegment(id, signal)).status, "open");
-      const job = { segmentId: id } as Parameters<JobChain["sendLock"]>[0];
-      const lockHash = await chain.sendLock(job, signal);
-      assert.equal(await chain.waitForTx(lockHash, 5000, signal), "success");
-      const locked = await chain.readSegment(id, signal);
-      assert.equal(locked.status, "locked");
-      assert.equal(locked.lockedBy, prover.address);
-      assert.ok(locked.lockDeadline! > Number(await s.now()));
+        assert.equal((await chain.readSegment(id, signal)).status, "open");
+        const job = { segmentId: id } as Parameters<JobChain["sendLock"]>[0];
+        const lockHash = await chain.sendLock(job, signal);
+        assert.equal(await chain.waitForTx(lockHash, 5000, signal), "success");
+        const locked = await chain.readSegment(id, signal);
+        assert.equal(locked.status, "locked");
+        assert.equal(locked.lockedBy, prover.address);
+        assert.ok(locked.lockDeadline! > Number(await s.now()));
 
-      const seg = batch.segments[1]!;
-      const publicInputs = new Array<number>(NUM_PUBLIC_INPUTS).fill(0);
-      publicInputs.splice(PI.rootIn, 8, ...unpackRoot(seg.rootIn));
-      publicInputs.splice(PI.rootOut, 8, ...unpackRoot(seg.rootOut));
-      const proofHash = keccak256(toBytes("proof bytes"));
-      const proof = { proofHash, publicInputs } as unknown as Parameters<JobChain["sendCommit"]>[1];
-      const commitHash = await chain.sendCommit(job as unknown as Parameters<JobChain["sendCommit"]>[0], proof, signal);
-      assert.equal(await chain.waitForTx(commitHash, 5000, signal), "success");
-      const committed = await chain.readSegment(id, signal);
-      assert.equal(committed.status, "committed");
-      assert.equal(committed.committedProofHash, proofHash);
-      assert.deepEqual(committed.slashed, []);
+        const seg = batch.segments[1]!;
+        const publicInputs = new Array<number>(NUM_PUBLIC_INPUTS).fill(0);
+        publicInputs.splice(PI.rootIn, 8, ...unpackRoot(seg.rootIn));
+        publicInputs.splice(PI.rootOut, 8, ...unpackRoot(seg.rootOut));
+        const proofHash = keccak256(toBytes("proof bytes"));
+        const proof = { proofHash, publicInputs } as unknown as Parameters<JobChain["sendCommit"]>[1];
+        const commitHash = await chain.sendCommit(job as unknown as Parameters<JobChain["sendCommit"]>[0], proof, signal);
+        assert.equal(await chain.waitForTx(commitHash, 5000, signal), "success");
+        const committed = await chain.readSegment(id, signal);
+        assert.equal(committed.status, "committed");
+        assert.equal(committed.committedProofHash, proofHash);
+        assert.deepEqual(committed.slashed, []);
 
-      // Another segment, locked and left to expire: the slash shows up in `slashed`.
-      const other = segmentIdOf(batch.batchId, 0);
-      assert.equal(await chain.waitForTx(await chain.sendLock({ segmentId: other } as typeof job, signal), 5000, signal), "success");
-      await s.increaseTime(s.deployment.params.market.lockTimeout + 1n);
-      await s.send(s.c.market.write.expireLock([batch.batchId, 0], { account: roles.outsider }));
-      const expired = await chain.readSegment(other, signal);
-      assert.equal(expired.status, "open");
-      assert.deepEqual(expired.slashed, [prover.address as Address]);
-      assert.equal(await chain.waitForTx(`0x${"ab".repeat(32)}` as Hex, 50, signal), "dropped", "an unknown hash with no receipt and no mempool entry");
+        // Another segment, locked and left to expire: the slash shows up in `slashed`.
+        const other = segmentIdOf(batch.batchId, 0);
+        assert.equal(await chain.waitForTx(await chain.sendLock({ segmentId: other } as typeof job, signal), 5000, signal), "success");
+        await s.increaseTime(s.deployment.params.market.lockTimeout + 1n);
+        await s.send(s.c.market.write.expireLock([batch.batchId, 0], { account: roles.outsider }));
+        await ingester.poll();
+        const expired = await chain.readSegment(other, signal);
+        assert.equal(expired.status, "open");
+        assert.deepEqual(expired.slashed, [prover.address as Address]);
+        assert.equal(await chain.waitForTx(`0x${"ab".repeat(32)}` as Hex, 50, signal), "dropped", "an unknown hash with no receipt and no mempool entry");
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("decodes an ingested block's market events into auctioned segments and changed segment ids", async () => {
@@ -302,7 +319,8 @@ describe("chain runtime (anvil)", function () {
         const conn = await connectChain({ urls: [s.anvil.rpcUrl], pollingIntervalMs: 20 });
         const market = s.deployment.addresses.market;
         const sender = new TxSender({ pollIntervalMs: 20 }, { publicClient: conn.public, account: prover, chain: conn.chain });
-        const chain = new ChainJobAdapter({ market, fromBlock: s.deployment.block }, { publicClient: conn.public, sender });
+        const reader = new MarketReader({ market, election: s.deployment.addresses.election, rollup: s.deployment.addresses.rollup }, { publicClient: conn.public });
+        const chain = new ChainJobAdapter({ reader, sender, slashes: store.slashes });
 
         // A one-segment batch whose witness we can serve.
         const witness = new TextEncoder().encode("the witness bytes");

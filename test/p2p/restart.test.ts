@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { multiaddr } from "@multiformats/multiaddr";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { generatePrivateKey } from "viem/accounts";
 import { createP2pNetwork, MemoryStakeOracle, P2pError, topicId, type P2pNetwork } from "../../src/p2p/index.js";
 import { loadOrCreatePeerKey } from "../../src/p2p/identity.js";
@@ -60,6 +61,29 @@ describe("p2p restart with the same data directory", function () {
       await eventually("message after restart", () => capacities.includes(2));
     } finally {
       await stopAll([node, other, boot]);
+    }
+  });
+
+  it("takes its identity from peerKeyFile when given (the node's p2p.peerKeyFile), else from the data directory", async () => {
+    const oracle = new MemoryStakeOracle();
+    const keyDir = await mkdtemp(join(tmpdir(), "p2p-keyfile-"));
+    let node: P2pNetwork | undefined;
+    try {
+      const file = join(keyDir, "elsewhere", "my-peer-key");
+      const { key } = await loadOrCreatePeerKey(file);
+      const expected = peerIdFromPrivateKey(key).toString();
+      node = createP2pNetwork(testOpts({ dataDir: keyDir, peerKeyFile: file }), { oracle, stakingKey: generatePrivateKey() });
+      await node.start();
+      assert.equal(node.peerId, expected);
+      await node.stop();
+      // Without peerKeyFile: <dataDir>/p2p/peer-key, created on first start — another identity.
+      node = createP2pNetwork(testOpts({ dataDir: keyDir }), { oracle, stakingKey: generatePrivateKey() });
+      await node.start();
+      assert.notEqual(node.peerId, expected);
+      assert.equal(node.peerId, peerIdFromPrivateKey((await loadOrCreatePeerKey(join(keyDir, "p2p", "peer-key"))).key).toString());
+    } finally {
+      await stopAll([node]);
+      await rm(keyDir, { recursive: true, force: true });
     }
   });
 

@@ -2,6 +2,10 @@
 export { aggregatorElectionAbi } from "./AggregatorElection.js";
 export { fibV1VerifierAbi } from "./FibV1Verifier.js";
 export { iStarkVerifierAbi } from "./IStarkVerifier.js";
+export { lookupV1Constraints0Abi } from "./LookupV1Constraints0.js";
+export { lookupV1Constraints1Abi } from "./LookupV1Constraints1.js";
+export { lookupV1VerifierAbi } from "./LookupV1Verifier.js";
+export { lyingEvaluatorAbi } from "./LyingEvaluator.js";
 export { mixV1Constraints0Abi } from "./MixV1Constraints0.js";
 export { mixV1VerifierAbi } from "./MixV1Verifier.js";
 export { mockStarkVerifierAbi } from "./MockStarkVerifier.js";
@@ -9,6 +13,7 @@ export { proverStakingAbi } from "./ProverStaking.js";
 export { rollupAbi } from "./Rollup.js";
 export { segmentMarketAbi } from "./SegmentMarket.js";
 export { stakeTokenAbi } from "./StakeToken.js";
+export { starkQueryPhaseAbi } from "./StarkQueryPhase.js";
 export { statementHarnessAbi } from "./StatementHarness.js";
 export { statementLibAbi } from "./StatementLib.js";
 export { transferV1Constraints0Abi } from "./TransferV1Constraints0.js";

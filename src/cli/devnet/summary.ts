@@ -5,6 +5,7 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { rollupAbi, segmentMarketAbi } from "../../chain/abi/index.js";
+import { BatchStatus, SegmentStatus } from "../../chain/market-reader.js";
 import type { Devnet } from "./devnet.js";
 
 export interface NodeSummary {
@@ -50,7 +51,7 @@ export interface DevnetSummary {
   insecure: boolean;
 }
 
-const SEGMENT_STATES = ["none", "open", "locked", "committed"];
+const SEGMENT_STATES: Record<SegmentStatus, string> = { [SegmentStatus.None]: "none", [SegmentStatus.Open]: "open", [SegmentStatus.Locked]: "locked", [SegmentStatus.Committed]: "committed" };
 
 export async function summarize(d: Devnet): Promise<DevnetSummary> {
   const c = d.publicClient;
@@ -78,7 +79,7 @@ export async function summarize(d: Devnet): Promise<DevnetSummary> {
     const batch = await d.contracts.market.read.getBatch([b.batchId]);
     for (const s of b.segments) {
       const seg = await d.contracts.market.read.getSegment([b.batchId, s.index]);
-      const state = batch.status === 2 ? "finalized" : batch.status === 3 ? "timedOut" : (SEGMENT_STATES[seg.status] ?? "unknown");
+      const state = batch.status === BatchStatus.Finalized ? "finalized" : batch.status === BatchStatus.TimedOut ? "timedOut" : (SEGMENT_STATES[seg.status as SegmentStatus] ?? "unknown");
       segmentsByState[state] = (segmentsByState[state] ?? 0) + 1;
     }
   }

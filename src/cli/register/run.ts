@@ -3,10 +3,12 @@
  * (`12D3KooW…`), which is what p2p/'s StakeOracle hands out (`peerIdOf` → string); `peerIdFromChain`
  * in chain/ reads it back.
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Hex } from "viem";
 import { peerIdToChain } from "../../chain/peer-id.js";
+import { ConfigError, dataPath, loadConfigFile } from "../../node/config.js";
 import { CliExit, ExitCode } from "../program.js";
 import { UsageError } from "../../util/errors.js";
 import { dataDirOf, openChain, print, withChainErrors } from "../stake/context.js";
@@ -23,9 +25,11 @@ async function peerIdBytes(flags: RegisterFlags): Promise<{ text: string; bytes:
     }
   }
   const { privateKeyFromProtobuf } = await import("@libp2p/crypto/keys");
-  // p2p/peer-key is where the p2p layer keeps it; data directories from before that used peer-key.
+  // The node's key file (p2p.peerKeyFile of <dataDir>/config.json, default p2p/peer-key); data
+  // directories from before p2p/ used peer-key.
   const dir = dataDirOf(flags);
-  for (const file of [join(dir, "p2p", "peer-key"), join(dir, "peer-key")]) {
+  for (const file of [configuredPeerKeyFile(dir), join(dir, "p2p", "peer-key"), join(dir, "peer-key")]) {
+    if (file === null) continue;
     let raw: Buffer;
     try {
       raw = await readFile(file);
@@ -36,6 +40,19 @@ async function peerIdBytes(flags: RegisterFlags): Promise<{ text: string; bytes:
     return { text: id.toString(), bytes: peerIdToChain(id.toString()) };
   }
   throw new CliExit(ExitCode.failure, `error: no peer key in ${join(dir, "p2p")} (run \`prover-node init\`, or pass --peer-id)`);
+}
+
+/** p2p.peerKeyFile of the data directory's config.json, when there is one; a broken config is an error. */
+function configuredPeerKeyFile(dir: string): string | null {
+  const path = join(dir, "config.json");
+  if (!existsSync(path)) return null;
+  try {
+    const opts = loadConfigFile(path, { ...process.env, PROVER_NODE_DATA_DIR: dir });
+    return dataPath(opts, opts.p2p.peerKeyFile);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliExit(ExitCode.failure, `error: ${err.message}`);
+    throw err;
+  }
 }
 
 export async function runRegister(flags: RegisterFlags): Promise<void> {

@@ -11,6 +11,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { CliExit, ExitCode } from "../program.js";
 import { UsageError } from "../../util/errors.js";
 import { ChainError, type ChainErrorType } from "../../chain/chain-error.js";
+import { loadDeployment, type DeploymentInfo } from "../../chain/deployment.js";
 import { connectChain, redactRpcUrl, type ChainConnection } from "../../chain/rpc.js";
 import { TxSender } from "../../chain/sender.js";
 import { StakingClient } from "../../chain/staking.js";
@@ -60,23 +61,17 @@ export function dataDirOf(flags: { dataDir?: string }): string {
   return resolve(raw.startsWith("~/") ? join(homedir(), raw.slice(2)) : raw);
 }
 
-interface DeploymentFile {
-  chainId?: number;
-  block?: string | number;
-  addresses: { token: Address; staking: Address; market: Address };
-}
+/** The contracts the staking commands use. */
+type StakingDeployment = DeploymentInfo<"token" | "staking" | "market">;
 
-async function loadDeployment(path: string): Promise<DeploymentFile> {
-  let parsed: DeploymentFile;
+/** The deployment file through chain/'s parser (the node's own); a bad file is one line, exit 1. */
+async function readDeployment(path: string): Promise<StakingDeployment> {
   try {
-    parsed = JSON.parse(await readFile(path, "utf8")) as DeploymentFile;
+    return await loadDeployment({ path, require: ["token", "staking", "market"] });
   } catch (err) {
-    throw new CliExit(ExitCode.failure, `error: cannot read the deployment file ${path}: ${(err as Error).message}`);
+    if (err instanceof ChainError) throw new CliExit(ExitCode.failure, `error: ${err.message}`);
+    throw err;
   }
-  for (const k of ["token", "staking", "market"] as const) {
-    if (!/^0x[0-9a-fA-F]{40}$/.test(parsed.addresses?.[k] ?? "")) throw new CliExit(ExitCode.failure, `error: the deployment file ${path} has no valid addresses.${k}`);
-  }
-  return parsed;
 }
 
 async function loadKey(flags: ChainFlags): Promise<Hex> {
@@ -106,7 +101,7 @@ export interface ChainContext {
   sender: TxSender;
   staking: StakingClient;
   account: Address;
-  deployment: DeploymentFile;
+  deployment: StakingDeployment;
 }
 
 /** Parse flags, unlock the key, connect (with failover) and bind the staking client. */
@@ -118,14 +113,14 @@ export async function openChain(flags: ChainFlags): Promise<ChainContext> {
   const deploymentPath = flags.deployment ?? process.env.PROVER_NODE_DEPLOYMENT_FILE;
   if (!deploymentPath) throw new UsageError("--deployment <file> is required (or set PROVER_NODE_DEPLOYMENT_FILE)");
   if (!/^\d+$/.test(flags.txTimeout)) throw new UsageError("--tx-timeout must be a number of milliseconds");
-  const deployment = await loadDeployment(deploymentPath);
+  const deployment = await readDeployment(deploymentPath);
   const account = privateKeyToAccount(await loadKey(flags));
-  const conn = await connectChain({ urls, timeoutMs: 10_000, expectedChainId: deployment.chainId ?? null, account, pollingIntervalMs: 250,
+  const conn = await connectChain({ urls, timeoutMs: 10_000, expectedChainId: deployment.chainId, account, pollingIntervalMs: 250,
     onSwitch: (s) => process.stderr.write(`warning: RPC ${s.from} failed (${s.reason}); using ${s.to}\n`),
   });
   const sender = new TxSender({ pollIntervalMs: 250 }, { publicClient: conn.public, account, chain: conn.chain });
   const staking = new StakingClient(
-    { token: deployment.addresses.token, staking: deployment.addresses.staking, fromBlock: BigInt(deployment.block ?? 0), txTimeoutMs: Number(flags.txTimeout) },
+    { token: deployment.addresses.token, staking: deployment.addresses.staking, fromBlock: deployment.block, txTimeoutMs: Number(flags.txTimeout) },
     { publicClient: conn.public, sender },
   );
   return { conn, sender, staking, account: account.address, deployment };

@@ -14,7 +14,7 @@ import { decryptKeystore } from "../../node/keystore.js";
 import { ProverNode, NodeError } from "../../node/node.js";
 import { createPinoLogger } from "../../util/logger-pino.js";
 import { createProgressReporter } from "../../util/progress.js";
-import { parseFaults } from "../../util/faults.js";
+import { parseFaults } from "../../node/faults.js";
 import { ChainError } from "../../chain/chain-error.js";
 import { describeError } from "../../util/errors.js";
 import type { StartFlags } from "./register.js";

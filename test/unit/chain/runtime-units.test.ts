@@ -4,9 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { HttpRequestError, TimeoutError, RpcRequestError } from "viem";
 import { isFailoverError, redactRpcUrl } from "../../../src/chain/rpc.js";
-import { segmentIdOf, splitSegmentId } from "../../../src/chain/job-adapter.js";
+import { segmentIdOf, splitSegmentId } from "../../../src/util/segment-id.js";
 import { defaultChainOpts } from "../../../src/chain/options.js";
-import { defaultNodeOpts } from "../../../src/node/options.js";
+import { parseConfig } from "../../../src/node/config.js";
 
 describe("chain runtime units", () => {
   it("redacts credentials and paths of RPC URLs", () => {
@@ -37,11 +37,11 @@ describe("chain runtime units", () => {
     assert.equal(segmentIdOf(1n, 2), (1n << 32n) + 2n);
   });
 
-  it("ChainOpts matches the node's chain options", () => {
-    assert.deepEqual(defaultChainOpts, defaultNodeOpts.chain);
+  it("ChainOpts is the config file's chain section: an empty file gives chain/'s defaults", () => {
+    assert.deepEqual(defaultChainOpts, { ...parseConfig({}).chain });
   });
 
-  it("chain/ imports only chain, rollup, stark and util (DESIGN §2: it sits below jobs/ and store/)", () => {
+  it("chain/ imports only chain, rollup, stark and util (docs/architecture.md: it sits below jobs/ and store/)", () => {
     const files = (function walk(d: string): string[] {
       return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".ts") ? [join(d, e.name)] : []));
     })("src/chain");

@@ -1,5 +1,5 @@
 /**
- * DESIGN §7 / issue 8: the node killed (SIGKILL) right after each persisted transition, and right after
+ * docs/node-runtime.md ("Segment jobs") / issue 8: the node killed (SIGKILL) right after each persisted transition, and right after
  * each chain action, then restarted: it resumes, finishes, locks once, commits once, and never proves
  * again after the commit.
  */

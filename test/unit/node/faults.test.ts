@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { NO_FAULTS, anyFault, describeFaults, parseFaults } from "../../../src/util/faults.js";
+import { NO_FAULTS, anyFault, describeFaults, parseFaults } from "../../../src/node/faults.js";
 import { UsageError } from "../../../src/util/errors.js";
 
-describe("util: fault injection switch", () => {
+describe("node: fault injection switch", () => {
   it("unset or empty means no faults", () => {
     assert.deepEqual(parseFaults(undefined), NO_FAULTS);
     assert.deepEqual(parseFaults(" "), NO_FAULTS);

@@ -1,0 +1,70 @@
+/**
+ * jobs/'s JobChain over chain/: segment state from the MarketReader (three reads: batch, segment, head),
+ * the slashes of the segment from the store's slash ledger (filled from ingested market events, so the
+ * cost of a step does not grow with the chain's history), and the lock and commit transactions through
+ * the TxSender.
+ */
+import { encodeFunctionData, type Address, type Hex } from "viem";
+import { segmentMarketAbi } from "../chain/abi/index.js";
+import { BatchStatus, SegmentStatus, lockExpired, lockability, type MarketReader } from "../chain/market-reader.js";
+import type { TxSender } from "../chain/sender.js";
+import { packRoot } from "../chain/statement.js";
+import type { JobChain, SegmentChainState, TxOutcome } from "../jobs/interface.js";
+import { PI } from "../rollup/air/layout.js";
+import type { SlashRepository } from "../store/index.js";
+import { splitSegmentId } from "../util/segment-id.js";
+
+export interface ChainJobAdapterModules {
+  reader: MarketReader;
+  sender: TxSender;
+  /** Provers slashed per segment, as ingested (store/'s SlashRepository). */
+  slashes: Pick<SlashRepository, "get">;
+}
+
+export class ChainJobAdapter implements JobChain {
+  readonly address: Address;
+
+  constructor(private readonly m: ChainJobAdapterModules) {
+    this.address = m.sender.address;
+  }
+
+  async readSegment(segmentId: bigint): Promise<SegmentChainState> {
+    const { batchId, index } = splitSegmentId(segmentId);
+    const [batch, seg, head, slashedRaw] = await Promise.all([this.m.reader.batch(batchId), this.m.reader.segment(batchId, index), this.m.reader.head(), this.m.slashes.get(segmentId)]);
+    const slashed = (slashedRaw ?? []) as readonly Address[];
+    if (batch.status === BatchStatus.Finalized) return { slashed, status: "finalized", lockedBy: seg.locker, lockDeadline: null, committedProofHash: seg.proofHash };
+    const timedOut = batch.status === BatchStatus.TimedOut || (batch.status === BatchStatus.Open && head.timestamp >= batch.timeoutAt && seg.status !== SegmentStatus.Committed);
+    if (batch.status === BatchStatus.None || timedOut) return { slashed, status: "expired", lockedBy: null, lockDeadline: null, committedProofHash: null };
+    // A lock past its deadline without a commitment is anyone's to take (lock() expires it first): open.
+    if (lockExpired(seg, head.timestamp)) return { slashed, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };
+    if (seg.status === SegmentStatus.Locked) return { slashed, status: "locked", lockedBy: seg.locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: null };
+    if (seg.status === SegmentStatus.Committed) return { slashed, status: "committed", lockedBy: seg.locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: seg.proofHash };
+    return { slashed, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };
+  }
+
+  /** Whether anyone may lock the segment now (three reads, no slash lookup): the scheduler's reconsider check. */
+  async lockability(segmentId: bigint): Promise<"lockable" | "taken" | "closed"> {
+    const { batchId, index } = splitSegmentId(segmentId);
+    const [batch, seg, head] = await Promise.all([this.m.reader.batch(batchId), this.m.reader.segment(batchId, index), this.m.reader.head()]);
+    return lockability(batch, seg, head);
+  }
+
+  async sendLock(job: { readonly segmentId: bigint }): Promise<string> {
+    const { batchId, index } = splitSegmentId(job.segmentId);
+    const data = encodeFunctionData({ abi: segmentMarketAbi, functionName: "lock", args: [batchId, index] });
+    return (await this.m.sender.send({ to: this.m.reader.addresses.market, data })).hash;
+  }
+
+  async sendCommit(job: { readonly segmentId: bigint }, proof: { readonly proofHash: string; readonly publicInputs: Uint32Array | readonly number[] }): Promise<string> {
+    const { batchId, index } = splitSegmentId(job.segmentId);
+    const pi = Array.from(proof.publicInputs);
+    const rootIn = packRoot(pi.slice(PI.rootIn, PI.rootIn + 8));
+    const rootOut = packRoot(pi.slice(PI.rootOut, PI.rootOut + 8));
+    const data = encodeFunctionData({ abi: segmentMarketAbi, functionName: "commitProof", args: [batchId, index, proof.proofHash as Hex, rootIn, rootOut] });
+    return (await this.m.sender.send({ to: this.m.reader.addresses.market, data })).hash;
+  }
+
+  waitForTx(hash: string, timeoutMs: number, signal?: AbortSignal): Promise<TxOutcome> {
+    return this.m.sender.waitForTx(hash, timeoutMs, signal);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The ingestion handler: each confirmed market block is decoded once (chain/market-events.ts) and the
+ * result handed, in this order, to the store's slash ledger (so no job is stepped on a slash it cannot
+ * see), the job scheduler and the aggregator.
+ */
+import type { Address, Hex } from "viem";
+import type { Aggregator, AggregatorNetwork } from "../aggregator/index.js";
+import type { IngestHandler } from "../chain/ingest.js";
+import { decodeMarketBlock } from "../chain/market-events.js";
+import type { MarketReader } from "../chain/market-reader.js";
+import type { JobScheduler } from "../jobs/index.js";
+import type { P2pNetwork } from "../p2p/index.js";
+import type { BatchOp, Store } from "../store/index.js";
+import type { Logger } from "../util/logger.js";
+
+export interface MarketFeedModules {
+  reader: MarketReader;
+  store: Store;
+  scheduler: Pick<JobScheduler, "onMarketChanges">;
+  aggregator: Pick<Aggregator, "onMarketBlock">;
+  logger: Logger;
+}
+
+export function marketFeed(opts: { market: Address; air: string }, m: MarketFeedModules): IngestHandler<BatchOp> {
+  return {
+    async onBlock(block) {
+      const ev = decodeMarketBlock(block, opts.market, await m.reader.terms(), opts.air);
+      if (ev.slashes.length > 0) await m.store.batch(await m.store.slashes.addOps(ev.slashes));
+      await m.scheduler.onMarketChanges(ev);
+      await m.aggregator.onMarketBlock(ev).catch((err: Error) => m.logger.warn("Aggregator failed on a block", { block: block.number, error: err.message }));
+      return [];
+    },
+    onReorg: (ancestor, depth) => m.logger.warn("Chain reorganisation: re-ingesting", { ancestor: ancestor.blockNumber, depth }),
+  };
+}
+
+/** The aggregator's view of p2p: proofs from their provers, witnesses from the sequencer first, progress on gossip. */
+export function aggregatorNetwork(p2p: P2pNetwork, sequencer: () => Promise<Address | null>): AggregatorNetwork {
+  return {
+    fetchProof: (hash: Hex, o) => p2p.fetchProof(hash, o),
+    fetchWitness: async (hash: Hex, o) => {
+      const seq = await sequencer();
+      return p2p.fetchWitness(hash, { ...o, signers: [...(o.signers ?? []), ...(seq ? [seq] : [])] });
+    },
+    publishProgress: async (pr) => void (await p2p.publish({ kind: "aggregateProgress", ...pr }).catch(() => 0)),
+  };
+}
