@@ -12,7 +12,11 @@
  * transfer-v1's gadget); and synthetic tables proving 2^15 permutations two or four lanes per row, or
  * one lane per row in a hash table that a caller table queries over LogUp.
  *
- * Writes bench/results/rollup.json (or rollup-layouts.json). Figures, not assertions.
+ * `--gas [--gas-logs 8,12]` instead measures the generated Solidity verifier of transfer-v2-d20 (keccak,
+ * default options, policy 96) on a local anvil: execution gas of `verify`, calldata gas (EIP-2028 and the
+ * EIP-7623 floor), the whole transaction, and the proof size; transfer-v1 at 2^8 beside it.
+ *
+ * Writes bench/results/rollup.json (or rollup-layouts.json, rollup-gas.json). Figures, not assertions.
  */
 import "../src/util/polyfills.js";
 import { spawnSync } from "node:child_process";
@@ -205,6 +209,45 @@ async function runLayout(kind: string, logRows: number): Promise<Record<string, 
   };
 }
 
+// ------------------------------------------------------------------ on-chain gas
+
+async function runGas(logs: number[]): Promise<Record<string, unknown>[]> {
+  const { buildContracts } = await import("../scripts/build-contracts.js");
+  const { startAnvil } = await import("../src/chain/anvil.js");
+  const { deployGasMeter, deployQueryPhase, deployStarkVerifier, measureVerifyGas } = await import("../src/chain/stark-verifier.js");
+  const { createPublicClient, createWalletClient, http } = await import("viem");
+  const { mnemonicToAccount } = await import("viem/accounts");
+  const { anvil: anvilChain } = await import("viem/chains");
+  buildContracts({ writeAbi: false });
+  const anvil = await startAnvil({ args: ["--gas-limit", "2000000000"] });
+  const out: Record<string, unknown>[] = [];
+  try {
+    const transport = http(anvil.rpcUrl);
+    const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 20 });
+    const wallet = createWalletClient({ chain: anvilChain, transport, account: mnemonicToAccount("test test test test test test test test test test test junk") });
+    const meter = await deployGasMeter(wallet, publicClient);
+    const queryPhase = await deployQueryPhase(wallet, publicClient);
+    const backend = selectBackend(backendKind, { threads });
+    const cases: [Variant, number][] = [["v1", 8], ...logs.map((l): [Variant, number] => ["v2", l])];
+    for (const [v, log] of cases) {
+      const { air, build } = variantAir(v);
+      const w = sampleWitness(log, geometryOf(v));
+      const instance = build(w);
+      const { bytes, proof } = await proveStark({ air, instance, options: DEFAULT_OPTIONS, proverAddress: address, backend });
+      const verifier = await deployStarkVerifier(wallet, publicClient, air.name, 96, { queryPhase });
+      const s = { airId: air.id, proof: bytes, publicInputs: instance.publicInputs, publicColumns: instance.publicColumns, prover: address };
+      const gas = await measureVerifyGas(publicClient, meter, verifier, s, true);
+      const row = { air: air.name, logRows: log, logHeights: proof.logHeights, transfers: w.steps.length, proofBytes: bytes.length, ...gas, gasPerTransfer: Math.round(gas.transaction / Math.max(1, w.steps.length)) };
+      console.log(JSON.stringify(row));
+      out.push(row);
+    }
+    await backend.close();
+  } finally {
+    await anvil.stop();
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ driver
 
 function child(extra: string[]): Record<string, unknown> {
@@ -231,7 +274,11 @@ if (one >= 0) {
   mkdirSync("bench/results", { recursive: true });
   const repeat = Number(flag("--repeat", "1"));
   const results: Record<string, unknown>[] = [];
-  if (args.includes("--layouts")) {
+  if (args.includes("--gas")) {
+    const rows = await runGas(flag("--gas-logs", "8,12").split(",").map(Number));
+    writeFileSync("bench/results/rollup-gas.json", JSON.stringify({ ...meta, results: rows }, null, 2));
+    console.log("wrote bench/results/rollup-gas.json");
+  } else if (args.includes("--layouts")) {
     const log = 14;
     for (let r = 0; r < repeat; r++) {
       for (const kind of ["v2", "v2-x7", "v2-x3", ...Object.keys(SYNTHETIC)]) {
