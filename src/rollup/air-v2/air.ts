@@ -1,7 +1,7 @@
 /**
  * The AIR `transfer-v2`: "from state root rootIn, applying the transactions committed to by
  * txCommitment, txCount of them, in order, gives rootOut" — with every transaction's data range-checked
- * and its validity decided in the AIR, and the block structure preprocessed (docs/rollup.md §7).
+ * and its validity decided in the AIR, and the block structure preprocessed (docs/rollup.md §5).
  *
  * The tree depth D shapes the preprocessed structure, so there is one AIR per depth, named
  * `transfer-v2-d<D>` (memoized; D is a public input too, checked against the AIR's own).

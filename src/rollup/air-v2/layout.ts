@@ -1,5 +1,5 @@
 /**
- * Tables, columns, buses and public inputs of `transfer-v2` (docs/rollup.md §7 explains each).
+ * Tables, columns, buses and public inputs of `transfer-v2` (docs/rollup.md §5 explains each).
  *
  * - `paths` (the segment's height): per row four Poseidon2 lanes, the Merkle paths of a transaction's
  *   two slot updates side by side, each before (O) and after (N) the update over the same siblings;

@@ -1,5 +1,5 @@
 /**
- * Poseidon2-BabyBear width-16 permutations as AIR columns for `transfer-v2` (docs/rollup.md §7.4).
+ * Poseidon2-BabyBear width-16 permutations as AIR columns for `transfer-v2` (docs/rollup.md §5.4).
  *
  * Three gadgets share one interface (`LaneGadget`): a lane is 16 input columns followed by the round
  * columns, and its output is an expression over them.

@@ -1,5 +1,5 @@
 /**
- * The constraints of `transfer-v2`'s three tables. docs/rollup.md §7.5 argues each one and names the
+ * The constraints of `transfer-v2`'s three tables. docs/rollup.md §5.5 argues each one and names the
  * attack it closes; the numbers in the comments (P1…, X1…, R1) are that section's.
  */
 import type { ConstraintGraph, Expr } from "../../stark/air/ir.js";
@@ -88,7 +88,7 @@ function bytesValue(g: ConstraintGraph, col: number, len = 4): Expr {
   return v;
 }
 
-/** The txs table: transactions, validity, balance arithmetic, txCommitment (docs/rollup.md §7.5.2). */
+/** The txs table: transactions, validity, balance arithmetic, txCommitment (docs/rollup.md §5.5.2). */
 export function txsConstraints(g: ConstraintGraph): void {
   const c = (i: number): Expr => g.cur(i);
   const n = (i: number): Expr => g.next(i);
@@ -167,7 +167,7 @@ export function txsConstraints(g: ConstraintGraph): void {
   }
 }
 
-/** The range table: receives bytes on one bus and values below 2^6 on another (docs/rollup.md §7.5.3). */
+/** The range table: receives bytes on one bus and values below 2^6 on another (docs/rollup.md §5.5.3). */
 export function rangeConstraints(g: ConstraintGraph): void {
   const v = g.preprocessed(RANGE_PRE.value);
   g.receive(BUS.range8, [v], g.cur(RANGE.count8));
