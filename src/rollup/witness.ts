@@ -4,7 +4,7 @@ import { type Account, accountLeaf, EMPTY_LEAF } from "./account.js";
 import { type Digest, digestEquals } from "./digest.js";
 import { WitnessDecodeError, WitnessInvalidError } from "./errors.js";
 import { AMOUNT_LIMIT, MAX_TREE_DEPTH } from "./options.js";
-import { MAX_BATCH_ID, MAX_LOG_ROWS, MIN_LOG_ROWS, type Segment, segmentCapacity } from "./segment.js";
+import { MAX_BATCH_ID, MAX_LOG_ROWS, MIN_LOG_ROWS, type Segment, type SegmentGeometry, segmentCapacity } from "./segment.js";
 import type { LeafOpening } from "./stf.js";
 import { transition } from "./stf.js";
 import { encodeTransaction, type Transaction, TX_BYTES, type TxFailure, transactionProblem } from "./transaction.js";
@@ -12,7 +12,15 @@ import { rootFromPath } from "./tree.js";
 
 /** "PNSW": prover-node segment witness. */
 export const WITNESS_MAGIC = 0x57534e50;
+/** Version 1: a transfer-v1 segment (2·(D + 2) rows per transaction). */
 export const WITNESS_VERSION = 1;
+/** Version 2: the same layout for a transfer-v2 segment (D + 2 rows per transaction, so up to twice the count). */
+export const WITNESS_VERSION_V2 = 2;
+
+/** The segment geometry a witness version stands for. */
+export function witnessGeometry(version: number): SegmentGeometry {
+  return version === WITNESS_VERSION_V2 ? "v2" : "v1";
+}
 export const WITNESS_HEADER_BYTES = 88;
 /** Segment indices are public inputs: kept below 2^30 so they are canonical field elements. */
 export const MAX_SEGMENTS = 2 ** 30;
@@ -42,7 +50,7 @@ export interface SegmentWitness {
 
 export function witnessFromSegment(seg: Segment): SegmentWitness {
   return {
-    version: WITNESS_VERSION,
+    version: seg.geometry === "v2" ? WITNESS_VERSION_V2 : WITNESS_VERSION,
     treeDepth: seg.treeDepth,
     logRows: seg.logRows,
     batchId: seg.batchId,
@@ -116,7 +124,7 @@ export function decodeWitness(bytes: Uint8Array): SegmentWitness {
   if (bytes.length < WITNESS_HEADER_BYTES) fail("header", 0, `${bytes.length} bytes, the header alone is ${WITNESS_HEADER_BYTES}`);
   if (view.getUint32(0, true) !== WITNESS_MAGIC) fail("magic", 0, "not a segment witness (magic PNSW expected)");
   const version = view.getUint16(4, true);
-  if (version !== WITNESS_VERSION) fail("version", 4, `unsupported version ${version} (this node reads ${WITNESS_VERSION})`);
+  if (version !== WITNESS_VERSION && version !== WITNESS_VERSION_V2) fail("version", 4, `unsupported version ${version} (this node reads ${WITNESS_VERSION} and ${WITNESS_VERSION_V2})`);
   const treeDepth = view.getUint8(6);
   if (treeDepth < 1 || treeDepth > MAX_TREE_DEPTH) fail("treeDepth", 6, `${treeDepth} outside [1, ${MAX_TREE_DEPTH}]`);
   const logRows = view.getUint8(7);
@@ -137,8 +145,8 @@ export function decodeWitness(bytes: Uint8Array): SegmentWitness {
   const rootIn = readDigest(20, "rootIn");
   const rootOut = readDigest(52, "rootOut");
   const count = view.getUint32(84, true);
-  const capacity = segmentCapacity(treeDepth, logRows);
-  if (count > capacity) fail("txCount", 84, `${count} transactions, a segment of 2^${logRows} rows holds ${capacity}`);
+  const capacity = segmentCapacity(treeDepth, logRows, witnessGeometry(version));
+  if (count > capacity) fail("txCount", 84, `${count} transactions, a version-${version} segment of 2^${logRows} rows holds ${capacity}`);
   const stepBytes = witnessStepBytes(treeDepth);
   const expected = WITNESS_HEADER_BYTES + count * stepBytes;
   if (bytes.length !== expected) {
