@@ -27,6 +27,9 @@ import { verifyChildCircuit, type ChildShape } from "./verify-circuit.js";
 import { hashWires, merklePath } from "./gadgets.js";
 import type { KeySet } from "./keys.js";
 import { RecursionError } from "./errors.js";
+import { type TreeNode, canonicalTree, joinsPreOrder } from "../util/batch-tree.js";
+
+export { type TreeNode, canonicalTree, joinsPreOrder };
 
 export const AGG_PUBLIC_VALUES = 54;
 export const AGG = { keySet: 0, batchLo: 8, batchHi: 9, first: 10, last: 11, rootIn: 12, rootOut: 20, txRoot: 28, provers: 36, kind: 44, txCount: 45, r: 46, e: 50 } as const;
@@ -235,29 +238,6 @@ function powVariable(c: Circuit, x: Wire, k: Wire, bits: number): Wire {
 export type { ProofOptions };
 
 // ---------------------------------------------------------------- the canonical tree and the wrap
-
-/** A node of the canonical tree of S segments: a leaf (segment index) or a join of two nodes. */
-export type TreeNode = { readonly leaf: number } | { readonly left: TreeNode; readonly right: TreeNode; readonly first: number; readonly last: number };
-
-/** Level by level, pair adjacent nodes left to right; an odd last node is carried up unchanged. */
-export function canonicalTree(segments: number): TreeNode {
-  if (!Number.isInteger(segments) || segments < 1) throw new RangeError(`a batch has at least one segment, not ${segments}`);
-  let level: TreeNode[] = Array.from({ length: segments }, (_, i) => ({ leaf: i }));
-  const span = (n: TreeNode): [number, number] => ("leaf" in n ? [n.leaf, n.leaf] : [n.first, n.last]);
-  while (level.length > 1) {
-    const next: TreeNode[] = [];
-    for (let i = 0; i + 1 < level.length; i += 2) next.push({ left: level[i]!, right: level[i + 1]!, first: span(level[i]!)[0], last: span(level[i + 1]!)[1] });
-    if (level.length % 2 === 1) next.push(level[level.length - 1]!);
-    level = next;
-  }
-  return level[0]!;
-}
-
-/** The joins of a tree in pre-order (the top first, then depth first, left to right). */
-export function joinsPreOrder(t: TreeNode): TreeNode[] {
-  if ("leaf" in t) return [];
-  return [t, ...joinsPreOrder(t.left), ...joinsPreOrder(t.right)];
-}
 
 export const MAX_SEGMENTS = 16;
 export const MAX_JOINS = MAX_SEGMENTS - 1;

@@ -1,3 +1,5 @@
+import type { Ext } from "../stark/field/extension.js";
+import { type BatchBinding, batchBinding } from "./batch-binding.js";
 import { type Digest } from "./digest.js";
 import { RollupError } from "./errors.js";
 import { checkTreeDepth } from "./options.js";
@@ -43,6 +45,8 @@ export interface Segment {
   readonly rootIn: Digest;
   readonly rootOut: Digest;
   readonly steps: readonly TxStep[];
+  /** v2: the batch's randomness r (its binding's), which the segment's proof evaluates its transactions at. */
+  readonly randomness?: Ext;
 }
 
 /** A batch: its transactions executed in order from `rootIn`, cut into segments. */
@@ -57,6 +61,8 @@ export interface Batch {
   /** Per transaction: null (applied) or the failure recorded. */
   readonly outcomes: readonly (TxFailure | null)[];
   readonly segments: readonly Segment[];
+  /** v2: dataHash, txRoot, r and E, as L1 derives them at posting (src/rollup/batch-binding.ts). */
+  readonly binding?: BatchBinding;
 }
 
 /** Largest batch id: it enters the public inputs as two 30-bit limbs. */
@@ -87,6 +93,7 @@ export function buildBatch(state: RollupState, batchId: bigint, transactions: re
       steps: part,
     });
   }
+  const binding = geometry === "v2" ? batchBinding(transactions, segments.map((s) => s.steps.length)) : undefined;
   return {
     batchId,
     treeDepth: state.treeDepth,
@@ -96,6 +103,7 @@ export function buildBatch(state: RollupState, batchId: bigint, transactions: re
     rootOut: state.root,
     transactions,
     outcomes: steps.map((s) => s.failure),
-    segments,
+    segments: binding ? segments.map((s) => ({ ...s, randomness: binding.randomness })) : segments,
+    ...(binding ? { binding } : {}),
   };
 }

@@ -25,9 +25,13 @@ export const BUS = {
   range6: 3,
 } as const;
 
-/** Public inputs: [batchId lo30, batchId hi30, segment index, tree depth, rootIn[8], rootOut[8], tx count, txCommitment[8]]. */
-export const PI = { batchLo: 0, batchHi: 1, segmentIndex: 2, treeDepth: 3, rootIn: 4, rootOut: 12, txCount: 20, txCommitment: 21 } as const;
-export const NUM_PUBLIC_INPUTS = 29;
+/**
+ * Public inputs: [batchId lo30, batchId hi30, segment index, tree depth, rootIn[8], rootOut[8], tx count,
+ * txCommitment[8], r[4], E[4]] — r the batch's randomness and E the Horner evaluation at r of the
+ * segment's transactions (src/rollup/batch-binding.ts), both elements of K in coefficient order.
+ */
+export const PI = { batchLo: 0, batchHi: 1, segmentIndex: 2, treeDepth: 3, rootIn: 4, rootOut: 12, txCount: 20, txCommitment: 21, r: 29, e: 33 } as const;
+export const NUM_PUBLIC_INPUTS = 37;
 
 /** Initial capacity of the account-leaf sponge: state[8] = input length (key 8 + balance + nonce). */
 export const LEAF_INPUT_LENGTH = 10;
@@ -137,6 +141,8 @@ export const TXS = {
   diffR: txc.take(4),
   /** The transaction is applied. */
   valid: txc.take(),
+  /** Horner at r over the transactions so far, two K elements each (an element of K, 4 columns). */
+  eval: txc.take(4),
 };
 export const TXS_WIDTH = txc.width;
 

@@ -3,6 +3,7 @@
  * attack it closes; the numbers in the comments (P1…, X1…, R1) are that section's.
  */
 import type { ConstraintGraph, Expr } from "../../stark/air/ir.js";
+import { W } from "../../stark/field/extension.js";
 import { AMOUNT_LIMIT } from "../options.js";
 import { BUS, LEAF_INPUT_LENGTH, PATHS_PRE, PI, RANGE, RANGE_PRE, TX_HALVES, TXS, pathsColumns } from "./layout.js";
 import { poseidon2Rounds7, type LaneGadget } from "./poseidon2-lane.js";
@@ -152,6 +153,25 @@ export function txsConstraints(g: ConstraintGraph): void {
     to, c(TXS.existsR), balR, c(TXS.nonceR), balR.add(valid.mul(amt)), c(TXS.nonceR),
   ], active);
 
+  // X12: E, Horner at the batch's randomness r over the transactions' K elements (k0 = halves 0..3,
+  // k1 = halves 4..7): eval = k0·r + k1 on row 0, eval' = eval·r² + k0'·r + k1' into an active row,
+  // carried into the rest (whose bytes, so k0 and k1, are zero by X4); E is the last row's.
+  const r = [0, 1, 2, 3].map((j) => g.publicInput(PI.r + j));
+  const r2 = mulK(g, r, r);
+  const kOf = (row: (i: number) => Expr, lo: number): Expr[] =>
+    [0, 1, 2, 3].map((j) => row(TXS.bytes + 2 * (lo + j)).add(row(TXS.bytes + 2 * (lo + j) + 1).mul(256)));
+  const term = (row: (i: number) => Expr): Expr[] => mulK(g, kOf(row, 0), r).map((x, j) => x.add(kOf(row, 4)[j]!));
+  const ev = [0, 1, 2, 3].map((j) => c(TXS.eval + j));
+  const step = mulK(g, ev, r2);
+  const termNext = term(n);
+  const termCur = term(c);
+  for (let j = 0; j < 4; j++) {
+    g.assert(ev[j]!.sub(termCur[j]!), "firstRow");
+    const applied = n(TXS.active).mul(step[j]!.sub(ev[j]!));
+    g.assert(n(TXS.eval + j).sub(ev[j]!).sub(applied).sub(termNext[j]!), "transition");
+    g.assert(ev[j]!.sub(g.publicInput(PI.e + j)), "lastRow");
+  }
+
   // X11: range checks. Bytes are bytes; from and to are below 2^30 (so equal to the paths' index as
   // integers); the amount's top byte is below 2^6 exactly when amountOk; balances and differences < 2^30.
   for (let k = 0; k < 16; k++) {
@@ -165,6 +185,19 @@ export function txsConstraints(g: ConstraintGraph): void {
     for (let k = 0; k < 3; k++) g.send(BUS.range8, [c(col + k)]);
     g.send(BUS.range6, [c(col + 3)]);
   }
+}
+
+/** a·b in K = F[x]/(x⁴ − W), coefficient order. */
+function mulK(g: ConstraintGraph, a: readonly Expr[], b: readonly Expr[]): Expr[] {
+  const out: Expr[] = [0, 1, 2, 3].map(() => g.constant(0));
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) {
+      const t = a[i]!.mul(b[j]!);
+      if (i + j < 4) out[i + j] = out[i + j]!.add(t);
+      else out[i + j - 4] = out[i + j - 4]!.add(t.mul(W));
+    }
+  }
+  return out;
 }
 
 /** The range table: receives bytes on one bus and values below 2^6 on another (docs/rollup.md §5.5.3). */

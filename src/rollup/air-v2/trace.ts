@@ -1,5 +1,6 @@
 /** Traces of `transfer-v2` for a segment witness (the witness is replayed and checked first). */
 import { add, inv, mul, sub } from "../../stark/field/babybear.js";
+import { type Ext, ZERO as ZERO_E, addE, mulE } from "../../stark/field/extension.js";
 import type { Air, AirInstance } from "../../stark/air/air.js";
 import { interactionValues } from "../../stark/air/lookup-trace.js";
 import type { Account } from "../account.js";
@@ -164,15 +165,16 @@ export function buildTxsTrace(w: SegmentWitness, steps: readonly ReplayedStep[])
     setBytes(trace, TXS.diffR, t, noOverflow ? AMOUNT_LIMIT - 1 - balR - amt : balR + amt - AMOUNT_LIMIT);
     set(TXS.valid, t, st && st.failure === null ? 1 : 0);
   }
-  fillTxsSponge(trace, count);
+  fillTxsSponge(trace, count, w.randomness ?? ZERO_E);
   return trace;
 }
 
 /**
- * (Re)fill the txCommitment sponge of a txs trace from its byte columns (read as field elements):
- * capacity, permutation and carried digest of every row, for `count` transactions.
+ * (Re)fill what a txs trace derives from its byte columns (read as field elements): the txCommitment
+ * sponge's capacity, permutation and carried digest of every row, for `count` transactions, and the
+ * Horner evaluation at r.
  */
-export function fillTxsSponge(trace: Uint32Array[], count: number): void {
+export function fillTxsSponge(trace: Uint32Array[], count: number, r: Ext): void {
   const m = trace[0]!.length;
   let prevOut: Uint32Array | null = null;
   for (let t = 0; t < m; t++) {
@@ -183,6 +185,14 @@ export function fillTxsSponge(trace: Uint32Array[], count: number): void {
     const carry = t > 0 && trace[TXS.active]![t] === 0;
     for (let j = 0; j < 8; j++) trace[TXS.digest + j]![t] = carry ? trace[TXS.digest + j]![t - 1]! : out[j]!;
     prevOut = out;
+  }
+  const r2 = mulE(r, r);
+  let ev: Ext = ZERO_E;
+  for (let t = 0; t < m; t++) {
+    const k = (lo: number): Ext => [0, 1, 2, 3].map((j) => add(trace[TXS.bytes + 2 * (lo + j)]![t]!, mul(256, trace[TXS.bytes + 2 * (lo + j) + 1]![t]!))) as unknown as Ext;
+    const term = addE(mulE(k(0), r), k(4));
+    ev = t === 0 ? term : addE(trace[TXS.active]![t] === 1 ? mulE(ev, r2) : ev, term);
+    ev.forEach((x, j) => (trace[TXS.eval + j]![t] = x));
   }
 }
 

@@ -79,8 +79,9 @@ export function finalRoot(paths: readonly Uint32Array[]): number[] {
 
 /**
  * A lying prover's instance: paths from `pathsSteps`, txs from `txsSteps` (then `patchTxs`, the sponge
- * refilled from the bytes), range counts matching; public inputs `publicInputs` with rootOut replaced
- * by the paths' final root (the prover claims what its trace computes).
+ * and E refilled from the bytes), range counts matching; public inputs `publicInputs` with rootOut
+ * replaced by the paths' final root and (after a patch) E by the trace's (the prover claims what its
+ * trace computes).
  */
 export function forgedInstance(
   air: Air,
@@ -94,10 +95,14 @@ export function forgedInstance(
   const txs = buildTxsTrace(w, txsSteps);
   if (patchTxs) {
     patchTxs(txs);
-    fillTxsSponge(txs, txsSteps.length);
+    fillTxsSponge(txs, txsSteps.length, w.randomness ?? [0, 0, 0, 0]);
   }
   const pi = Uint32Array.from(publicInputs);
   pi.set(finalRoot(paths), transferV2Layout.PI.rootOut);
+  if (patchTxs) {
+    const last = txs[0]!.length - 1;
+    pi.set([0, 1, 2, 3].map((j) => txs[transferV2Layout.TXS.eval + j]![last]!), transferV2Layout.PI.e);
+  }
   return { trace: paths, extraTraces: [txs, rangeCounts(air, txs)], publicInputs: pi, publicColumns: [] };
 }
 

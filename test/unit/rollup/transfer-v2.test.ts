@@ -3,7 +3,8 @@ import { P } from "../../../src/stark/field/babybear.js";
 import { airRegistry } from "../../../src/stark/air/air.js";
 import { assertConstraints, StarkError } from "../../../src/stark/index.js";
 import { poseidon2Hash, poseidon2Permute16 } from "../../../src/stark/hash/poseidon2.js";
-import { buildBatch, RollupState, replayWitness, witnessFromSegment, TxFailure } from "../../../src/rollup/index.js";
+import { buildBatch, concatEvaluation, RollupState, replayWitness, transactionsEvaluation, witnessFromSegment, TxFailure } from "../../../src/rollup/index.js";
+import type { Ext } from "../../../src/stark/field/extension.js";
 import {
   buildTransferV2Instance, buildTransferV2Trace, fillPoseidon2Rounds7, LANE_X7F, pathsStructure, ROUND_COLUMNS_X7, transactionHalves, transferV2Air,
   transferV2DepthOf, transferV2Layout, txCommitment,
@@ -33,7 +34,7 @@ describe("rollup/air-v2 transfer-v2", function () {
     assert.equal(air.tables[0]!.numPreprocessed, 6);
     assert.equal(air.maxDegree, 9);
     assert.equal(air.tables[0]!.numQuotientChunks, 8);
-    assert.equal(air.numPublicInputs, 29);
+    assert.equal(air.numPublicInputs, 37);
     assert.equal(transferV2Air(D), air, "memoized");
     assert.equal(airRegistry.getByName("transfer-v2-d3"), air);
     assert.equal(airRegistry.getByName("transfer-v2-d20"), transferV2Air(20));
@@ -146,13 +147,36 @@ describe("rollup/air-v2 transfer-v2", function () {
     const batch = buildBatch(state, 9n, txs, 8, "v2"); // 51 transactions per segment
     assert.ok(batch.segments.length >= 4);
     let root = batch.rootIn;
+    let e: Ext = [0, 0, 0, 0];
+    const r = batch.binding!.randomness;
     for (const seg of batch.segments) {
       const w = witnessFromSegment(seg);
       assert.deepEqual(w.rootIn, root);
-      verify(air, await prove(air, buildTransferV2Instance(w, air)), statementInputs(w));
+      const pi = statementInputs(w);
+      verify(air, await prove(air, buildTransferV2Instance(w, air)), pi);
       root = w.rootOut;
+      assert.deepEqual(Array.from(pi.subarray(PI.r, PI.r + 4)), r);
+      e = concatEvaluation(e, Array.from(pi.subarray(PI.e, PI.e + 4)) as unknown as Ext, seg.steps.length, r);
     }
     assert.deepEqual(root, state.root);
+    assert.deepEqual(e, batch.binding!.evaluation, "the segments' E combine to the batch's (what L1 computes from the posted transactions)");
+  });
+
+  it("E: the statement's evaluation at r; a wrong E, another r or another transaction order is rejected", async () => {
+    const w = segmentOf(genesis, [a, b, c], LOG_ROWS);
+    assert.ok(w.randomness && w.randomness.some((x) => x !== 0));
+    const inst = buildTransferV2Instance(w, air);
+    const pi = statementInputs(w);
+    assert.deepEqual(Array.from(pi.subarray(PI.e, PI.e + 4)), transactionsEvaluation([a, b, c], w.randomness));
+    const proof = await prove(air, inst);
+    verify(air, proof, pi);
+    const wrongE = Uint32Array.from(pi);
+    wrongE[PI.e + 2] = (wrongE[PI.e + 2]! + 1) % P;
+    await assertAttackFails(air, { ...inst, publicInputs: wrongE }, "CONSTRAINT_VIOLATED");
+    const otherR = statementInputs({ ...w, randomness: [5, 6, 7, 8] });
+    assert.throws(() => verify(air, proof, otherR), (err: unknown) => err instanceof StarkError && err.code === "VERIFY_FAILED");
+    // The E of the same transactions in another order differs (so a segment cannot reorder what L1 holds).
+    assert.notDeepEqual(transactionsEvaluation([b, a, c], w.randomness), transactionsEvaluation([a, b, c], w.randomness));
   });
 
   describe("adversarial witnesses: the prover refuses them, and a forced proof is rejected", () => {

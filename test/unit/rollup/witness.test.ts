@@ -7,6 +7,7 @@ import {
   encodeWitness,
   replayWitness,
   WITNESS_HEADER_BYTES,
+  WITNESS_HEADER_BYTES_V2,
   witnessFromSegment,
   witnessHash,
   witnessStepBytes,
@@ -80,7 +81,14 @@ describe("rollup/segment + witness", () => {
     const w = witnessFromSegment(batch.segments[0]!);
     assert.equal(w.version, 2);
     const bytes = encodeWitness(w);
+    assert.equal(bytes.length, WITNESS_HEADER_BYTES_V2 + 8 * witnessStepBytes(D), "version 2 carries r in its header");
+    assert.deepEqual(w.randomness, batch.binding!.randomness);
     assert.deepEqual(decodeWitness(bytes), w);
+    assert.notEqual(witnessHash(bytes), witnessHash(encodeWitness({ ...w, randomness: [1, 2, 3, 4] })), "r is in the hashed bytes");
+    const badR = Uint8Array.from(bytes);
+    new DataView(badR.buffer).setUint32(WITNESS_HEADER_BYTES + 8, 2 ** 30, true);
+    assert.throws(() => decodeWitness(badR), (err: unknown) => err instanceof WitnessDecodeError && err.type.field === "randomness" && err.type.offset === WITNESS_HEADER_BYTES + 8);
+    assert.throws(() => decodeWitness(bytes.subarray(0, WITNESS_HEADER_BYTES + 4)), (err: unknown) => err instanceof WitnessDecodeError && err.type.field === "header");
     // The same 8 transactions as a version-1 segment exceed its capacity (5): refused, naming the count.
     const v1 = Uint8Array.from(bytes);
     v1[4] = 1;
