@@ -6,7 +6,7 @@ pragma solidity ^0.8.24;
 import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 
 /// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR `transfer-v2-d20` (version 1),
-///         29 public inputs; tables `paths` (579 columns, 6 preprocessed, 2 auxiliary, 0 public, 675 constraints of degree <= 9, 2^5..2^26 rows), `txs` (189 columns, 0 preprocessed, 10 auxiliary, 0 public, 220 constraints of degree <= 8, 2^2..2^26 rows), `range` (2 columns, 2 preprocessed, 2 auxiliary, 0 public, 4 constraints of degree <= 3, 2^8..2^8 rows).
+///         37 public inputs; tables `paths` (579 columns, 6 preprocessed, 2 auxiliary, 0 public, 675 constraints of degree <= 9, 2^5..2^26 rows), `txs` (193 columns, 0 preprocessed, 10 auxiliary, 0 public, 232 constraints of degree <= 8, 2^2..2^26 rows), `range` (2 columns, 2 preprocessed, 2 auxiliary, 0 public, 4 constraints of degree <= 3, 2^8..2^8 rows).
 ///         Preprocessed commitments baked for table 0 at 2^5..2^12 rows, table 2 at 2^8..2^8 rows, blowups 2^3..2^3, cap heights 0..2.
 ///         The query phase runs in StarkQueryPhase and the constraint evaluation at z in 22 evaluator
 ///         contract(s) (TransferV2D20Constraints0, TransferV2D20Constraints1, TransferV2D20Constraints2, TransferV2D20Constraints3, TransferV2D20Constraints4, TransferV2D20Constraints5, TransferV2D20Constraints6, TransferV2D20Constraints7, TransferV2D20Constraints8, TransferV2D20Constraints9, TransferV2D20Constraints10, TransferV2D20Constraints11, TransferV2D20Constraints12, TransferV2D20Constraints13, TransferV2D20Constraints14, TransferV2D20Constraints15, TransferV2D20Constraints16, TransferV2D20Constraints17, TransferV2D20Constraints18, TransferV2D20Constraints19, TransferV2D20Constraints20, TransferV2D20Constraints21), fixed at deployment and pinned by their code hashes.
@@ -36,49 +36,49 @@ contract TransferV2D20Verifier is StarkVerifierBase {
     /// @dev keccak256 of StarkQueryPhase's deployed code.
     bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
     /// @dev keccak256 of TransferV2D20Constraints0's deployed code.
-    bytes32 internal constant EVALUATOR_0_CODEHASH = 0xa990fa9cd7cdca3b05dec18dd1039de557826f609e3002bc0e238cdff3913cff;
+    bytes32 internal constant EVALUATOR_0_CODEHASH = 0x40a44871f25c49102a3590e60ac174775163928cdd7750372c6206786ba6c1fa;
     /// @dev keccak256 of TransferV2D20Constraints1's deployed code.
-    bytes32 internal constant EVALUATOR_1_CODEHASH = 0x1b748ea1f6079fedfa254ec738123460eb27a78ac2825501e0a6c43bb8314529;
+    bytes32 internal constant EVALUATOR_1_CODEHASH = 0x8ba37e983586d5ed60c8450a2aa93cb503a73a6de8e15a1a96627c84db9c778d;
     /// @dev keccak256 of TransferV2D20Constraints2's deployed code.
-    bytes32 internal constant EVALUATOR_2_CODEHASH = 0xe8e2a69e8952ed4e8194edb09d6fc2d491707384fdceb923bd002fbbd776a986;
+    bytes32 internal constant EVALUATOR_2_CODEHASH = 0x8912781349683383d84006e854ba1bde9fa1ae27c128139a6f4ae23234345871;
     /// @dev keccak256 of TransferV2D20Constraints3's deployed code.
-    bytes32 internal constant EVALUATOR_3_CODEHASH = 0x09de199ce761e41f6435f8b9b5b01b68eb993001e2a8c8bc46d2b09351844ab2;
+    bytes32 internal constant EVALUATOR_3_CODEHASH = 0x7b92ba9336f31fee806313292bb94042497be5d7ce42dc0695fe93ddb64bdb8a;
     /// @dev keccak256 of TransferV2D20Constraints4's deployed code.
-    bytes32 internal constant EVALUATOR_4_CODEHASH = 0x6c6bddad2a78fbee46b7b2de3f22c7283b458994b3c85e317a17f610d27ff8d3;
+    bytes32 internal constant EVALUATOR_4_CODEHASH = 0x6d282c82bf40a97e2f235a53423eac2b696cacf8e35549b8b5b76f1cedd1cc3a;
     /// @dev keccak256 of TransferV2D20Constraints5's deployed code.
-    bytes32 internal constant EVALUATOR_5_CODEHASH = 0xd358a58e52dcf2da88e2288a5a361f76cb374f08baab47654b38f3131ccf93a6;
+    bytes32 internal constant EVALUATOR_5_CODEHASH = 0x24929ddfd636df4717ca83cd28b63e311c348fd9aeb01db773bbb454f825d720;
     /// @dev keccak256 of TransferV2D20Constraints6's deployed code.
-    bytes32 internal constant EVALUATOR_6_CODEHASH = 0xe19bd1bfea7aa72dbff2dc956837aaade01df2ca68a72396866a505629c25f7a;
+    bytes32 internal constant EVALUATOR_6_CODEHASH = 0x46fb9c53896827750b6fe54b8d74948cede113410d6d5c0f220348185eed14ce;
     /// @dev keccak256 of TransferV2D20Constraints7's deployed code.
-    bytes32 internal constant EVALUATOR_7_CODEHASH = 0x5037346f2e9d38f2c56de56ac25742389ba02f30c0d73f5cc7025417e2dc43b0;
+    bytes32 internal constant EVALUATOR_7_CODEHASH = 0x5e353adf46c1506b1360cc56a661a443dd57ca570ef6e4d2b3e3d0be6fc9a34d;
     /// @dev keccak256 of TransferV2D20Constraints8's deployed code.
-    bytes32 internal constant EVALUATOR_8_CODEHASH = 0xdef78c69d7b9d12d427cf9bc7f1bf05be30127aba25779839def86386e12e4f4;
+    bytes32 internal constant EVALUATOR_8_CODEHASH = 0x4b6d8ff2e7fd850244f01d9561200f652cdd4634dcbb44653378c6f9b79637f1;
     /// @dev keccak256 of TransferV2D20Constraints9's deployed code.
-    bytes32 internal constant EVALUATOR_9_CODEHASH = 0x0b29b91d8814ce097c6a66c6b064357133e40bee269203ba3657200f9303b833;
+    bytes32 internal constant EVALUATOR_9_CODEHASH = 0xee12163099e9779274620d78288edcb3d0d88a73a67613012ac7cfa9cc42731a;
     /// @dev keccak256 of TransferV2D20Constraints10's deployed code.
-    bytes32 internal constant EVALUATOR_10_CODEHASH = 0x937cf52fc6703432300e11307bdf0dd96dd96f1045d415058d393b69eacd0588;
+    bytes32 internal constant EVALUATOR_10_CODEHASH = 0xe435d126c721a928df6b13cb8a7b6aac00036832bb32488cccb40344ae4ce9ca;
     /// @dev keccak256 of TransferV2D20Constraints11's deployed code.
-    bytes32 internal constant EVALUATOR_11_CODEHASH = 0x25b64c1803bbc4d807707db57c17b396a97b188fb19c3125510e6ff413479a42;
+    bytes32 internal constant EVALUATOR_11_CODEHASH = 0x711c564c9427a99e9e1a89e77a081cdeeb09deb84f7067de4838984f59cf48dd;
     /// @dev keccak256 of TransferV2D20Constraints12's deployed code.
-    bytes32 internal constant EVALUATOR_12_CODEHASH = 0xfb3736b77015bffd3319ccaf843d9015113007bd86872229573e11267246616e;
+    bytes32 internal constant EVALUATOR_12_CODEHASH = 0x54659ba75e8ebad6221ff425e82ba229ad4f2ee0390390ae7fc52eb81c4f3620;
     /// @dev keccak256 of TransferV2D20Constraints13's deployed code.
-    bytes32 internal constant EVALUATOR_13_CODEHASH = 0x383ac44e654f1d8e9c4d87cc6ae8bf0cab62d73404391acce7d02b3ec34f4268;
+    bytes32 internal constant EVALUATOR_13_CODEHASH = 0xb8600f102820938345c9d12bae0e6dffe4313e1bd61a9e3865a2697c3d809cef;
     /// @dev keccak256 of TransferV2D20Constraints14's deployed code.
-    bytes32 internal constant EVALUATOR_14_CODEHASH = 0xd58f109e6b142d059bf667d73939f8b247e10bf39647c5c0ce4f128fdcb188f1;
+    bytes32 internal constant EVALUATOR_14_CODEHASH = 0x4f1b2ee8e44606306ba2444b1424698e4ae74509ad75a4dbb690a7af3f22db23;
     /// @dev keccak256 of TransferV2D20Constraints15's deployed code.
-    bytes32 internal constant EVALUATOR_15_CODEHASH = 0xcc45ab24dcff15beaaa7a288f917ded0db8c0444cd8ecc621dfb8f331e18bd3b;
+    bytes32 internal constant EVALUATOR_15_CODEHASH = 0xe07a7047d8479bacda3e0e15eb95659f9a0ee814895a93f7bd406416abc88e0c;
     /// @dev keccak256 of TransferV2D20Constraints16's deployed code.
-    bytes32 internal constant EVALUATOR_16_CODEHASH = 0x1a3b3e0eda1fefb2a5f97274f3de530afee28ac101a863da27732c7bab8e7b59;
+    bytes32 internal constant EVALUATOR_16_CODEHASH = 0xb414b54fea9dee9ee9a5ae4370fad770162d79ac882fbcddd9543807232924b6;
     /// @dev keccak256 of TransferV2D20Constraints17's deployed code.
-    bytes32 internal constant EVALUATOR_17_CODEHASH = 0x78a9b251fe84f35a778c0e0e19f8793cf9e77465fa4ea6dc5f9b4ff35ea0fa77;
+    bytes32 internal constant EVALUATOR_17_CODEHASH = 0x7332d9fa5ce683864541c2f118254113f744b1dd6e208aee3dda3dcf41efa3fd;
     /// @dev keccak256 of TransferV2D20Constraints18's deployed code.
-    bytes32 internal constant EVALUATOR_18_CODEHASH = 0x0b805fe3c53ca4816600cbdd32718576d58e0ef03ca667ca6d955734a24e933d;
+    bytes32 internal constant EVALUATOR_18_CODEHASH = 0xa99fb8a5bbc5440110401dbec37f37a80754db31759d640611d76e39101e7aba;
     /// @dev keccak256 of TransferV2D20Constraints19's deployed code.
-    bytes32 internal constant EVALUATOR_19_CODEHASH = 0x3af60f7d19fb97b1c7d220473def4e8b24c2c1c80c28abdee50a2fcdf0fba178;
+    bytes32 internal constant EVALUATOR_19_CODEHASH = 0xbd7d7fad8651fdd07a4c89691dcfa2cca6e29d59b6d4fd82bf0c1e1754b7ff87;
     /// @dev keccak256 of TransferV2D20Constraints20's deployed code.
-    bytes32 internal constant EVALUATOR_20_CODEHASH = 0xe312dd76dccdf65b2bb81ab679b88cba978371abda63be7b49c6c447bf643330;
+    bytes32 internal constant EVALUATOR_20_CODEHASH = 0x594f3cb28da0861cb53e5edb78b59c4cdb9aceeae2ff18696c213a9182c811d7;
     /// @dev keccak256 of TransferV2D20Constraints21's deployed code.
-    bytes32 internal constant EVALUATOR_21_CODEHASH = 0x3055423f25ca4d11a1c9baf93a984bb681293c95eb169ecd91b12a806f8487c4;
+    bytes32 internal constant EVALUATOR_21_CODEHASH = 0xdf5fed2e0b14a3f48612767867432453178cc36e27a05731cfa062b6f2164426;
 
     constructor(uint256 minSecurityBits_, address queryPhase_, address[] memory evaluators)
         StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)
@@ -131,11 +131,11 @@ contract TransferV2D20Verifier is StarkVerifierBase {
         EVALUATOR_21 = evaluators[21];
     }
 
-    bytes32 public constant AIR_ID = 0xfc92f914af6843d2603a00ac92e9368172505aaf8edca7e1416f434e9d051a45;
+    bytes32 public constant AIR_ID = 0x9a876b135ffa1a055ecf47b248d0a5fd0bc41a1254c7a7d309878e24590310b2;
 
     function _air() internal pure override returns (AirInfo memory a) {
         a.id = AIR_ID;
-        a.numPublicInputs = 29;
+        a.numPublicInputs = 37;
         a.numChallenges = 2;
         a.maxTuple = 13;
         a.tables = new Table[](3);
@@ -152,12 +152,12 @@ contract TransferV2D20Verifier is StarkVerifierBase {
         a.tables[0].numInteractions = 1;
         a.tables[0].numRegisters = 247;
         // table 1: txs
-        a.tables[1].width = 189;
+        a.tables[1].width = 193;
         a.tables[1].numPre = 0;
         a.tables[1].numPub = 0;
         a.tables[1].numAux = 10;
         a.tables[1].numChunks = 7;
-        a.tables[1].numConstraints = 220;
+        a.tables[1].numConstraints = 232;
         a.tables[1].maxDegree = 8;
         a.tables[1].minLogRows = 2;
         a.tables[1].maxLogRows = 26;
