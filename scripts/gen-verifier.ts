@@ -12,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { airRegistry, type Air } from "../src/stark/air/air.js";
 import "../src/stark/airs/index.js";
 import "../src/rollup/air/index.js";
-import { generateEvaluatorSources, generateVerifierSource, verifierContractName } from "../src/stark/air/solidity.js";
+import "../src/rollup/air-v2/index.js";
+import { generateEvaluatorSources, generateVerifierSource, verifierContractName, type BakeOptions } from "../src/stark/air/solidity.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GENERATED_DIR = join(ROOT, "contracts", "verifier", "generated");
@@ -20,7 +21,14 @@ export const GENERATED_DIR = join(ROOT, "contracts", "verifier", "generated");
 export const GENERATED_PREFIX = "verifier/generated/";
 
 /** AIRs that get an on-chain verifier. */
-export const VERIFIER_AIRS = ["fib-v1", "mix-v1", "transfer-v1", "lookup-v1"] as const;
+export const VERIFIER_AIRS = ["fib-v1", "mix-v1", "transfer-v1", "lookup-v1", "transfer-v2-d20"] as const;
+
+/**
+ * AIRs whose preprocessed commitments are baked for fewer heights or blowups than every supported one:
+ * transfer-v2-d20's paths table admits 2^5.. rows, and baking 2^5..2^14 at every blowup would take minutes
+ * of LDE and hashing at each build. Its segments on L1 are 2^5..2^12 rows at blowup 8 (the default options).
+ */
+export const BAKE_OPTIONS: Readonly<Record<string, BakeOptions>> = { "transfer-v2-d20": { maxLogRows: 12, logBlowups: [3] } };
 
 function verifierAirs(): Air[] {
   return VERIFIER_AIRS.map((name) => {
@@ -40,7 +48,7 @@ export function renderEvaluators(): Record<string, string> {
 /** Every verifier contract, given the evaluators' code hashes (contract name → 0x…): file name → Solidity. */
 export function renderVerifiers(codeHashes: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const air of verifierAirs()) out[`${verifierContractName(air.name)}.sol`] = generateVerifierSource(air, codeHashes);
+  for (const air of verifierAirs()) out[`${verifierContractName(air.name)}.sol`] = generateVerifierSource(air, codeHashes, BAKE_OPTIONS[air.name]);
   return out;
 }
 

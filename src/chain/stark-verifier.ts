@@ -49,10 +49,24 @@ export interface VerifierParts {
   readonly evaluators?: readonly Address[];
 }
 
-/** Number of evaluator contracts the generated verifier of `airName` takes (its `evaluator<i>` constructor parameters). */
+/** The constructor parameters of the generated verifier of `airName`. */
+function verifierCtorInputs(airName: string): readonly { name?: string; type?: string }[] {
+  const ctor = loadArtifact(verifierContractName(airName)).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string; type?: string }[] } | undefined;
+  return ctor?.inputs ?? [];
+}
+
+/**
+ * Number of evaluator contracts the generated verifier of `airName` takes: its `evaluator<i>` constructor
+ * parameters, or, for a verifier taking them as one `evaluators` array, the `<Air>Constraints<i>` artifacts
+ * built for it (the constructor checks the count against its pinned code hashes).
+ */
 export function evaluatorCount(airName: string): number {
-  const ctor = loadArtifact(verifierContractName(airName)).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string }[] } | undefined;
-  return (ctor?.inputs ?? []).filter((i) => i.name?.startsWith("evaluator")).length;
+  const inputs = verifierCtorInputs(airName);
+  if (!inputs.some((i) => i.name === "evaluators")) return inputs.filter((i) => i.name?.startsWith("evaluator")).length;
+  const base = verifierContractName(airName).replace(/Verifier$/, "");
+  let n = 0;
+  while (existsSync(join(ARTIFACTS_DIR, `${base}Constraints${n}.json`))) n++;
+  return n;
 }
 
 /** Deploy the generic StarkQueryPhase contract. */
@@ -73,7 +87,8 @@ export async function deployStarkVerifier(wallet: Wallet, publicClient: PublicCl
   const evaluators: Address[] = [...(parts.evaluators ?? [])];
   const count = evaluatorCount(airName);
   for (let i = evaluators.length; i < count; i++) evaluators.push(await deployArtifact(wallet, publicClient, `${name.replace(/Verifier$/, "")}Constraints${i}`, []));
-  return deployArtifact(wallet, publicClient, name, [BigInt(minSecurityBits), queryPhase, ...evaluators]);
+  const asArray = verifierCtorInputs(airName).some((i) => i.name === "evaluators");
+  return deployArtifact(wallet, publicClient, name, asArray ? [BigInt(minSecurityBits), queryPhase, evaluators] : [BigInt(minSecurityBits), queryPhase, ...evaluators]);
 }
 
 export async function deployGasMeter(wallet: Wallet, publicClient: PublicClient): Promise<Address> {

@@ -223,6 +223,8 @@ function indent(lines: string[], pad = "            "): string {
 export const INLINE_MAX_INSTRUCTIONS = 100;
 /** Instructions per external evaluator contract: keeps each under EIP-170's 24 KiB of code. */
 export const EVALUATOR_CHUNK_INSTRUCTIONS = 900;
+/** Most evaluators passed as constructor parameters of their own; a verifier with more takes an `address[]`. */
+export const EVALUATOR_PARAMS_MAX = 12;
 
 /** One external evaluator contract: which table, which instructions. */
 export interface EvaluatorPart {
@@ -317,13 +319,34 @@ export const BAKED_MAX_LOG_ROWS = 14;
 /** At most this many (height, blowup) entries per AIR (each 2^BAKED_LOG_CAP digests of contract code). */
 export const BAKED_MAX_ENTRIES = 48;
 
-/** The baked preprocessed commitments of one table: heights lo..hi, every blowup of BAKED_BLOWUPS. */
+/** The baked preprocessed commitments of one table: heights lo..hi, every blowup of `logBlowups`. */
 export interface PreprocessedBake {
   readonly table: number;
   readonly minLogRows: number;
   readonly maxLogRows: number;
+  /** The blowups baked, consecutive (BAKED_BLOWUPS from the smallest the AIR's quotient chunks admit, by default). */
+  readonly logBlowups: readonly number[];
   /** Per (height, blowup) in that order: the cap at height min(BAKED_LOG_CAP, depth) (always BAKED_LOG_CAP: depth ≥ 3). */
   readonly caps: Uint8Array[][];
+}
+
+/**
+ * Which preprocessed commitments a verifier bakes, for an AIR whose full range is too costly to bake
+ * (each entry is an LDE and a Merkle tree at generation, and 32·2^BAKED_LOG_CAP bytes of code).
+ */
+export interface BakeOptions {
+  /** Largest table height baked (at most BAKED_MAX_LOG_ROWS). */
+  readonly maxLogRows?: number;
+  /** Blowups baked, consecutive; those below the AIR's quotient chunks are dropped (no proof can use them). */
+  readonly logBlowups?: readonly number[];
+}
+
+/** The blowups baked for an AIR: `opts.logBlowups` (default BAKED_BLOWUPS) from the smallest its quotient admits. */
+export function bakedBlowups(air: Air, opts: BakeOptions = {}): number[] {
+  const min = Math.max(OPTION_LIMITS.logBlowup[0], Math.ceil(Math.log2(air.numQuotientChunks)));
+  const list = (opts.logBlowups ?? BAKED_BLOWUPS).filter((b) => b >= min);
+  if (list.length === 0 || list.some((b, i) => i > 0 && b !== list[i - 1]! + 1)) throw new Error(`solidity: ${air.name}: baked blowups must be consecutive and admit its ${air.numQuotientChunks} quotient chunks`);
+  return list;
 }
 
 /**
@@ -332,17 +355,18 @@ export interface PreprocessedBake {
  * cap height is derived on-chain by hashing pairs). Throws when an AIR would need more than
  * BAKED_MAX_ENTRIES entries: such an AIR needs a narrower height range to get an on-chain verifier.
  */
-export function preprocessedBakes(air: Air): PreprocessedBake[] {
+export function preprocessedBakes(air: Air, opts: BakeOptions = {}): PreprocessedBake[] {
   const out: PreprocessedBake[] = [];
+  const blowups = bakedBlowups(air, opts);
   let entries = 0;
   for (const t of air.tables) {
     if (t.numPreprocessed === 0) continue;
-    const lo = t.minLogRows, hi = Math.min(t.maxLogRows, BAKED_MAX_LOG_ROWS);
+    const lo = t.minLogRows, hi = Math.min(t.maxLogRows, BAKED_MAX_LOG_ROWS, opts.maxLogRows ?? BAKED_MAX_LOG_ROWS);
     if (hi < lo) throw new Error(`solidity: ${air.name}/${t.name}: no table height ≤ 2^${BAKED_MAX_LOG_ROWS} to bake preprocessed columns for`);
     const caps: Uint8Array[][] = [];
     for (let h = lo; h <= hi; h++) {
       const cols = t.preprocessedColumns(h);
-      for (const b of BAKED_BLOWUPS) {
+      for (const b of blowups) {
         const lde = cols.map((c) => {
           const coeffs = Uint32Array.from(c);
           intt(coeffs);
@@ -352,7 +376,7 @@ export function preprocessedBakes(air: Air): PreprocessedBake[] {
       }
     }
     entries += caps.length;
-    out.push({ table: t.index, minLogRows: lo, maxLogRows: hi, caps });
+    out.push({ table: t.index, minLogRows: lo, maxLogRows: hi, logBlowups: blowups, caps });
   }
   if (entries > BAKED_MAX_ENTRIES) throw new Error(`solidity: ${air.name}: ${entries} preprocessed (height, blowup) entries exceed ${BAKED_MAX_ENTRIES}; narrow the tables' height range`);
   return out;
@@ -362,14 +386,18 @@ function preprocessedSource(bakes: PreprocessedBake[]): string {
   const per = 2 ** BAKED_LOG_CAP;
   const consts = bakes.map((b) => {
     const hex = b.caps.flat().map((d) => toHex(d).slice(2)).join("");
-    return `    /// @dev Table ${b.table}'s preprocessed caps (height ${BAKED_LOG_CAP}): heights 2^${b.minLogRows}..2^${b.maxLogRows} × blowups 2^${BAKED_BLOWUPS[0]}..2^${BAKED_BLOWUPS[BAKED_BLOWUPS.length - 1]}.
+    return `    /// @dev Table ${b.table}'s preprocessed caps (height ${BAKED_LOG_CAP}): heights 2^${b.minLogRows}..2^${b.maxLogRows} × blowups 2^${b.logBlowups[0]}..2^${b.logBlowups[b.logBlowups.length - 1]}.
     bytes internal constant PREPROCESSED_CAPS_${b.table} = hex"${hex}";`;
   });
-  const branches = bakes.map(
-    (b) => `        if (table == ${b.table} && logRows >= ${b.minLogRows} && logRows <= ${b.maxLogRows}) {
-            return _bakedCap(PREPROCESSED_CAPS_${b.table}, ((logRows - ${b.minLogRows}) * ${BAKED_BLOWUPS.length} + logBlowup - ${BAKED_BLOWUPS[0]}) * ${per}, ${per});
-        }`,
-  );
+  const branches = bakes.map((b) => {
+    const first = b.logBlowups[0]!, last = b.logBlowups[b.logBlowups.length - 1]!;
+    // Every blowup the codec admits is baked unless the AIR bakes fewer: only then is the blowup checked here.
+    const all = first === BAKED_BLOWUPS[0] && last === BAKED_BLOWUPS[BAKED_BLOWUPS.length - 1];
+    const blowupCond = all ? "" : ` && logBlowup >= ${first} && logBlowup <= ${last}`;
+    return `        if (table == ${b.table} && logRows >= ${b.minLogRows} && logRows <= ${b.maxLogRows}${blowupCond}) {
+            return _bakedCap(PREPROCESSED_CAPS_${b.table}, ((logRows - ${b.minLogRows}) * ${b.logBlowups.length} + logBlowup - ${first}) * ${per}, ${per});
+        }`;
+  });
   const params = bakes.length === 0 ? "uint256, uint256, uint256" : "uint256 table, uint256 logRows, uint256 logBlowup";
   return `${consts.join("\n")}${consts.length ? "\n\n" : ""}    function _preprocessedCap(${params})
         internal
@@ -452,15 +480,16 @@ ${branches.join(" else ")}
  * evaluator contract name to the keccak256 of its deployed code (scripts/build-contracts.ts compiles them
  * first); the constructor refuses a part whose code hash differs.
  */
-export function generateVerifierSource(air: Air, codeHashes: Readonly<Record<string, string>>): string {
+export function generateVerifierSource(air: Air, codeHashes: Readonly<Record<string, string>>, bake: BakeOptions = {}): string {
   const name = verifierContractName(air.name);
   const parts = evaluatorParts(air);
   const shape = air.tables.map((t) => `\`${t.name}\` (${t.width} columns, ${t.numPreprocessed} preprocessed, ${t.numAux} auxiliary, ${t.numPublicColumns} public, ${t.numConstraints} constraints of degree <= ${t.maxDegree}, 2^${t.minLogRows}..2^${t.maxLogRows} rows)`);
   const doc = `/// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR \`${air.name}\` (version ${air.version}),
 ///         ${air.numPublicInputs} public inputs; table${air.tables.length > 1 ? "s" : ""} ${shape.join(", ")}.`;
-  const bakes = preprocessedBakes(air);
+  const bakes = preprocessedBakes(air, bake);
+  const blowups = bakes[0]?.logBlowups ?? [];
   const bakedDoc = bakes.length
-    ? `\n///         Preprocessed commitments baked for ${bakes.map((b) => `table ${b.table} at 2^${b.minLogRows}..2^${b.maxLogRows} rows`).join(", ")}, blowups 2^${BAKED_BLOWUPS[0]}..2^${BAKED_BLOWUPS[BAKED_BLOWUPS.length - 1]}, cap heights 0..${BAKED_LOG_CAP}.`
+    ? `\n///         Preprocessed commitments baked for ${bakes.map((b) => `table ${b.table} at 2^${b.minLogRows}..2^${b.maxLogRows} rows`).join(", ")}, blowups 2^${blowups[0]}..2^${blowups[blowups.length - 1]}, cap heights 0..${BAKED_LOG_CAP}.`
     : "";
   const pre = preprocessedSource(bakes);
   const queryPhaseHash = codeHashes[QUERY_PHASE_CONTRACT];
@@ -493,11 +522,18 @@ ${inlineEvalSource(air)}
     if (!h || !/^0x[0-9a-f]{64}$/.test(h)) throw new Error(`solidity: no code hash for evaluator ${p.name}`);
     return h;
   };
-  const params = parts.map((_, i) => `address evaluator${i}`).join(", ");
+  // Up to EVALUATOR_PARAMS_MAX evaluators are constructor parameters of their own; more would not fit the
+  // legacy pipeline's stack, so they come as one array (whose length is checked like the code hashes).
+  const asArray = parts.length > EVALUATOR_PARAMS_MAX;
+  const arg = (i: number): string => (asArray ? `evaluators[${i}]` : `evaluator${i}`);
+  const params = asArray ? "address[] memory evaluators" : parts.map((_, i) => `address evaluator${i}`).join(", ");
   const immutables = parts.map((_, i) => `    address internal immutable EVALUATOR_${i};`).join("\n");
   const hashes = parts.map((p, i) => `    /// @dev keccak256 of ${p.name}'s deployed code.\n    bytes32 internal constant EVALUATOR_${i}_CODEHASH = ${hashOf(p)};`).join("\n");
-  const assigns = parts
-    .map((_, i) => `        if (evaluator${i}.codehash != EVALUATOR_${i}_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(${i}, evaluator${i});\n        EVALUATOR_${i} = evaluator${i};`)
+  const count = asArray
+    ? `        if (evaluators.length < ${parts.length}) revert StarkVerifier__EvaluatorCodeHash(evaluators.length, address(0));\n        if (evaluators.length > ${parts.length}) revert StarkVerifier__EvaluatorCodeHash(${parts.length}, evaluators[${parts.length}]);\n`
+    : "";
+  const assigns = count + parts
+    .map((_, i) => `        if (${arg(i)}.codehash != EVALUATOR_${i}_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(${i}, ${arg(i)});\n        EVALUATOR_${i} = ${arg(i)};`)
     .join("\n");
   return `${HEADER(air)}
 import {StarkVerifierBase} from "../StarkVerifierBase.sol";
