@@ -21,7 +21,7 @@
 import "../src/util/polyfills.js";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { proveStark } from "../src/stark/prover.js";
 import { verifyStark } from "../src/stark/verifier.js";
@@ -83,8 +83,11 @@ async function runOne(v: Variant, logRows: number): Promise<Record<string, unkno
   const traceMs = performance.now() - t;
   const c0 = cpuMs();
   t = performance.now();
-  const { bytes, timings, proof } = await proveStark({ air, instance, options: DEFAULT_OPTIONS, proverAddress: address, backend, checkConstraints: false });
+  const res = await proveStark({ air, instance, options: DEFAULT_OPTIONS, proverAddress: address, backend, checkConstraints: false });
+  const { bytes, timings, proof } = res;
   const proveMs = performance.now() - t;
+  // Absent on provers older than the per-phase memory report (before/after runs share this script).
+  const memory = (res as { memory?: Record<string, { rss: number }> }).memory ?? {};
   const proveCpuMs = cpuMs() - c0;
   await backend.close();
   const verifyOnce = (): number => {
@@ -121,6 +124,7 @@ async function runOne(v: Variant, logRows: number): Promise<Record<string, unkno
     verifyWarmMs: +verifyWarmMs.toFixed(1),
     securityBits: estimateSecurity(air, DEFAULT_OPTIONS, heights).conjecturedBits,
     phasesMs: Object.fromEntries(Object.entries(timings).map(([k, x]) => [k, Math.round(x)])),
+    rssMiBAtPhaseEnd: Object.fromEntries(Object.entries(memory).map(([k, m]) => [k, Math.round(m.rss / 2 ** 20)])),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
@@ -270,7 +274,7 @@ if (one >= 0) {
   const inputs = Array.from({ length: 20000 }, (_, k) => Array.from({ length: 16 }, (_, i) => (k * 16 + i) % 2013265921));
   for (const x of inputs) poseidon2Permute16(x);
   const permPerSecJs = Math.round(20000 / ((performance.now() - t0) / 1000));
-  const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, backend: backendKind, threads, treeDepth: depth, options: DEFAULT_OPTIONS, permPerSecJs };
+  const meta = { date: new Date().toISOString(), loadavg: loadavg(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, backend: backendKind, threads, treeDepth: depth, options: DEFAULT_OPTIONS, permPerSecJs };
   mkdirSync("bench/results", { recursive: true });
   const repeat = Number(flag("--repeat", "1"));
   const results: Record<string, unknown>[] = [];
@@ -301,7 +305,8 @@ if (one >= 0) {
         }
       }
     }
-    writeFileSync("bench/results/rollup.json", JSON.stringify({ ...meta, results }, null, 2));
-    console.log("wrote bench/results/rollup.json");
+    const out = flag("--out", "bench/results/rollup.json");
+    writeFileSync(out, JSON.stringify({ ...meta, results }, null, 2));
+    console.log(`wrote ${out}`);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The lock decision: every rail in a fixed order, the first refusal wins and is named.
- *   0. the segment fits this machine's backend (SEGMENT_TOO_LARGE: e.g. the GPU's free memory)
+ *   0. the segment fits this machine's backend (SEGMENT_TOO_LARGE: e.g. the GPU's free memory, or the
+ *      measured peak memory of a proof times the proofs that would run at once exceeds the memory given)
  *   1. circuit breaker (BREAKER_OPEN)
  *   2. concurrency cap (MAX_CONCURRENT_JOBS)
  *   3. price: the auction's current price ≥ our minimum (PRICE_TOO_LOW, with the time it will be)
@@ -15,7 +16,7 @@ import { CircuitBreaker } from "./breaker.js";
 import { checkCapacity, type CapacityJob } from "./capacity.js";
 import type { MarketMetrics } from "./metrics.js";
 import { defaultMarketOpts, type MarketOpts } from "./options.js";
-import { auctionPrice, minimumPrice, secondsPerSegment, timeWhenPriceReaches, type ProvingProfile } from "./pricing.js";
+import { auctionPrice, minimumPrice, peakRssFor, secondsPerSegment, timeWhenPriceReaches, type ProvingProfile } from "./pricing.js";
 import { checkStake, type StakeView } from "./stake.js";
 
 /** The agent's own refusals (store/'s DeclineReason also has the decider's INTENT_YIELDED). */
@@ -37,6 +38,12 @@ export interface MarketModules {
    * `maxLogRows` from the card's free memory; null or absent: no limit known.
    */
   maxLogRows?: (air: string) => number | null;
+  /**
+   * Memory the node's proofs may use at once, in bytes (e.g. the machine's total memory); with a peak
+   * recorded in the profile, a segment whose proof would not fit next to those running is declined
+   * (SEGMENT_TOO_LARGE). Absent: no limit.
+   */
+  memoryBytes?: number;
   /** Current free stake and gas balance (reads the chain). */
   stake: () => Promise<StakeView> | StakeView;
   /** The node's jobs (those in WORK_STATES take capacity). */
@@ -96,8 +103,11 @@ export class MarketAgent {
   private async evaluate(segment: SegmentRecord, pending: readonly JobRecord[]): Promise<MarketDecision> {
     const limit = segment.logRows === undefined ? null : (this.m.maxLogRows?.(segment.air) ?? null);
     if (limit !== null && segment.logRows! > limit) return { lock: false, reason: "SEGMENT_TOO_LARGE" };
-    if (!this.breaker.canLock()) return { lock: false, reason: "BREAKER_OPEN" };
     const active = [...(await this.m.activeJobs()), ...pending].filter((j) => WORK.includes(j.state) && j.segmentId !== segment.segmentId);
+    const peak = this.m.memoryBytes === undefined ? null : peakRssFor(this.m.profile, this.m.backend, segment.air, segment.logRows);
+    // Proofs running at once: this one and the active jobs, at most one per worker (every job is assumed as tall as this one).
+    if (peak !== null && peak * Math.min(Math.max(1, this.m.workers), active.length + 1) > this.m.memoryBytes!) return { lock: false, reason: "SEGMENT_TOO_LARGE" };
+    if (!this.breaker.canLock()) return { lock: false, reason: "BREAKER_OPEN" };
     if (active.length >= this.opts.maxConcurrentJobs) return { lock: false, reason: "MAX_CONCURRENT_JOBS" };
 
     const seconds = secondsPerSegment(this.m.profile, this.m.backend, segment.air);

@@ -11,6 +11,8 @@ export interface ProfileEntry {
   readonly logRows?: number;
   /** Proof option preset measured ("default" | "test"); absent in older profiles. */
   readonly options?: string;
+  /** Peak resident set of the measuring process while it proved one segment, in bytes; absent in older profiles. */
+  readonly peakRssBytes?: number;
 }
 
 /** Measured proving speed: seconds per segment, per backend and AIR. */
@@ -27,6 +29,18 @@ export function secondsPerSegment(profile: ProvingProfile, backend: string, air:
   return s;
 }
 
+/**
+ * The memory one proof of `air` at 2^logRows rows takes, from the profile's measured peak: scaled by the
+ * height ratio (the prover's buffers grow with the rows) when the segment's height and the measured one
+ * are both known. null: no peak recorded.
+ */
+export function peakRssFor(profile: ProvingProfile, backend: string, air: string, logRows?: number): number | null {
+  const e = profile.backends[backend]?.[air];
+  if (!e?.peakRssBytes) return null;
+  if (logRows === undefined || e.logRows === undefined || logRows <= e.logRows) return e.peakRssBytes;
+  return e.peakRssBytes * 2 ** (logRows - e.logRows);
+}
+
 /** Validate a profile read from disk. */
 export function parseProfile(raw: unknown): ProvingProfile {
   const bad = (detail: string): never => {
@@ -41,13 +55,16 @@ export function parseProfile(raw: unknown): ProvingProfile {
     if (!airs || typeof airs !== "object") bad(`backends.${backend} must be an object`);
     for (const [air, entry] of Object.entries(airs as object)) {
       if (!entry || typeof entry !== "object") bad(`backends.${backend}.${air} must be an object`);
-      const e = entry as { secondsPerSegment?: unknown; logRows?: unknown; options?: unknown };
+      const e = entry as { secondsPerSegment?: unknown; logRows?: unknown; options?: unknown; peakRssBytes?: unknown };
       const s = e.secondsPerSegment;
       if (typeof s !== "number" || !(s > 0) || !Number.isFinite(s)) bad(`backends.${backend}.${air}.secondsPerSegment must be a positive number`);
       if (e.logRows !== undefined && (typeof e.logRows !== "number" || !Number.isInteger(e.logRows) || e.logRows < 1 || e.logRows > 40)) {
         bad(`backends.${backend}.${air}.logRows must be an integer in [1, 40]`);
       }
       if (e.options !== undefined && typeof e.options !== "string") bad(`backends.${backend}.${air}.options must be a string`);
+      if (e.peakRssBytes !== undefined && (typeof e.peakRssBytes !== "number" || !Number.isSafeInteger(e.peakRssBytes) || e.peakRssBytes < 1)) {
+        bad(`backends.${backend}.${air}.peakRssBytes must be a positive integer`);
+      }
     }
   }
   return raw as ProvingProfile;

@@ -9,6 +9,7 @@
  * Loops: ingestion (every `chain.pollIntervalMs`: confirmed market blocks, each decoded once and handed to
  * the slash ledger, the job scheduler and the aggregator), the scheduler's sweep, the aggregator's tick.
  */
+import { totalmem } from "node:os";
 import { mkdir } from "node:fs/promises";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -149,6 +150,7 @@ export class ProverNode {
         profile,
         backend: backendName,
         workers: opts.provers.workers,
+        memoryBytes: totalmem(),
         stake: () => staking.freeStakeAndGas(),
         activeJobs: () => store.jobs.listByState(...WORK_STATES),
         logger: log.child({ module: "market" }),

@@ -50,6 +50,29 @@ export interface ProveResult {
   readonly proof: StarkProof;
   readonly bytes: Uint8Array;
   readonly timings: Partial<Record<ProvePhase, number>>;
+  /**
+   * The process's memory when each phase ends, in bytes (absent where the runtime cannot say, e.g. a
+   * browser): `rss`, the resident set then; `peakRss`, the process's high-water mark so far (the
+   * phase where it first rises is the one that set it). A process-wide figure: other work in the same
+   * process counts too.
+   */
+  readonly memory: Partial<Record<ProvePhase, PhaseMemory>>;
+  /** The process's peak resident set when the proof was done, in bytes (0 where the runtime cannot say). */
+  readonly peakRssBytes: number;
+}
+
+export interface PhaseMemory {
+  readonly rss: number;
+  readonly peakRss: number;
+}
+
+/** The resident set now and the process's high-water mark, in bytes; null outside Node. */
+export function processMemory(): PhaseMemory | null {
+  const proc = (globalThis as { process?: NodeJS.Process }).process;
+  if (!proc || typeof proc.resourceUsage !== "function" || typeof proc.memoryUsage?.rss !== "function") return null;
+  const rss = proc.memoryUsage.rss();
+  // maxRSS is in KiB (Linux, macOS through libuv); the current RSS can be sampled above it.
+  return { rss, peakRss: Math.max(rss, proc.resourceUsage().maxRSS * 1024) };
 }
 
 function invalid(detail: string): StarkError {
@@ -172,11 +195,14 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
   const hash = p.hash ?? "keccak";
   const check = p.checkConstraints ?? true;
   const timings: Partial<Record<ProvePhase, number>> = {};
+  const memory: Partial<Record<ProvePhase, PhaseMemory>> = {};
   let t0 = performance.now();
   const phase = (name: ProvePhase): void => {
     if (signal?.aborted) throw new AbortError("proving aborted");
     const now = performance.now();
     timings[name] = (timings[name] ?? 0) + now - t0;
+    const mem = processMemory();
+    if (mem) memory[name] = mem;
     p.onPhase?.(name, now - t0);
     t0 = now;
   };
@@ -426,7 +452,8 @@ export async function proveStark(p: ProveParams): Promise<ProveResult> {
       mainCaps: mainTrees.map(cap), auxCaps: auxTrees.map((t) => (t ? cap(t) : [])), terminalSums: terminals,
       quotientCaps: quotientTrees.map(cap), ood, friCaps, finalPoly, powNonce, groupOpenings, friOpenings,
     };
-    return { proof, bytes: encodeProof(proof), timings };
+    const bytes = encodeProof(proof);
+    return { proof, bytes, timings, memory, peakRssBytes: processMemory()?.peakRss ?? 0 };
   } finally {
     // Done, or an error or an abort: give back whatever is still held (on an error, best effort: the error is the news).
     await release([...held]).catch(() => undefined);

@@ -29,6 +29,8 @@ const MAX_RUNS = 1000;
 export interface BenchRun {
   readonly seconds: number;
   readonly warmup: boolean;
+  /** The process's peak resident set after this run, in bytes (0 where the runtime cannot say). */
+  readonly peakRssBytes: number;
 }
 
 export interface BenchReport {
@@ -40,6 +42,8 @@ export interface BenchReport {
   readonly transactions?: number;
   readonly runs: readonly BenchRun[];
   readonly secondsPerSegment: number;
+  /** The process's peak resident set over every run (what a worker proving these segments needs), in bytes. */
+  readonly peakRssBytes: number;
   readonly profile: string;
 }
 
@@ -62,6 +66,7 @@ function sampleSource(p: BenchPlan): () => AirInstance {
   return () => buildTransferInstance(decodeWitness(witness));
 }
 
+const mib = (bytes: number): string => (bytes > 0 ? `${Math.round(bytes / 2 ** 20)} MiB` : "unknown");
 const roundMicros = (s: number): number => Math.max(1e-6, Math.round(s * 1e6) / 1e6);
 
 export function median(xs: readonly number[]): number {
@@ -101,8 +106,8 @@ async function measure(p: BenchPlan, backend: ProverBackend, onRun: (r: BenchRun
   for (let i = 0; i < p.runs; i++) {
     const t0 = performance.now();
     const instance = source();
-    await proveStark({ air: p.air, instance, options: OPTION_PRESETS[p.options], proverAddress: PROVER_ADDRESS, backend });
-    const run = { seconds: roundMicros((performance.now() - t0) / 1000), warmup: p.runs > 1 && i === 0 };
+    const { peakRssBytes } = await proveStark({ air: p.air, instance, options: OPTION_PRESETS[p.options], proverAddress: PROVER_ADDRESS, backend });
+    const run = { seconds: roundMicros((performance.now() - t0) / 1000), warmup: p.runs > 1 && i === 0, peakRssBytes };
     out.push(run);
     onRun(run, i);
   }
@@ -121,12 +126,14 @@ export async function runBench(flags: BenchFlags): Promise<void> {
   say(`bench: ${p.air.name}, ${rows}, ${p.options} options, backend ${backend.name}, ${p.runs} run(s)`);
   let runs: BenchRun[];
   try {
-    runs = await measure(p, backend, (r, i) => say(`  run ${String(i + 1).padEnd(3)} ${r.seconds.toFixed(3).padStart(9)} s${r.warmup ? "  (warm-up)" : ""}`));
+    runs = await measure(p, backend, (r, i) => say(`  run ${String(i + 1).padEnd(3)} ${r.seconds.toFixed(3).padStart(9)} s  peak RSS ${mib(r.peakRssBytes)}${r.warmup ? "  (warm-up)" : ""}`));
   } finally {
     await backend.close();
   }
   const secondsPerSegment = roundMicros(median(runs.filter((r) => !r.warmup).map((r) => r.seconds)));
-  const merged = mergeProfile(await readProfile(profilePath), backend.name, p.air.name, { secondsPerSegment, logRows: p.logRows, options: p.options }, Date.now());
+  const peakRssBytes = Math.max(0, ...runs.map((r) => r.peakRssBytes));
+  const entry = { secondsPerSegment, logRows: p.logRows, options: p.options, ...(peakRssBytes > 0 ? { peakRssBytes } : {}) };
+  const merged = mergeProfile(await readProfile(profilePath), backend.name, p.air.name, entry, Date.now());
   await writeProfile(profilePath, merged);
   const report: BenchReport = {
     backend: backend.name,
@@ -136,6 +143,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
     ...(p.transactions !== undefined ? { transactions: p.transactions } : {}),
     runs,
     secondsPerSegment,
+    peakRssBytes,
     profile: profilePath,
   };
   if (flags.json) {
@@ -143,18 +151,18 @@ export async function runBench(flags: BenchFlags): Promise<void> {
     return;
   }
   const measured = runs.filter((r) => !r.warmup).length;
-  say(`seconds per segment: ${secondsPerSegment.toFixed(3)} (median of ${measured} run${measured === 1 ? "" : "s"})`);
+  say(`seconds per segment: ${secondsPerSegment.toFixed(3)} (median of ${measured} run${measured === 1 ? "" : "s"}), peak RSS ${mib(peakRssBytes)}`);
   say("");
   say(formatProfile(merged));
   say(`wrote ${profilePath}`);
 }
 
-/** The whole profile as a table: backend, AIR, rows, options, seconds per segment. */
+/** The whole profile as a table: backend, AIR, rows, options, peak RSS, seconds per segment. */
 export function formatProfile(profile: ProvingProfile): string {
-  const rows: string[][] = [["backend", "air", "rows", "options", "s/segment"]];
+  const rows: string[][] = [["backend", "air", "rows", "options", "peak RSS", "s/segment"]];
   for (const [backend, airs] of Object.entries(profile.backends)) {
     for (const [air, e] of Object.entries(airs)) {
-      rows.push([backend, air, e.logRows !== undefined ? `2^${e.logRows}` : "-", e.options ?? "-", e.secondsPerSegment.toFixed(3)]);
+      rows.push([backend, air, e.logRows !== undefined ? `2^${e.logRows}` : "-", e.options ?? "-", e.peakRssBytes ? mib(e.peakRssBytes) : "-", e.secondsPerSegment.toFixed(3)]);
     }
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

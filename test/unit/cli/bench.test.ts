@@ -23,27 +23,29 @@ describe("cli: bench", function () {
     // The data directory from the environment, as every command defaults to it.
     const fib = cli(["bench", "--air", "fib-v1", "--log-rows", "8", "--options", "test", "--runs", "1", "--backend", "js", "--json"], { PROVER_NODE_DATA_DIR: dir });
     assert.equal(fib.code, 0, fib.stderr);
-    const report = JSON.parse(fib.stdout) as { backend: string; air: string; logRows: number; options: string; runs: { seconds: number; warmup: boolean }[]; secondsPerSegment: number; profile: string };
+    const report = JSON.parse(fib.stdout) as { backend: string; air: string; logRows: number; options: string; runs: { seconds: number; warmup: boolean; peakRssBytes: number }[]; secondsPerSegment: number; peakRssBytes: number; profile: string };
     assert.equal(report.backend, "js");
     assert.equal(report.air, "fib-v1");
     assert.equal(report.logRows, 8);
     assert.deepEqual(report.runs.map((r) => r.warmup), [false]);
     assert.equal(report.secondsPerSegment, report.runs[0]!.seconds);
+    // The peak resident set of the measuring process: at least the V8 heap a node process starts with.
+    assert.ok(report.peakRssBytes > 2 ** 24 && report.peakRssBytes === report.runs[0]!.peakRssBytes, String(report.peakRssBytes));
     assert.equal(report.profile, file);
 
     const transfer = cli(["bench", "--data-dir", dir, "--air", "transfer-v1", "--log-rows", "6", "--options", "test", "--backend", "wasm", "--threads", "2"]);
     assert.equal(transfer.code, 0, transfer.stderr);
     assert.match(transfer.stdout, /^bench: transfer-v1, 2\^6 rows \(1 transaction\), test options, backend wasm, 2 run\(s\)$/m);
-    assert.match(transfer.stdout, /run 1 .* s {2}\(warm-up\)$/m);
-    assert.match(transfer.stdout, /^seconds per segment: \d+\.\d{3} \(median of 1 run\)$/m);
-    assert.match(transfer.stdout, /^wasm +transfer-v1 +2\^6 +test +\d+\.\d{3}$/m);
+    assert.match(transfer.stdout, /run 1 .* s  peak RSS \d+ MiB {2}\(warm-up\)$/m);
+    assert.match(transfer.stdout, /^seconds per segment: \d+\.\d{3} \(median of 1 run\), peak RSS \d+ MiB$/m);
+    assert.match(transfer.stdout, /^wasm +transfer-v1 +2\^6 +test +\d+ MiB +\d+\.\d{3}$/m);
 
     const profile = parseProfile(JSON.parse(readFileSync(file, "utf8")));
     assert.ok(profile.measuredAt > 1);
     assert.deepEqual(profile.backends.cuda, { "transfer-v1": { secondsPerSegment: 9 } });
-    assert.deepEqual(profile.backends.js?.["fib-v1"], { secondsPerSegment: report.secondsPerSegment, logRows: 8, options: "test" });
+    assert.deepEqual(profile.backends.js?.["fib-v1"], { secondsPerSegment: report.secondsPerSegment, logRows: 8, options: "test", peakRssBytes: report.peakRssBytes });
     const wasm = profile.backends.wasm?.["transfer-v1"];
-    assert.ok(wasm && wasm.secondsPerSegment > 0 && wasm.logRows === 6 && wasm.options === "test", JSON.stringify(wasm));
+    assert.ok(wasm && wasm.secondsPerSegment > 0 && wasm.logRows === 6 && wasm.options === "test" && wasm.peakRssBytes! > 2 ** 24, JSON.stringify(wasm));
     assert.deepEqual(readdirSync(dir), ["profile.json"], "no temporary file left behind");
   });
 
@@ -63,9 +65,10 @@ describe("cli: bench", function () {
     assert.ok(!existsSync(join(dir, "profile.json")));
   });
 
-  it("parseProfile accepts the optional logRows/options and rejects bad ones", () => {
+  it("parseProfile accepts the optional logRows/options/peakRssBytes and rejects bad ones", () => {
     const entry = (e: object): unknown => ({ version: 1, measuredAt: 1, backends: { wasm: { "transfer-v1": { secondsPerSegment: 1, ...e } } } });
-    assert.ok(parseProfile(entry({ logRows: 10, options: "default" })));
+    assert.ok(parseProfile(entry({ logRows: 10, options: "default", peakRssBytes: 2 ** 30 })));
+    for (const peakRssBytes of [0, -1, 1.5, "1", Number.POSITIVE_INFINITY]) assert.throws(() => parseProfile(entry({ peakRssBytes })), /peakRssBytes/);
     assert.throws(() => parseProfile(entry({ logRows: 2.5 })), /logRows/);
     assert.throws(() => parseProfile(entry({ options: 3 })), /options/);
     assert.throws(() => parseProfile({ version: 1, measuredAt: 1, backends: { wasm: 5 } }), /backends\.wasm must be an object/);

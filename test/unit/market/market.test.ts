@@ -100,11 +100,14 @@ describe("market: agent", () => {
   });
   const job = (id: bigint, state: JobState, lockDeadline: number): JobRecord => ({ segmentId: id, state, lockDeadline, txs: {}, provingAttempts: 0, createdAt: 0, updatedAt: 0, history: [] });
 
-  function agent(over: { jobs?: JobRecord[]; stake?: StakeView; workers?: number; opts?: object; maxLogRows?: number } = {}) {
+  function agent(over: { jobs?: JobRecord[]; stake?: StakeView; workers?: number; opts?: object; maxLogRows?: number; memoryBytes?: number; profile?: ProvingProfile } = {}) {
     const clock = new ManualClock(1_000_000);
     const a = new MarketAgent(
       { costPerHour: 36_000n, marginBps: 0, maxConcurrentJobs: 3, safetyFactor: 1, overheadSeconds: 0, breakerFailures: 2, breakerCooldownSeconds: 60, warnFreeStake: 0n, minGasBalance: 1n, warnGasBalance: 1n, ...over.opts },
-      { clock, profile, backend: "js", workers: over.workers ?? 1, stake: () => over.stake ?? { freeStake: 10n ** 9n, gasBalance: 10n ** 9n }, activeJobs: () => over.jobs ?? [], maxLogRows: () => over.maxLogRows ?? null },
+      {
+        clock, profile: over.profile ?? profile, backend: "js", workers: over.workers ?? 1, stake: () => over.stake ?? { freeStake: 10n ** 9n, gasBalance: 10n ** 9n }, activeJobs: () => over.jobs ?? [],
+        maxLogRows: () => over.maxLogRows ?? null, ...(over.memoryBytes !== undefined ? { memoryBytes: over.memoryBytes } : {}),
+      },
     );
     return { a, clock };
   }
@@ -128,6 +131,24 @@ describe("market: agent", () => {
       assert.equal(!d.lock && d.reason, reason);
     });
   }
+
+  it("memory: the measured peak (scaled to the segment's height) times the proofs at once must fit", async () => {
+    const GiB = 2 ** 30;
+    const measured: ProvingProfile = { version: 1, measuredAt: 0, backends: { js: { "transfer-v1": { secondsPerSegment: 60, logRows: 16, peakRssBytes: 2 * GiB } } } };
+    const decide = async (o: Parameters<typeof agent>[0], seg: Partial<SegmentRecord>) => (await agent({ profile: measured, ...o }).a.decide(segment(1n, seg)));
+    assert.equal((await decide({ memoryBytes: 2 * GiB }, { logRows: 16 })).lock, true);
+    assert.deepEqual(await decide({ memoryBytes: 2 * GiB - 1 }, { logRows: 16 }), { lock: false, reason: "SEGMENT_TOO_LARGE" });
+    // Twice the rows, twice the memory.
+    assert.deepEqual(await decide({ memoryBytes: 3 * GiB }, { logRows: 17 }), { lock: false, reason: "SEGMENT_TOO_LARGE" });
+    assert.equal((await decide({ memoryBytes: 4 * GiB }, { logRows: 17 })).lock, true);
+    // Two workers and a job already proving: two proofs at once.
+    const jobs = [job(2n, "proving", 1_000 + 10_000)];
+    assert.deepEqual(await decide({ memoryBytes: 3 * GiB, workers: 2, jobs }, { logRows: 16 }), { lock: false, reason: "SEGMENT_TOO_LARGE" });
+    assert.equal((await decide({ memoryBytes: 4 * GiB, workers: 2, jobs }, { logRows: 16 })).lock, true);
+    // No peak recorded, or no memory given: no memory rail.
+    assert.equal((await agent({ memoryBytes: 1 }).a.decide(segment(1n))).lock, true);
+    assert.equal((await decide({}, { logRows: 20 })).lock, true);
+  });
 
   it("locks a segment that fits the backend's height limit", async () => {
     assert.equal((await agent({ maxLogRows: 16 }).a.decide(segment(1n, { logRows: 16 }))).lock, true);

@@ -49,6 +49,17 @@ describe("stark: prove and verify", () => {
     );
   });
 
+  it("reports the resident set at the end of every phase and the process's peak", async () => {
+    const r = await proveStark({ air: mixAir, instance: mixAir.sample(6, 1), options: TEST_OPTIONS, proverAddress: ADDRESS, backend: new JsBackend() });
+    assert.deepEqual(Object.keys(r.memory), Object.keys(r.timings));
+    let last = 0;
+    for (const m of Object.values(r.memory)) {
+      assert.ok(m.rss > 2 ** 20 && m.peakRss >= m.rss && m.peakRss >= last, JSON.stringify(m));
+      last = m.peakRss;
+    }
+    assert.ok(r.peakRssBytes >= last);
+  });
+
   it("is deterministic: the same inputs give the same bytes", async () => {
     const a = await roundTrip(fibAir, 4);
     const b = await roundTrip(fibAir, 4);
