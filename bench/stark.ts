@@ -6,7 +6,9 @@
  * `--airs fib-v1 --logs 20 --repeat 3` picks AIRs and heights (the best of `--repeat` proofs is kept,
  * every run is recorded; on a shared machine the best is the least disturbed). Each row carries the
  * resident set at the end of every phase and the process's peak so far (one process for all rows:
- * run one configuration per process for a clean peak); `--out` names the JSON file.
+ * run one configuration per process for a clean peak); `--out` names the JSON file. `serialFraction` is
+ * the calling thread's busy time over the proof's wall time (event-loop utilisation): the part that
+ * does not divide by threads, from which Amdahl's law gives the expected scaling.
  */
 import "../src/util/polyfills.js";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -54,14 +56,17 @@ for (const kind of backends as Parameters<typeof selectBackend>[0][]) {
     if (kind === "js" && log > jsMaxLog) continue; // minutes per proof; --js-max-log raises it
     const inst = air.sample(log, 7);
     const backend = selectBackend(kind, threads ? { threads } : {});
-    const runs: { proveMs: number; cpuMs: number }[] = [];
-    let best: { proveMs: number; cpuMs: number; timings: Record<string, number>; memory: Record<string, { rss: number; peakRss: number }> } | null = null;
+    const runs: { proveMs: number; cpuMs: number; mainActiveMs: number }[] = [];
+    let best: { proveMs: number; cpuMs: number; mainActiveMs: number; timings: Record<string, number>; memory: Record<string, { rss: number; peakRss: number }> } | null = null;
     let bytes: Uint8Array = new Uint8Array(0);
     for (let r = 0; r < repeat; r++) {
       const t0 = performance.now();
       const c0 = cpuMs();
+      const e0 = performance.eventLoopUtilization();
       const res = await proveStark({ air, instance: inst, options: DEFAULT_OPTIONS, proverAddress: address, backend });
-      const run = { proveMs: performance.now() - t0, cpuMs: cpuMs() - c0 };
+      // The calling thread's busy time: what does not divide by the backend's threads (the serial part).
+      const mainActiveMs = performance.eventLoopUtilization(e0).active;
+      const run = { proveMs: performance.now() - t0, cpuMs: cpuMs() - c0, mainActiveMs };
       runs.push(run);
       bytes = res.bytes;
       // `memory` is absent on provers older than the per-phase report (before/after runs share this script).
@@ -73,7 +78,8 @@ for (const kind of backends as Parameters<typeof selectBackend>[0][]) {
     const verifyMs = performance.now() - t1;
     const row = {
       air: air.name, logRows: log, width: air.width, backend: backend.name, threads: threads ?? null,
-      proveMs: Math.round(best!.proveMs), cpuMs: Math.round(best!.cpuMs), runsMs: runs.map((r) => Math.round(r.proveMs)),
+      proveMs: Math.round(best!.proveMs), cpuMs: Math.round(best!.cpuMs), mainThreadActiveMs: Math.round(best!.mainActiveMs),
+      serialFraction: +(best!.mainActiveMs / best!.proveMs).toFixed(3), runsMs: runs.map((r) => Math.round(r.proveMs)),
       verifyMs: +verifyMs.toFixed(1), proofBytes: bytes.length,
       phasesMs: Object.fromEntries(Object.entries(best!.timings).map(([k, v]) => [k, Math.round(v)])),
       rssMiB: Object.fromEntries(Object.entries(best!.memory).map(([k, v]) => [k, mib(v.rss)])),
