@@ -1,19 +1,22 @@
 /**
- * `npx tsx bench/options.ts [--air mix-v1] [--log 16] [--threads 1] [--repeat 2] [--recurse]`: options per use
- * (docs/performance.md §Options per use). For blowup 2, 4, 8 and 16, the fewest queries that keep the
+ * `npx tsx bench/options.ts [--air fib-v1] [--log 16] [--threads 1] [--repeat 2] [--recurse]`: options per use
+ * (docs/performance.md §Options per use; the recursive verifier takes AIRs without public columns:
+ * fib-v1, transfer-v2-d20, …). For blowup 2, 4, 8 and 16, the fewest queries that keep the
  * conjectured security of `default` at this height (16 PoW bits), plus `default` with 20 PoW bits:
  * - the prover: wall and CPU time of a poseidon2 proof on wasm (the best of `--repeat`);
  * - the recursion verifier's cost: the rows of each table of the 1-to-1 recursion program that verifies
  *   that proof, and its committed cells (Σ 2^height × columns); with `--recurse`, the time to prove it;
  * - the L1 verifier's size drivers: the keccak proof's bytes and its calldata gas (EIP-2028); the
  *   execution gas per setting is bench/verifier-levers.ts's (it needs anvil and solc).
- * Writes bench/results/options.json. Figures, not assertions.
+ * Writes bench/results/options.json (or `--out`). Figures, not assertions.
  */
 import "../src/util/polyfills.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
+import { dirname } from "node:path";
 import { airRegistry, type Air } from "../src/stark/air/air.js";
 import "../src/stark/airs/index.js";
+import "../src/rollup/air-v2/index.js";
 import { proveStark } from "../src/stark/prover.js";
 import { DEFAULT_OPTIONS, type ProofOptions } from "../src/stark/options.js";
 import { estimateSecurity } from "../src/stark/security.js";
@@ -27,7 +30,7 @@ const flag = (name: string, dflt: string): string => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
-const air: Air = airRegistry.resolve(flag("--air", "mix-v1"));
+const air: Air = airRegistry.resolve(flag("--air", "fib-v1"));
 const log = Number(flag("--log", "16"));
 const threads = Number(flag("--threads", "1"));
 const repeat = Math.max(1, Number(flag("--repeat", "2")));
@@ -97,6 +100,7 @@ try {
 } finally {
   await backend.close();
 }
-mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/options.json", JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, air: air.name, logRows: log, threads, targetBits: target, results: rows }, null, 2));
-console.log("wrote bench/results/options.json");
+const out = flag("--out", "bench/results/options.json");
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), loadavg: loadavg(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, air: air.name, logRows: log, threads, targetBits: target, results: rows }, null, 2));
+console.log(`wrote ${out}`);
