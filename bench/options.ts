@@ -8,6 +8,8 @@
  *   that proof, and its committed cells (Σ 2^height × columns); with `--recurse`, the time to prove it;
  * - the L1 verifier's size drivers: the keccak proof's bytes and its calldata gas (EIP-2028); the
  *   execution gas per setting is bench/verifier-levers.ts's (it needs anvil and solc).
+ * `--join`: the same settings for recursion proofs: a 1-to-1 recursion proof over one `air` proof is
+ * proven with each setting (CPU time), and the program the next layer runs to verify it is counted.
  * Writes bench/results/options.json (or `--out`). Figures, not assertions.
  */
 import "../src/util/polyfills.js";
@@ -47,7 +49,7 @@ function atTarget(logBlowup: number, powBits: number): ProofOptions {
   }
   throw new Error(`no query count reaches ${target} bits at blowup 2^${logBlowup}`);
 }
-const minLogBlowup = Math.max(1, Math.ceil(Math.log2(Math.max(...air.tables.map((t) => t.numQuotientChunks)))));
+const minLogBlowup = args.includes("--join") ? 1 : Math.max(1, Math.ceil(Math.log2(Math.max(...air.tables.map((t) => t.numQuotientChunks)))));
 const settings: [string, ProofOptions][] = [];
 for (let b = minLogBlowup; b <= 4; b++) settings.push([`blowup ${2 ** b}`, atTarget(b, DEFAULT_OPTIONS.powBits)]);
 settings.push(["blowup 8, 20 PoW bits", atTarget(3, 20)]);
@@ -62,7 +64,49 @@ const calldataGas = (b: Uint8Array): number => b.reduce((a, x) => a + (x === 0 ?
 const backend = createWasmBackend({ threads });
 const inst = air.sample(log, 7);
 const rows: Record<string, unknown>[] = [];
-try {
+
+/** The rows and committed cells of the 1-to-1 recursion program that verifies `proof` of `a`. */
+function verifierCost(a: Air, proof: ReturnType<typeof decodeProof>) {
+  const { program, air: rAir } = recursionProgram(describe([{ air: a, proof }]));
+  const tables = rAir.tables.map((t) => {
+    const k = t.name as keyof typeof program.rows;
+    return { table: t.name, rows: program.rows[k], logHeight: program.logHeights[k], columns: t.width + 4 * t.numAux + t.numPreprocessed };
+  });
+  return { tables, rows: tables.reduce((x, t) => x + t.rows, 0), committedCells: tables.reduce((x, t) => x + 2 ** t.logHeight * t.columns, 0) };
+}
+
+if (args.includes("--join")) {
+  // Recursion proofs as the measured proofs: a 1-to-1 statement over one `air` proof (default options),
+  // proven with each setting; its verifier cost is the program the next layer (a join) runs for it.
+  const child = await proveStark({ air, instance: inst, options: DEFAULT_OPTIONS, hash: "poseidon2", proverAddress: address, backend });
+  const childProof = decodeProof(child.bytes, air);
+  const desc = describe([{ air, proof: childProof }]);
+  const cKey = await childKey({ air, proof: childProof }, backend);
+  try {
+    for (const [name, options] of settings) {
+      const keys = new KeySet([cKey, await recursionKey(desc, options, "poseidon2", backend)]);
+      let best = { ms: Infinity, cpu: 0 };
+      let one: Awaited<ReturnType<typeof recurse>> | null = null;
+      for (let r = 0; r < repeat; r++) {
+        const t0 = performance.now(), c0 = cpuMs();
+        one = await recurse({ children: [{ air, proof: child.bytes, publicInputs: inst.publicInputs, proverAddress: address }], keys, options, hash: "poseidon2", proverAddress: address, backend });
+        const ms = performance.now() - t0;
+        if (ms < best.ms) best = { ms, cpu: cpuMs() - c0 };
+      }
+      const rAir = recursionProgram(one!.descriptor).air;
+      const rProof = decodeProof(one!.bytes, rAir);
+      const row = {
+        setting: name, options, conjecturedBits: +estimateSecurity(rAir, options, rProof.logHeights, "poseidon2").conjecturedBits.toFixed(1),
+        recursionProveMs: Math.round(best.ms), recursionProveCpuMs: Math.round(best.cpu), recursionProofBytes: one!.bytes.length,
+        nextLayer: verifierCost(rAir, rProof),
+      };
+      console.log(JSON.stringify(row));
+      rows.push(row);
+    }
+  } finally {
+    await backend.close();
+  }
+} else try {
   for (const [name, options] of settings) {
     let best = { ms: Infinity, cpu: 0 };
     let bytes = new Uint8Array(0) as Uint8Array;
@@ -75,11 +119,6 @@ try {
     }
     const proof = decodeProof(bytes, air);
     const desc = describe([{ air, proof }]);
-    const { program, air: rAir } = recursionProgram(desc);
-    const tables = rAir.tables.map((t) => {
-      const k = t.name as keyof typeof program.rows;
-      return { table: t.name, rows: program.rows[k], logHeight: program.logHeights[k], columns: t.width + 4 * t.numAux + t.numPreprocessed };
-    });
     let recurseMs: number | undefined;
     if (withRecursion) {
       const keys = new KeySet([await childKey({ air, proof }, backend), await recursionKey(desc, DEFAULT_OPTIONS, "poseidon2", backend)]);
@@ -91,7 +130,7 @@ try {
     const row = {
       setting: name, options, conjecturedBits: +bitsOf(options).toFixed(1),
       proveMs: Math.round(best.ms), proveCpuMs: Math.round(best.cpu),
-      recursion: { tables, rows: tables.reduce((a, t) => a + t.rows, 0), committedCells: tables.reduce((a, t) => a + 2 ** t.logHeight * t.columns, 0), ...(recurseMs !== undefined ? { proveMs: recurseMs } : {}) },
+      recursion: { ...verifierCost(air, proof), ...(recurseMs !== undefined ? { proveMs: recurseMs } : {}) },
       poseidon2ProofBytes: bytes.length, keccakProofBytes: keccak.bytes.length, keccakCalldataGas: calldataGas(keccak.bytes),
     };
     console.log(JSON.stringify(row));

@@ -83,9 +83,12 @@ async function runOne(v: Variant, logRows: number): Promise<Record<string, unkno
   const traceMs = performance.now() - t;
   const c0 = cpuMs();
   t = performance.now();
+  const e0 = performance.eventLoopUtilization();
   const res = await proveStark({ air, instance, options: DEFAULT_OPTIONS, proverAddress: address, backend, checkConstraints: false });
   const { bytes, timings, proof } = res;
   const proveMs = performance.now() - t;
+  // The calling thread's busy time over the wall time: the part that does not divide by threads.
+  const mainThreadActiveMs = performance.eventLoopUtilization(e0).active;
   // Absent on provers older than the per-phase memory report (before/after runs share this script).
   const memory = (res as { memory?: Record<string, { rss: number }> }).memory ?? {};
   const proveCpuMs = cpuMs() - c0;
@@ -113,6 +116,8 @@ async function runOne(v: Variant, logRows: number): Promise<Record<string, unkno
     traceMs: Math.round(traceMs),
     proveMs: Math.round(proveMs),
     proveCpuMs: Math.round(proveCpuMs),
+    mainThreadActiveMs: Math.round(mainThreadActiveMs),
+    serialFraction: +(mainThreadActiveMs / proveMs).toFixed(3),
     transfersPerSecPerCore: +(txs / (proveMs / 1000) / threads).toFixed(1),
     transfersPerCpuSec: +(txs / (proveCpuMs / 1000)).toFixed(1),
     poseidon2LanesPerSegment: lanes,

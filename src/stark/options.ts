@@ -36,7 +36,23 @@ export const TEST_OPTIONS: ProofOptions = Object.freeze({
   logCap: 0,
 });
 
-export const OPTION_PRESETS = { default: DEFAULT_OPTIONS, test: TEST_OPTIONS } as const;
+/**
+ * For the one proof per batch that L1 verifies (docs/performance.md §Options per use): blowup 16 needs
+ * 21 queries instead of 28 for the same bits, and 20 PoW bits one fewer (16 × 4 + 20 = 84 + 16 = 100
+ * from queries and grinding): ≈ −22 % verification gas for ≈ 2× prover work on that single proof.
+ * Segments and recursion layers keep `default` (transfer-v2 needs blowup ≥ 8; blowup 16 doubles the
+ * prover of every proof for −23 % recursion rows).
+ */
+export const L1_OPTIONS: ProofOptions = Object.freeze({
+  logBlowup: 4,
+  numQueries: 20,
+  powBits: 20,
+  friLogArity: 3,
+  logFinalPolyLen: 3,
+  logCap: 0,
+});
+
+export const OPTION_PRESETS = { default: DEFAULT_OPTIONS, test: TEST_OPTIONS, l1: L1_OPTIONS } as const;
 export type OptionPresetName = keyof typeof OPTION_PRESETS;
 
 /** Bounds the decoder and the prover enforce; the Solidity verifier enforces the same. */

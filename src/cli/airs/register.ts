@@ -5,7 +5,7 @@ export function registerAirs(program: Command): void {
     .command("airs")
     .description("list every registered AIR: tables, widths, preprocessed columns, buses, degree and verification key")
     .option("--hash <config>", "hash configuration of the verification keys shown: keccak | poseidon2", "keccak")
-    .option("--options <preset>", "proof options of the verification keys shown: default | test", "default")
+    .option("--options <preset>", "proof options of the verification keys shown: default | l1 | test", "default")
     .option("--json", "print JSON instead of text")
     .action(async (opts: AirsFlags) => {
       const { runAirs } = await import("./run.js");

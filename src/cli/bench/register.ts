@@ -9,7 +9,7 @@ export function registerBench(program: Command): void {
     .option("--threads <n>", "worker threads of the wasm backend (default: every core)")
     .option("--air <name>", "AIR to measure: transfer-v1 (rollup segments), fib-v1, mix-v1", "transfer-v1")
     .option("--log-rows <k>", "segment height: 2^k rows", "10")
-    .option("--options <preset>", "proof options: default | test (test is INSECURE; for trials only)", "default")
+    .option("--options <preset>", "proof options: default | l1 | test (test is INSECURE; for trials only)", "default")
     .option("--runs <n>", "proofs to run; with more than one, the first is a warm-up and not counted", "2")
     .option("--json", "print the result as JSON", false)
     .action(async (opts: BenchFlags) => {

@@ -8,7 +8,7 @@ export function registerProve(program: Command): void {
     .option("--air <id>", "AIR name or id (see `prover-node airs`); required without --witness. With --witness: transfer-v1 | transfer-v2 (default: the sample's batch.json, else transfer-v1)")
     .option("--rows <n>", "trace height of the AIR's first table, a power of two (e.g. 4096 or 2^12); required without --witness")
     .option("--witness <file>", "rollup segment witness: prove it with transfer-v1 or transfer-v2 (no --rows)")
-    .option("--options <preset>", "proof options: default | test (test is INSECURE)", "default")
+    .option("--options <preset>", "proof options: default | l1 (the proof L1 verifies) | test (test is INSECURE)", "default")
     .option("--hash <config>", "hash configuration: keccak (verified on L1) | poseidon2 (verified inside a proof)", "keccak")
     .option("--prover-address <0x…>", "20-byte address the proof is bound to", "0x0000000000000000000000000000000000000000")
     .option("--seed <n>", "sample seed", "1")

@@ -3,7 +3,7 @@ import { fibAir, mixAir, lookupAir } from "../../../src/stark/airs/index.js";
 import { proveStark } from "../../../src/stark/prover.js";
 import { verifyStark } from "../../../src/stark/verifier.js";
 import { decodeProof, encodeProof } from "../../../src/stark/proof.js";
-import { DEFAULT_OPTIONS, TEST_OPTIONS } from "../../../src/stark/options.js";
+import { DEFAULT_OPTIONS, L1_OPTIONS, TEST_OPTIONS } from "../../../src/stark/options.js";
 import { estimateSecurity } from "../../../src/stark/security.js";
 import { JsBackend } from "../../../src/backends/js/index.js";
 import type { Air } from "../../../src/stark/air/air.js";
@@ -58,6 +58,19 @@ describe("stark: prove and verify", () => {
       last = m.peakRss;
     }
     assert.ok(r.peakRssBytes >= last);
+  });
+
+  it("the l1 preset (blowup 16, 20 queries, 20 PoW bits) keeps default's security with fewer queries, and its proofs verify", async () => {
+    for (const air of [fibAir, mixAir]) {
+      for (const log of [12, 16, 20]) {
+        const l1 = estimateSecurity(air, L1_OPTIONS, log).conjecturedBits;
+        assert.ok(l1 >= 96 && l1 >= estimateSecurity(air, DEFAULT_OPTIONS, log).conjecturedBits - 1, `${air.name} 2^${log}: ${l1} bits`);
+      }
+    }
+    assert.ok(L1_OPTIONS.numQueries < DEFAULT_OPTIONS.numQueries);
+    // The preset's shape end to end (16 PoW bits instead of 20: 2^20 Keccak grinds are seconds in plain JS).
+    const { proof } = await roundTrip(mixAir, 6, { ...L1_OPTIONS, powBits: 16 });
+    assert.equal(proof.groupOpenings[0]!.main.values.length, L1_OPTIONS.numQueries * mixAir.width);
   });
 
   it("is deterministic: the same inputs give the same bytes", async () => {
