@@ -36,10 +36,43 @@ export const rollupAbi = [
         "internalType": "uint32",
         "name": "treeDepth_",
         "type": "uint32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "verifier",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "airId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "keySetRoot",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IRollup.AggregateConfig",
+        "name": "aggregate",
+        "type": "tuple"
       }
     ],
     "stateMutability": "nonpayable",
     "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "name": "Rollup__BatchIdMismatch",
+    "type": "error"
   },
   {
     "inputs": [
@@ -82,6 +115,60 @@ export const rollupAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__DataHashMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "openDisputes",
+        "type": "uint32"
+      }
+    ],
+    "name": "Rollup__DisputeOpen",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "Rollup__EvaluationMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "reason",
+        "type": "bytes"
+      }
+    ],
+    "name": "Rollup__InvalidAggregateProof",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__InvalidJoinProver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "index",
         "type": "uint32"
@@ -99,6 +186,22 @@ export const rollupAbi = [
       }
     ],
     "name": "Rollup__InvalidTreeDepth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "provided",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__KeySetMismatch",
     "type": "error"
   },
   {
@@ -168,6 +271,97 @@ export const rollupAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "provided",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__RootInMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "committed",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "provided",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__RootOutMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "expected",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "provided",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__SegmentCountMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "provided",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__StatementLength",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__StatementNotCanonical",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "provided",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__TransactionsMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "index",
         "type": "uint32"
@@ -195,6 +389,17 @@ export const rollupAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "name": "Rollup__WrongBatchKind",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
@@ -211,6 +416,11 @@ export const rollupAbi = [
   {
     "inputs": [],
     "name": "Rollup__ZeroAddress",
+    "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "Rollup__ZeroKeySetRoot",
     "type": "error"
   },
   {
@@ -234,6 +444,37 @@ export const rollupAbi = [
     ],
     "name": "StatementLib__SegmentIndexTooLarge",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "aggregator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "dataHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "joinProvers",
+        "type": "uint32"
+      }
+    ],
+    "name": "AggregateAccepted",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -325,12 +566,51 @@ export const rollupAbi = [
   },
   {
     "inputs": [],
+    "name": "aggregateAirId",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "aggregateVerifier",
+    "outputs": [
+      {
+        "internalType": "contract IStarkVerifier",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "election",
     "outputs": [
       {
         "internalType": "contract IAggregatorElection",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "keySetRoot",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",
@@ -450,6 +730,34 @@ export const rollupAbi = [
         "internalType": "struct IRollup.SegmentProof[]",
         "name": "proofs",
         "type": "tuple[]"
+      }
+    ],
+    "name": "submitAggregate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes",
+        "name": "proof",
+        "type": "bytes"
+      },
+      {
+        "internalType": "uint32[]",
+        "name": "publicInputs",
+        "type": "uint32[]"
+      },
+      {
+        "internalType": "bytes",
+        "name": "transactions",
+        "type": "bytes"
       }
     ],
     "name": "submitAggregate",
