@@ -1,6 +1,6 @@
 /**
  * Generates the AIR-specific on-chain verifiers (contracts/verifier/generated/) from the constraint IR
- * of every AIR in VERIFIER_AIRS, in two steps: the evaluator contracts (`<Air>Constraints<i>.sol`) first,
+ * of every AIR in VERIFIER_AIRS and every program in PROGRAM_VERIFIERS, in two steps: the evaluator contracts (`<Air>Constraints<i>.sol`) first,
  * then, once scripts/build-contracts.ts has compiled them, the verifiers (`<Air>Verifier.sol`), which pin
  * the evaluators' code hashes. Rewrites only files whose text changed.
  *
@@ -12,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { airRegistry, type Air } from "../src/stark/air/air.js";
 import "../src/stark/airs/index.js";
 import "../src/rollup/air/index.js";
-import { generateEvaluatorSources, generateVerifierSource, verifierContractName } from "../src/stark/air/solidity.js";
+import { generateEvaluatorSources, generateVerifierSource, verifierContractName, type VerifierSpec } from "../src/stark/air/solidity.js";
+import { standinAir } from "./aggregate-standin.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GENERATED_DIR = join(ROOT, "contracts", "verifier", "generated");
@@ -22,25 +23,47 @@ export const GENERATED_PREFIX = "verifier/generated/";
 /** AIRs that get an on-chain verifier. */
 export const VERIFIER_AIRS = ["fib-v1", "mix-v1", "transfer-v1", "lookup-v1"] as const;
 
-function verifierAirs(): Air[] {
-  return VERIFIER_AIRS.map((name) => {
+/** A verifier the build generates: an AIR and how (its names, the preprocessed caps it bakes). */
+export interface VerifierTarget {
+  readonly air: Air;
+  readonly spec: VerifierSpec;
+}
+
+/**
+ * Programs (AIRs built from a recursion descriptor, not registered) that get an on-chain verifier:
+ * the stand-in of the aggregation wrap (scripts/aggregate-standin.ts), its caps baked at cap height 2 for
+ * blowups 2^2..2^4 (the tests prove at 2^2; all six would not fit EIP-170). A
+ * tall program bakes only its proofs' blowup (scripts/program-verifier.ts).
+ */
+export function programVerifiers(): VerifierTarget[] {
+  return [{ air: standinAir(), spec: { contractName: "AggWrapStandinVerifier", evaluatorPrefix: "AggWrapStandin", blowups: [2, 4], logCap: 2 } }];
+}
+
+export function verifierTargets(): VerifierTarget[] {
+  const registered = VERIFIER_AIRS.map((name) => {
     const air = airRegistry.getByName(name);
     if (!air) throw new Error(`gen-verifier: AIR ${name} is not registered`);
-    return air;
+    return { air, spec: {} };
   });
+  return [...registered, ...programVerifiers()];
+}
+
+/** The file name of a target's verifier. */
+export function verifierFileName(t: VerifierTarget): string {
+  return `${t.spec.contractName ?? verifierContractName(t.air.name)}.sol`;
 }
 
 /** Every evaluator contract: file name → Solidity. */
 export function renderEvaluators(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const air of verifierAirs()) Object.assign(out, generateEvaluatorSources(air));
+  for (const t of verifierTargets()) Object.assign(out, generateEvaluatorSources(t.air, t.spec));
   return out;
 }
 
 /** Every verifier contract, given the evaluators' code hashes (contract name → 0x…): file name → Solidity. */
 export function renderVerifiers(codeHashes: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const air of verifierAirs()) out[`${verifierContractName(air.name)}.sol`] = generateVerifierSource(air, codeHashes);
+  for (const t of verifierTargets()) out[verifierFileName(t)] = generateVerifierSource(t.air, codeHashes, t.spec);
   return out;
 }
 

@@ -23,7 +23,7 @@ import { anvil as anvilChain } from "viem/chains";
 import { buildContracts } from "../../scripts/build-contracts.js";
 import { startAnvil, type AnvilInstance } from "../../src/chain/anvil.js";
 import { mockStarkVerifier, systemContracts, type AnyWalletClient, type MockStarkVerifierContract, type SystemContracts } from "../../src/chain/contracts.js";
-import { deploySystem, type Deployment } from "../../src/chain/deploy.js";
+import { deploySystem, type DeployOpts, type Deployment } from "../../src/chain/deploy.js";
 import { decodeRevert } from "../../src/chain/errors.js";
 import type { DeepPartial, SystemParams } from "../../src/chain/params.js";
 
@@ -84,7 +84,10 @@ export function ensureBuilt(): void {
   built = true;
 }
 
-export async function startSystem(overrides: DeepPartial<SystemParams> = {}): Promise<System> {
+/** Deploys contracts the system is then built with (e.g. a generated aggregate verifier), on the same chain. */
+export type PreDeploy = (wallet: ReturnType<typeof createWalletClient>, publicClient: PublicClient) => Promise<Partial<DeployOpts>>;
+
+export async function startSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy): Promise<System> {
   ensureBuilt();
   const anvil = await startAnvil();
   try {
@@ -94,10 +97,13 @@ export async function startSystem(overrides: DeepPartial<SystemParams> = {}): Pr
     const deployerWallet = createWalletClient({ chain: anvilChain, transport, account: roles.deployer });
     const test = makeTestClient(anvil.rpcUrl);
     // The mock verifier needs little gas; keep challengeProof within anvil's default 30 M block gas limit.
-    const deployment = await deploySystem(deployerWallet, publicClient, {
-      ...overrides,
-      market: { verifyGasLimit: MOCK_VERIFY_GAS_LIMIT, ...overrides.market },
-    });
+    const extra = preDeploy ? await preDeploy(deployerWallet, publicClient) : {};
+    const deployment = await deploySystem(
+      deployerWallet,
+      publicClient,
+      { ...overrides, market: { verifyGasLimit: MOCK_VERIFY_GAS_LIMIT, ...overrides.market } },
+      extra,
+    );
     const c = systemContracts(deployment.addresses, { public: publicClient, wallet });
     const mock = mockStarkVerifier(deployment.addresses.verifier, { public: publicClient, wallet });
 
@@ -152,11 +158,11 @@ export async function startSystem(overrides: DeepPartial<SystemParams> = {}): Pr
 }
 
 /** Mocha hooks: one system per describe block, a snapshot around every test. */
-export function useSystem(overrides: DeepPartial<SystemParams> = {}): () => System {
+export function useSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy): () => System {
   let sys: System | undefined;
   before(async function () {
     this.timeout(120_000);
-    sys = await startSystem({ genesisRoot: TEST_GENESIS_ROOT, ...overrides });
+    sys = await startSystem({ genesisRoot: TEST_GENESIS_ROOT, ...overrides }, preDeploy);
   });
   beforeEach(async () => {
     activeClient = sys!.publicClient;
