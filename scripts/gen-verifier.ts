@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { airRegistry, type Air } from "../src/stark/air/air.js";
 import "../src/stark/airs/index.js";
 import "../src/rollup/air/index.js";
+import "../src/rollup/air-v2/index.js";
 import { generateEvaluatorSources, generateVerifierSource, verifierContractName, type VerifierSpec } from "../src/stark/air/solidity.js";
 import { standinAir } from "./aggregate-standin.js";
 
@@ -21,7 +22,14 @@ export const GENERATED_DIR = join(ROOT, "contracts", "verifier", "generated");
 export const GENERATED_PREFIX = "verifier/generated/";
 
 /** AIRs that get an on-chain verifier. */
-export const VERIFIER_AIRS = ["fib-v1", "mix-v1", "transfer-v1", "lookup-v1"] as const;
+export const VERIFIER_AIRS = ["fib-v1", "mix-v1", "transfer-v1", "lookup-v1", "transfer-v2-d20"] as const;
+
+/**
+ * AIRs whose preprocessed commitments are baked for fewer heights or blowups than every supported one:
+ * transfer-v2-d20's paths table admits 2^5.. rows, and baking 2^5..2^14 at every blowup would take minutes
+ * of LDE and hashing at each build. Its segments on L1 are 2^5..2^12 rows at blowup 8 (the default options).
+ */
+export const BAKE_OPTIONS: Readonly<Record<string, VerifierSpec>> = { "transfer-v2-d20": { maxLogRows: 12, logBlowups: [3] } };
 
 /** A verifier the build generates: an AIR and how (its names, the preprocessed caps it bakes). */
 export interface VerifierTarget {
@@ -36,14 +44,14 @@ export interface VerifierTarget {
  * tall program bakes only its proofs' blowup (scripts/program-verifier.ts).
  */
 export function programVerifiers(): VerifierTarget[] {
-  return [{ air: standinAir(), spec: { contractName: "AggWrapStandinVerifier", evaluatorPrefix: "AggWrapStandin", blowups: [2, 4], logCap: 2 } }];
+  return [{ air: standinAir(), spec: { contractName: "AggWrapStandinVerifier", evaluatorPrefix: "AggWrapStandin", logBlowups: [2, 3, 4], logCap: 2 } }];
 }
 
 export function verifierTargets(): VerifierTarget[] {
   const registered = VERIFIER_AIRS.map((name) => {
     const air = airRegistry.getByName(name);
     if (!air) throw new Error(`gen-verifier: AIR ${name} is not registered`);
-    return { air, spec: {} };
+    return { air, spec: BAKE_OPTIONS[name] ?? {} };
   });
   return [...registered, ...programVerifiers()];
 }

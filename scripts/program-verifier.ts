@@ -33,13 +33,13 @@ import { standinAir } from "./aggregate-standin.js";
 export const PROGRAM_VERIFIERS_DIR = join(ROOT, "build", "program-verifiers");
 
 /**
- * The preprocessed caps of every fixed-height table of `air` at blowups lo..hi and cap height `logCap`,
+ * The preprocessed caps of every fixed-height table of `air` at the given blowups and cap height `logCap`,
  * computed on the backend's kernels (the reference code is slow for 2^17-row tables).
  */
-export async function programCaps(air: Air, blowups: readonly [number, number], logCap: number, backend: ProverBackend): Promise<NonNullable<VerifierSpec["caps"]>> {
+export async function programCaps(air: Air, blowups: readonly number[], logCap: number, backend: ProverBackend): Promise<NonNullable<VerifierSpec["caps"]>> {
   const heights = air.tables.map((t) => t.minLogRows);
   const byBlowup = new Map<number, readonly (readonly Uint8Array[] | null)[]>();
-  for (let b = blowups[0]; b <= blowups[1]; b++) {
+  for (const b of blowups) {
     byBlowup.set(b, (await verificationKeyWith(air, "keccak", { ...DEFAULT_OPTIONS, logBlowup: b, logCap }, heights, backend)).preprocessedCaps);
   }
   return (table, logRows, logBlowup) => (logRows === heights[table] ? byBlowup.get(logBlowup)?.[table] ?? undefined : undefined);
@@ -123,11 +123,11 @@ async function main(argv: string[]): Promise<void> {
     : standinAir(JSON.parse(values.standin!) as Record<string, number>);
   const m = /^(\d)(?:\.\.(\d))?$/.exec(values.blowup);
   if (!m) throw new Error(`bad --blowup ${values.blowup}: B or B..B2`);
-  const blowups: [number, number] = [Number(m[1]), Number(m[2] ?? m[1])];
+  const blowups = Array.from({ length: Number(m[2] ?? m[1]) - Number(m[1]) + 1 }, (_, i) => Number(m[1]) + i);
   const logCap = Number(values.cap);
   const backend = createWasmBackend();
   try {
-    const spec = { contractName: values.name.endsWith("Verifier") ? values.name : `${values.name}Verifier`, blowups, logCap, caps: await programCaps(air, blowups, logCap, backend), ...(values["evaluator-prefix"] ? { evaluatorPrefix: values["evaluator-prefix"] } : {}) };
+    const spec = { contractName: values.name.endsWith("Verifier") ? values.name : `${values.name}Verifier`, logBlowups: blowups, logCap, caps: await programCaps(air, blowups, logCap, backend), ...(values["evaluator-prefix"] ? { evaluatorPrefix: values["evaluator-prefix"] } : {}) };
     const build = buildProgramVerifier(air, spec, values.out ? resolve(values.out) : PROGRAM_VERIFIERS_DIR);
     const sizes = build.artifacts.map((a) => `${a.contractName} ${(a.deployedBytecode.length - 2) / 2} B`).join(", ");
     console.log(`program-verifier: ${build.dir}: ${sizes}; AIR id ${air.idHex}`);

@@ -57,10 +57,23 @@ export interface VerifierParts {
   readonly artifactsDir?: string;
 }
 
-/** Number of evaluator contracts a generated verifier takes (its `evaluator<i>` constructor parameters). */
-export function evaluatorCount(airName: string, contractName = verifierContractName(airName), dir = ARTIFACTS_DIR): number {
-  const ctor = loadArtifact(contractName, dir).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string }[] } | undefined;
-  return (ctor?.inputs ?? []).filter((i) => i.name?.startsWith("evaluator")).length;
+/** The constructor parameters of a generated verifier. */
+function verifierCtorInputs(contractName: string, dir = ARTIFACTS_DIR): readonly { name?: string; type?: string }[] {
+  const ctor = loadArtifact(contractName, dir).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string; type?: string }[] } | undefined;
+  return ctor?.inputs ?? [];
+}
+
+/**
+ * Number of evaluator contracts a generated verifier takes: its `evaluator<i>` constructor parameters, or,
+ * for a verifier taking them as one `evaluators` array, the `<prefix>Constraints<i>` artifacts built for it
+ * (the constructor checks the count against its pinned code hashes).
+ */
+export function evaluatorCount(airName: string, contractName = verifierContractName(airName), dir = ARTIFACTS_DIR, prefix = contractName.replace(/Verifier$/, "")): number {
+  const inputs = verifierCtorInputs(contractName, dir);
+  if (!inputs.some((i) => i.name === "evaluators")) return inputs.filter((i) => i.name?.startsWith("evaluator")).length;
+  let n = 0;
+  while (existsSync(join(dir, `${prefix}Constraints${n}.json`))) n++;
+  return n;
 }
 
 /** Deploy the generic StarkQueryPhase contract. */
@@ -81,9 +94,10 @@ export async function deployStarkVerifier(wallet: Wallet, publicClient: PublicCl
   const queryPhase = parts.queryPhase ?? (await deployQueryPhase(wallet, publicClient));
   const evaluators: Address[] = [...(parts.evaluators ?? [])];
   const dir = parts.artifactsDir ?? ARTIFACTS_DIR;
-  const count = evaluatorCount(airName, name, dir);
+  const count = evaluatorCount(airName, name, dir, prefix);
   for (let i = evaluators.length; i < count; i++) evaluators.push(await deployArtifact(wallet, publicClient, `${prefix}Constraints${i}`, [], dir));
-  return deployArtifact(wallet, publicClient, name, [BigInt(minSecurityBits), queryPhase, ...evaluators], dir);
+  const asArray = verifierCtorInputs(name, dir).some((i) => i.name === "evaluators");
+  return deployArtifact(wallet, publicClient, name, asArray ? [BigInt(minSecurityBits), queryPhase, evaluators] : [BigInt(minSecurityBits), queryPhase, ...evaluators], dir);
 }
 
 export async function deployGasMeter(wallet: Wallet, publicClient: PublicClient): Promise<Address> {

@@ -15,7 +15,7 @@ import { W as EXT_W } from "../stark/field/extension.js";
 import type { Program } from "./program.js";
 
 export const WIRE_BUS = 1;
-/** Public values of every recursion statement. */
+/** Public values of a generic recursion statement (key-set root and children digest). */
 export const RECURSION_PUBLIC_VALUES = 16;
 
 /** Column layout of the Poseidon2 table. */
@@ -42,8 +42,8 @@ export const P2 = {
 export const ALU = { numMain: 16, numPre: 8 } as const;
 /** Inputs table: main v[4]; preprocessed id, mult, isConst, constant[4]. */
 export const INPUTS = { numMain: 4, numPre: 7 } as const;
-/** Public table: main v; preprocessed id, mult, one-hot[16]. */
-export const PUBLIC = { numMain: 1, numPre: 2 + RECURSION_PUBLIC_VALUES } as const;
+/** Public table: main v; preprocessed id, mult, then one one-hot column per public value. */
+export const PUBLIC = { numMain: 1, numPreFixed: 2 } as const;
 
 /** Coordinates of a·b in K from coordinate expressions. */
 function mulK(g: ConstraintGraph, a: Expr[], b: Expr[]): Expr[] {
@@ -61,10 +61,11 @@ function mulK(g: ConstraintGraph, a: Expr[], b: Expr[]): Expr[] {
 /** The recursion AIR running `program` (its preprocessed columns and table heights). */
 export function recursionAir(program: Program): Air {
   const h = program.logHeights;
+  const numPublic = program.numPublicValues;
   return defineAir({
     name: "recursion-v1",
     version: 1,
-    numPublicInputs: RECURSION_PUBLIC_VALUES,
+    numPublicInputs: numPublic,
     tables: [
       {
         name: "inputs",
@@ -85,14 +86,14 @@ export function recursionAir(program: Program): Air {
         name: "public",
         width: PUBLIC.numMain,
         numPublicColumns: 0,
-        numPreprocessed: PUBLIC.numPre,
+        numPreprocessed: PUBLIC.numPreFixed + numPublic,
         preprocessed: (logRows) => program.preprocessed("public", logRows),
         minLogRows: h.public,
         maxLogRows: h.public,
         constraints(g) {
           const v = g.cur(0);
           let bound: Expr = g.constant(0);
-          for (let j = 0; j < RECURSION_PUBLIC_VALUES; j++) bound = bound.add(g.preprocessed(2 + j).mul(v.sub(g.publicInput(j))));
+          for (let j = 0; j < numPublic; j++) bound = bound.add(g.preprocessed(2 + j).mul(v.sub(g.publicInput(j))));
           g.assert(bound, "everyRow");
           g.send(WIRE_BUS, [g.preprocessed(0), v, 0, 0, 0], g.preprocessed(1));
         },

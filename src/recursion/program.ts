@@ -14,6 +14,8 @@ export const TABLES: readonly TableName[] = ["inputs", "public", "alu", "poseido
 
 export interface Program {
   readonly logHeights: Readonly<Record<TableName, number>>;
+  /** Public values of the statement (the public table binds row j to public value j). */
+  readonly numPublicValues: number;
   /** Rows used by each table (before padding). */
   readonly rows: Readonly<Record<TableName, number>>;
   readonly numWires: number;
@@ -27,15 +29,18 @@ const NEG_ONE = P - 1;
 /** Minimum table heights (log2): programs are padded up to them (a canonical shape). */
 export type MinHeights = Partial<Record<TableName, number>>;
 
-/** Compile a circuit's structure into preprocessed columns at the smallest heights (or the given minimums). */
-export function compileProgram(c: Circuit, min: MinHeights = {}): Program {
+/**
+ * Compile a circuit's structure into preprocessed columns at the smallest heights (or the given
+ * minimums), for a statement of `numPublic` public values.
+ */
+export function compileProgram(c: Circuit, min: MinHeights = {}, numPublic = RECURSION_PUBLIC_VALUES): Program {
   const publicRows = c.inputs.filter((r) => r.op.kind === "public");
   const inputRows = c.inputs.filter((r) => r.op.kind !== "public");
-  const rows: Record<TableName, number> = { inputs: inputRows.length, public: RECURSION_PUBLIC_VALUES, alu: c.alu.length, poseidon2: c.p2.length + 1 };
+  const rows: Record<TableName, number> = { inputs: inputRows.length, public: numPublic, alu: c.alu.length, poseidon2: c.p2.length + 1 };
   const logHeights = Object.fromEntries(TABLES.map((t) => [t, Math.max(log2Ceil(rows[t]), min[t] ?? 0)])) as Record<TableName, number>;
   for (const r of publicRows) {
     const idx = (r.op as { index: number }).index;
-    if (idx >= RECURSION_PUBLIC_VALUES) throw new RecursionError("CIRCUIT", `public value ${idx} beyond the ${RECURSION_PUBLIC_VALUES} of a statement`);
+    if (idx >= numPublic) throw new RecursionError("CIRCUIT", `public value ${idx} beyond the ${numPublic} of a statement`);
   }
   // Reads of every wire: the writer's multiplicity.
   const reads = new Uint32Array(c.numWires);
@@ -65,10 +70,10 @@ export function compileProgram(c: Circuit, min: MinHeights = {}): Program {
       for (let e = 0; e < 4; e++) inp[3 + e]![i] = r.op.value[e]!;
     }
   });
-  const pub = make("public", PUBLIC.numPre);
+  const pub = make("public", PUBLIC.numPreFixed + numPublic);
   // Row j binds public value j; indices without a wire still bind (the statement has all 16).
   const byIndex = new Map(publicRows.map((r) => [(r.op as { index: number }).index, r.wire]));
-  for (let j = 0; j < RECURSION_PUBLIC_VALUES; j++) {
+  for (let j = 0; j < numPublic; j++) {
     const w = byIndex.get(j);
     if (w !== undefined) {
       pub[0]![j] = w;
@@ -111,6 +116,7 @@ export function compileProgram(c: Circuit, min: MinHeights = {}): Program {
   });
   return {
     logHeights,
+    numPublicValues: numPublic,
     rows,
     numWires: c.numWires,
     preprocessed(table, logRows) {
@@ -131,13 +137,13 @@ export function buildInstance(c: Circuit, program: Program): AirInstance {
     for (let e = 0; e < 4; e++) inputs[e]![i] = v[e]!;
   });
   const pub = col("public", PUBLIC.numMain);
-  const publicValues = new Uint32Array(RECURSION_PUBLIC_VALUES);
+  const publicValues = new Uint32Array(program.numPublicValues);
   c.publicValues.forEach((v, j) => {
     publicValues[j] = v;
     pub[0]![j] = v;
   });
   // Public values the circuit never reads still bind their row: the row holds the statement's value.
-  for (let j = 0; j < RECURSION_PUBLIC_VALUES; j++) pub[0]![j] = publicValues[j]!;
+  for (let j = 0; j < program.numPublicValues; j++) pub[0]![j] = publicValues[j]!;
   const alu = col("alu", ALU.numMain);
   c.alu.forEach((r, i) => {
     [r.a, r.b, r.c, r.d].forEach((w, k) => {

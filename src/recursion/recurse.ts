@@ -27,6 +27,7 @@ import { recursionAir, RECURSION_PUBLIC_VALUES } from "./air.js";
 import { verifyChildCircuit, checkChildShape, type ChildShape } from "./verify-circuit.js";
 import { hashWires, merklePath } from "./gadgets.js";
 import { KeySet, DEFAULT_KEY_SET_DEPTH } from "./keys.js";
+import { AGG_PUBLIC_VALUES, L1_PUBLIC_VALUES, buildJoin, buildLeaf, buildWrap, type SegmentLayout } from "./aggregate.js";
 import { bytesToHalves } from "../stark/vk.js";
 import { RecursionError } from "./errors.js";
 
@@ -37,10 +38,18 @@ export interface ChildDescriptor {
   readonly air: string;
   readonly options: ProofOptions;
   readonly logHeights: readonly number[];
+  /** A recursion child's public-value count (default RECURSION_PUBLIC_VALUES). */
+  readonly publicValues?: number;
 }
 
 export interface RecursionDescriptor {
   readonly version: 1;
+  /**
+   * The program: "generic" (default; the 16-value statement of §6), or an aggregation leaf or join
+   * (aggregate.ts; 48 public values). A leaf names where its segment AIR keeps the statement fields.
+   */
+  readonly kind?: "generic" | "agg-leaf" | "agg-join" | "agg-wrap";
+  readonly segmentLayout?: SegmentLayout;
   readonly children: readonly ChildDescriptor[];
   readonly keySetDepth: number;
   readonly minHeights: MinHeights;
@@ -55,10 +64,11 @@ export interface ChildInput {
 }
 
 /** The shape-only recursion AIR of given heights (what a parent circuit needs of a recursion child). */
-function recursionShapeAir(logHeights: readonly number[]): Air {
+export function recursionShapeAir(logHeights: readonly number[], numPublicValues = RECURSION_PUBLIC_VALUES): Air {
   const [inputs, pub, alu, poseidon2] = logHeights as [number, number, number, number];
   const shape: Program = {
     logHeights: { inputs, public: pub, alu, poseidon2 },
+    numPublicValues,
     rows: { inputs: 0, public: 0, alu: 0, poseidon2: 0 },
     numWires: 0,
     preprocessed: () => {
@@ -68,8 +78,8 @@ function recursionShapeAir(logHeights: readonly number[]): Air {
   return recursionAir(shape);
 }
 
-function childAir(d: ChildDescriptor): Air {
-  if (d.air === RECURSION_AIR_NAME) return recursionShapeAir(d.logHeights);
+export function childAir(d: ChildDescriptor): Air {
+  if (d.air === RECURSION_AIR_NAME) return recursionShapeAir(d.logHeights, d.publicValues);
   return airRegistry.resolve(d.air);
 }
 
@@ -78,14 +88,37 @@ export function describe(children: readonly { air: Air; proof: StarkProof }[], o
   if (children.length < 1 || children.length > 2) throw new RecursionError("CHILD_REFUSED", `a recursion statement verifies one or two proofs, not ${children.length}`);
   return {
     version: 1,
-    children: children.map((ch) => ({ air: ch.air.name, options: ch.proof.options, logHeights: [...ch.proof.logHeights] })),
+    children: children.map((ch) => ({
+      air: ch.air.name, options: ch.proof.options, logHeights: [...ch.proof.logHeights],
+      ...(ch.air.name === RECURSION_AIR_NAME && ch.air.numPublicInputs !== RECURSION_PUBLIC_VALUES ? { publicValues: ch.air.numPublicInputs } : {}),
+    })),
     keySetDepth: opts.keySetDepth ?? DEFAULT_KEY_SET_DEPTH,
     minHeights: opts.minHeights ?? {},
   };
 }
 
 /** The circuit of a descriptor; concrete when `inputs` are given. */
-function buildCircuit(c: Circuit, desc: RecursionDescriptor, inputs: { children: readonly ChildInput[]; proofs: readonly StarkProof[]; keys: KeySet } | null): void {
+function buildCircuit(c: Circuit, desc: RecursionDescriptor, inputs: { children: readonly ChildInput[]; proofs: readonly StarkProof[]; keys: KeySet; joinProvers?: readonly Uint8Array[] } | null): void {
+  if (desc.kind === "agg-wrap") {
+    if (desc.children.length !== 1) throw new RecursionError("CIRCUIT", "the wrap verifies the top of one tree");
+    const ch = inputs?.children[0];
+    const shape: ChildShape = { air: ch ? ch.air : childAir(desc.children[0]!), options: desc.children[0]!.options, logHeights: desc.children[0]!.logHeights };
+    const input = ch ? { air: ch.air, proof: inputs!.proofs[0]!, publicInputs: ch.publicInputs, proverAddress: ch.proverAddress, joinProvers: inputs!.joinProvers ?? [] } : null;
+    buildWrap(c, shape, desc.keySetDepth, input, inputs?.keys ?? null);
+    return;
+  }
+  if (desc.kind === "agg-leaf" || desc.kind === "agg-join") {
+    const shapes = desc.children.map((d, i): ChildShape => ({ air: inputs ? inputs.children[i]!.air : childAir(d), options: d.options, logHeights: d.logHeights }));
+    const agg = inputs ? inputs.children.map((ch, i) => ({ air: ch.air, proof: inputs.proofs[i]!, publicInputs: ch.publicInputs, proverAddress: ch.proverAddress })) : null;
+    if (desc.kind === "agg-leaf") {
+      if (!desc.segmentLayout || desc.children.length !== 1) throw new RecursionError("CIRCUIT", "an aggregation leaf verifies one segment and needs its layout");
+      buildLeaf(c, shapes[0]!, desc.segmentLayout, desc.keySetDepth, agg ? agg[0]! : null, inputs?.keys ?? null);
+    } else {
+      if (desc.children.length !== 2) throw new RecursionError("CIRCUIT", "a join verifies two statements");
+      buildJoin(c, [shapes[0]!, shapes[1]!], desc.keySetDepth, agg ? [agg[0]!, agg[1]!] : null, inputs?.keys ?? null);
+    }
+    return;
+  }
   const keys = inputs?.keys;
   const rootBytes = keys ? digestWords(keys.root) : null;
   const root = Array.from({ length: 8 }, (_, j) => c.publicValue(j, () => rootBytes![j]!));
@@ -126,13 +159,17 @@ export function recursionProgram(desc: RecursionDescriptor): Compiled {
   for (const d of desc.children) checkChildShape({ air: childAir(d), options: d.options, logHeights: d.logHeights });
   const c = new Circuit(true);
   buildCircuit(c, desc, null);
-  const program = compileProgram(c, desc.minHeights);
+  const program = compileProgram(c, desc.minHeights, desc.kind === "agg-wrap" ? L1_PUBLIC_VALUES : isAggregation(desc) ? AGG_PUBLIC_VALUES : RECURSION_PUBLIC_VALUES);
   const out = { program, air: recursionAir(program) };
   compiled.set(key, out);
   return out;
 }
 
-function programHeights(program: Program): number[] {
+function isAggregation(desc: RecursionDescriptor): boolean {
+  return desc.kind === "agg-leaf" || desc.kind === "agg-join";
+}
+
+export function programHeights(program: Program): number[] {
   const h = program.logHeights;
   return [h.inputs, h.public, h.alu, h.poseidon2];
 }
@@ -162,6 +199,10 @@ export function childrenDigest(children: readonly { vk: Uint8Array; publicInputs
 }
 
 export interface RecurseParams {
+  /** The program (default: the generic statement over the children's shapes). */
+  readonly program?: Pick<RecursionDescriptor, "kind" | "segmentLayout">;
+  /** The wrap: the join provers' addresses of the tree in pre-order. */
+  readonly joinProvers?: readonly Uint8Array[];
   readonly children: readonly ChildInput[];
   readonly keys: KeySet;
   /** Options and hash of the recursion proof itself (keccak for L1). */
@@ -195,7 +236,10 @@ export async function recurse(p: RecurseParams): Promise<RecurseResult> {
     }
   });
   proofs.forEach(checkRecursable);
-  const desc = describe(p.children.map((ch, i) => ({ air: ch.air, proof: proofs[i]! })), { keySetDepth: p.keys.depth, ...(p.minHeights ? { minHeights: p.minHeights } : {}) });
+  const desc: RecursionDescriptor = {
+    ...describe(p.children.map((ch, i) => ({ air: ch.air, proof: proofs[i]! })), { keySetDepth: p.keys.depth, ...(p.minHeights ? { minHeights: p.minHeights } : {}) }),
+    ...(p.program ?? {}),
+  };
   const keys = await Promise.all(p.children.map((ch, i) => childKey({ air: ch.air, proof: proofs[i]! }, p.backend)));
   if (check) {
     p.children.forEach((ch, i) => {
@@ -207,6 +251,7 @@ export async function recurse(p: RecurseParams): Promise<RecurseResult> {
       const vk = keys[i]!;
       if (!p.keys.has(vk)) throw new RecursionError("CHILD_REFUSED", `child ${i}: its verification key ${toHex(vk)} is not in the allowed set`);
       if (ch.air.name === RECURSION_AIR_NAME && !bytesEqual(wordsDigest(Array.from(ch.publicInputs).slice(0, 8)), p.keys.root)) {
+        // Both statement layouts keep the key-set root in public values 0..7.
         throw new RecursionError("CHILD_REFUSED", `child ${i}: a recursion proof over another key set`);
       }
     });
@@ -214,7 +259,7 @@ export async function recurse(p: RecurseParams): Promise<RecurseResult> {
   const { program, air } = recursionProgram(desc);
   await verificationKeyWith(air, p.hash, p.options, programHeights(program), p.backend);
   const c = new Circuit(false, !check);
-  buildCircuit(c, desc, { children: p.children, proofs, keys: p.keys });
+  buildCircuit(c, desc, { children: p.children, proofs, keys: p.keys, ...(p.joinProvers ? { joinProvers: p.joinProvers } : {}) });
   const instance = buildInstance(c, program);
   const result = await proveStark({
     air, instance, options: p.options, hash: p.hash, proverAddress: p.proverAddress, backend: p.backend, checkConstraints: check,
@@ -235,7 +280,7 @@ function refused(i: number, err: unknown): RecursionError {
 
 /** Verify a recursion proof against the program of its descriptor. */
 export function verifyRecursion(p: { descriptor: RecursionDescriptor; proof: Uint8Array; publicValues: ArrayLike<number>; proverAddress: Uint8Array; policy?: VerifierPolicy }): VerifyResult {
-  if (p.publicValues.length !== RECURSION_PUBLIC_VALUES) throw new RecursionError("CHILD_REFUSED", `a recursion statement has ${RECURSION_PUBLIC_VALUES} public values`);
   const { air } = recursionProgram(p.descriptor);
+  if (p.publicValues.length !== air.numPublicInputs) throw new RecursionError("CHILD_REFUSED", `this recursion statement has ${air.numPublicInputs} public values, not ${p.publicValues.length}`);
   return verifyStark({ air, proof: p.proof, publicInputs: p.publicValues, publicColumns: [], proverAddress: p.proverAddress, ...(p.policy ? { policy: p.policy } : {}) });
 }

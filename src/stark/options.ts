@@ -1,4 +1,4 @@
-/** Proof options (DESIGN §3.2) and their presets. */
+/** Proof options (docs/proof-system.md §13) and their presets. */
 import { StarkError } from "./errors.js";
 
 export interface ProofOptions {

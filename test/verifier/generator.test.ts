@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { staleGenerated, renderEvaluators, renderVerifiers } from "../../scripts/gen-verifier.js";
+import { programVerifiers, staleGenerated, renderEvaluators, renderVerifiers } from "../../scripts/gen-verifier.js";
 import { pinnedCodeHashes } from "../../scripts/build-contracts.js";
 import {
   BAKED_BLOWUPS,
@@ -16,6 +16,8 @@ import {
 import { verifierContractName as chainName } from "../../src/chain/stark-verifier.js";
 import { fibAir, mixAir, lookupAir } from "../../src/stark/airs/index.js";
 import { transferAir } from "../../src/rollup/air/index.js";
+import { transferV2Air } from "../../src/rollup/air-v2/index.js";
+import { BAKE_OPTIONS } from "../../scripts/gen-verifier.js";
 import { verificationKey } from "../../src/stark/vk.js";
 import { DEFAULT_OPTIONS } from "../../src/stark/options.js";
 import { bytesEqual, toHex } from "../../src/stark/hash/keccak.js";
@@ -81,12 +83,33 @@ describe("verifier: IR → Solidity generator", () => {
     assert.deepEqual(preprocessedBakes(mixAir), []);
   });
 
+  it("bakes fewer heights and blowups where an AIR asks (transfer-v2-d20), never a blowup its quotient cannot use", () => {
+    const air = transferV2Air(20);
+    const opts = BAKE_OPTIONS[air.name]!;
+    const bakes = preprocessedBakes(air, opts);
+    assert.deepEqual(bakes.map((b) => [b.table, b.minLogRows, b.maxLogRows, b.logBlowups]), [[0, 5, 12, [3]], [2, 8, 8, [3]]]);
+    for (const [table, logRows] of [[0, 5], [0, 12], [2, 8]] as const) {
+      const heights = [table === 0 ? logRows : 5, 2, 8];
+      const expected = verificationKey(air, "keccak", { ...DEFAULT_OPTIONS, logBlowup: 3, logCap: BAKED_LOG_CAP }, heights).preprocessedCaps[table]!;
+      const bake = bakes.find((b) => b.table === table)!;
+      bake.caps[logRows - bake.minLogRows]!.forEach((dgst, i) => assert.ok(bytesEqual(dgst, expected[i]!), `table ${table} at 2^${logRows}`));
+    }
+    // 8 quotient chunks: blowups 2^1 and 2^2 are never baked; the verifier checks the blowup before indexing.
+    assert.deepEqual(preprocessedBakes(air, { maxLogRows: 8 }).map((b) => b.logBlowups), [[3, 4, 5, 6], [3, 4, 5, 6]]);
+    const src = renderVerifiers(pinnedCodeHashes())["TransferV2D20Verifier.sol"]!;
+    assert.ok(src.includes("logRows >= 5 && logRows <= 12 && logBlowup >= 3 && logBlowup <= 3"));
+    assert.ok(src.includes("address[] memory evaluators"), "22 evaluators come as one array");
+  });
+
   it("every verifier, evaluator and the query phase fit the EIP-170 code-size limit", () => {
     assert.equal(evaluatorParts(fibAir).length, 0, "fib-v1 evaluates inline");
     assert.ok(evaluatorParts(transferAir).length > 1, "transfer-v1 is split");
     assert.deepEqual(evaluatorParts(lookupAir).map((p) => p.table), [0, 1], "lookup-v1: one evaluator per table");
-    assert.deepEqual(Object.keys(renderEvaluators()).sort(), [fibAir, mixAir, transferAir, lookupAir].flatMap((a) => evaluatorContractNames(a).map((n) => `${n}.sol`)).sort());
-    const names = [QUERY_PHASE_CONTRACT, ...[fibAir, mixAir, transferAir, lookupAir].flatMap((air) => [verifierContractName(air.name), ...evaluatorContractNames(air)])];
+    const airs = [fibAir, mixAir, transferAir, lookupAir, transferV2Air(20)];
+    const programs = programVerifiers();
+    const evaluators = [...airs.flatMap((a) => evaluatorContractNames(a)), ...programs.flatMap((t) => evaluatorContractNames(t.air, t.spec))];
+    assert.deepEqual(Object.keys(renderEvaluators()).sort(), evaluators.map((n) => `${n}.sol`).sort());
+    const names = [QUERY_PHASE_CONTRACT, ...airs.map((air) => verifierContractName(air.name)), ...programs.map((t) => t.spec.contractName!), ...evaluators];
     for (const name of names) {
       const bytes = deployedSize(name);
       assert.ok(bytes > 0 && bytes <= 24_576, `${name}: ${bytes} bytes`);

@@ -1,6 +1,7 @@
 import { airRegistry, type Air } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
 import "../../rollup/air/index.js";
+import "../../rollup/air-v2/index.js";
 import { verificationKey } from "../../stark/vk.js";
 import { toHex } from "../../stark/hash/keccak.js";
 import type { ProofOptions } from "../../stark/options.js";

@@ -3,6 +3,7 @@ import { UsageError, describeError } from "../../util/errors.js";
 import { airRegistry } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
 import "../../rollup/air/index.js";
+import "../../rollup/air-v2/index.js";
 import { verifyStark } from "../../stark/verifier.js";
 import { peekAirId, peekHeader } from "../../stark/proof.js";
 import { verificationKeyWith } from "../../stark/vk.js";
@@ -36,7 +37,10 @@ export async function runVerify(flags: VerifyFlags): Promise<void> {
   }
   if (file.recursion) return verifyRecursionFile(file, expectedAddress, minSecurityBits);
   try {
-    const air = airRegistry.resolve(toHex(peekAirId(file.proof)));
+    // By id; an AIR of a family instantiated on demand (transfer-v2-d<D>) by the file's name, which
+    // verifyStark then checks against the proof's id.
+    const id = toHex(peekAirId(file.proof));
+    const air = airRegistry.getById(id) ?? airRegistry.getByName(file.air) ?? airRegistry.resolve(id);
     const { security, logHeights, hash, vk } = verifyStark({
       air,
       proof: file.proof,

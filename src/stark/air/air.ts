@@ -275,6 +275,7 @@ export function defineAir(def: AirDefinition): Air {
 export class AirRegistry {
   private readonly byId = new Map<string, Air>();
   private readonly byName = new Map<string, Air>();
+  private readonly resolvers: ((name: string) => Air | undefined)[] = [];
 
   register(air: Air): Air {
     const existing = this.byName.get(air.name);
@@ -290,13 +291,27 @@ export class AirRegistry {
     return this.byId.get(typeof id === "string" ? id.toLowerCase() : toHex(id));
   }
 
+  /**
+   * Add a resolver for names not registered yet (a family of AIRs instantiated on demand, e.g. one per
+   * tree depth); an AIR it returns is registered under its name.
+   */
+  addNameResolver(resolver: (name: string) => Air | undefined): void {
+    this.resolvers.push(resolver);
+  }
+
   getByName(name: string): Air | undefined {
-    return this.byName.get(name);
+    const known = this.byName.get(name);
+    if (known) return known;
+    for (const resolver of this.resolvers) {
+      const air = resolver(name);
+      if (air && air.name === name) return this.register(air);
+    }
+    return undefined;
   }
 
   /** Look up by name or 0x-prefixed id; throws UNKNOWN_AIR. */
   resolve(nameOrId: string): Air {
-    const air = this.byName.get(nameOrId) ?? this.byId.get(nameOrId.toLowerCase());
+    const air = this.getByName(nameOrId) ?? this.byId.get(nameOrId.toLowerCase());
     if (!air) throw new StarkError({ code: "UNKNOWN_AIR", airId: nameOrId }, `unknown AIR ${nameOrId}`);
     return air;
   }

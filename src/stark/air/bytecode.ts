@@ -1,5 +1,5 @@
 /**
- * The compact constraint bytecode that backends interpret over blocks of LDE rows (DESIGN §3.5).
+ * The compact constraint bytecode that backends interpret over blocks of LDE rows (docs/proof-system.md §6.2).
  *
  * Layout (u32 words):
  *   [0] BYTECODE_VERSION  [1] numRegisters  [2] numConstraints  [3] numInstructions

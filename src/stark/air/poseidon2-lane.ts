@@ -26,7 +26,7 @@ function partialRoundBase(r: number): number {
 }
 
 /** M_E over expressions (same arithmetic as the numeric layer). */
-function externalLayerExpr(s: Expr[]): Expr[] {
+export function externalLayerExpr(s: Expr[]): Expr[] {
   const out: Expr[] = new Array(W);
   for (let c = 0; c < W; c += 4) {
     const [a, b, d, e] = [s[c]!, s[c + 1]!, s[c + 2]!, s[c + 3]!];
@@ -45,7 +45,8 @@ function externalLayerExpr(s: Expr[]): Expr[] {
   return out.map((x, i) => x.add(sums[i % 4]!));
 }
 
-function internalLayerExpr(s: Expr[]): Expr[] {
+/** M_I = J + diag(V) over expressions. */
+export function internalLayerExpr(s: Expr[]): Expr[] {
   let sum = s[0]!;
   for (let i = 1; i < W; i++) sum = sum.add(s[i]!);
   return s.map((x, i) => x.mul(POSEIDON2_16.internalDiagonal[i]!).add(sum));

@@ -223,6 +223,8 @@ function indent(lines: string[], pad = "            "): string {
 export const INLINE_MAX_INSTRUCTIONS = 100;
 /** Instructions per external evaluator contract: keeps each under EIP-170's 24 KiB of code. */
 export const EVALUATOR_CHUNK_INSTRUCTIONS = 900;
+/** Most evaluators passed as constructor parameters of their own; a verifier with more takes an `address[]`. */
+export const EVALUATOR_PARAMS_MAX = 12;
 
 /** One external evaluator contract: which table, which instructions. */
 export interface EvaluatorPart {
@@ -250,8 +252,13 @@ export interface VerifierSpec {
    * the same constraints (every program of recursion-v1) share them.
    */
   readonly evaluatorPrefix?: string;
-  /** Blowups (log2, inclusive range) whose preprocessed caps are baked (default every blowup the codec admits). */
-  readonly blowups?: readonly [number, number];
+  /**
+   * Blowups (log2, consecutive) whose preprocessed caps are baked (default every blowup the codec admits);
+   * those below the AIR's quotient chunks are dropped (no proof can use them).
+   */
+  readonly logBlowups?: readonly number[];
+  /** Largest height baked for a table of variable height (at most BAKED_MAX_LOG_ROWS; each entry costs code and build time). */
+  readonly maxLogRows?: number;
   /** Cap height of the baked caps (default BAKED_LOG_CAP): proofs of any cap height up to it are accepted. */
   readonly logCap?: number;
   /**
@@ -347,13 +354,13 @@ export const BAKED_MAX_LOG_ROWS = 14;
 /** At most this many bytes of baked caps per verifier (contract code: the verifier must stay under EIP-170). */
 export const BAKED_MAX_BYTES = 6144;
 
-/** The baked preprocessed commitments of one table: heights lo..hi × the spec's blowups. */
+/** The baked preprocessed commitments of one table: heights lo..hi × the consecutive blowups `logBlowups`. */
 export interface PreprocessedBake {
   readonly table: number;
   readonly minLogRows: number;
   readonly maxLogRows: number;
-  readonly minBlowup: number;
-  readonly maxBlowup: number;
+  /** The blowups baked, consecutive (see `bakedBlowups`). */
+  readonly logBlowups: readonly number[];
   /** Cap height of every entry (each holds 2^logCap digests). */
   readonly logCap: number;
   /** Per (height, blowup) in that order: the cap at height logCap. */
@@ -370,6 +377,18 @@ function referenceCap(air: Air, table: number, logRows: number, logBlowup: numbe
   return merkleCap(buildMerkleTree(lde, 1, keccakHasher), logCap);
 }
 
+/** What a verifier bakes (the baking part of a VerifierSpec). */
+export type BakeOptions = Pick<VerifierSpec, "maxLogRows" | "logBlowups" | "logCap" | "caps">;
+
+/** The blowups baked for an AIR: `opts.logBlowups` (default BAKED_BLOWUPS) from the smallest its quotient admits. */
+export function bakedBlowups(air: Air, opts: BakeOptions = {}): number[] {
+  const min = Math.max(OPTION_LIMITS.logBlowup[0], Math.ceil(Math.log2(air.numQuotientChunks)));
+  if ((opts.logBlowups ?? []).some((b) => b < OPTION_LIMITS.logBlowup[0] || b > OPTION_LIMITS.logBlowup[1])) throw new Error(`solidity: ${air.name}: baked blowups ${opts.logBlowups!.join(", ")} outside the codec's range`);
+  const list = (opts.logBlowups ?? BAKED_BLOWUPS).filter((b) => b >= min);
+  if (list.length === 0 || list.some((b, i) => i > 0 && b !== list[i - 1]! + 1)) throw new Error(`solidity: ${air.name}: baked blowups must be consecutive and admit its ${air.numQuotientChunks} quotient chunks`);
+  return list;
+}
+
 /**
  * The preprocessed caps the verifier of this AIR bakes: for every table with preprocessed columns, every
  * height it admits (a table of variable height up to BAKED_MAX_LOG_ROWS) at every blowup of the spec, at
@@ -379,23 +398,24 @@ function referenceCap(air: Air, table: number, logRows: number, logBlowup: numbe
  */
 export function preprocessedBakes(air: Air, spec: VerifierSpec = {}): PreprocessedBake[] {
   const logCap = spec.logCap ?? BAKED_LOG_CAP;
-  const [bLo, bHi] = spec.blowups ?? [BAKED_BLOWUPS[0]!, BAKED_BLOWUPS[BAKED_BLOWUPS.length - 1]!];
-  if (!(OPTION_LIMITS.logBlowup[0] <= bLo && bLo <= bHi && bHi <= OPTION_LIMITS.logBlowup[1])) throw new Error(`solidity: ${air.name}: blowups 2^${bLo}..2^${bHi} outside the codec's range`);
+  const blowups = bakedBlowups(air, spec);
+  const bLo = blowups[0]!;
   if (!(logCap >= 0 && logCap <= OPTION_LIMITS.logCap[1])) throw new Error(`solidity: ${air.name}: cap height ${logCap} outside the codec's range`);
   const out: PreprocessedBake[] = [];
   let bytes = 0;
   for (const t of air.tables) {
     if (t.numPreprocessed === 0) continue;
-    const lo = t.minLogRows, hi = t.minLogRows === t.maxLogRows ? t.maxLogRows : Math.min(t.maxLogRows, BAKED_MAX_LOG_ROWS);
+    // A table of fixed height (a recursion program's) is baked at its height; a variable one up to a bound.
+    const lo = t.minLogRows, hi = t.minLogRows === t.maxLogRows ? t.maxLogRows : Math.min(t.maxLogRows, BAKED_MAX_LOG_ROWS, spec.maxLogRows ?? BAKED_MAX_LOG_ROWS);
     if (hi < lo) throw new Error(`solidity: ${air.name}/${t.name}: no table height ≤ 2^${BAKED_MAX_LOG_ROWS} to bake preprocessed columns for`);
     if (lo + bLo < logCap) throw new Error(`solidity: ${air.name}/${t.name}: a tree of 2^${lo + bLo} leaves is shallower than cap height ${logCap}`);
     const caps: Uint8Array[][] = [];
     for (let h = lo; h <= hi; h++) {
-      for (let b = bLo; b <= bHi; b++) caps.push([...(spec.caps?.(t.index, h, b) ?? referenceCap(air, t.index, h, b, logCap))]);
+      for (const b of blowups) caps.push([...(spec.caps?.(t.index, h, b) ?? referenceCap(air, t.index, h, b, logCap))]);
     }
     if (caps.some((c) => c.length !== 2 ** logCap)) throw new Error(`solidity: ${air.name}/${t.name}: a precomputed cap is not of height ${logCap}`);
     bytes += caps.length * 32 * 2 ** logCap;
-    out.push({ table: t.index, minLogRows: lo, maxLogRows: hi, minBlowup: bLo, maxBlowup: bHi, logCap, caps });
+    out.push({ table: t.index, minLogRows: lo, maxLogRows: hi, logBlowups: blowups, logCap, caps });
   }
   if (bytes > BAKED_MAX_BYTES) throw new Error(`solidity: ${air.name}: ${bytes} bytes of preprocessed caps exceed ${BAKED_MAX_BYTES}; narrow the tables' height range or the blowups`);
   return out;
@@ -404,14 +424,17 @@ export function preprocessedBakes(air: Air, spec: VerifierSpec = {}): Preprocess
 function preprocessedSource(bakes: PreprocessedBake[]): string {
   const consts = bakes.map((b) => {
     const hex = b.caps.flat().map((d) => toHex(d).slice(2)).join("");
-    return `    /// @dev Table ${b.table}'s preprocessed caps (height ${b.logCap}): heights 2^${b.minLogRows}..2^${b.maxLogRows} × blowups 2^${b.minBlowup}..2^${b.maxBlowup}.
+    return `    /// @dev Table ${b.table}'s preprocessed caps (height ${b.logCap}): heights 2^${b.minLogRows}..2^${b.maxLogRows} × blowups 2^${b.logBlowups[0]}..2^${b.logBlowups[b.logBlowups.length - 1]}.
     bytes internal constant PREPROCESSED_CAPS_${b.table} = hex"${hex}";`;
   });
   const branches = bakes.map((b) => {
-    const per = 2 ** b.logCap, nb = b.maxBlowup - b.minBlowup + 1;
-    const blowupRange = b.minBlowup === OPTION_LIMITS.logBlowup[0] && b.maxBlowup === OPTION_LIMITS.logBlowup[1] ? "" : ` && logBlowup >= ${b.minBlowup} && logBlowup <= ${b.maxBlowup}`;
-    return `        if (table == ${b.table} && logRows >= ${b.minLogRows} && logRows <= ${b.maxLogRows}${blowupRange}) {
-            return _bakedCap(PREPROCESSED_CAPS_${b.table}, ((logRows - ${b.minLogRows}) * ${nb} + logBlowup - ${b.minBlowup}) * ${per}, ${per});
+    const per = 2 ** b.logCap;
+    const first = b.logBlowups[0]!, last = b.logBlowups[b.logBlowups.length - 1]!;
+    // Every blowup the codec admits is baked unless the spec bakes fewer: only then is the blowup checked here.
+    const all = first === OPTION_LIMITS.logBlowup[0] && last === OPTION_LIMITS.logBlowup[1];
+    const blowupCond = all ? "" : ` && logBlowup >= ${first} && logBlowup <= ${last}`;
+    return `        if (table == ${b.table} && logRows >= ${b.minLogRows} && logRows <= ${b.maxLogRows}${blowupCond}) {
+            return _bakedCap(PREPROCESSED_CAPS_${b.table}, ((logRows - ${b.minLogRows}) * ${b.logBlowups.length} + logBlowup - ${first}) * ${per}, ${per});
         }`;
   });
   const params = bakes.length === 0 ? "uint256, uint256, uint256" : "uint256 table, uint256 logRows, uint256 logBlowup";
@@ -503,8 +526,9 @@ export function generateVerifierSource(air: Air, codeHashes: Readonly<Record<str
   const doc = `/// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR \`${air.name}\` (version ${air.version}),
 ///         ${air.numPublicInputs} public inputs; table${air.tables.length > 1 ? "s" : ""} ${shape.join(", ")}.`;
   const bakes = preprocessedBakes(air, spec);
+  const blowups = bakes[0]?.logBlowups ?? [];
   const bakedDoc = bakes.length
-    ? `\n///         Preprocessed commitments baked for ${bakes.map((b) => `table ${b.table} at 2^${b.minLogRows}..2^${b.maxLogRows} rows`).join(", ")}, blowups 2^${bakes[0]!.minBlowup}..2^${bakes[0]!.maxBlowup}, cap heights 0..${bakes[0]!.logCap}.`
+    ? `\n///         Preprocessed commitments baked for ${bakes.map((b) => `table ${b.table} at 2^${b.minLogRows}..2^${b.maxLogRows} rows`).join(", ")}, blowups 2^${blowups[0]}..2^${blowups[blowups.length - 1]}, cap heights 0..${bakes[0]!.logCap}.`
     : "";
   const pre = preprocessedSource(bakes);
   const queryPhaseHash = codeHashes[QUERY_PHASE_CONTRACT];
@@ -537,11 +561,18 @@ ${inlineEvalSource(air)}
     if (!h || !/^0x[0-9a-f]{64}$/.test(h)) throw new Error(`solidity: no code hash for evaluator ${p.name}`);
     return h;
   };
-  const params = parts.map((_, i) => `address evaluator${i}`).join(", ");
+  // Up to EVALUATOR_PARAMS_MAX evaluators are constructor parameters of their own; more would not fit the
+  // legacy pipeline's stack, so they come as one array (whose length is checked like the code hashes).
+  const asArray = parts.length > EVALUATOR_PARAMS_MAX;
+  const arg = (i: number): string => (asArray ? `evaluators[${i}]` : `evaluator${i}`);
+  const params = asArray ? "address[] memory evaluators" : parts.map((_, i) => `address evaluator${i}`).join(", ");
   const immutables = parts.map((_, i) => `    address internal immutable EVALUATOR_${i};`).join("\n");
   const hashes = parts.map((p, i) => `    /// @dev keccak256 of ${p.name}'s deployed code.\n    bytes32 internal constant EVALUATOR_${i}_CODEHASH = ${hashOf(p)};`).join("\n");
-  const assigns = parts
-    .map((_, i) => `        if (evaluator${i}.codehash != EVALUATOR_${i}_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(${i}, evaluator${i});\n        EVALUATOR_${i} = evaluator${i};`)
+  const count = asArray
+    ? `        if (evaluators.length < ${parts.length}) revert StarkVerifier__EvaluatorCodeHash(evaluators.length, address(0));\n        if (evaluators.length > ${parts.length}) revert StarkVerifier__EvaluatorCodeHash(${parts.length}, evaluators[${parts.length}]);\n`
+    : "";
+  const assigns = count + parts
+    .map((_, i) => `        if (${arg(i)}.codehash != EVALUATOR_${i}_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(${i}, ${arg(i)});\n        EVALUATOR_${i} = ${arg(i)};`)
     .join("\n");
   return `${HEADER(air)}
 import {StarkVerifierBase} from "../StarkVerifierBase.sol";
