@@ -13,9 +13,9 @@ import {AggregateStatement as AS} from "./libraries/AggregateStatement.sol";
 /// @notice The rollup's state root and sequencer role, and finalisation of batches:
 ///         - a data batch by one aggregate proof: a keccak proof of the wrap program whose statement
 ///           (AggregateStatement) carries the key-set root, the batch, its segment count, the roots, the
-///           keccak256 of the posted transactions and their evaluation E at the proof's point r, and the join
-///           provers; L1 checks every entry it can derive, recomputes E over the transactions, verifies the
-///           proof with the wrap's generated verifier, moves the root and has the market pay;
+///           txRoot posted with the batch, the batch's r and E (computed by the market at posting from the
+///           transactions' bytes), and the join provers; L1 checks every entry it can derive against what it
+///           stored, verifies the proof with the wrap's generated verifier, moves the root and has the market pay;
 ///         - a bundle batch (M1) by the bundle of its segment proofs, each verified against its commitment.
 contract Rollup is IRollup {
     /// @dev Largest account-tree depth transfer-v1 accepts (a leaf index has at most 30 bits).
@@ -81,29 +81,26 @@ contract Rollup is IRollup {
 
     /// @notice Finalise a fully committed data batch with one aggregate proof: a keccak proof of the wrap
     ///         program, made by the caller (the proof is bound to msg.sender), whose public inputs are the
-    ///         batch's L1 statement (AggregateStatement), and the batch's transaction bytes as posted.
-    ///         Checks the caller's election window, that no validity report is open, every statement entry
-    ///         L1 can derive (key-set root, batch id, segment count, rootIn = stateRoot, rootOut = the
-    ///         sequencer's finalRoot when it gave one, dataHash, and E recomputed over the transactions after
-    ///         checking they hash to dataHash), the join-prover slots, then the proof. Moves the root to the
-    ///         statement's rootOut and has the market pay segment provers, join provers and the caller.
-    ///         A primary that let its window pass pays the liveness penalty. Gas does not depend on the
-    ///         number of segments except for the payouts (one verification; E is linear in the transactions).
-    function submitAggregate(uint64 batchId, bytes calldata proof, uint32[] calldata publicInputs, bytes calldata transactions)
-        external
-    {
+    ///         batch's L1 statement (AggregateStatement). Checks the caller's election window, that no validity
+    ///         report is open, every statement entry L1 holds (key-set root, batch id, segment count,
+    ///         rootIn = stateRoot, rootOut = the sequencer's finalRoot when it gave one, txRoot, r and E as
+    ///         stored at posting), the join-prover slots, then the proof. Moves the root to the statement's
+    ///         rootOut and has the market pay segment provers, join provers and the caller. A primary that let
+    ///         its window pass pays the liveness penalty. The checks and the verification do not depend on the
+    ///         number of segments; the market's payouts do (one credit per segment and per join prover).
+    function submitAggregate(uint64 batchId, bytes calldata proof, uint32[] calldata publicInputs) external {
         ISegmentMarket.Batch memory b = market.getBatch(batchId);
         (address primary, bool primaryMissed) = _admit(batchId, b);
         if (b.kind != ISegmentMarket.BatchKind.Data) revert Rollup__WrongBatchKind(batchId);
         if (b.openDisputes != 0) revert Rollup__DisputeOpen(batchId, b.openDisputes);
-        address[] memory joins = _checkStatement(batchId, b, publicInputs, transactions);
+        address[] memory joins = _checkStatement(batchId, b, publicInputs);
         try aggregateVerifier.verify(aggregateAirId, proof, publicInputs, new uint32[](0), msg.sender) returns (bool ok) {
             if (!ok) revert Rollup__InvalidAggregateProof("");
         } catch (bytes memory reason) {
             revert Rollup__InvalidAggregateProof(reason);
         }
         _finalize(batchId, AS.root(publicInputs, AS.ROOT_OUT), joins, primary, primaryMissed);
-        emit AggregateAccepted(batchId, msg.sender, b.dataHash, uint32(joins.length));
+        emit AggregateAccepted(batchId, msg.sender, b.dataHash, b.txRoot, uint32(joins.length));
     }
 
     /// @notice Finalise a fully committed bundle batch (M1). Checks the caller's election window, every proof
@@ -154,8 +151,7 @@ contract Rollup is IRollup {
     function _checkStatement(
         uint64 batchId,
         ISegmentMarket.Batch memory b,
-        uint32[] calldata pi,
-        bytes calldata transactions
+        uint32[] calldata pi
     ) internal view returns (address[] memory joins) {
         if (pi.length != AS.LENGTH) revert Rollup__StatementLength(AS.LENGTH, pi.length);
         uint256 bad = AS.firstNonCanonical(pi);
@@ -171,16 +167,18 @@ contract Rollup is IRollup {
         if (rootIn != stateRoot) revert Rollup__RootInMismatch(stateRoot, rootIn);
         bytes32 rootOut = AS.root(pi, AS.ROOT_OUT);
         if (b.finalRoot != bytes32(0) && rootOut != b.finalRoot) revert Rollup__RootOutMismatch(b.finalRoot, rootOut);
-        _checkData(b.dataHash, pi, transactions);
+        _checkBinding(b, pi);
         joins = _joinProvers(pi, count);
     }
 
-    /// @dev The statement's dataHash is the batch's, the transactions hash to it, and E is their evaluation at r.
-    function _checkData(bytes32 dataHash, uint32[] calldata pi, bytes calldata transactions) internal pure {
-        if (!AS.halvesEqual(pi, AS.DATA_HASH, dataHash)) revert Rollup__DataHashMismatch(dataHash);
-        bytes32 posted = keccak256(transactions);
-        if (posted != dataHash) revert Rollup__TransactionsMismatch(dataHash, posted);
-        if (!AS.evaluationMatches(pi, transactions)) revert Rollup__EvaluationMismatch();
+    /// @dev The statement's txRoot, r and E are those stored when the batch was posted.
+    function _checkBinding(ISegmentMarket.Batch memory b, uint32[] calldata pi) internal pure {
+        bytes32 txRoot = AS.root(pi, AS.TX_ROOT);
+        if (txRoot != b.txRoot) revert Rollup__TxRootMismatch(b.txRoot, txRoot);
+        uint128 r = AS.ext(pi, AS.R);
+        if (r != b.randomness) revert Rollup__RandomnessMismatch(b.randomness, r);
+        uint128 e = AS.ext(pi, AS.E);
+        if (e != b.evaluation) revert Rollup__EvaluationMismatch(b.evaluation, e);
     }
 
     /// @dev The S - 1 used join slots' addresses; every slot must hold 16-bit halves and the unused ones zero.

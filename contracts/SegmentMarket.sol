@@ -8,6 +8,7 @@ import {IStarkVerifier} from "./interfaces/IStarkVerifier.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
 import {StatementLib} from "./libraries/StatementLib.sol";
 import {SecurityFloor} from "./libraries/SecurityFloor.sol";
+import {AggregateStatement} from "./libraries/AggregateStatement.sol";
 
 interface ISequencerSource {
     function sequencer() external view returns (address);
@@ -128,13 +129,17 @@ contract SegmentMarket is ISegmentMarket {
     }
 
     /// @notice Post a data batch: its transactions as calldata (16 bytes each, segment after segment; segment i
-    ///         holds the next segments[i].txCount of them). The contract keeps their keccak256 (`dataHash`),
-    ///         which the batch's aggregate proof must carry; the bytes stay in this transaction's calldata.
+    ///         holds the next segments[i].txCount of them) and txRoot, the segments' txCommitments folded over
+    ///         the canonical tree (computed off-chain). The contract keeps the bytes' keccak256 (`dataHash`),
+    ///         txRoot, r = keccak256(dataHash ‖ txRoot) and E, the transactions' evaluation at r: the batch's
+    ///         aggregate proof must carry txRoot, r and E (AggregateStatement). The bytes stay in this
+    ///         transaction's calldata. A txRoot that does not match the bytes makes the batch unprovable.
     ///         Escrows maxPrice per segment from the sequencer.
     /// @param finalRoot expected rootOut of the last segment, or bytes32(0) if not specified
     function postBatch(
         DataSegmentInput[] calldata segments,
         bytes calldata transactions,
+        bytes32 txRoot,
         bytes32 finalRoot,
         uint96 minPrice,
         uint96 maxPrice
@@ -157,10 +162,15 @@ contract SegmentMarket is ISegmentMarket {
         if (total > MAX_BATCH_TRANSACTIONS) revert SegmentMarket__TooManyTransactions(total, MAX_BATCH_TRANSACTIONS);
         if (transactions.length != total * TX_BYTES) revert SegmentMarket__TxDataLength(total * TX_BYTES, transactions.length);
         bytes32 dataHash = keccak256(transactions);
+        uint128 r = AggregateStatement.randomness(dataHash, txRoot);
+        uint128 e = AggregateStatement.evaluation(transactions, r);
         b.kind = BatchKind.Data;
         b.txCount = uint32(total);
         b.dataHash = dataHash;
-        emit BatchDataPosted(batchId, dataHash, uint32(total));
+        b.txRoot = txRoot;
+        b.randomness = r;
+        b.evaluation = e;
+        emit BatchDataPosted(batchId, dataHash, txRoot, r, e, uint32(total));
         _escrow(batchId, b);
     }
 
@@ -360,10 +370,11 @@ contract SegmentMarket is ISegmentMarket {
     }
 
     /// @notice Answer a validity report with a keccak proof (AIR disputeAirId) of the segment's committed
-    ///         statement (StatementLib.publicInputsV2), bound to the locker's address; anyone may send the bytes.
+    ///         statement (StatementLib.publicInputsV2, with the batch's r and `evaluation`, the segment's E: an
+    ///         output of the proof, fixed by its transactions), bound to the locker's address; anyone may send the bytes.
     ///         The segment is marked verified and the locker gets the disputer's deposit. A proof the verifier
     ///         refuses reverts with its reason, so the prover may try again within the window.
-    function respondInvalid(uint64 batchId, uint32 index, bytes calldata proof) external {
+    function respondInvalid(uint64 batchId, uint32 index, bytes calldata proof, uint128 evaluation) external {
         Batch storage b = _openBatch(batchId);
         Segment storage seg = _committed(batchId, index);
         address disputer = seg.disputer;
@@ -378,7 +389,9 @@ contract SegmentMarket is ISegmentMarket {
             seg.committedRootIn,
             seg.committedRootOut,
             seg.txCount,
-            seg.txCommitment
+            seg.txCommitment,
+            b.randomness,
+            evaluation
         );
         try disputeVerifier.verify(disputeAirId, proof, inputs, new uint32[](0), prover) returns (bool ok) {
             if (!ok) revert SegmentMarket__DisputeProofRejected(batchId, index, "");

@@ -2,12 +2,12 @@
  * The stand-in for the aggregation wrap program ("agg-wrap", issue 19) until the recursion side lands it:
  * the recursion program that verifies one fib-v1 poseidon2 proof, `recursionProgram(standinDescriptor())`
  * unchanged (its circuit, tables, constraints and preprocessed wiring), with its statement laid out as the
- * L1 statement of a data batch (src/chain/aggregate.ts): 201 public values, the program's own 16 at
+ * L1 statement of a data batch (src/recursion/aggregate.ts, L1): 193 public values, the program's own 16 at
  * [0, 8) (the key-set root, where the wrap has it) and [19, 27) (its children digest, in the rootOut slot).
- * The other 185 are bound by the proof's transcript only: the stand-in does not check the batch, the data
+ * The other 177 are bound by the proof's transcript only: the stand-in does not check the batch, the data
  * or the joins in its circuit — the real agg-wrap does. It lets the contracts, the generated verifier and
  * the gas be built against the wrap's shape: the four preprocessed tables of the recursion AIR, a keccak
- * proof, 201 public inputs, the proof bound to the submitter.
+ * proof, 193 public inputs, the proof bound to the submitter.
  *
  * Used by the build (its generated verifier, AggWrapStandinVerifier), the contract tests and bench/aggregate.ts.
  */
@@ -27,13 +27,13 @@ import { buildInstance } from "../src/recursion/program.js";
 import { RECURSION_PUBLIC_VALUES, WIRE_BUS } from "../src/recursion/air.js";
 import { childrenDigest, recursionProgram, type RecursionDescriptor } from "../src/recursion/recurse.js";
 import type { MinHeights } from "../src/recursion/program.js";
-import { AGG } from "../src/chain/aggregate.js";
+import { L1, L1_PUBLIC_VALUES } from "../src/recursion/aggregate.js";
 
 export const STANDIN_AIR_NAME = "agg-wrap-standin";
 /** The child the stand-in verifies: a fib-v1 poseidon2 proof of 2^5 rows at the test options. */
 export const STANDIN_CHILD = { air: "fib-v1", logRows: 5, options: TEST_OPTIONS } as const;
-/** Where the program's 16 public values sit in the 201 of the L1 statement. */
-export const STANDIN_PUBLIC_MAP: readonly number[] = [...Array.from({ length: 8 }, (_, j) => AGG.keySetRoot + j), ...Array.from({ length: 8 }, (_, j) => AGG.rootOut + j)];
+/** Where the program's 16 public values sit in the 193 of the L1 statement. */
+export const STANDIN_PUBLIC_MAP: readonly number[] = [...Array.from({ length: 8 }, (_, j) => L1.keySet + j), ...Array.from({ length: 8 }, (_, j) => L1.rootOut + j)];
 
 /** The stand-in's recursion descriptor; `minHeights` pads the program to a taller (the real wrap's) shape. */
 export function standinDescriptor(minHeights: MinHeights = {}): RecursionDescriptor {
@@ -62,7 +62,7 @@ export function standinAir(minHeights: MinHeights = {}): Air {
       },
     };
   });
-  const air = defineAir({ name: STANDIN_AIR_NAME, version: 1, numPublicInputs: AGG.length, tables });
+  const air = defineAir({ name: STANDIN_AIR_NAME, version: 1, numPublicInputs: L1_PUBLIC_VALUES, tables });
   airs.set(key, air);
   return air;
 }
@@ -122,13 +122,13 @@ function standinCircuit(child: StandinChild, keys: KeySet): Circuit {
 
 export interface StandinProof {
   readonly bytes: Uint8Array;
-  /** The 201 public inputs: the given statement with the key-set root and rootOut the circuit fixes. */
+  /** The 193 public inputs: the given statement with the key-set root and rootOut the circuit fixes. */
   readonly publicInputs: Uint32Array;
 }
 
 /**
  * Prove the stand-in over `child` in the keccak configuration, bound to `proverAddress` (the submitter),
- * for `statement` (201 words; its key-set root and rootOut are replaced by the values the circuit fixes).
+ * for `statement` (193 words; its key-set root and rootOut are replaced by the values the circuit fixes).
  */
 export async function proveStandin(p: {
   child: StandinChild;
@@ -138,7 +138,7 @@ export async function proveStandin(p: {
   backend: ProverBackend;
   minHeights?: MinHeights;
 }): Promise<StandinProof> {
-  if (p.statement.length !== AGG.length) throw new Error(`the L1 statement has ${AGG.length} words, got ${p.statement.length}`);
+  if (p.statement.length !== L1_PUBLIC_VALUES) throw new Error(`the L1 statement has ${L1_PUBLIC_VALUES} words, got ${p.statement.length}`);
   const keys = standinKeySet();
   const c = standinCircuit(p.child, keys);
   const { program } = recursionProgram(standinDescriptor(p.minHeights ?? {}));

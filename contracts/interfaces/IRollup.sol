@@ -18,7 +18,7 @@ interface IRollup {
 
     event SequencerChanged(address indexed previous, address indexed sequencer);
     /// @notice A data batch finalised by its aggregate proof (with StateRootUpdated and the market's payouts).
-    event AggregateAccepted(uint64 indexed batchId, address indexed aggregator, bytes32 dataHash, uint32 joinProvers);
+    event AggregateAccepted(uint64 indexed batchId, address indexed aggregator, bytes32 dataHash, bytes32 txRoot, uint32 joinProvers);
     event StateRootUpdated(uint64 indexed batchId, bytes32 previousRoot, bytes32 newRoot, address indexed aggregator);
     event LivenessPenalized(uint64 indexed batchId, address indexed primary, uint256 amount);
 
@@ -48,10 +48,12 @@ interface IRollup {
     error Rollup__RootInMismatch(bytes32 expected, bytes32 provided);
     /// @dev The proven rootOut is not what the batch's last segment committed.
     error Rollup__RootOutMismatch(bytes32 committed, bytes32 provided);
-    error Rollup__DataHashMismatch(bytes32 expected);
-    /// @dev The transaction bytes passed to submitAggregate do not hash to the batch's dataHash.
-    error Rollup__TransactionsMismatch(bytes32 expected, bytes32 provided);
-    error Rollup__EvaluationMismatch();
+    /// @dev The statement's txRoot is not the one posted with the batch.
+    error Rollup__TxRootMismatch(bytes32 expected, bytes32 provided);
+    /// @dev The statement's r is not the batch's keccak256(dataHash ‖ txRoot) (packed: word 0 highest).
+    error Rollup__RandomnessMismatch(uint128 expected, uint128 provided);
+    /// @dev The statement's E is not the evaluation of the posted transactions at r L1 computed at posting.
+    error Rollup__EvaluationMismatch(uint128 expected, uint128 provided);
     /// @dev Join prover slot `slot` holds a half of 2^16 or more, or an address past the batch's S - 1 joins.
     error Rollup__InvalidJoinProver(uint256 slot);
     /// @dev The wrap verifier refused the proof; `reason` is its revert data (a StarkVerifier__ error).
@@ -63,6 +65,5 @@ interface IRollup {
     function sequencer() external view returns (address);
     function setSequencer(address sequencer) external;
     function submitAggregate(uint64 batchId, SegmentProof[] calldata proofs) external;
-    function submitAggregate(uint64 batchId, bytes calldata proof, uint32[] calldata publicInputs, bytes calldata transactions)
-        external;
+    function submitAggregate(uint64 batchId, bytes calldata proof, uint32[] calldata publicInputs) external;
 }

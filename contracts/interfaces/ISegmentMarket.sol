@@ -70,6 +70,9 @@ interface ISegmentMarket {
         uint32 txCount; // data batch: transactions posted (sum of the segments' txCount)
         uint32 openDisputes; // data batch: validity reports not yet answered or slashed
         bytes32 dataHash; // data batch: keccak256 of the posted transaction bytes (16 per transaction)
+        bytes32 txRoot; // data batch: the segments' txCommitments over the canonical tree (packed as a root)
+        uint128 randomness; // data batch: r = keccak256(dataHash ‖ txRoot), 4 words of 30 bits (word 0 highest)
+        uint128 evaluation; // data batch: E, the posted transactions' evaluation at r (4 words, word 0 highest)
     }
 
     struct Segment {
@@ -104,8 +107,9 @@ interface ISegmentMarket {
     event DataSegmentPosted(
         uint64 indexed batchId, uint32 indexed index, bytes32 rootIn, bytes32 witnessHash, bytes32 txCommitment, uint32 txCount
     );
-    /// @notice A data batch's transactions: `txCount` of 16 bytes in the postBatch calldata, keccak256 `dataHash`.
-    event BatchDataPosted(uint64 indexed batchId, bytes32 dataHash, uint32 txCount);
+    /// @notice A data batch's transactions: `txCount` of 16 bytes in the postBatch calldata, keccak256 `dataHash`;
+    ///         the sequencer's txRoot, and the r and E L1 derived from them (AggregateStatement).
+    event BatchDataPosted(uint64 indexed batchId, bytes32 dataHash, bytes32 txRoot, uint128 randomness, uint128 evaluation, uint32 txCount);
     event SegmentLocked(
         uint64 indexed batchId, uint32 indexed index, address indexed prover, uint96 price, uint96 collateral, uint64 deadline
     );
@@ -190,6 +194,7 @@ interface ISegmentMarket {
     function postBatch(
         DataSegmentInput[] calldata segments,
         bytes calldata transactions,
+        bytes32 txRoot,
         bytes32 finalRoot,
         uint96 minPrice,
         uint96 maxPrice
@@ -202,7 +207,7 @@ interface ISegmentMarket {
     function respondUnavailable(uint64 batchId, uint32 index, bytes calldata proof) external;
     function slashUnavailable(uint64 batchId, uint32 index) external;
     function reportInvalid(uint64 batchId, uint32 index) external;
-    function respondInvalid(uint64 batchId, uint32 index, bytes calldata proof) external;
+    function respondInvalid(uint64 batchId, uint32 index, bytes calldata proof, uint128 evaluation) external;
     function slashInvalid(uint64 batchId, uint32 index) external;
     function timeoutBatch(uint64 batchId) external;
     function finalizeBatch(uint64 batchId, address aggregator, address[] calldata joinProvers) external;

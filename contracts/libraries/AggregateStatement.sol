@@ -2,14 +2,15 @@
 pragma solidity ^0.8.24;
 
 /// @notice The L1 statement of a data batch's aggregate proof (the public inputs of the wrap program's
-///         keccak proof): its layout, raw reading of its words, and the evaluation E of the batch's posted
-///         transactions that binds the proof to them (docs/contracts.md, "The aggregate statement").
-/// @dev Mirrored in src/chain/aggregate.ts. Every word is a BabyBear element (< p).
+///         keccak proof), and the batch binding L1 computes when the batch is posted: r = keccak256(dataHash ‖
+///         txRoot) as four 30-bit words, and E, the evaluation at r of the posted transactions (docs/aggregator.md).
+/// @dev Layout mirrored from src/recursion/aggregate.ts (L1); the binding from src/rollup/batch-binding.ts.
+///      Every word is a BabyBear element (< p).
 library AggregateStatement {
     uint256 internal constant P = 2013265921;
 
     /// @dev Public inputs of the wrap program.
-    uint256 internal constant LENGTH = 201;
+    uint256 internal constant LENGTH = 193;
     /// @dev [0, 8): root of the allowed-key set (segment AIR, agg-leaf and agg-join keys).
     uint256 internal constant KEY_SET_ROOT = 0;
     /// @dev batch id as two 30-bit halves.
@@ -20,13 +21,13 @@ library AggregateStatement {
     /// @dev [11, 19) and [19, 27): state roots before and after the batch (8 words, packed little-endian in a bytes32).
     uint256 internal constant ROOT_IN = 11;
     uint256 internal constant ROOT_OUT = 19;
-    /// @dev [27, 43): keccak256 of the posted transaction bytes as 16 little-endian u16 halves.
-    uint256 internal constant DATA_HASH = 27;
-    /// @dev [43, 47): the evaluation point r (K); [47, 51): E = sum_j k_j r^(2n-1-j) over the batch's K elements.
-    uint256 internal constant R = 43;
-    uint256 internal constant E = 47;
-    /// @dev [51, 201): the join provers' addresses, 15 slots of 10 little-endian u16 halves, in tree order.
-    uint256 internal constant JOIN_PROVERS = 51;
+    /// @dev [27, 35): txRoot, the segments' txCommitments folded over the canonical tree (packed like a root).
+    uint256 internal constant TX_ROOT = 27;
+    /// @dev [35, 39): the batch's randomness r (K); [39, 43): E = sum_j k_j r^(2n-1-j) over the batch's K elements.
+    uint256 internal constant R = 35;
+    uint256 internal constant E = 39;
+    /// @dev [43, 193): the join provers' addresses, 15 slots of 10 little-endian u16 halves, in tree order.
+    uint256 internal constant JOIN_PROVERS = 43;
     uint256 internal constant JOIN_SLOTS = 15;
     uint256 internal constant ADDRESS_HALVES = 10;
 
@@ -57,13 +58,13 @@ library AggregateStatement {
         r = bytes32(acc);
     }
 
-    /// @dev Whether the 16 words from `at` are the bytes of h as little-endian u16 halves (half i = h[2i] | h[2i+1] << 8).
-    function halvesEqual(uint32[] calldata pi, uint256 at, bytes32 h) internal pure returns (bool) {
-        for (uint256 i = 0; i < 16; ++i) {
-            uint256 half = (uint256(uint8(h[2 * i])) | (uint256(uint8(h[2 * i + 1])) << 8));
-            if (word(pi, at + i) != half) return false;
+    /// @dev 4 words from `at` packed as L1 stores an element of K: word k in bits 96-32k..127-32k.
+    function ext(uint32[] calldata pi, uint256 at) internal pure returns (uint128 v) {
+        uint256 acc;
+        for (uint256 k = 0; k < 4; ++k) {
+            acc |= word(pi, at + k) << (96 - 32 * k);
         }
-        return true;
+        v = uint128(acc);
     }
 
     /// @dev Join prover slot `slot`: its address from 10 little-endian u16 halves (address bytes 2i, 2i+1);
@@ -80,10 +81,17 @@ library AggregateStatement {
         return (address(uint160(acc)), true);
     }
 
-    /// @dev Whether the statement's E is the evaluation of the transactions at the statement's r.
-    function evaluationMatches(uint32[] calldata pi, bytes calldata txs) internal pure returns (bool) {
-        (uint256 e01, uint256 e23) = evaluate(txs, word(pi, R), word(pi, R + 1), word(pi, R + 2), word(pi, R + 3));
-        return e01 == (word(pi, E) | (word(pi, E + 1) << 128)) && e23 == (word(pi, E + 2) | (word(pi, E + 3) << 128));
+    /// @notice r = keccak256(dataHash ‖ txRoot): its four big-endian u32 words, each masked to 30 bits (uniform
+    ///         over 2^120 elements of K), packed like `ext` (word 0 in the top 32 bits).
+    function randomness(bytes32 dataHash, bytes32 txRoot) internal pure returns (uint128 r) {
+        uint256 h = uint256(keccak256(abi.encodePacked(dataHash, txRoot)));
+        r = uint128((h >> 128) & 0x3fffffff3fffffff3fffffff3fffffff);
+    }
+
+    /// @notice E over the posted transactions at r (packed like `ext`).
+    function evaluation(bytes calldata txs, uint128 r) internal pure returns (uint128) {
+        (uint256 e01, uint256 e23) = evaluate(txs, r >> 96, (r >> 64) & 0xffffffff, (r >> 32) & 0xffffffff, r & 0xffffffff);
+        return uint128(((e01 & 0xffffffff) << 96) | ((e01 >> 128) << 64) | ((e23 & 0xffffffff) << 32) | (e23 >> 128));
     }
 
     /// @notice E = sum_{j < 2n} k_j r^(2n-1-j) in K = F[X]/(X^4 - 11) (Horner from the first element), where

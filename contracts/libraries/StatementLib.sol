@@ -9,8 +9,8 @@ library StatementLib {
     /// @dev Number of public inputs of AIR transfer-v1:
     ///      batchIdLo30, batchIdHi30, segmentIndex, treeDepth, rootIn[8], rootOut[8], txCount.
     uint256 internal constant PUBLIC_INPUTS = 21;
-    /// @dev transfer-v2: transfer-v1's 21, then txCommitment[8].
-    uint256 internal constant PUBLIC_INPUTS_V2 = 29;
+    /// @dev transfer-v2: transfer-v1's 21, then txCommitment[8], the batch's r[4] and the segment's E[4].
+    uint256 internal constant PUBLIC_INPUTS_V2 = 37;
     /// @dev batchId is split into two 30-bit field elements, so it must be below 2^60.
     uint64 internal constant MAX_BATCH_ID = (uint64(1) << 60) - 1;
     /// @dev segmentIndex is one field element limited to 30 bits by the AIR.
@@ -36,8 +36,8 @@ library StatementLib {
         _fill(out, batchId, segmentIndex, treeDepth, rootIn, rootOut, txCount);
     }
 
-    /// @notice Public inputs of a transfer-v2 segment statement: transfer-v1's, then txCommitment (8 words),
-    ///         packed like a root.
+    /// @notice Public inputs of a transfer-v2 segment statement: transfer-v1's, then txCommitment (8 words,
+    ///         packed like a root), the batch's r and the segment's E (4 words each, word 0 in the top 32 bits).
     function publicInputsV2(
         uint64 batchId,
         uint32 segmentIndex,
@@ -45,11 +45,17 @@ library StatementLib {
         bytes32 rootIn,
         bytes32 rootOut,
         uint32 txCount,
-        bytes32 txCommitment
+        bytes32 txCommitment,
+        uint128 r,
+        uint128 e
     ) internal pure returns (uint32[] memory out) {
         out = new uint32[](PUBLIC_INPUTS_V2);
         _fill(out, batchId, segmentIndex, treeDepth, rootIn, rootOut, txCount);
         _unpackRoot(txCommitment, out, PUBLIC_INPUTS);
+        for (uint256 k = 0; k < 4; ++k) {
+            out[PUBLIC_INPUTS + 8 + k] = uint32(r >> (96 - 32 * k));
+            out[PUBLIC_INPUTS + 12 + k] = uint32(e >> (96 - 32 * k));
+        }
     }
 
     function _fill(

@@ -1,89 +1,124 @@
 /**
- * TypeScript mirror of contracts/libraries/AggregateStatement.sol: the L1 statement of a data batch's
- * aggregate proof (the public inputs of the wrap program's keccak proof), the evaluation E of the batch's
- * transactions that binds the proof to the bytes posted on L1, and the calldata of the data-batch calls.
- * Keep the two in step (test/contracts/aggregate.test.ts checks them against each other).
+ * The chain side of one proof per data batch: the L1 statement (the public inputs of the wrap proof,
+ * laid out by src/recursion/aggregate.ts's `L1`), the binding L1 stores at posting (src/rollup/batch-binding.ts:
+ * dataHash, txRoot, r, E) in the packed form the contracts keep, and the calldata of the data-batch calls.
+ * contracts/libraries/AggregateStatement.sol mirrors the layout and the binding (test/contracts/aggregate.test.ts
+ * checks them against each other).
  */
-import { bytesToHex, encodeFunctionData, getAddress, hexToBytes, keccak256, type Address, type Hex } from "viem";
-import { addE, mulE, type Ext } from "../stark/field/extension.js";
+import { bytesToHex, encodeFunctionData, getAddress, hexToBytes, type Address, type Hex } from "viem";
+import type { Ext } from "../stark/field/extension.js";
 import { P } from "../stark/field/babybear.js";
 import { bytesToHalves } from "../stark/vk.js";
-import { encodeTransaction, TX_BYTES, type Transaction } from "../rollup/transaction.js";
-import { rollupAbi } from "./abi/index.js";
+import type { Transaction } from "../rollup/transaction.js";
+import { batchBinding, batchData, type BatchBinding } from "../rollup/batch-binding.js";
+import { digestToBytes32 } from "../rollup/digest.js";
+import { L1, L1_PUBLIC_VALUES, MAX_JOINS, MAX_SEGMENTS } from "../recursion/aggregate.js";
+import { rollupAbi, segmentMarketAbi } from "./abi/index.js";
 import { unpackRoot } from "./statement.js";
 
-/** Layout of the statement (word offsets). */
-export const AGG = {
-  keySetRoot: 0,
-  batchLo: 8,
-  batchHi: 9,
-  segmentCount: 10,
-  rootIn: 11,
-  rootOut: 19,
-  dataHash: 27,
-  r: 43,
-  e: 47,
-  joinProvers: 51,
-  length: 201,
-} as const;
-/** Join-prover slots: a tree of at most 16 segments has at most 15 joins. */
-export const JOIN_SLOTS = 15;
+export { L1, L1_PUBLIC_VALUES, MAX_JOINS, MAX_SEGMENTS };
+
+/** Halves of an address in a join-prover slot (bytes 2i, 2i + 1 little-endian). */
 export const ADDRESS_HALVES = 10;
 
-/** The batch's transactions as posted: 16 bytes each (from, to, amount, nonce as u32 little-endian). */
-export function transactionBytes(txs: readonly Transaction[]): Uint8Array {
-  const out = new Uint8Array(TX_BYTES * txs.length);
-  const view = new DataView(out.buffer);
-  txs.forEach((tx, i) => encodeTransaction(tx, view, TX_BYTES * i));
-  return out;
+/**
+ * Options of the wrap proof tuned for L1 (docs/performance.md, "Aggregate proof on L1"): 96 conjectured bits
+ * from 13 queries at blowup 2^6 and 18 bits of grinding (13·6 + 18). Fewer queries at a larger blowup cost
+ * the wrap's prover time (its LDE is 2^6 times its tables) and save L1 gas on every query.
+ */
+export const L1_WRAP_OPTIONS = { logBlowup: 6, numQueries: 13, powBits: 18, friLogArity: 2, logFinalPolyLen: 2, logCap: 2 } as const;
+
+/** An element of K as the contracts store it (uint128): word 0 in the top 32 bits. */
+export function packExt(x: Ext): bigint {
+  return x.reduce((acc, w) => (acc << 32n) | BigInt(w), 0n);
 }
 
-/** The data hash L1 keeps for a data batch: keccak256 of the posted transaction bytes. */
-export function dataHashOf(bytes: Uint8Array): Hex {
-  return keccak256(bytes);
+export function unpackExt(v: bigint): Ext {
+  return [Number((v >> 96n) & 0xffffffffn), Number((v >> 64n) & 0xffffffffn), Number((v >> 32n) & 0xffffffffn), Number(v & 0xffffffffn)] as unknown as Ext;
+}
+
+/** The binding of a data batch as SegmentMarket stores it (Batch.dataHash, txRoot, randomness, evaluation). */
+export interface PostedBinding {
+  readonly dataHash: Hex;
+  readonly txRoot: Hex;
+  readonly randomness: bigint;
+  readonly evaluation: bigint;
+}
+
+export function postedBinding(b: BatchBinding): PostedBinding {
+  return { dataHash: bytesToHex(b.dataHash), txRoot: digestToBytes32(b.txRoot), randomness: packExt(b.randomness), evaluation: packExt(b.evaluation) };
+}
+
+/** One segment of a data batch as postBatch takes it. */
+export interface DataSegmentInput {
+  /** Expected root before the segment (zero: not specified). */
+  readonly rootIn: Hex;
+  /** keccak256 of the witness served over p2p. */
+  readonly witnessHash: Hex;
+  /** The segment's txCommitment packed as a root (digestToBytes32). */
+  readonly txCommitment: Hex;
+  readonly txCount: number;
 }
 
 /**
- * E = Σ_j k_j·r^(2n−1−j) over the batch's K elements (Horner from the first), where k_j is four consecutive
- * u16 halves of the transaction bytes in coefficient order: each transaction gives two elements.
+ * Calldata of SegmentMarket.postBatch for a data batch: the transactions (16 bytes each, segment after
+ * segment) and txRoot; L1 derives dataHash, r and E from them.
  */
-export function evaluateTransactions(bytes: Uint8Array, r: Ext): Ext {
-  if (bytes.length % TX_BYTES !== 0) throw new Error(`transaction bytes come in ${TX_BYTES}s, got ${bytes.length}`);
-  const halves = bytesToHalves(bytes);
-  let e: Ext = [0, 0, 0, 0];
-  for (let j = 0; j < halves.length; j += 4) e = addE(mulE(e, r), [halves[j]!, halves[j + 1]!, halves[j + 2]!, halves[j + 3]!]);
-  return e;
+export function encodePostDataBatch(p: {
+  segments: readonly DataSegmentInput[];
+  transactions: readonly Transaction[];
+  txRoot: Hex;
+  finalRoot: Hex;
+  minPrice: bigint;
+  maxPrice: bigint;
+}): Hex {
+  return encodeFunctionData({
+    abi: segmentMarketAbi,
+    functionName: "postBatch",
+    args: [p.segments.map((s) => ({ ...s })), bytesToHex(batchData(p.transactions)), p.txRoot, p.finalRoot, p.minPrice, p.maxPrice],
+  });
 }
 
-export interface AggregateStatementFields {
+/**
+ * The segments' inputs and txRoot of a data batch whose transactions are cut into `counts` (with the
+ * binding L1 will store): what the sequencer posts.
+ */
+export function dataBatchInputs(transactions: readonly Transaction[], counts: readonly number[]): { binding: BatchBinding; posted: PostedBinding } {
+  if (counts.length < 1 || counts.length > MAX_SEGMENTS) throw new RangeError(`a data batch has 1..${MAX_SEGMENTS} segments, got ${counts.length}`);
+  const binding = batchBinding(transactions, counts);
+  return { binding, posted: postedBinding(binding) };
+}
+
+export interface L1StatementFields {
   /** The allowed-key set's root, packed like a state root (Rollup.keySetRoot). */
   readonly keySetRoot: Hex;
   readonly batchId: bigint;
   readonly segmentCount: number;
   readonly rootIn: Hex;
   readonly rootOut: Hex;
-  readonly dataHash: Hex;
+  /** Packed like a root (Batch.txRoot). */
+  readonly txRoot: Hex;
   readonly r: Ext;
   readonly e: Ext;
   /** The S − 1 join provers in tree order (the other slots are zero). */
   readonly joinProvers: readonly Address[];
 }
 
-/** The 201 public inputs of the wrap proof for these fields. */
-export function aggregateStatement(f: AggregateStatementFields): Uint32Array {
+/** The L1_PUBLIC_VALUES public inputs of the wrap proof for these fields (what submitAggregate checks). */
+export function l1Statement(f: L1StatementFields): Uint32Array {
   if (f.batchId < 0n || f.batchId >= 1n << 60n) throw new RangeError(`batchId must be in [0, 2^60), got ${f.batchId}`);
-  if (f.joinProvers.length > JOIN_SLOTS) throw new RangeError(`${f.joinProvers.length} join provers exceed the ${JOIN_SLOTS} slots`);
-  const pi = new Uint32Array(AGG.length);
-  pi.set(unpackRoot(f.keySetRoot), AGG.keySetRoot);
-  pi[AGG.batchLo] = Number(f.batchId & 0x3fffffffn);
-  pi[AGG.batchHi] = Number(f.batchId >> 30n);
-  pi[AGG.segmentCount] = f.segmentCount;
-  pi.set(unpackRoot(f.rootIn), AGG.rootIn);
-  pi.set(unpackRoot(f.rootOut), AGG.rootOut);
-  pi.set(bytesToHalves(hexToBytes(f.dataHash)), AGG.dataHash);
-  pi.set(f.r, AGG.r);
-  pi.set(f.e, AGG.e);
-  f.joinProvers.forEach((a, slot) => pi.set(bytesToHalves(hexToBytes(a)), AGG.joinProvers + ADDRESS_HALVES * slot));
+  if (f.joinProvers.length > MAX_JOINS) throw new RangeError(`${f.joinProvers.length} join provers exceed the ${MAX_JOINS} slots`);
+  const pi = new Uint32Array(L1_PUBLIC_VALUES);
+  pi.set(unpackRoot(f.keySetRoot), L1.keySet);
+  pi[L1.batchLo] = Number(f.batchId & 0x3fffffffn);
+  pi[L1.batchHi] = Number(f.batchId >> 30n);
+  pi[L1.segments] = f.segmentCount;
+  pi.set(unpackRoot(f.rootIn), L1.rootIn);
+  pi.set(unpackRoot(f.rootOut), L1.rootOut);
+  pi.set(unpackRoot(f.txRoot), L1.txRoot);
+  pi.set(f.r, L1.r);
+  pi.set(f.e, L1.e);
+  f.joinProvers.forEach((a, slot) => pi.set(bytesToHalves(hexToBytes(a)), L1.provers + ADDRESS_HALVES * slot));
   for (const w of pi) if (w >= P) throw new RangeError(`statement word ${w} is not a canonical field element`);
   return pi;
 }
@@ -92,14 +127,19 @@ export function aggregateStatement(f: AggregateStatementFields): Uint32Array {
 export function joinProverOf(pi: ArrayLike<number>, slot: number): Address | null {
   const bytes = new Uint8Array(20);
   for (let i = 0; i < ADDRESS_HALVES; i++) {
-    const h = pi[AGG.joinProvers + ADDRESS_HALVES * slot + i]!;
+    const h = pi[L1.provers + ADDRESS_HALVES * slot + i]!;
     bytes[2 * i] = h & 0xff;
     bytes[2 * i + 1] = h >> 8;
   }
   return bytes.every((b) => b === 0) ? null : getAddress(bytesToHex(bytes));
 }
 
-/** Calldata of Rollup.submitAggregate for a data batch (the transaction bytes exactly as posted). */
-export function encodeSubmitAggregate(batchId: bigint, proof: Uint8Array, publicInputs: ArrayLike<number>, transactions: Uint8Array): Hex {
-  return encodeFunctionData({ abi: rollupAbi, functionName: "submitAggregate", args: [batchId, bytesToHex(proof), Array.from(publicInputs), bytesToHex(transactions)] });
+/** Calldata of Rollup.submitAggregate for a data batch: the wrap proof and its L1 statement. */
+export function encodeSubmitAggregate(batchId: bigint, proof: Uint8Array, publicInputs: ArrayLike<number>): Hex {
+  return encodeFunctionData({ abi: rollupAbi, functionName: "submitAggregate", args: [batchId, bytesToHex(proof), Array.from(publicInputs)] });
+}
+
+/** Calldata of SegmentMarket.respondInvalid: a keccak transfer-v2 proof of the segment and its E (the proof's output). */
+export function encodeRespondInvalid(batchId: bigint, index: number, proof: Uint8Array, evaluation: Ext): Hex {
+  return encodeFunctionData({ abi: segmentMarketAbi, functionName: "respondInvalid", args: [batchId, index, bytesToHex(proof), packExt(evaluation)] });
 }

@@ -1,18 +1,21 @@
 /**
- * Data batches with the mock verifiers: the transactions posted as calldata and their stored keccak256,
- * every check of the aggregate statement (each wrong entry refused with its named error), the payouts to
+ * Data batches with the mock verifiers: the transactions posted as calldata with their txRoot, the binding L1
+ * stores (dataHash, r, E) checked against src/rollup/batch-binding.ts for random batches, every check of the aggregate statement (each wrong entry refused with its named error), the payouts to
  * segment provers, join provers and the aggregator, the election windows on this path, and validity
  * disputes. The real wrap verifier is exercised in aggregate.test.ts.
  */
 import { strict as assert } from "node:assert";
 import { decodeFunctionData, getAddress, keccak256, parseEventLogs, toBytes, type Address, type Hex } from "viem";
 import { segmentMarketAbi, rollupAbi } from "../../src/chain/abi/index.js";
-import { AGG, evaluateTransactions } from "../../src/chain/aggregate.js";
+import { L1, packExt, unpackExt } from "../../src/chain/aggregate.js";
+import { batchBinding } from "../../src/rollup/batch-binding.js";
+import { digestToBytes32 } from "../../src/rollup/digest.js";
+import { Rng } from "../utils/rng.js";
 import { proofHash } from "../../src/chain/statement.js";
 import { DEVNET_PARAMS } from "../../src/chain/params.js";
 import { expectRevert, roles, useSystem, type System } from "../utils/system.js";
 import { addProver, electedAccount, MAX_PRICE, postBatch, proveSegment } from "../utils/flows.js";
-import { bytesHex, commitDataBatch, postDataBatch, statementFor, type DataBatch } from "../utils/data-flows.js";
+import { bytesHex, commitDataBatch, postDataBatch, sampleTransactions, statementFor, type DataBatch } from "../utils/data-flows.js";
 
 const [p1, p2, p3] = roles.provers as [typeof roles.deployer, typeof roles.deployer, typeof roles.deployer];
 const { challenger, outsider } = roles;
@@ -21,6 +24,7 @@ const ZERO: Hex = `0x${"00".repeat(32)}`;
 const Verdict = { Unknown: 0, Valid: 1, Revert: 2 } as const;
 const BPS = 10_000n;
 const P = 2013265921;
+const keccakBytes = (b: Uint8Array): Uint8Array => Buffer.from(keccak256(b).slice(2), "hex");
 const JOINERS: Address[] = Array.from({ length: 15 }, (_, i) => getAddress(`0x${(0xa0 + i).toString(16).repeat(20)}`));
 
 interface Ready {
@@ -52,8 +56,8 @@ describe("contracts/data batches (mock verifiers)", () => {
     return { batch, agg, proof, pi };
   }
 
-  const submit = (r: Ready, pi: ArrayLike<number> = r.pi, txs: Uint8Array = r.batch.bytes, account = r.agg) =>
-    s.c.rollup.write.submitAggregate([r.batch.batchId, r.proof, Array.from(pi), bytesHex(txs)], { account });
+  const submit = (r: Ready, pi: ArrayLike<number> = r.pi, account = r.agg) =>
+    s.c.rollup.write.submitAggregate([r.batch.batchId, r.proof, Array.from(pi)], { account });
 
   describe("postBatch with transactions", () => {
     it("keeps keccak256 of the posted bytes, the total and per-segment counts and commitments; the bytes stay readable in the calldata", async () => {
@@ -62,6 +66,7 @@ describe("contracts/data batches (mock verifiers)", () => {
       assert.equal(b.kind, 1);
       assert.equal(b.txCount, 8);
       assert.equal(b.dataHash, keccak256(batch.bytes));
+      assert.deepEqual([b.txRoot, b.randomness, b.evaluation], [batch.posted.txRoot, batch.posted.randomness, batch.posted.evaluation]);
       assert.equal(b.segmentCount, 3);
       for (const seg of batch.segments) {
         const g = await s.c.market.read.getSegment([batch.batchId, seg.index]);
@@ -72,8 +77,8 @@ describe("contracts/data batches (mock verifiers)", () => {
       }
       const logs = parseEventLogs({ abi: segmentMarketAbi, logs: batch.receipt.logs });
       assert.deepEqual(logs.map((l) => l.eventName), ["DataSegmentPosted", "DataSegmentPosted", "DataSegmentPosted", "BatchDataPosted", "BatchPosted"]);
-      const data = logs.find((l) => l.eventName === "BatchDataPosted")!.args as { dataHash: Hex; txCount: number };
-      assert.deepEqual([data.dataHash, data.txCount], [batch.dataHash, 8]);
+      const data = logs.find((l) => l.eventName === "BatchDataPosted")!.args as { dataHash: Hex; txRoot: Hex; randomness: bigint; evaluation: bigint; txCount: number };
+      assert.deepEqual([data.dataHash, data.txRoot, data.randomness, data.evaluation, data.txCount], [batch.dataHash, batch.posted.txRoot, batch.posted.randomness, batch.posted.evaluation, 8]);
       // a node reads the transactions back from the posting transaction's calldata
       const tx = await s.publicClient.getTransaction({ hash: batch.receipt.transactionHash });
       const call = decodeFunctionData({ abi: segmentMarketAbi, data: tx.input });
@@ -81,10 +86,34 @@ describe("contracts/data batches (mock verifiers)", () => {
       assert.equal(call.args[1], bytesHex(batch.bytes));
     });
 
+    it("r and E computed by L1 at posting match batch-binding.ts for random batches (1..16 segments, empty segments, every byte value)", async () => {
+      const rng = new Rng(0x19);
+      for (let k = 0; k < 6; k++) {
+        const counts = Array.from({ length: 1 + rng.int(16) }, () => (rng.int(4) === 0 ? 0 : rng.int(40)));
+        const batch = await postDataBatch(s, counts, { seed: 1000 + k });
+        const b = await s.c.market.read.getBatch([batch.batchId]);
+        const native = batchBinding(batch.transactions, counts);
+        assert.equal(b.dataHash, bytesHex(native.dataHash));
+        assert.equal(b.txRoot, digestToBytes32(native.txRoot));
+        assert.deepEqual(unpackExt(b.randomness), native.randomness, `r of batch ${k}`);
+        assert.deepEqual(unpackExt(b.evaluation), native.evaluation, `E of batch ${k}`);
+        assert.ok(native.randomness.every((w) => w < 2 ** 30));
+      }
+      // a txRoot the sequencer chose: r follows it, E follows r (a wrong txRoot leaves the batch unprovable)
+      const txs = sampleTransactions(9, 77);
+      const forced = `0x${"ff".repeat(32)}` as Hex;
+      const batch = await postDataBatch(s, [4, 5], { seed: 77, txRoot: forced });
+      const b = await s.c.market.read.getBatch([batch.batchId]);
+      const { batchRandomness, transactionsEvaluation } = await import("../../src/rollup/batch-binding.js");
+      const r = batchRandomness(keccakBytes(batch.bytes), Array.from({ length: 8 }, () => 0xffffffff));
+      assert.equal(b.randomness, packExt(r));
+      assert.equal(b.evaluation, packExt(transactionsEvaluation(txs, r)));
+    });
+
     it("refuses bytes that do not match the counts, too many segments or transactions, and anyone but the sequencer", async () => {
       const seg = (txCount: number) => ({ rootIn: ZERO, witnessHash: ZERO, txCommitment: ZERO, txCount });
       const post = (segs: ReturnType<typeof seg>[], bytes: number, account = roles.deployer) =>
-        s.c.market.write.postBatch([segs, bytesHex(new Uint8Array(bytes).fill(7)), ZERO, 1n, 2n], { account });
+        s.c.market.write.postBatch([segs, bytesHex(new Uint8Array(bytes).fill(7)), ZERO, ZERO, 1n, 2n], { account });
       await expectRevert(post([seg(2)], 31), "SegmentMarket__TxDataLength", [32n, 31n]);
       await expectRevert(post([seg(2), seg(1)], 64), "SegmentMarket__TxDataLength", [48n, 64n]);
       await expectRevert(post(Array.from({ length: 17 }, () => seg(0)), 0), "SegmentMarket__TooManySegments", [17n, 16n]);
@@ -144,19 +173,19 @@ describe("contracts/data batches (mock verifiers)", () => {
       };
       const w = (i: number) => r.pi[i]!;
       const cases: [string, () => Promise<unknown>, string, unknown[]?][] = [
-        ["a short statement", () => submit(r, r.pi.subarray(0, 200)), "Rollup__StatementLength", [201n, 200n]],
+        ["a short statement", () => submit(r, r.pi.subarray(0, 192)), "Rollup__StatementLength", [193n, 192n]],
         ["a word that is not a field element", () => submit(r, set({ 150: P })), "Rollup__StatementNotCanonical", [150n]],
-        ["another key set", () => submit(r, set({ [AGG.keySetRoot + 3]: w(AGG.keySetRoot + 3) + 1 })), "Rollup__KeySetMismatch"],
-        ["another batch (low half)", () => submit(r, set({ [AGG.batchLo]: w(AGG.batchLo) + 1 })), "Rollup__BatchIdMismatch", [r.batch.batchId]],
-        ["another batch (high half)", () => submit(r, set({ [AGG.batchHi]: 1 })), "Rollup__BatchIdMismatch", [r.batch.batchId]],
-        ["another segment count", () => submit(r, set({ [AGG.segmentCount]: 2 })), "Rollup__SegmentCountMismatch", [3, 2n]],
-        ["a rootIn other than the state root", () => submit(r, set({ [AGG.rootIn]: w(AGG.rootIn) ^ 1 })), "Rollup__RootInMismatch"],
-        ["a rootOut other than the sequencer's final root", () => submit(r, set({ [AGG.rootOut + 7]: w(AGG.rootOut + 7) ^ 1 })), "Rollup__RootOutMismatch"],
-        ["another data hash", () => submit(r, set({ [AGG.dataHash + 15]: w(AGG.dataHash + 15) ^ 1 })), "Rollup__DataHashMismatch", [r.batch.dataHash]],
-        ["a wrong evaluation E", () => submit(r, set({ [AGG.e + 2]: (w(AGG.e + 2) + 1) % P })), "Rollup__EvaluationMismatch"],
-        ["another point r (E stale)", () => submit(r, set({ [AGG.r]: (w(AGG.r) + 1) % P })), "Rollup__EvaluationMismatch"],
-        ["a join-prover half of 2^16", () => submit(r, set({ [AGG.joinProvers + 13]: 0x10000 })), "Rollup__InvalidJoinProver", [1n]],
-        ["an address in an unused join slot", () => submit(r, set({ [AGG.joinProvers + 20]: 1 })), "Rollup__InvalidJoinProver", [2n]],
+        ["another key set", () => submit(r, set({ [L1.keySet + 3]: w(L1.keySet + 3) + 1 })), "Rollup__KeySetMismatch"],
+        ["another batch (low half)", () => submit(r, set({ [L1.batchLo]: w(L1.batchLo) + 1 })), "Rollup__BatchIdMismatch", [r.batch.batchId]],
+        ["another batch (high half)", () => submit(r, set({ [L1.batchHi]: 1 })), "Rollup__BatchIdMismatch", [r.batch.batchId]],
+        ["another segment count", () => submit(r, set({ [L1.segments]: 2 })), "Rollup__SegmentCountMismatch", [3, 2n]],
+        ["a rootIn other than the state root", () => submit(r, set({ [L1.rootIn]: w(L1.rootIn) ^ 1 })), "Rollup__RootInMismatch"],
+        ["a rootOut other than the sequencer's final root", () => submit(r, set({ [L1.rootOut + 7]: w(L1.rootOut + 7) ^ 1 })), "Rollup__RootOutMismatch"],
+        ["another txRoot", () => submit(r, set({ [L1.txRoot + 7]: w(L1.txRoot + 7) ^ 1 })), "Rollup__TxRootMismatch"],
+        ["a wrong evaluation E", () => submit(r, set({ [L1.e + 2]: (w(L1.e + 2) + 1) % P })), "Rollup__EvaluationMismatch"],
+        ["another point r", () => submit(r, set({ [L1.r]: (w(L1.r) + 1) % P })), "Rollup__RandomnessMismatch"],
+        ["a join-prover half of 2^16", () => submit(r, set({ [L1.provers + 13]: 0x10000 })), "Rollup__InvalidJoinProver", [1n]],
+        ["an address in an unused join slot", () => submit(r, set({ [L1.provers + 20]: 1 })), "Rollup__InvalidJoinProver", [2n]],
       ];
       for (const [what, p, error, args] of cases) {
         try {
@@ -165,15 +194,14 @@ describe("contracts/data batches (mock verifiers)", () => {
           throw new Error(`${what}: ${(err as Error).message}`);
         }
       }
-      const flipped = Uint8Array.from(r.batch.bytes);
-      flipped[17] ^= 1;
-      const expected = [r.batch.dataHash] as const;
-      await expectRevert(submit(r, r.pi, flipped), "Rollup__TransactionsMismatch", [...expected, keccak256(flipped)]);
-      await expectRevert(submit(r, r.pi, r.batch.bytes.subarray(16)), "Rollup__TransactionsMismatch");
-      // E computed over transactions the bytes do not hold: refused even with a matching data hash
-      const other = Uint8Array.from(r.batch.bytes).reverse();
-      const e = evaluateTransactions(other, [w(AGG.r), w(AGG.r + 1), w(AGG.r + 2), w(AGG.r + 3)]);
-      await expectRevert(submit(r, set({ [AGG.e]: e[0], [AGG.e + 1]: e[1], [AGG.e + 2]: e[2], [AGG.e + 3]: e[3] })), "Rollup__EvaluationMismatch");
+      // E over transactions other than the posted ones (one byte changed, or reordered) at the batch's r: refused
+      const other = [...r.batch.transactions];
+      other[0] = { ...other[0]!, amount: (other[0]!.amount + 1) >>> 0 };
+      const { transactionsEvaluation } = await import("../../src/rollup/batch-binding.js");
+      for (const txs of [other, [...r.batch.transactions].reverse()]) {
+        const e = transactionsEvaluation(txs, r.batch.binding.randomness);
+        await expectRevert(submit(r, set({ [L1.e]: e[0], [L1.e + 1]: e[1], [L1.e + 2]: e[2], [L1.e + 3]: e[3] })), "Rollup__EvaluationMismatch");
+      }
       // the proof: refused by the verifier (its reason carried), or valid for another address only
       await s.send(s.mock.write.setVerdict([proofHash(r.proof), Verdict.Revert, r.agg.address], { account: roles.deployer }));
       await expectRevert(submit(r), "Rollup__InvalidAggregateProof");
@@ -200,7 +228,7 @@ describe("contracts/data batches (mock verifiers)", () => {
       const bundle = await postBatch(s, 1);
       await proveSegment(s, bundle, 0, p1);
       const agg = await electedAccount(s, bundle.batchId);
-      await expectRevert(s.c.rollup.write.submitAggregate([bundle.batchId, "0x12", [], "0x"], { account: agg }), "Rollup__WrongBatchKind", [bundle.batchId]);
+      await expectRevert(s.c.rollup.write.submitAggregate([bundle.batchId, "0x12", []], { account: agg }), "Rollup__WrongBatchKind", [bundle.batchId]);
       await expectRevert(s.c.market.write.reportInvalid([bundle.batchId, 0], { account: challenger }), "SegmentMarket__WrongBatchKind", [bundle.batchId, 0]);
     });
 
@@ -210,8 +238,8 @@ describe("contracts/data batches (mock verifiers)", () => {
       const second = await electedAccount(s, r.batch.batchId, 1);
       const outsiderProof = keccak256(toBytes(`wrap-outsider-${r.batch.batchId}`));
       await s.send(s.mock.write.setVerdict([proofHash(outsiderProof), Verdict.Valid, outsider.address], { account: roles.deployer }));
-      const byOutsider = () => s.c.rollup.write.submitAggregate([r.batch.batchId, outsiderProof, Array.from(r.pi), bytesHex(r.batch.bytes)], { account: outsider });
-      await expectRevert(submit(r, r.pi, r.batch.bytes, second), "Rollup__NotElected", [second.address]);
+      const byOutsider = () => s.c.rollup.write.submitAggregate([r.batch.batchId, outsiderProof, Array.from(r.pi)], { account: outsider });
+      await expectRevert(submit(r, r.pi, second), "Rollup__NotElected", [second.address]);
       await expectRevert(byOutsider(), "Rollup__NotElected", [outsider.address]);
       const e = s.deployment.params.election;
       await s.mine(e.aggregatorWindow * BigInt(e.fallbackRanks));
@@ -240,19 +268,19 @@ describe("contracts/data batches (mock verifiers)", () => {
       await expectRevert(submit(r), "Rollup__DisputeOpen", [r.batch.batchId, 1]);
       await expectRevert(s.c.market.write.reportInvalid([r.batch.batchId, 1], { account: outsider }), "SegmentMarket__DisputeOpen", [r.batch.batchId, 1]);
       const proof = answer(r.batch.batchId, 1);
-      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 1, proof], { account: account }), "SegmentMarket__DisputeProofRejected");
+      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 1, proof, 0n], { account: account }), "SegmentMarket__DisputeProofRejected");
       await s.send(s.mock.write.setVerdict([proofHash(proof), Verdict.Valid, outsider.address], { account: roles.deployer }));
-      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 1, proof], { account: account }), "SegmentMarket__DisputeProofRejected", [r.batch.batchId, 1, "0x"]);
+      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 1, proof, 0n], { account: account }), "SegmentMarket__DisputeProofRejected", [r.batch.batchId, 1, "0x"]);
       await s.send(s.mock.write.setVerdict([proofHash(proof), Verdict.Valid, account.address], { account: roles.deployer }));
       await expectRevert(s.c.market.write.slashInvalid([r.batch.batchId, 1], { account: challenger }), "SegmentMarket__ResponseWindowOpen");
       const proverBefore = await s.c.token.read.balanceOf([account.address]);
-      await s.send(s.c.market.write.respondInvalid([r.batch.batchId, 1, proof], { account: outsider })); // anyone may send the bytes
+      await s.send(s.c.market.write.respondInvalid([r.batch.batchId, 1, proof, 0n], { account: outsider })); // anyone may send the bytes
       assert.equal(await s.c.token.read.balanceOf([account.address]), proverBefore + deposit);
       const seg = await s.c.market.read.getSegment([r.batch.batchId, 1]);
       assert.equal(seg.verified, true);
       assert.equal(seg.disputer, "0x0000000000000000000000000000000000000000");
       await expectRevert(s.c.market.write.reportInvalid([r.batch.batchId, 1], { account: challenger }), "SegmentMarket__AlreadyVerified");
-      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 1, proof], { account: outsider }), "SegmentMarket__NotDisputed");
+      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 1, proof, 0n], { account: outsider }), "SegmentMarket__NotDisputed");
       await s.send(submit(r));
       assert.equal(await s.c.market.read.totalDeposits(), 0n);
     });
@@ -263,7 +291,7 @@ describe("contracts/data batches (mock verifiers)", () => {
       const collateral = seg0.collateral;
       await s.send(s.c.market.write.reportInvalid([r.batch.batchId, 0], { account: challenger }));
       await s.increaseTime(window + 1n);
-      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 0, answer(r.batch.batchId, 0)], { account: outsider }), "SegmentMarket__ResponseWindowClosed");
+      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 0, answer(r.batch.batchId, 0), 0n], { account: outsider }), "SegmentMarket__ResponseWindowClosed");
       const before = await s.c.token.read.balanceOf([challenger.address]);
       const slash = await s.send(s.c.market.write.slashInvalid([r.batch.batchId, 0], { account: outsider }));
       assert.equal(await s.c.token.read.balanceOf([challenger.address]), before + collateral / 2n + deposit);
@@ -285,7 +313,7 @@ describe("contracts/data batches (mock verifiers)", () => {
     it("refusals outside a dispute, and a batch timeout returns an open deposit", async () => {
       const r = await ready([1, 1]);
       await expectRevert(s.c.market.write.slashInvalid([r.batch.batchId, 0], { account: outsider }), "SegmentMarket__NotDisputed", [r.batch.batchId, 0]);
-      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 0, "0x12"], { account: outsider }), "SegmentMarket__NotDisputed", [r.batch.batchId, 0]);
+      await expectRevert(s.c.market.write.respondInvalid([r.batch.batchId, 0, "0x12", 0n], { account: outsider }), "SegmentMarket__NotDisputed", [r.batch.batchId, 0]);
       const open = await postDataBatch(s, [1]);
       await expectRevert(s.c.market.write.reportInvalid([open.batchId, 0], { account: challenger }), "SegmentMarket__NotCommitted", [open.batchId, 0]);
       await s.send(s.c.market.write.reportInvalid([r.batch.batchId, 0], { account: challenger }));

@@ -1,12 +1,13 @@
 /**
- * Building blocks of the data-batch tests: transactions posted as calldata, segments committed, the wrap
- * statement of a batch (src/chain/aggregate.ts) and its submission.
+ * Building blocks of the data-batch tests: transactions posted as calldata with their txRoot, segments
+ * committed, the L1 statement of a batch (src/chain/aggregate.ts) and its submission.
  */
 import { keccak256, toBytes, type Address, type Hex, type LocalAccount, type TransactionReceipt } from "viem";
-import type { Ext } from "../../src/stark/field/extension.js";
 import type { Transaction } from "../../src/rollup/transaction.js";
-import { aggregateStatement, dataHashOf, evaluateTransactions, transactionBytes } from "../../src/chain/aggregate.js";
-import { packRoot, proofHash } from "../../src/chain/statement.js";
+import { batchData, txCommitment, type BatchBinding } from "../../src/rollup/batch-binding.js";
+import { digestToBytes32 } from "../../src/rollup/digest.js";
+import { dataBatchInputs, l1Statement, type PostedBinding } from "../../src/chain/aggregate.js";
+import { proofHash } from "../../src/chain/statement.js";
 import { Rng } from "./rng.js";
 import { MAX_PRICE, MIN_PRICE, testRoot } from "./flows.js";
 import { roles, type System } from "./system.js";
@@ -25,6 +26,9 @@ export interface DataBatch {
   transactions: Transaction[];
   bytes: Uint8Array;
   dataHash: Hex;
+  /** The binding L1 stores (dataHash, txRoot, r, E), natively and packed. */
+  binding: BatchBinding;
+  posted: PostedBinding;
   segments: DataSegment[];
   finalRoot: Hex;
   receipt: TransactionReceipt;
@@ -45,11 +49,14 @@ let salt = 0;
 export async function postDataBatch(
   s: System,
   counts: readonly number[],
-  opts: { startRoot?: Hex; finalRoot?: Hex | "unspecified"; seed?: number; maxPrice?: bigint } = {},
+  opts: { startRoot?: Hex; finalRoot?: Hex | "unspecified"; seed?: number; maxPrice?: bigint; txRoot?: Hex } = {},
 ): Promise<DataBatch> {
   const tag = ++salt;
   const transactions = sampleTransactions(counts.reduce((a, b) => a + b, 0), opts.seed ?? tag);
-  const bytes = transactionBytes(transactions);
+  const bytes = batchData(transactions);
+  const { binding, posted } = dataBatchInputs(transactions, counts);
+  let at = 0;
+  const commitments = counts.map((n) => digestToBytes32(txCommitment(transactions.slice(at, (at += n)))));
   const start = opts.startRoot ?? (await s.c.rollup.read.stateRoot());
   const last = opts.finalRoot === undefined ? testRoot(10_000 + tag) : opts.finalRoot;
   const roots = [start, ...counts.slice(0, -1).map((_, i) => testRoot(20_000 + tag * 32 + i)), last === "unspecified" ? testRoot(30_000 + tag) : last];
@@ -58,16 +65,16 @@ export async function postDataBatch(
     index,
     txCount,
     witnessHash: keccak256(toBytes(`witness-${tag}-${index}`)),
-    txCommitment: packRoot(Array.from({ length: 8 }, (_, k) => (tag * 97 + index * 8 + k) % 2013265921)),
+    txCommitment: commitments[index]!,
     rootIn: roots[index]!,
     rootOut: roots[index + 1]!,
   }));
   const batchId = await s.c.market.read.nextBatchId();
   const input = segments.map((g) => ({ rootIn: g.rootIn, witnessHash: g.witnessHash, txCommitment: g.txCommitment, txCount: g.txCount }));
   const receipt = await s.send(
-    s.c.market.write.postBatch([input, bytesHex(bytes), last === "unspecified" ? zero : last, MIN_PRICE, opts.maxPrice ?? MAX_PRICE], { account: roles.deployer }),
+    s.c.market.write.postBatch([input, bytesHex(bytes), opts.txRoot ?? posted.txRoot, last === "unspecified" ? zero : last, MIN_PRICE, opts.maxPrice ?? MAX_PRICE], { account: roles.deployer }),
   );
-  return { batchId, transactions, bytes, dataHash: dataHashOf(bytes), segments, finalRoot: roots[counts.length]!, receipt };
+  return { batchId, transactions, bytes, dataHash: posted.dataHash, binding, posted, segments, finalRoot: roots[counts.length]!, receipt };
 }
 
 export function bytesHex(b: Uint8Array): Hex {
@@ -86,26 +93,17 @@ export async function commitDataBatch(s: System, batch: DataBatch, provers: read
   return receipts;
 }
 
-/** A point r for a statement (any K element: the real wrap derives it from txRoot and dataHash). */
-export function testPoint(seed: number): Ext {
-  return new Rng(seed).ext();
-}
-
-/** The wrap statement of a batch as L1 expects it (rootOut and the join provers as given). */
-export function statementFor(
-  batch: DataBatch,
-  f: { keySetRoot: Hex; rootIn: Hex; rootOut: Hex; joinProvers: readonly Address[]; r?: Ext },
-): Uint32Array {
-  const r = f.r ?? testPoint(Number(batch.batchId));
-  return aggregateStatement({
+/** The L1 statement of a batch as L1 expects it (rootOut and the join provers as given; txRoot, r, E the batch's). */
+export function statementFor(batch: DataBatch, f: { keySetRoot: Hex; rootIn: Hex; rootOut: Hex; joinProvers: readonly Address[] }): Uint32Array {
+  return l1Statement({
     keySetRoot: f.keySetRoot,
     batchId: batch.batchId,
     segmentCount: batch.segments.length,
     rootIn: f.rootIn,
     rootOut: f.rootOut,
-    dataHash: batch.dataHash,
-    r,
-    e: evaluateTransactions(batch.bytes, r),
+    txRoot: batch.posted.txRoot,
+    r: batch.binding.randomness,
+    e: batch.binding.evaluation,
     joinProvers: f.joinProvers,
   });
 }

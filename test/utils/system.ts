@@ -21,7 +21,7 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { anvil as anvilChain } from "viem/chains";
 import { buildContracts } from "../../scripts/build-contracts.js";
-import { startAnvil, type AnvilInstance } from "../../src/chain/anvil.js";
+import { startAnvil, type AnvilInstance, type AnvilOpts } from "../../src/chain/anvil.js";
 import { mockStarkVerifier, systemContracts, type AnyWalletClient, type MockStarkVerifierContract, type SystemContracts } from "../../src/chain/contracts.js";
 import { deploySystem, type DeployOpts, type Deployment } from "../../src/chain/deploy.js";
 import { decodeRevert } from "../../src/chain/errors.js";
@@ -87,9 +87,13 @@ export function ensureBuilt(): void {
 /** Deploys contracts the system is then built with (e.g. a generated aggregate verifier), on the same chain. */
 export type PreDeploy = (wallet: ReturnType<typeof createWalletClient>, publicClient: PublicClient) => Promise<Partial<DeployOpts>>;
 
-export async function startSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy): Promise<System> {
+/** The devnet's L1: a 60 M block gas limit (issue 19); EIP-7825 caps each transaction at 16,777,216. */
+export const DEVNET_BLOCK_GAS_LIMIT = 60_000_000n;
+export const EIP7825_TX_GAS_CAP = 16_777_216n;
+
+export async function startSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy, anvilOpts: AnvilOpts = {}): Promise<System> {
   ensureBuilt();
-  const anvil = await startAnvil();
+  const anvil = await startAnvil(anvilOpts);
   try {
     const transport = http(anvil.rpcUrl);
     const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 20 }) as PublicClient;
@@ -158,11 +162,11 @@ export async function startSystem(overrides: DeepPartial<SystemParams> = {}, pre
 }
 
 /** Mocha hooks: one system per describe block, a snapshot around every test. */
-export function useSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy): () => System {
+export function useSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy, anvilOpts: AnvilOpts = {}): () => System {
   let sys: System | undefined;
   before(async function () {
     this.timeout(120_000);
-    sys = await startSystem({ genesisRoot: TEST_GENESIS_ROOT, ...overrides }, preDeploy);
+    sys = await startSystem({ genesisRoot: TEST_GENESIS_ROOT, ...overrides }, preDeploy, anvilOpts);
   });
   beforeEach(async () => {
     activeClient = sys!.publicClient;

@@ -6,8 +6,8 @@ pragma solidity ^0.8.24;
 import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 
 /// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR `agg-wrap-standin` (version 1),
-///         201 public inputs; tables `inputs` (4 columns, 7 preprocessed, 2 auxiliary, 0 public, 8 constraints of degree <= 2, 2^10..2^10 rows), `public` (1 columns, 18 preprocessed, 2 auxiliary, 0 public, 5 constraints of degree <= 2, 2^4..2^4 rows), `alu` (16 columns, 8 preprocessed, 3 auxiliary, 0 public, 9 constraints of degree <= 3, 2^11..2^11 rows), `poseidon2` (307 columns, 52 preprocessed, 10 auxiliary, 0 public, 326 constraints of degree <= 3, 2^8..2^8 rows).
-///         Preprocessed commitments baked for table 0 at 2^10..2^10 rows, table 1 at 2^4..2^4 rows, table 2 at 2^11..2^11 rows, table 3 at 2^8..2^8 rows, blowups 2^2..2^4, cap heights 0..2.
+///         193 public inputs; tables `inputs` (4 columns, 7 preprocessed, 2 auxiliary, 0 public, 8 constraints of degree <= 2, 2^10..2^10 rows), `public` (1 columns, 18 preprocessed, 2 auxiliary, 0 public, 5 constraints of degree <= 2, 2^4..2^4 rows), `alu` (16 columns, 8 preprocessed, 3 auxiliary, 0 public, 9 constraints of degree <= 3, 2^11..2^11 rows), `poseidon2` (307 columns, 52 preprocessed, 10 auxiliary, 0 public, 326 constraints of degree <= 3, 2^8..2^8 rows).
+///         Preprocessed commitments baked for table 0 at 2^10..2^10 rows, table 1 at 2^4..2^4 rows, table 2 at 2^11..2^11 rows, table 3 at 2^8..2^8 rows, blowups 2^4..2^6, cap heights 0..2.
 ///         The query phase runs in StarkQueryPhase and the constraint evaluation at z in 8 evaluator
 ///         contract(s) (AggWrapStandinConstraints0, AggWrapStandinConstraints1, AggWrapStandinConstraints2, AggWrapStandinConstraints3, AggWrapStandinConstraints4, AggWrapStandinConstraints5, AggWrapStandinConstraints6, AggWrapStandinConstraints7), fixed at deployment and pinned by their code hashes.
 contract AggWrapStandinVerifier is StarkVerifierBase {
@@ -22,21 +22,21 @@ contract AggWrapStandinVerifier is StarkVerifierBase {
     /// @dev keccak256 of StarkQueryPhase's deployed code.
     bytes32 internal constant QUERY_PHASE_CODEHASH = 0x58dbeba1a858d16381fd7cfb1d70048b9fd0b5d54ee214b9cbca3e424c937a57;
     /// @dev keccak256 of AggWrapStandinConstraints0's deployed code.
-    bytes32 internal constant EVALUATOR_0_CODEHASH = 0x64fc47192fd05f24e5a66f502ef333bb4ca14004013ec2c8040e3934119a64d0;
+    bytes32 internal constant EVALUATOR_0_CODEHASH = 0x62cfdbd68a92c90ead757f926fd967b66f281980f881427aefb4cf6659c5dd00;
     /// @dev keccak256 of AggWrapStandinConstraints1's deployed code.
-    bytes32 internal constant EVALUATOR_1_CODEHASH = 0x2d197a94a32099c199c57a999381a8376b144e820e644a43f71b6e40b117ecc6;
+    bytes32 internal constant EVALUATOR_1_CODEHASH = 0x92567063c63505b51d0aacbb930ad2c6b88a047249606f4961d0c2903bfba54f;
     /// @dev keccak256 of AggWrapStandinConstraints2's deployed code.
-    bytes32 internal constant EVALUATOR_2_CODEHASH = 0xc4ec8c3ee8afded6b60497f5757929450b8a714b46df83114d9c350255441af1;
+    bytes32 internal constant EVALUATOR_2_CODEHASH = 0xfdd79196291e5bdacca1ae239711b0bf93aad7185db714a75e5362189ac5e893;
     /// @dev keccak256 of AggWrapStandinConstraints3's deployed code.
-    bytes32 internal constant EVALUATOR_3_CODEHASH = 0x1c18fd671458c10931ab5d2de681c2ebc3fe5b0f12a8125c33b7a64b294fa7bb;
+    bytes32 internal constant EVALUATOR_3_CODEHASH = 0xd530bd5579926adf9c8293c3cbc0e53394841262c0082677db013872053c2c4b;
     /// @dev keccak256 of AggWrapStandinConstraints4's deployed code.
-    bytes32 internal constant EVALUATOR_4_CODEHASH = 0x44a535994559b9bdc3ee5dc4c3e911832469816976ea9d7b574f1282388dacdc;
+    bytes32 internal constant EVALUATOR_4_CODEHASH = 0xc23c582b6dd0dfea9d30ee74c85c1b551c5353eac0ec5b63494d1fb067ec24bd;
     /// @dev keccak256 of AggWrapStandinConstraints5's deployed code.
-    bytes32 internal constant EVALUATOR_5_CODEHASH = 0xf9b4fd50382da3792acc92859d9b728036a1f08a6e7615a9ae967d1a7c179748;
+    bytes32 internal constant EVALUATOR_5_CODEHASH = 0x4487047250bb6cde1065ad66564d4a303e169bed4ac3cb4aca75fd9883d586a1;
     /// @dev keccak256 of AggWrapStandinConstraints6's deployed code.
-    bytes32 internal constant EVALUATOR_6_CODEHASH = 0x2dea31215beb72b5404a859bb3fc5258018e7532c72ce116a68ab9956789565a;
+    bytes32 internal constant EVALUATOR_6_CODEHASH = 0x611fe9751859b3d115167146d1fea66ac3a1eaef8b0e7595ffbb3e5592e544e2;
     /// @dev keccak256 of AggWrapStandinConstraints7's deployed code.
-    bytes32 internal constant EVALUATOR_7_CODEHASH = 0x5360b8a91f14866f694f49f5004ec3250fe0beac2189d5ec237d81b8865c3d97;
+    bytes32 internal constant EVALUATOR_7_CODEHASH = 0x13bf1023d324552dc41c49e33925fc31eadeca6e5dc8a252c4fe2c69994e282e;
 
     constructor(uint256 minSecurityBits_, address queryPhase_, address evaluator0, address evaluator1, address evaluator2, address evaluator3, address evaluator4, address evaluator5, address evaluator6, address evaluator7)
         StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)
@@ -59,11 +59,11 @@ contract AggWrapStandinVerifier is StarkVerifierBase {
         EVALUATOR_7 = evaluator7;
     }
 
-    bytes32 public constant AIR_ID = 0x05239372e41dd38f593a04787aa8b1f144d1c6dea08a8b1cb6a327ac7083b202;
+    bytes32 public constant AIR_ID = 0x6b4de023f7e663c8860cf19e40fdb57839bda64d51a1aae96f115507af837376;
 
     function _air() internal pure override returns (AirInfo memory a) {
         a.id = AIR_ID;
-        a.numPublicInputs = 201;
+        a.numPublicInputs = 193;
         a.numChallenges = 2;
         a.maxTuple = 5;
         a.tables = new Table[](4);
@@ -117,14 +117,14 @@ contract AggWrapStandinVerifier is StarkVerifierBase {
         a.tables[3].numRegisters = 102;
     }
 
-    /// @dev Table 0's preprocessed caps (height 2): heights 2^10..2^10 × blowups 2^2..2^4.
-    bytes internal constant PREPROCESSED_CAPS_0 = hex"e5350d593f30d6f614cff8238a41ad26f9b94a27e042032858c9a307a1b367de8715aa8903a06e8d28c6b6c58e08b84b99df3d574021bfc84bf609ac6150dc6c5901427a34c272f81d7c8d766c10fa3b4cb6d2411e397a459a3de71574f8806adfeff3ef0de3b08772660418f47bf75b019692e461ce32059d7d01cae73029eb95f22aafa007fb7bfb6fccc454cb8531f9ddb953e9931977b7de2778d947302586f962bff506ad87f27f91444d40cd7a2222d20b5fdd171431d738b52b419b6949e657c6c8d17fc625f2f9f9eba9269d567940fbaba5bf29c3ab0af630c1c37cc257ec403f22f5e80b7967f7bca2b822a9b84abb43b12d919227aeeaeeefb920bb8411b1ab2f263bc54997046ea7d98d1607d5901da0a1304f6769642541b392659cb5b74c6b725b2175e92106bcd8337b6574f5843fb4f38591cf4b62d897086d9debb98cf5a4cebb6d4029d5ad97650f4c275a2b0944d7e214c38c5bb247fb881ebe40a26c967adbce3c97d86483262c2b2f4c11f4bf2451546a91b9dc42ed";
-    /// @dev Table 1's preprocessed caps (height 2): heights 2^4..2^4 × blowups 2^2..2^4.
-    bytes internal constant PREPROCESSED_CAPS_1 = hex"cbf1bd604032c430c9e3b41803052c9ed4dc556b6a0aa92d6743918fb849b2f7527ad94000cff058622e684a7b37e9013ee4cee9119e7c7ebfa567265445c6a64a79af62f7ddd7b4b2bc220c4e0fc3558abcff316319cd0891b41f71df8e4b7862ecb9908425d87bee082c07c99933bdf91ae8d81b482609b3019865c4aa33f98020b1db979d26b939eaa88cdf818a9210e536a662ae4ff14d6cdba8d56d462a7fcc0f1eaca17b708c3e97eec6e6fcf7756f92b93d39a1903e535da5176c671eb3080dcaa77ac48cb55183f00d6888f4f520b584d208c1768294e06816674c47ed85d77f2568b5809005dd05b547e60c642baf7861b53d02d27a677b59a6a45ba74d15eddf6ed0b4752d33909db61a34c681e1a65a44641e2b1cd5a4b3e5a02e521df5c5a06888e68fc719c04b4f75e5d250a493d30cf2ca134dba79e971264f574bcdc2daae531594d981b390e2d790af849feab819e31ad92848e6f1a8d85b02f5bf03a9492d1cc4d0344ead341388809054f309010e23bf67f5e1b58213a8";
-    /// @dev Table 2's preprocessed caps (height 2): heights 2^11..2^11 × blowups 2^2..2^4.
-    bytes internal constant PREPROCESSED_CAPS_2 = hex"01195b255a7b1506e7ef9ef9ed15cdcff5360f8dc052773fb13a0eed9195e53fac38b046b57a42aafde0efbe941d60a7356477e630e8bda912a4a8f2a7372eca19abc425eede63dd129807a0a191e3627f3fad63b4851be055a460dba4e6b4b1a2d9d22a16eb0778ab94109c74f74ee1f18154b59dd87d1dd6864b5ecf9acd45fef96d8b2f02041b78fc8c82c0e9f9fb4797e8485ac5c89c2f9520ba4de178c7cfca6229f15009224c0bdb8545b4db2ecc6bc2bbe25f86a5738baa3eac511a1fc60f231db0b4ddddb2844da2734e1794bfd84cb232baa9132565c67ba5115414fc60f3dc4dede84470102ecf0df6020f6c3641ca98caabd3829ff361aefd045123543d88926243800fd7dcfb36a0cc94957a35b6c18dae33ebd53370c49051524456266159dbadaa044496999567a6bb1b319ee96412e78476f0f77272698dabeed9d2f9517f99bb2ba7495cab3ec9becee722f8a3e376c1e02ef891847c8c8dc77181028ef1332888e4bd35e94b1a15dec0043f184bb3592b0a64f7f1f26010";
-    /// @dev Table 3's preprocessed caps (height 2): heights 2^8..2^8 × blowups 2^2..2^4.
-    bytes internal constant PREPROCESSED_CAPS_3 = hex"17fe6c8b0532695fc35709e1b0bc036fdac84dc197a0d68a0452bd0a1cac8d87dc2c6dbb58d1d2442b691db8962b28d71ee55940dc5a73b46bc76bbfd8acba969302b97ded5b7327254a3d8e57f0e208659ec1215796ac7157c7f003f825c9200ca00d58f7c92fee1b411fd1729607454c4278adba0f90a77a095d92b6089600c40401ea4bba77b33772e95f41d5a8fd6a385849d7512cf28f6c71be8163281a85fc1ef9278032c034c21a1329e9ba5bd1a93636c1638a43628f06b69a41c48ab24e33e9987ebb9fc6bd8af8f94d8cea4b09241c464e9c125204fe53203b42204828982293425295e5d943b4c3fb96f0e603224eb51da8b97ed1a915d8d30f6ead67c8590c5f445e276cbd25a502407e662cbe4375e127b58ef4b20cb8dcb280bfd38169e7063ed2df046d43e7e92dbf8227bdd0f5252405a10f9e048b45fe3f4e5557bd99ad8abcf8446a18329aaa4612cd37cbdbc6d910a67a674baac746f53c7361809b3699a438da9388579fc5492d226a7bd3a887f166f2d65cfaee3523";
+    /// @dev Table 0's preprocessed caps (height 2): heights 2^10..2^10 × blowups 2^4..2^6.
+    bytes internal constant PREPROCESSED_CAPS_0 = hex"bb8411b1ab2f263bc54997046ea7d98d1607d5901da0a1304f6769642541b392659cb5b74c6b725b2175e92106bcd8337b6574f5843fb4f38591cf4b62d897086d9debb98cf5a4cebb6d4029d5ad97650f4c275a2b0944d7e214c38c5bb247fb881ebe40a26c967adbce3c97d86483262c2b2f4c11f4bf2451546a91b9dc42edd05bf90b50ad1e259fb3acbfe894010e159eb92e8bc3e3b20edbfa7eb6a81dfc0684e255f59cfbeed0f0eee4fec3516ae51cdc527c2ad1da1c70099af32145591eca5969ffea39c22638e46d0d48ea5f27e53a2b777fc51e537b8a42167314a749cb1a0ad5bc050d14dc8b7d72c19409a3d6187e6080568ae73794c6280d8a21fb795af194eb621d9a4facb183bdc8ab39a1d3e25f88c5bba6af2087ca0a6e4c3d1807e1607d3c16a0e16e8c4025c56028c8ca5b9f13e71123eb49fb550d70adf08367542b4f2a56fd291c2b7dc5d4f2cd809410157929992fbac4e6d41a46a2633c5296a706c5f06c9ee44aaf78a87a547d27cd74a3970b4fb3bcca6986852c";
+    /// @dev Table 1's preprocessed caps (height 2): heights 2^4..2^4 × blowups 2^4..2^6.
+    bytes internal constant PREPROCESSED_CAPS_1 = hex"a74d15eddf6ed0b4752d33909db61a34c681e1a65a44641e2b1cd5a4b3e5a02e521df5c5a06888e68fc719c04b4f75e5d250a493d30cf2ca134dba79e971264f574bcdc2daae531594d981b390e2d790af849feab819e31ad92848e6f1a8d85b02f5bf03a9492d1cc4d0344ead341388809054f309010e23bf67f5e1b58213a84ca9e502198ae96ae56ee4ac83f9773a12917fdfb9fef6fc08c62c873bcb6017208975f0dbefe977488bd31569c875a3af0fdecd8f3eb1bce88f6a8326576fbe7a1b413ab38c4f83b56229e61bbc8b4c1185d82110da86339050db67b50fb877c1ad849cc5ab9f8daf3da594ceb5cdd3971dfb511e81be9b7bf4a819001ac86f44dd2e3b625a64d43db2b398be79d53a543b645e041df8d7297d1562274019b2958629b52f522a949197c2cacbd5c14ecaecadee7e0740ebeccebbf29f099747b724ffa3b91df434653236b866281485b46232894c810aa344ddcc4ff249ff545d0dabfb8284744c9cf5ac7d8f1f5702703bef61fbab8d1355d83401dcb71252";
+    /// @dev Table 2's preprocessed caps (height 2): heights 2^11..2^11 × blowups 2^4..2^6.
+    bytes internal constant PREPROCESSED_CAPS_2 = hex"23543d88926243800fd7dcfb36a0cc94957a35b6c18dae33ebd53370c49051524456266159dbadaa044496999567a6bb1b319ee96412e78476f0f77272698dabeed9d2f9517f99bb2ba7495cab3ec9becee722f8a3e376c1e02ef891847c8c8dc77181028ef1332888e4bd35e94b1a15dec0043f184bb3592b0a64f7f1f2601014ceee56851ae5a1b9c18c96abce3717cc611dab3c71f86b5f166954c91f9be0db1d3070d8fd571655d8412dd997bf06e317e52664dd3d224b4f0735ba18f29a9ff609eb7a01ef8f18e2703cdfcfde7f40c948b4073b7cbaaafd925fe17dee3e23a6496ca945b5d2b943eb1701a46353af38dcc3cdbc98047fde1ed028b62bad243c76861f83fd50baf887eb76bbcbe02927e45adbd124f421747223eeb7401575b6e8b864732f678fd3231ac2763f2e4b272b4b3fc53a6065e1519b868b2ca2d4b64603a74f2d71bedadd31a47c81bef9b475f8b14f113ea50b081e29eb37a85d202617da7d2dc2b32104c29b4359b61c68ff61987156df0bcc20b178456524";
+    /// @dev Table 3's preprocessed caps (height 2): heights 2^8..2^8 × blowups 2^4..2^6.
+    bytes internal constant PREPROCESSED_CAPS_3 = hex"ad67c8590c5f445e276cbd25a502407e662cbe4375e127b58ef4b20cb8dcb280bfd38169e7063ed2df046d43e7e92dbf8227bdd0f5252405a10f9e048b45fe3f4e5557bd99ad8abcf8446a18329aaa4612cd37cbdbc6d910a67a674baac746f53c7361809b3699a438da9388579fc5492d226a7bd3a887f166f2d65cfaee35234879b535afe107b0eafe766def84a04aa1d9180d9a071caa77a3b02c89e61308fb8fc9343669b3859df53d1d21bc5c415b6ce6508f42b0a22b5fef74a225dd238241401790f49048963a7b380c6debc95705fb8815295bada1a0d1c81601796e7d6df6495d23707c3c53695f61fb5192f04f5fe602cbceaf66b1e8b9b2fa50f6bd04d572d9328afd49a219a3ddc8713d6b31a50e0e7c3b51bdd6589863b9202683c453dd4cf28fca793c3c341009eff1995a7582e75e92e44c077aeed04a39360280591429f1d1fcd420874fbaca2aad35b831590237de36b73c92d52c4859a218c543c28a5c94a9088801722660aba05582d1b6f0fbe623de95c7108cdb4152";
 
     function _preprocessedCap(uint256 table, uint256 logRows, uint256 logBlowup)
         internal
@@ -132,17 +132,17 @@ contract AggWrapStandinVerifier is StarkVerifierBase {
         override
         returns (bytes32[] memory)
     {
-        if (table == 0 && logRows >= 10 && logRows <= 10 && logBlowup >= 2 && logBlowup <= 4) {
-            return _bakedCap(PREPROCESSED_CAPS_0, ((logRows - 10) * 3 + logBlowup - 2) * 4, 4);
+        if (table == 0 && logRows >= 10 && logRows <= 10 && logBlowup >= 4 && logBlowup <= 6) {
+            return _bakedCap(PREPROCESSED_CAPS_0, ((logRows - 10) * 3 + logBlowup - 4) * 4, 4);
         }
-        if (table == 1 && logRows >= 4 && logRows <= 4 && logBlowup >= 2 && logBlowup <= 4) {
-            return _bakedCap(PREPROCESSED_CAPS_1, ((logRows - 4) * 3 + logBlowup - 2) * 4, 4);
+        if (table == 1 && logRows >= 4 && logRows <= 4 && logBlowup >= 4 && logBlowup <= 6) {
+            return _bakedCap(PREPROCESSED_CAPS_1, ((logRows - 4) * 3 + logBlowup - 4) * 4, 4);
         }
-        if (table == 2 && logRows >= 11 && logRows <= 11 && logBlowup >= 2 && logBlowup <= 4) {
-            return _bakedCap(PREPROCESSED_CAPS_2, ((logRows - 11) * 3 + logBlowup - 2) * 4, 4);
+        if (table == 2 && logRows >= 11 && logRows <= 11 && logBlowup >= 4 && logBlowup <= 6) {
+            return _bakedCap(PREPROCESSED_CAPS_2, ((logRows - 11) * 3 + logBlowup - 4) * 4, 4);
         }
-        if (table == 3 && logRows >= 8 && logRows <= 8 && logBlowup >= 2 && logBlowup <= 4) {
-            return _bakedCap(PREPROCESSED_CAPS_3, ((logRows - 8) * 3 + logBlowup - 2) * 4, 4);
+        if (table == 3 && logRows >= 8 && logRows <= 8 && logBlowup >= 4 && logBlowup <= 6) {
+            return _bakedCap(PREPROCESSED_CAPS_3, ((logRows - 8) * 3 + logBlowup - 4) * 4, 4);
         }
         return new bytes32[](0);
     }

@@ -115,17 +115,6 @@ export const rollupAbi = [
   {
     "inputs": [
       {
-        "internalType": "bytes32",
-        "name": "expected",
-        "type": "bytes32"
-      }
-    ],
-    "name": "Rollup__DataHashMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
         "internalType": "uint64",
         "name": "batchId",
         "type": "uint64"
@@ -140,7 +129,18 @@ export const rollupAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "uint128",
+        "name": "expected",
+        "type": "uint128"
+      },
+      {
+        "internalType": "uint128",
+        "name": "provided",
+        "type": "uint128"
+      }
+    ],
     "name": "Rollup__EvaluationMismatch",
     "type": "error"
   },
@@ -250,6 +250,22 @@ export const rollupAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint128",
+        "name": "expected",
+        "type": "uint128"
+      },
+      {
+        "internalType": "uint128",
+        "name": "provided",
+        "type": "uint128"
+      }
+    ],
+    "name": "Rollup__RandomnessMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "index",
         "type": "uint32"
@@ -346,6 +362,17 @@ export const rollupAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      }
+    ],
+    "name": "Rollup__TxDataMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "expected",
         "type": "bytes32"
@@ -356,18 +383,7 @@ export const rollupAbi = [
         "type": "bytes32"
       }
     ],
-    "name": "Rollup__TransactionsMismatch",
-    "type": "error"
-  },
-  {
-    "inputs": [
-      {
-        "internalType": "uint32",
-        "name": "index",
-        "type": "uint32"
-      }
-    ],
-    "name": "Rollup__TxDataMismatch",
+    "name": "Rollup__TxRootMismatch",
     "type": "error"
   },
   {
@@ -464,6 +480,12 @@ export const rollupAbi = [
         "indexed": false,
         "internalType": "bytes32",
         "name": "dataHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "txRoot",
         "type": "bytes32"
       },
       {
@@ -753,11 +775,6 @@ export const rollupAbi = [
         "internalType": "uint32[]",
         "name": "publicInputs",
         "type": "uint32[]"
-      },
-      {
-        "internalType": "bytes",
-        "name": "transactions",
-        "type": "bytes"
       }
     ],
     "name": "submitAggregate",

@@ -717,6 +717,24 @@ export const segmentMarketAbi = [
       },
       {
         "indexed": false,
+        "internalType": "bytes32",
+        "name": "txRoot",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint128",
+        "name": "randomness",
+        "type": "uint128"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint128",
+        "name": "evaluation",
+        "type": "uint128"
+      },
+      {
+        "indexed": false,
         "internalType": "uint32",
         "name": "txCount",
         "type": "uint32"
@@ -1843,6 +1861,21 @@ export const segmentMarketAbi = [
             "internalType": "bytes32",
             "name": "dataHash",
             "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "txRoot",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint128",
+            "name": "randomness",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "evaluation",
+            "type": "uint128"
           }
         ],
         "internalType": "struct ISegmentMarket.Batch",
@@ -2136,6 +2169,11 @@ export const segmentMarketAbi = [
       },
       {
         "internalType": "bytes32",
+        "name": "txRoot",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
         "name": "finalRoot",
         "type": "bytes32"
       },
@@ -2226,6 +2264,11 @@ export const segmentMarketAbi = [
         "internalType": "bytes",
         "name": "proof",
         "type": "bytes"
+      },
+      {
+        "internalType": "uint128",
+        "name": "evaluation",
+        "type": "uint128"
       }
     ],
     "name": "respondInvalid",
