@@ -9,7 +9,7 @@
  * the gas be built against the wrap's shape: the four preprocessed tables of the recursion AIR, a keccak
  * proof, 193 public inputs, the proof bound to the submitter.
  *
- * Used by the build (its generated verifier, AggWrapStandinVerifier), the contract tests and bench/aggregate.ts.
+ * Used by the build (its generated verifier, AggWrapStandinVerifier), the contract tests and bench/aggregate-l1.ts.
  */
 import { defineAir, type Air, type AirInstance, airRegistry } from "../src/stark/air/air.js";
 import "../src/stark/airs/index.js";

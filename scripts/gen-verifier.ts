@@ -40,7 +40,7 @@ export interface VerifierTarget {
 /**
  * Programs (AIRs built from a recursion descriptor, not registered) that get an on-chain verifier:
  * the stand-in of the aggregation wrap (scripts/aggregate-standin.ts), its caps baked at cap height 2 for
- * blowups 2^4..2^6 (the L1 settings its tests and bench/aggregate.ts prove; all six would not fit EIP-170). A
+ * blowups 2^4..2^6 (the L1 settings its tests and bench/aggregate-l1.ts prove; all six would not fit EIP-170). A
  * tall program bakes only its proofs' blowup (scripts/program-verifier.ts).
  */
 export function programVerifiers(): VerifierTarget[] {

@@ -5,12 +5,12 @@
  * contracts/libraries/AggregateStatement.sol mirrors the layout and the binding (test/contracts/aggregate.test.ts
  * checks them against each other).
  */
-import { bytesToHex, encodeFunctionData, getAddress, hexToBytes, type Address, type Hex } from "viem";
+import { bytesToHex, decodeFunctionData, encodeFunctionData, getAddress, hexToBytes, keccak256, type Address, type Hex, type PublicClient } from "viem";
 import type { Ext } from "../stark/field/extension.js";
 import { P } from "../stark/field/babybear.js";
 import { bytesToHalves } from "../stark/vk.js";
 import type { Transaction } from "../rollup/transaction.js";
-import { batchBinding, batchData, type BatchBinding } from "../rollup/batch-binding.js";
+import { batchBinding, batchData, batchFromData, type BatchBinding } from "../rollup/batch-binding.js";
 import { digestToBytes32 } from "../rollup/digest.js";
 import { L1, L1_PUBLIC_VALUES, MAX_JOINS, MAX_SEGMENTS } from "../recursion/aggregate.js";
 import { rollupAbi, segmentMarketAbi } from "./abi/index.js";
@@ -142,4 +142,65 @@ export function encodeSubmitAggregate(batchId: bigint, proof: Uint8Array, public
 /** Calldata of SegmentMarket.respondInvalid: a keccak transfer-v2 proof of the segment and its E (the proof's output). */
 export function encodeRespondInvalid(batchId: bigint, index: number, proof: Uint8Array, evaluation: Ext): Hex {
   return encodeFunctionData({ abi: segmentMarketAbi, functionName: "respondInvalid", args: [batchId, index, bytesToHex(proof), packExt(evaluation)] });
+}
+
+/** A data batch's postBatch call, decoded: what a node proves from (the transactions come from L1 only). */
+export interface PostedDataBatch {
+  readonly segments: readonly DataSegmentInput[];
+  readonly transactions: readonly Transaction[];
+  /** The posted bytes (16 per transaction), exactly as hashed into dataHash. */
+  readonly data: Uint8Array;
+  readonly txRoot: Hex;
+  readonly finalRoot: Hex;
+}
+
+/** Decode the input of a data-batch postBatch transaction; ChainAggregateError when it is not one. */
+export function decodePostDataBatch(input: Hex): PostedDataBatch {
+  let call;
+  try {
+    call = decodeFunctionData({ abi: segmentMarketAbi, data: input });
+  } catch (e) {
+    throw new ChainAggregateError("NOT_A_DATA_BATCH", `not a SegmentMarket call (${(e as Error).message.split("\n")[0]!.slice(0, 120)})`);
+  }
+  if (call.functionName !== "postBatch" || call.args.length !== 6) throw new ChainAggregateError("NOT_A_DATA_BATCH", `${call.functionName} is not a data-batch postBatch`);
+  const [segments, data, txRoot, finalRoot] = call.args as unknown as [readonly DataSegmentInput[], Hex, Hex, Hex];
+  const bytes = hexToBytes(data);
+  return { segments: segments.map((g) => ({ rootIn: g.rootIn, witnessHash: g.witnessHash, txCommitment: g.txCommitment, txCount: Number(g.txCount) })), transactions: batchFromData(bytes), data: bytes, txRoot, finalRoot };
+}
+
+/** The binding the market stored for a data batch (what its final proof must carry). */
+export async function readBatchBinding(client: PublicClient, market: Address, batchId: bigint): Promise<PostedBinding & { r: Ext; e: Ext; txCount: number }> {
+  const b = await client.readContract({ address: market, abi: segmentMarketAbi, functionName: "getBatch", args: [batchId] });
+  if (b.kind !== 1) throw new ChainAggregateError("NOT_A_DATA_BATCH", `batch ${batchId} is not a data batch`);
+  return { dataHash: b.dataHash, txRoot: b.txRoot, randomness: b.randomness, evaluation: b.evaluation, r: unpackExt(b.randomness), e: unpackExt(b.evaluation), txCount: b.txCount };
+}
+
+/**
+ * A data batch's transactions as posted: the postBatch transaction found by its BatchDataPosted event
+ * (searched from `fromBlock`, default 0), decoded, and checked against the stored dataHash.
+ */
+export async function readPostedDataBatch(client: PublicClient, market: Address, batchId: bigint, fromBlock = 0n): Promise<PostedDataBatch> {
+  const logs = await client.getContractEvents({ address: market, abi: segmentMarketAbi, eventName: "BatchDataPosted", args: { batchId }, fromBlock, toBlock: "latest" });
+  const log = logs[0];
+  if (!log?.transactionHash) throw new ChainAggregateError("NOT_POSTED", `no BatchDataPosted event for batch ${batchId}`);
+  const tx = await client.getTransaction({ hash: log.transactionHash });
+  const posted = decodePostDataBatch(tx.input);
+  const stored = await readBatchBinding(client, market, batchId);
+  if (keccak256(posted.data) !== stored.dataHash) {
+    throw new ChainAggregateError("DATA_MISMATCH", `batch ${batchId}: the posted bytes do not hash to the stored dataHash (a call through another contract?)`);
+  }
+  return posted;
+}
+
+export type ChainAggregateErrorCode = "NOT_A_DATA_BATCH" | "NOT_POSTED" | "DATA_MISMATCH";
+
+/** A typed error of the data-batch readers (messages never carry the calldata). */
+export class ChainAggregateError extends Error {
+  constructor(
+    readonly code: ChainAggregateErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ChainAggregateError";
+  }
 }

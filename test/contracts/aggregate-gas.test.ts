@@ -3,7 +3,7 @@
  * submit the aggregate with a real wrap proof at the L1-tuned options) at 2, 4, 8 and 16 segments of 93
  * transactions each (2^12-row segments): every transaction the network sends stays under EIP-7825's
  * per-transaction cap, and the verification of the proof does not depend on the number of segments.
- * The figures themselves are bench/aggregate.ts's (docs/performance.md).
+ * The figures themselves are bench/aggregate-l1.ts's (docs/performance.md).
  */
 import { strict as assert } from "node:assert";
 import { createWalletClient, getAddress, http, type Address, type TransactionReceipt } from "viem";
@@ -12,13 +12,11 @@ import { L1_WRAP_OPTIONS } from "../../src/chain/aggregate.js";
 import { deployGasMeter, measureVerifyGas } from "../../src/chain/stark-verifier.js";
 import { createWasmBackend } from "../../src/backends/wasm/index.js";
 import { proveStandinChild, standinAir } from "../../scripts/aggregate-standin.js";
-import { roles, type System } from "../utils/system.js";
+import { EIP7825_TX_GAS_CAP, roles, type System } from "../utils/system.js";
 import { addProver, electedAccount } from "../utils/flows.js";
 import { commitDataBatch, postDataBatch } from "../utils/data-flows.js";
 import { proveWrap, standinKeySetRoot, useStandinSystem } from "../utils/wrap.js";
 
-/** EIP-7825: the most gas one transaction may use. */
-const TX_GAS_CAP = 16_777_216n;
 const TXS_PER_SEGMENT = 93;
 const KEYS = standinKeySetRoot();
 
@@ -50,7 +48,7 @@ describe("contracts/aggregate gas: flat verification, every transaction under th
     }
     for (const { what, r } of receipts) {
       const tx = await s.publicClient.getTransaction({ hash: r.transactionHash });
-      assert.ok(r.gasUsed <= TX_GAS_CAP && tx.gas <= TX_GAS_CAP, `${what}: used ${r.gasUsed}, limit ${tx.gas}`);
+      assert.ok(r.gasUsed <= EIP7825_TX_GAS_CAP && tx.gas <= EIP7825_TX_GAS_CAP, `${what}: used ${r.gasUsed}, limit ${tx.gas}`);
     }
     const [lo, hi] = [Math.min(...verification), Math.max(...verification)];
     assert.ok((hi - lo) / lo < 0.01, `verification gas at 2..16 segments: ${verification.join(", ")}`);

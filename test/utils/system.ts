@@ -165,7 +165,8 @@ export async function startSystem(overrides: DeepPartial<SystemParams> = {}, pre
 export function useSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy, anvilOpts: AnvilOpts = {}): () => System {
   let sys: System | undefined;
   before(async function () {
-    this.timeout(120_000);
+    // a generated wrap verifier is ten contracts to deploy; the shared machines are slow at times
+    this.timeout(300_000);
     sys = await startSystem({ genesisRoot: TEST_GENESIS_ROOT, ...overrides }, preDeploy, anvilOpts);
   });
   beforeEach(async () => {
