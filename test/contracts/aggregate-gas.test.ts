@@ -50,7 +50,11 @@ describe("contracts/aggregate gas: flat verification, every transaction under th
       const tx = await s.publicClient.getTransaction({ hash: r.transactionHash });
       assert.ok(r.gasUsed <= EIP7825_TX_GAS_CAP && tx.gas <= EIP7825_TX_GAS_CAP, `${what}: used ${r.gasUsed}, limit ${tx.gas}`);
     }
+    // The verification does not depend on S: it varies only with the proof (which Merkle paths share nodes), ≈ ±1%.
     const [lo, hi] = [Math.min(...verification), Math.max(...verification)];
-    assert.ok((hi - lo) / lo < 0.01, `verification gas at 2..16 segments: ${verification.join(", ")}`);
+    assert.ok((hi - lo) / lo < 0.03, `verification gas at 2..16 segments: ${verification.join(", ")}`);
+    // Outside the verification, submitAggregate grows only by the payouts (a prover credit and a join-prover transfer per segment).
+    const submits = receipts.filter((x) => x.what.startsWith("submitAggregate")).map((x, i) => Number(x.r.gasUsed) - verification[i]!);
+    assert.ok((submits[3]! - submits[0]!) / 14 < 50_000, `submitAggregate less the verification at 2..16 segments: ${submits.join(", ")}`);
   });
 });

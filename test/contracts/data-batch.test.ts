@@ -5,9 +5,10 @@
  * disputes. The real wrap verifier is exercised in aggregate.test.ts.
  */
 import { strict as assert } from "node:assert";
-import { decodeFunctionData, getAddress, keccak256, parseEventLogs, toBytes, type Address, type Hex } from "viem";
+import { createWalletClient, decodeFunctionData, getAddress, http, keccak256, parseEventLogs, toBytes, type Address, type Hex } from "viem";
+import { anvil as anvilChain } from "viem/chains";
 import { segmentMarketAbi, rollupAbi } from "../../src/chain/abi/index.js";
-import { L1, packExt, unpackExt } from "../../src/chain/aggregate.js";
+import { ChainAggregateError, L1, dataBatchInputs, decodePostDataBatch, encodePostDataBatch, packExt, readBatchBinding, readPostedDataBatch, unpackExt } from "../../src/chain/aggregate.js";
 import { batchBinding } from "../../src/rollup/batch-binding.js";
 import { digestToBytes32 } from "../../src/rollup/digest.js";
 import { Rng } from "../utils/rng.js";
@@ -108,6 +109,28 @@ describe("contracts/data batches (mock verifiers)", () => {
       const r = batchRandomness(keccakBytes(batch.bytes), Array.from({ length: 8 }, () => 0xffffffff));
       assert.equal(b.randomness, packExt(r));
       assert.equal(b.evaluation, packExt(transactionsEvaluation(txs, r)));
+    });
+
+    it("the chain client: postBatch calldata from encodePostDataBatch; a node reads the transactions and the binding back from L1", async () => {
+      const txs = sampleTransactions(7, 4242);
+      const counts = [3, 4];
+      const { binding, posted } = dataBatchInputs(txs, counts);
+      const segments = counts.map((n, i) => ({ rootIn: ZERO, witnessHash: keccak256(toBytes(`w${i}`)), txCommitment: ZERO, txCount: n }));
+      const data = encodePostDataBatch({ segments, transactions: txs, txRoot: posted.txRoot, finalRoot: ZERO, minPrice: 1n, maxPrice: MAX_PRICE });
+      const batchId = await s.c.market.read.nextBatchId();
+      const wallet = createWalletClient({ chain: anvilChain, transport: http(s.anvil.rpcUrl), account: roles.deployer });
+      await s.send(wallet.sendTransaction({ to: s.c.market.address, data }));
+      const read = await readPostedDataBatch(s.publicClient, s.c.market.address, batchId);
+      assert.deepEqual(read.transactions, txs);
+      assert.deepEqual(read.segments.map((g) => g.txCount), counts);
+      assert.equal(read.txRoot, posted.txRoot);
+      const stored = await readBatchBinding(s.publicClient, s.c.market.address, batchId);
+      assert.deepEqual([stored.dataHash, stored.randomness, stored.evaluation, stored.r, stored.e], [posted.dataHash, posted.randomness, posted.evaluation, binding.randomness, binding.evaluation]);
+      // a bundle batch is not a data batch; neither is another call
+      const bundle = await postBatch(s, 1);
+      await assert.rejects(readBatchBinding(s.publicClient, s.c.market.address, bundle.batchId), (e: unknown) => e instanceof ChainAggregateError && e.code === "NOT_A_DATA_BATCH");
+      await assert.rejects(readPostedDataBatch(s.publicClient, s.c.market.address, bundle.batchId), (e: unknown) => e instanceof ChainAggregateError && e.code === "NOT_POSTED");
+      assert.throws(() => decodePostDataBatch("0x12345678"), (e: unknown) => e instanceof ChainAggregateError && e.code === "NOT_A_DATA_BATCH");
     });
 
     it("refuses bytes that do not match the counts, too many segments or transactions, and anyone but the sequencer", async () => {
