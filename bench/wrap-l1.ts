@@ -20,7 +20,6 @@ import { proveStark } from "../src/stark/prover.js";
 import { OPTION_PRESETS, type ProofOptions } from "../src/stark/options.js";
 import { estimateSecurity } from "../src/stark/security.js";
 import { decodeProof } from "../src/stark/proof.js";
-import { digestWords } from "../src/stark/merkle/hasher.js";
 import { createWasmBackend } from "../src/backends/wasm/index.js";
 import { witnessFromSegment } from "../src/rollup/index.js";
 import { sampleBatch } from "../src/rollup/sample.js";
@@ -29,7 +28,7 @@ import { batchData, txCommitment } from "../src/rollup/batch-binding.js";
 import { buildTransferV2Instance, pathsCapacity, transferV2Air } from "../src/rollup/air-v2/index.js";
 import { transferV2Plan } from "../src/aggregator/geometry.js";
 import { joinTasks, proveJoin, proveLeaf, proveWrap, type NodeProof } from "../src/recursion/plan.js";
-import { L1_WRAP_OPTIONS, joinProverOf, postedBinding, MAX_JOINS } from "../src/chain/aggregate.js";
+import { L1_WRAP_OPTIONS, aggregateConfig, joinProverOf, postedBinding, MAX_JOINS } from "../src/chain/aggregate.js";
 import { packRoot, proofHash } from "../src/chain/statement.js";
 import { deployGasMeter, measureVerifyGas } from "../src/chain/stark-verifier.js";
 import { buildProgramVerifier, deployProgramVerifier, programCaps } from "../scripts/program-verifier.js";
@@ -72,9 +71,8 @@ log(`wrap verifier generated and compiled in ${buildMs} ms: ${JSON.stringify(siz
 // The batch: batch id 1 of a fresh system, its genesis the sample's.
 const { batch } = sampleBatch({ accounts: Math.min(2 ** depth, 64), txs: S * pathsCapacity(depth, logRows), treeDepth: depth, logRows, batchId: 1n, seed: 5, geometry: "v2" });
 if (batch.segments.length !== S || !batch.binding) throw new Error(`${batch.segments.length} segments, not ${S}`);
-const keySetRoot = packRoot(Array.from(digestWords(plan.keySetRoot)));
 const sys = await startSystem(
-  { genesisRoot: packRoot(Array.from(batch.rootIn)), treeDepth: depth, aggregate: { airId: wrapAir.idHex as Hex, keySetRoot } },
+  { genesisRoot: packRoot(Array.from(batch.rootIn)), treeDepth: depth, aggregate: aggregateConfig(plan) },
   async (wallet, publicClient) => ({ aggregateVerifier: await deployProgramVerifier(build, wrapAir, spec, wallet as Parameters<typeof deployProgramVerifier>[3], publicClient, 96) }),
   { args: ["--gas-limit", String(DEVNET_BLOCK_GAS_LIMIT)] },
 );

@@ -13,8 +13,10 @@ import type { Transaction } from "../rollup/transaction.js";
 import { batchBinding, batchData, batchFromData, type BatchBinding } from "../rollup/batch-binding.js";
 import { digestToBytes32 } from "../rollup/digest.js";
 import { L1, L1_PUBLIC_VALUES, MAX_JOINS, MAX_SEGMENTS } from "../recursion/aggregate.js";
+import type { AggregationPlan } from "../recursion/plan.js";
+import { digestWords } from "../stark/merkle/hasher.js";
 import { rollupAbi, segmentMarketAbi } from "./abi/index.js";
-import { unpackRoot } from "./statement.js";
+import { packRoot, unpackRoot } from "./statement.js";
 
 export { L1, L1_PUBLIC_VALUES, MAX_JOINS, MAX_SEGMENTS };
 
@@ -27,6 +29,15 @@ export const ADDRESS_HALVES = 10;
  * the wrap's prover time (its LDE is 2^6 times its tables) and save L1 gas on every query.
  */
 export const L1_WRAP_OPTIONS = { logBlowup: 6, numQueries: 13, powBits: 18, friLogArity: 2, logFinalPolyLen: 2, logCap: 2 } as const;
+
+/**
+ * What Rollup is deployed with for a plan (params.aggregate): the wrap program's AIR id (its generated
+ * verifier's) and the key-set root packed like a state root. The wrap's verifier itself is generated for the
+ * plan's wrap AIR by scripts/program-verifier.ts (`buildProgramVerifier`, `deployProgramVerifier`).
+ */
+export function aggregateConfig(plan: AggregationPlan): { airId: Hex; keySetRoot: Hex } {
+  return { airId: plan.wrapAir().idHex as Hex, keySetRoot: packRoot(Array.from(digestWords(plan.keySetRoot))) };
+}
 
 /** An element of K as the contracts store it (uint128): word 0 in the top 32 bits. */
 export function packExt(x: Ext): bigint {
