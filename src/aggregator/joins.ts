@@ -13,7 +13,8 @@
  * invalid one costs its signer a penalty. No join touches L1: the elected aggregator takes the top of
  * the tree and the join provers (`top`) into the wrap.
  */
-import { keccak256, toHex, bytesEqual } from "../stark/hash/keccak.js";
+import { toHex, bytesEqual } from "../stark/hash/keccak.js";
+import { keccakHex } from "../util/keccak.js";
 import type { Ext } from "../stark/field/extension.js";
 import { hexToBytes, type Address, type Hex } from "viem";
 import { AGG_PUBLIC_VALUES, L1_PUBLIC_VALUES } from "../recursion/aggregate.js";
@@ -49,7 +50,7 @@ export function decodeNodeProof(bytes: Uint8Array, proverAddress: Uint8Array): N
 }
 
 export function nodeProofHash(bytes: Uint8Array): Hex {
-  return toHex(keccak256(bytes)) as Hex;
+  return keccakHex(bytes);
 }
 
 // ---------------------------------------------------------------- the coordinator
