@@ -50,7 +50,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   backends: ["stark", "util"],
   rollup: ["stark", "util"],
   recursion: ["stark", "util"],
-  chain: ["rollup", "stark", "util"],
+  chain: ["recursion", "rollup", "stark", "util"],
   p2p: ["util"],
   store: ["util"],
   api: ["util"],
