@@ -31,7 +31,7 @@ import { joinTasks, proveJoin, proveLeaf, proveWrap, type NodeProof } from "../s
 import { L1_WRAP_OPTIONS, aggregateConfig, joinProverOf, postedBinding, MAX_JOINS } from "../src/chain/aggregate.js";
 import { packRoot, proofHash } from "../src/chain/statement.js";
 import { deployGasMeter, measureVerifyGas } from "../src/chain/stark-verifier.js";
-import { buildProgramVerifier, deployProgramVerifier, programCaps } from "../scripts/program-verifier.js";
+import { buildWrapVerifier, deployProgramVerifier } from "../scripts/program-verifier.js";
 import { DEVNET_BLOCK_GAS_LIMIT, EIP7825_TX_GAS_CAP, roles, startSystem } from "../test/utils/system.js";
 import { addProver, electedAccount, MAX_PRICE, MIN_PRICE } from "../test/utils/flows.js";
 
@@ -63,8 +63,7 @@ const wrapAir = plan.wrapAir();
 log(`plan ${plan.id}: canonical 2^[inputs ${plan.canonical.inputs}, public ${plan.canonical.public}, alu ${plan.canonical.alu}, poseidon2 ${plan.canonical.poseidon2}]; wrap AIR ${wrapAir.idHex.slice(0, 18)}…`);
 
 // The verifier of the wrap program: its caps baked for the wrap's blowup and cap height.
-const spec = { contractName: "AggWrapVerifier", logBlowups: [wrapOptions.logBlowup], logCap: wrapOptions.logCap };
-const [build, buildMs] = await time(async () => buildProgramVerifier(wrapAir, { ...spec, caps: await programCaps(wrapAir, spec.logBlowups, spec.logCap, backend) }));
+const [{ build, spec }, buildMs] = await time(() => buildWrapVerifier(plan, backend));
 const sizes = Object.fromEntries(build.artifacts.map((a) => [a.contractName, (a.deployedBytecode.length - 2) / 2]));
 log(`wrap verifier generated and compiled in ${buildMs} ms: ${JSON.stringify(sizes)}`);
 

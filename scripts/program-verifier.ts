@@ -21,7 +21,7 @@ import { createPublicClient, createWalletClient, http, type Address, type Hex, t
 import { privateKeyToAccount } from "viem/accounts";
 import { codeHashOf, evaluatorParts, generateEvaluatorSources, generateVerifierSource, QUERY_PHASE_CONTRACT, type VerifierSpec } from "../src/stark/air/solidity.js";
 import { verificationKeyWith } from "../src/stark/vk.js";
-import { DEFAULT_OPTIONS } from "../src/stark/options.js";
+import { DEFAULT_OPTIONS, OPTION_PRESETS } from "../src/stark/options.js";
 import type { Air } from "../src/stark/air/air.js";
 import type { ProverBackend } from "../src/stark/backend.js";
 import { createWasmBackend } from "../src/backends/wasm/index.js";
@@ -29,6 +29,10 @@ import { recursionProgram, type RecursionDescriptor } from "../src/recursion/rec
 import { deployStarkVerifier } from "../src/chain/stark-verifier.js";
 import { collectSources, compile, loadSolc, pinnedCodeHashes, ROOT, withImports, type Artifact } from "./build-contracts.js";
 import { standinAir } from "./aggregate-standin.js";
+import type { AggregationPlan } from "../src/recursion/plan.js";
+import { transferV2Plan } from "../src/aggregator/geometry.js";
+import { transferV2Air } from "../src/rollup/air-v2/index.js";
+import { L1_WRAP_OPTIONS, aggregateConfig } from "../src/chain/aggregate.js";
 
 export const PROGRAM_VERIFIERS_DIR = join(ROOT, "build", "program-verifiers");
 
@@ -100,6 +104,24 @@ export async function deployProgramVerifier(
   });
 }
 
+/**
+ * The Solidity verifier of a plan's wrap program (docs/contracts.md, "Data batches"): caps baked for the
+ * plan's wrap blowup and cap height, named `contractName`, built under `outDir`. Deploy it with
+ * `deployProgramVerifier(build, air, spec, …)` and Rollup with `aggregateConfig(plan)` (src/chain/aggregate.ts).
+ */
+export async function buildWrapVerifier(
+  plan: AggregationPlan,
+  backend: ProverBackend,
+  contractName = "AggWrapVerifier",
+  outDir = PROGRAM_VERIFIERS_DIR,
+): Promise<{ build: ProgramVerifierBuild; air: Air; spec: VerifierSpec & { contractName: string } }> {
+  const air = plan.wrapAir();
+  const o = plan.geometry.wrapOptions;
+  const spec = { contractName, logBlowups: [o.logBlowup], logCap: o.logCap };
+  const build = buildProgramVerifier(air, { ...spec, caps: await programCaps(air, spec.logBlowups, spec.logCap, backend) }, outDir);
+  return { build, air, spec };
+}
+
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -107,6 +129,7 @@ async function main(argv: string[]): Promise<void> {
       name: { type: "string" },
       descriptor: { type: "string" },
       standin: { type: "string" },
+      "transfer-v2": { type: "string" },
       blowup: { type: "string" },
       cap: { type: "string", default: "2" },
       "evaluator-prefix": { type: "string" },
@@ -116,7 +139,28 @@ async function main(argv: string[]): Promise<void> {
       "min-security": { type: "string", default: "96" },
     },
   });
-  const usage = "usage: program-verifier --name NAME (--descriptor FILE | --standin JSON) --blowup B[..B2] [--cap C] [--evaluator-prefix P] [--out DIR] [--rpc URL --private-key HEX --min-security BITS]";
+  const usage =
+    "usage: program-verifier --name NAME (--descriptor FILE | --standin JSON) --blowup B[..B2] [--cap C] [--evaluator-prefix P] [--out DIR] [--rpc URL --private-key HEX --min-security BITS]\n" +
+    "       program-verifier --name NAME --transfer-v2 DEPTH,LOGROWS,OPTIONS [--out DIR] [--rpc …]   (the wrap of transfer-v2's aggregation plan, L1 options)";
+  if (values["transfer-v2"] !== undefined) {
+    const [depth, logRows, preset] = values["transfer-v2"].split(",");
+    const options = OPTION_PRESETS[(preset ?? "default") as keyof typeof OPTION_PRESETS];
+    if (!values.name || !options || !Number.isInteger(Number(depth)) || !Number.isInteger(Number(logRows))) throw new Error(usage);
+    const segAir = transferV2Air(Number(depth));
+    const quotient = Math.max(...segAir.tables.map((t) => t.numQuotientChunks));
+    const segmentOptions = { ...options, logBlowup: Math.max(options.logBlowup, Math.ceil(Math.log2(quotient))) };
+    const backend = createWasmBackend();
+    try {
+      const plan = await transferV2Plan({ treeDepth: Number(depth), logRows: Number(logRows), segmentOptions, options, wrapOptions: L1_WRAP_OPTIONS }, backend);
+      const { build, air } = await buildWrapVerifier(plan, backend, values.name.endsWith("Verifier") ? values.name : `${values.name}Verifier`, values.out ? resolve(values.out) : PROGRAM_VERIFIERS_DIR);
+      const sizes = build.artifacts.map((a) => `${a.contractName} ${(a.deployedBytecode.length - 2) / 2} B`).join(", ");
+      const cfg = aggregateConfig(plan);
+      console.log(`program-verifier: ${build.dir}: ${sizes}; wrap AIR id ${air.idHex}; key-set root ${cfg.keySetRoot}`);
+    } finally {
+      await backend.close();
+    }
+    return;
+  }
   if (!values.name || !values.blowup || (values.descriptor === undefined) === (values.standin === undefined)) throw new Error(usage);
   const air = values.descriptor
     ? recursionProgram(JSON.parse(readFileSync(values.descriptor, "utf8")) as RecursionDescriptor).air
