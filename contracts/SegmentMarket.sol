@@ -8,6 +8,7 @@ import {IStarkVerifier} from "./interfaces/IStarkVerifier.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
 import {StatementLib} from "./libraries/StatementLib.sol";
 import {SecurityFloor} from "./libraries/SecurityFloor.sol";
+import {AggregateStatement} from "./libraries/AggregateStatement.sol";
 
 interface ISequencerSource {
     function sequencer() external view returns (address);
@@ -16,17 +17,30 @@ interface ISequencerSource {
 /// @notice Segment market: the sequencer posts a batch and escrows its fee; every segment is sold by a
 ///         reverse Dutch auction to the first prover that locks it with collateral; the locker commits
 ///         its proof before the lock deadline; failures are slashed and the segment reopens.
-/// @dev Holds the fee escrow of open batches and the bounties (half of expired locks' collateral).
+///         Two kinds of batch: a bundle batch (M1: every segment's keccak proof verified on L1, challengeable
+///         on-chain) and a data batch (its transactions in the postBatch calldata, poseidon2 segment proofs
+///         aggregated off-chain into one proof per batch; a segment reported invalid is answered with a
+///         keccak proof of its statement, respondInvalid, or slashed).
+/// @dev Holds the fee escrow of open batches, the bounties (half of expired locks' collateral) and the
+///      deposits of open validity reports.
 contract SegmentMarket is ISegmentMarket {
     uint256 internal constant BPS = 10_000;
     /// @dev Gas kept back for the code after the verifier call returns (slashing, events).
     uint256 public constant VERIFY_GAS_RESERVE = 100_000;
     /// @dev Bounds the loops of finalizeBatch and timeoutBatch (each segment costs tens of k gas there).
     uint256 public constant MAX_SEGMENTS_PER_BATCH = 256;
+    /// @dev A data batch's aggregation tree has at most 16 leaves (15 joins: the wrap statement's prover slots).
+    uint256 public constant MAX_DATA_SEGMENTS = 16;
+    /// @dev Bounds submitAggregate, which re-reads the transactions (calldata and one evaluation each).
+    uint256 public constant MAX_BATCH_TRANSACTIONS = 8192;
+    /// @dev Bytes per posted transaction: from, to, amount, nonce as u32 little-endian (src/rollup/transaction.ts).
+    uint256 public constant TX_BYTES = 16;
 
     IStakeToken public immutable token;
     IProverStaking public immutable staking;
     IStarkVerifier public immutable verifier;
+    /// @notice Verifies the keccak segment proofs that answer a validity report on a data batch.
+    IStarkVerifier public immutable disputeVerifier;
     address public immutable owner;
 
     bytes32 public immutable airId;
@@ -37,26 +51,40 @@ contract SegmentMarket is ISegmentMarket {
     uint64 public immutable responseWindow;
     uint16 public immutable aggregatorFeeBps;
     uint64 public immutable verifyGasLimit;
+    bytes32 public immutable disputeAirId;
+    uint96 public immutable disputeDeposit;
 
     address public rollup;
     uint64 public nextBatchId = 1;
     uint256 public totalEscrow;
     uint256 public totalBounties;
+    uint256 public totalDeposits;
 
     mapping(uint64 => Batch) internal _batches;
     mapping(uint64 => mapping(uint32 => Segment)) internal _segments;
 
-    constructor(IStakeToken token_, IProverStaking staking_, IStarkVerifier verifier_, MarketParams memory p) {
+    constructor(
+        IStakeToken token_,
+        IProverStaking staking_,
+        IStarkVerifier verifier_,
+        IStarkVerifier disputeVerifier_,
+        MarketParams memory p
+    ) {
         if (
             address(token_) == address(0) || address(staking_) == address(0) || address(verifier_) == address(0)
-                || p.collateralRatioBps == 0 || p.lockTimeout == 0 || p.batchTimeout <= p.lockTimeout
-                || p.aggregatorFeeBps > BPS || p.responseWindow == 0
+                || address(disputeVerifier_) == address(0) || p.collateralRatioBps == 0 || p.lockTimeout == 0
+                || p.batchTimeout <= p.lockTimeout || p.aggregatorFeeBps > BPS || p.responseWindow == 0
         ) revert SegmentMarket__InvalidParams();
-        uint256 policy = verifier_.minSecurityBits();
-        if (!SecurityFloor.allows(policy)) revert SegmentMarket__VerifierPolicyBelowFloor(policy, SecurityFloor.FLOOR_BITS);
+        for (uint256 k = 0; k < 2; ++k) {
+            uint256 policy = (k == 0 ? verifier_ : disputeVerifier_).minSecurityBits();
+            if (!SecurityFloor.allows(policy)) revert SegmentMarket__VerifierPolicyBelowFloor(policy, SecurityFloor.FLOOR_BITS);
+        }
         token = token_;
         staking = staking_;
         verifier = verifier_;
+        disputeVerifier = disputeVerifier_;
+        disputeAirId = p.disputeAirId;
+        disputeDeposit = p.disputeDeposit;
         owner = msg.sender;
         airId = p.airId;
         collateralRatioBps = p.collateralRatioBps;
@@ -78,33 +106,15 @@ contract SegmentMarket is ISegmentMarket {
 
     // ------------------------------------------------------------------ sequencer
 
-    /// @notice Post a batch; escrows maxPrice per segment from the sequencer (approve this contract first).
+    /// @notice Post a bundle batch (M1); escrows maxPrice per segment from the sequencer (approve this contract first).
     /// @param finalRoot expected rootOut of the last segment, or bytes32(0) if not specified
     function postBatch(SegmentInput[] calldata segments, bytes32 finalRoot, uint96 minPrice, uint96 maxPrice)
         external
         returns (uint64 batchId)
     {
-        if (msg.sender != ISequencerSource(rollup).sequencer()) revert SegmentMarket__NotSequencer(msg.sender);
         uint256 n = segments.length;
-        if (n == 0) revert SegmentMarket__NoSegments();
-        if (n > MAX_SEGMENTS_PER_BATCH) revert SegmentMarket__TooManySegments(n, MAX_SEGMENTS_PER_BATCH);
-        // The collateral (maxPrice x ratio) must fit the uint96 it is stored in (next to price and deadline).
-        if (minPrice > maxPrice || maxPrice == 0 || uint256(maxPrice) * collateralRatioBps / BPS > type(uint96).max) {
-            revert SegmentMarket__InvalidPrices(minPrice, maxPrice);
-        }
-        batchId = nextBatchId++;
-        uint256 escrow = uint256(maxPrice) * n;
-        uint64 timeoutAt = uint64(block.timestamp) + batchTimeout;
-        Batch storage b = _batches[batchId];
-        b.sequencer = msg.sender;
-        b.segmentCount = uint32(n);
-        b.status = BatchStatus.Open;
-        b.postedAt = uint64(block.timestamp);
-        b.timeoutAt = timeoutAt;
-        b.minPrice = minPrice;
-        b.maxPrice = maxPrice;
-        b.escrow = escrow;
-        b.finalRoot = finalRoot;
+        Batch storage b;
+        (batchId, b) = _newBatch(n, MAX_SEGMENTS_PER_BATCH, finalRoot, minPrice, maxPrice);
         for (uint32 i = 0; i < n; ++i) {
             SegmentInput calldata s = segments[i];
             Segment storage seg = _segments[batchId][i];
@@ -115,9 +125,84 @@ contract SegmentMarket is ISegmentMarket {
             seg.status = SegmentStatus.Open;
             emit SegmentPosted(batchId, i, s.rootIn, s.witnessHash, s.txDataHash, s.txCount);
         }
+        _escrow(batchId, b);
+    }
+
+    /// @notice Post a data batch: its transactions as calldata (16 bytes each, segment after segment; segment i
+    ///         holds the next segments[i].txCount of them) and txRoot, the segments' txCommitments folded over
+    ///         the canonical tree (computed off-chain). The contract keeps the bytes' keccak256 (`dataHash`),
+    ///         txRoot, r = keccak256(dataHash ‖ txRoot) and E, the transactions' evaluation at r: the batch's
+    ///         aggregate proof must carry txRoot, r and E (AggregateStatement). The bytes stay in this
+    ///         transaction's calldata. A txRoot that does not match the bytes makes the batch unprovable.
+    ///         Escrows maxPrice per segment from the sequencer.
+    /// @param finalRoot expected rootOut of the last segment, or bytes32(0) if not specified
+    function postBatch(
+        DataSegmentInput[] calldata segments,
+        bytes calldata transactions,
+        bytes32 txRoot,
+        bytes32 finalRoot,
+        uint96 minPrice,
+        uint96 maxPrice
+    ) external returns (uint64 batchId) {
+        uint256 n = segments.length;
+        Batch storage b;
+        (batchId, b) = _newBatch(n, MAX_DATA_SEGMENTS, finalRoot, minPrice, maxPrice);
+        uint256 total;
+        for (uint32 i = 0; i < n; ++i) {
+            DataSegmentInput calldata s = segments[i];
+            Segment storage seg = _segments[batchId][i];
+            if (s.rootIn != bytes32(0)) seg.rootIn = s.rootIn;
+            seg.witnessHash = s.witnessHash;
+            seg.txCommitment = s.txCommitment;
+            seg.txCount = s.txCount;
+            seg.status = SegmentStatus.Open;
+            total += s.txCount;
+            emit DataSegmentPosted(batchId, i, s.rootIn, s.witnessHash, s.txCommitment, s.txCount);
+        }
+        if (total > MAX_BATCH_TRANSACTIONS) revert SegmentMarket__TooManyTransactions(total, MAX_BATCH_TRANSACTIONS);
+        if (transactions.length != total * TX_BYTES) revert SegmentMarket__TxDataLength(total * TX_BYTES, transactions.length);
+        bytes32 dataHash = keccak256(transactions);
+        uint128 r = AggregateStatement.randomness(dataHash, txRoot);
+        uint128 e = AggregateStatement.evaluation(transactions, r);
+        b.kind = BatchKind.Data;
+        b.txCount = uint32(total);
+        b.dataHash = dataHash;
+        b.txRoot = txRoot;
+        b.randomness = r;
+        b.evaluation = e;
+        emit BatchDataPosted(batchId, dataHash, txRoot, r, e, uint32(total));
+        _escrow(batchId, b);
+    }
+
+    function _newBatch(uint256 n, uint256 maxSegments, bytes32 finalRoot, uint96 minPrice, uint96 maxPrice)
+        internal
+        returns (uint64 batchId, Batch storage b)
+    {
+        if (msg.sender != ISequencerSource(rollup).sequencer()) revert SegmentMarket__NotSequencer(msg.sender);
+        if (n == 0) revert SegmentMarket__NoSegments();
+        if (n > maxSegments) revert SegmentMarket__TooManySegments(n, maxSegments);
+        // The collateral (maxPrice x ratio) must fit the uint96 it is stored in (next to price and deadline).
+        if (minPrice > maxPrice || maxPrice == 0 || uint256(maxPrice) * collateralRatioBps / BPS > type(uint96).max) {
+            revert SegmentMarket__InvalidPrices(minPrice, maxPrice);
+        }
+        batchId = nextBatchId++;
+        b = _batches[batchId];
+        b.sequencer = msg.sender;
+        b.segmentCount = uint32(n);
+        b.status = BatchStatus.Open;
+        b.postedAt = uint64(block.timestamp);
+        b.timeoutAt = uint64(block.timestamp) + batchTimeout;
+        b.minPrice = minPrice;
+        b.maxPrice = maxPrice;
+        b.escrow = uint256(maxPrice) * n;
+        b.finalRoot = finalRoot;
+    }
+
+    function _escrow(uint64 batchId, Batch storage b) internal {
+        uint256 escrow = b.escrow;
         totalEscrow += escrow;
         token.transferFrom(msg.sender, address(this), escrow);
-        emit BatchPosted(batchId, msg.sender, uint32(n), minPrice, maxPrice, escrow, timeoutAt);
+        emit BatchPosted(batchId, msg.sender, b.segmentCount, b.minPrice, b.maxPrice, escrow, b.timeoutAt);
     }
 
     // ------------------------------------------------------------------ provers
@@ -193,7 +278,7 @@ contract SegmentMarket is ISegmentMarket {
     function challengeProof(uint64 batchId, uint32 index, bytes calldata proof, uint32[] calldata publicColumn)
         external
     {
-        _openBatch(batchId);
+        _ofKind(_openBatch(batchId), batchId, BatchKind.Bundle);
         Segment storage seg = _committed(batchId, index);
         if (seg.verified) revert SegmentMarket__AlreadyVerified(batchId, index);
         bytes32 provided = keccak256(proof);
@@ -264,6 +349,97 @@ contract SegmentMarket is ISegmentMarket {
         _reopenCommitted(batchId, index, seg);
     }
 
+    // ------------------------------------------------------------------ validity disputes (data batches)
+
+    /// @notice Report a data batch's committed proof invalid (its poseidon2 proof cannot be verified on L1).
+    ///         Escrows disputeDeposit from the caller. The prover answers within responseWindow with a keccak
+    ///         proof of the same statement (respondInvalid) and gets the deposit, or is slashed (slashInvalid).
+    ///         While a report is open the batch cannot be finalised.
+    function reportInvalid(uint64 batchId, uint32 index) external {
+        Batch storage b = _ofKind(_openBatch(batchId), batchId, BatchKind.Data);
+        Segment storage seg = _committed(batchId, index);
+        if (seg.verified) revert SegmentMarket__AlreadyVerified(batchId, index);
+        if (seg.disputer != address(0)) revert SegmentMarket__DisputeOpen(batchId, index);
+        uint96 deposit = disputeDeposit;
+        seg.disputer = msg.sender;
+        seg.disputedAt = uint64(block.timestamp);
+        b.openDisputes += 1;
+        totalDeposits += deposit;
+        if (deposit > 0) token.transferFrom(msg.sender, address(this), deposit);
+        emit InvalidityReported(batchId, index, msg.sender, deposit, uint64(block.timestamp) + responseWindow);
+    }
+
+    /// @notice Answer a validity report with a keccak proof (AIR disputeAirId) of the segment's committed
+    ///         statement (StatementLib.publicInputsV2, with the batch's r and `evaluation`, the segment's E: an
+    ///         output of the proof, fixed by its transactions), bound to the locker's address; anyone may send the bytes.
+    ///         The segment is marked verified and the locker gets the disputer's deposit. A proof the verifier
+    ///         refuses reverts with its reason, so the prover may try again within the window.
+    function respondInvalid(uint64 batchId, uint32 index, bytes calldata proof, uint128 evaluation) external {
+        Batch storage b = _openBatch(batchId);
+        Segment storage seg = _committed(batchId, index);
+        address disputer = seg.disputer;
+        if (disputer == address(0)) revert SegmentMarket__NotDisputed(batchId, index);
+        uint64 deadline = seg.disputedAt + responseWindow;
+        if (block.timestamp > deadline) revert SegmentMarket__ResponseWindowClosed(batchId, index, deadline);
+        address prover = seg.locker;
+        uint32[] memory inputs = StatementLib.publicInputsV2(
+            batchId,
+            index,
+            IRollup(rollup).treeDepth(),
+            seg.committedRootIn,
+            seg.committedRootOut,
+            seg.txCount,
+            seg.txCommitment,
+            b.randomness,
+            evaluation
+        );
+        try disputeVerifier.verify(disputeAirId, proof, inputs, new uint32[](0), prover) returns (bool ok) {
+            if (!ok) revert SegmentMarket__DisputeProofRejected(batchId, index, "");
+        } catch (bytes memory reason) {
+            revert SegmentMarket__DisputeProofRejected(batchId, index, reason);
+        }
+        seg.verified = true;
+        _closeDispute(b, seg);
+        uint96 deposit = disputeDeposit;
+        totalDeposits -= deposit;
+        if (deposit > 0) token.transfer(prover, deposit);
+        emit ValidityProven(batchId, index, prover, disputer, deposit);
+    }
+
+    /// @notice Slash a prover that did not answer a validity report in time: its collateral, half to the
+    ///         disputer, half burned; the deposit goes back to the disputer; the segment reopens.
+    function slashInvalid(uint64 batchId, uint32 index) external {
+        _openBatch(batchId);
+        Segment storage seg = _committed(batchId, index);
+        address disputer = seg.disputer;
+        if (disputer == address(0)) revert SegmentMarket__NotDisputed(batchId, index);
+        uint64 deadline = seg.disputedAt + responseWindow;
+        if (block.timestamp <= deadline) revert SegmentMarket__ResponseWindowOpen(batchId, index, deadline);
+        address prover = seg.locker;
+        uint96 slashed = seg.collateral;
+        staking.slashLocked(prover, slashed, disputer, slashed / 2);
+        emit InvaliditySlashed(batchId, index, prover, disputer, slashed);
+        _reopenCommitted(batchId, index, seg);
+    }
+
+    /// @dev Closes an open validity report (its deposit is settled by the caller).
+    function _closeDispute(Batch storage b, Segment storage seg) internal {
+        b.openDisputes -= 1;
+        seg.disputer = address(0);
+        seg.disputedAt = 0;
+    }
+
+    /// @dev Returns an open validity report's deposit to its disputer: the prover was slashed, or the batch is over.
+    function _refundDispute(uint64 batchId, uint32 index, Batch storage b, Segment storage seg) internal {
+        address disputer = seg.disputer;
+        if (disputer == address(0)) return;
+        _closeDispute(b, seg);
+        uint96 deposit = disputeDeposit;
+        totalDeposits -= deposit;
+        if (deposit > 0) token.transfer(disputer, deposit);
+        emit DisputeDepositRefunded(batchId, index, disputer, deposit);
+    }
+
     // ------------------------------------------------------------------ batch end
 
     /// @notice After the batch timeout: release committed and live locks, slash expired locks, burn
@@ -279,6 +455,7 @@ contract SegmentMarket is ISegmentMarket {
             } else if (seg.status != SegmentStatus.Open) {
                 staking.unlockCollateral(seg.locker, seg.collateral);
             }
+            _refundDispute(batchId, i, b, seg);
             burned += seg.bounty;
             seg.bounty = 0;
         }
@@ -292,34 +469,38 @@ contract SegmentMarket is ISegmentMarket {
         emit BatchTimedOut(batchId, refund, burned);
     }
 
-    /// @notice Pay a batch accepted by the rollup: every segment's locked price (less the aggregator's
-    ///         share) plus its bounty goes to its prover's pool, the aggregator gets its shares, collateral
-    ///         is released and the unspent escrow is refunded to the sequencer.
-    function finalizeBatch(uint64 batchId, address aggregator) external {
+    /// @notice Pay a batch accepted by the rollup: every segment's locked price (less the aggregation fee,
+    ///         aggregatorFeeBps of it) plus its bounty goes to its prover's pool and collateral is released.
+    ///         The aggregation fee A of the batch is split per aggregation proof: each of the (at most n - 1)
+    ///         join provers of a data batch gets A / n (a zero address gets nothing), the aggregator the rest
+    ///         (its own share for the wrap and the submission, plus rounding). The unspent escrow is refunded
+    ///         to the sequencer.
+    function finalizeBatch(uint64 batchId, address aggregator, address[] calldata joinProvers) external {
         if (msg.sender != rollup) revert SegmentMarket__NotRollup(msg.sender);
         Batch storage b = _openBatch(batchId);
         if (b.committedCount != b.segmentCount) {
             revert SegmentMarket__BatchNotFullyCommitted(batchId, b.committedCount, b.segmentCount);
         }
         uint256 n = b.segmentCount;
+        if (joinProvers.length >= n && joinProvers.length > 0) revert SegmentMarket__TooManyJoinProvers(joinProvers.length, n - 1);
         uint256 toProvers;
-        uint256 toAggregator;
+        uint256 aggregationFee;
         uint256 bounties;
         uint256[] memory pay = new uint256[](n);
         for (uint32 i = 0; i < n; ++i) {
             Segment storage seg = _segments[batchId][i];
             uint256 aggCut = uint256(seg.price) * aggregatorFeeBps / BPS;
             pay[i] = seg.price - aggCut + seg.bounty;
-            toAggregator += aggCut;
+            aggregationFee += aggCut;
             toProvers += seg.price - aggCut;
             bounties += seg.bounty;
             seg.bounty = 0;
             staking.unlockCollateral(seg.locker, seg.collateral);
         }
-        uint256 refund = b.escrow - toProvers - toAggregator;
+        uint256 refund = b.escrow - toProvers - aggregationFee;
         b.escrow = 0;
         b.status = BatchStatus.Finalized;
-        totalEscrow -= toProvers + toAggregator + refund;
+        totalEscrow -= toProvers + aggregationFee + refund;
         totalBounties -= bounties;
         token.transfer(address(staking), toProvers + bounties);
         for (uint32 i = 0; i < n; ++i) {
@@ -327,9 +508,21 @@ contract SegmentMarket is ISegmentMarket {
             staking.reward(prover, pay[i]);
             emit SegmentPaid(batchId, i, prover, pay[i]);
         }
+        uint256 toAggregator = aggregationFee - _payJoinProvers(batchId, joinProvers, aggregationFee / n);
         if (toAggregator > 0) token.transfer(aggregator, toAggregator);
         if (refund > 0) token.transfer(b.sequencer, refund);
         emit BatchFinalized(batchId, aggregator, toProvers + bounties, toAggregator, refund);
+    }
+
+    function _payJoinProvers(uint64 batchId, address[] calldata joinProvers, uint256 share) internal returns (uint256 paid) {
+        if (share == 0) return 0;
+        for (uint32 j = 0; j < joinProvers.length; ++j) {
+            address p = joinProvers[j];
+            if (p == address(0)) continue;
+            token.transfer(p, share);
+            paid += share;
+            emit JoinProverPaid(batchId, j, p, share);
+        }
     }
 
     // ------------------------------------------------------------------ views
@@ -385,6 +578,7 @@ contract SegmentMarket is ISegmentMarket {
 
     function _reopenCommitted(uint64 batchId, uint32 index, Segment storage seg) internal {
         Batch storage b = _batches[batchId];
+        _refundDispute(batchId, index, b, seg);
         b.committedCount -= 1;
         b.fullyCommittedBlock = 0;
         seg.status = SegmentStatus.Open;
@@ -409,6 +603,11 @@ contract SegmentMarket is ISegmentMarket {
         b = _batches[batchId];
         if (b.status == BatchStatus.None) revert SegmentMarket__UnknownBatch(batchId);
         if (b.status != BatchStatus.Open) revert SegmentMarket__BatchNotOpen(batchId, b.status);
+    }
+
+    function _ofKind(Batch storage b, uint64 batchId, BatchKind kind) internal view returns (Batch storage) {
+        if (b.kind != kind) revert SegmentMarket__WrongBatchKind(batchId, b.kind);
+        return b;
     }
 
     function _segment(uint64 batchId, uint32 index) internal view returns (Segment storage seg) {

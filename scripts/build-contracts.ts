@@ -53,7 +53,7 @@ export interface BuildResult {
   ms: number;
 }
 
-interface SolcModule {
+export interface SolcModule {
   version(): string;
   compile(input: string): string;
 }
@@ -204,7 +204,7 @@ function writeCache(c: BuildCache): void {
 const PINNED_SOURCES = [`verifier/${QUERY_PHASE_CONTRACT}.sol`];
 
 /** `roots` and every file they import, transitively (relative imports of contracts/). */
-function withImports(roots: string[], all: Record<string, string>): Record<string, string> {
+export function withImports(roots: string[], all: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   const visit = (key: string): void => {
     if (key in out) return;
@@ -266,7 +266,7 @@ function selectForOutput(artifacts: Artifact[]): Artifact[] {
 }
 
 let solcModule: SolcModule | undefined;
-function loadSolc(): SolcModule {
+export function loadSolc(): SolcModule {
   solcModule ??= require("solc") as SolcModule;
   return solcModule;
 }

@@ -106,6 +106,8 @@ abstract contract StarkCommon is IStarkVerifierErrors {
         uint256[] queries;
         uint256[] betas;
         uint256[] gp; // gamma powers
+        uint256 gammaMul; // memory address of the constants multiplying by gamma (StarkQueryPhase._mulConstants)
+        uint256[] gps; // gamma powers split for base x K dot products: gamma^k's coefficients 0|2<<128, then 1|3<<128
     }
 
     // ---------------------------------------------------------------- calldata reading

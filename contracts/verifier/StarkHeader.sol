@@ -259,13 +259,31 @@ abstract contract StarkHeader is StarkCommon {
         c.pos += len;
     }
 
+    /// @dev `count` K elements from the read cursor, each checked canonical (the first that is not is refused
+    ///      with its offset), byte-swapped in one pass per element.
     function _readExts(Ctx memory c, uint256 count) internal pure returns (uint256[] memory out) {
         _need(c, 16 * count);
         out = new uint256[](count);
         uint256 p = c.pos;
-        for (uint256 i = 0; i < count; ++i) {
-            out[i] = _readExtAt(c, p + 16 * i);
+        uint256 badAt;
+        assembly {
+            let q := add(out, 32)
+            for { let end := add(p, shl(4, count)) } lt(p, end) { p := add(p, 16) q := add(q, 32) } {
+                let x := shr(128, calldataload(p))
+                x := or(shr(8, and(x, 0xff00ff00ff00ff00ff00ff00ff00ff00)), shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)))
+                x := or(shr(16, and(x, 0xffff0000ffff0000ffff0000ffff0000)), shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)))
+                let w0 := shr(96, x)
+                let w1 := and(shr(64, x), 0xffffffff)
+                let w2 := and(shr(32, x), 0xffffffff)
+                let w3 := and(x, 0xffffffff)
+                // a word v >= p sets bit 32 of v + (2^32 - p)
+                if and(shr(32, or(or(add(w0, 0x87ffffff), add(w1, 0x87ffffff)), or(add(w2, 0x87ffffff), add(w3, 0x87ffffff)))), iszero(badAt)) {
+                    badAt := add(p, 1)
+                }
+                mstore(q, or(or(w0, shl(64, w1)), or(shl(128, w2), shl(192, w3))))
+            }
         }
-        c.pos = p + 16 * count;
+        if (badAt != 0) revert StarkVerifier__Decode(badAt - 1 - c.start);
+        c.pos = p;
     }
 }

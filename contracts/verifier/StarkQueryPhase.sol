@@ -138,12 +138,8 @@ contract StarkQueryPhase is IStarkQueryPhase, StarkFri {
         for (uint256 g = 0; g < c.groups.length; ++g) {
             if (c.groups[g].numClaims > maxClaims) maxClaims = c.groups[g].numClaims;
         }
-        c.gp = new uint256[](maxClaims);
-        uint256 x = 1;
-        for (uint256 k = 0; k < maxClaims; ++k) {
-            c.gp[k] = x;
-            x = x.mul(c.gamma);
-        }
+        (c.gp, c.gps) = _gammaPowers(c.gamma, maxClaims);
+        c.gammaMul = _mulConstants(c.gamma);
         for (uint256 g = 0; g < c.groups.length; ++g) {
             _openGroup(c, g);
         }
@@ -212,81 +208,147 @@ contract StarkQueryPhase is IStarkQueryPhase, StarkFri {
         if (!ok) revert StarkVerifier__MerkleMismatch(g, tree);
     }
 
+    /// @dev gamma^0 .. gamma^(n-1), packed (KField) and split for `_dot2`: word 2k holds coefficients 0 and 2 of
+    ///      gamma^k in 128-bit lanes, word 2k + 1 coefficients 1 and 3. One multiplication by gamma per power
+    ///      (`_mulConstants`: 8 products in 128-bit lanes).
+    function _gammaPowers(uint256 gamma, uint256 n) internal pure returns (uint256[] memory gp, uint256[] memory gps) {
+        gp = new uint256[](n);
+        gps = new uint256[](2 * n);
+        uint256 mem = _mulConstants(gamma);
+        assembly {
+            let m := 0xffffffffffffffffffffffffffffffff
+            let e01 := 1
+            let e23 := 0
+            let p := add(gp, 32)
+            let q := add(gps, 32)
+            for { let end := add(p, shl(5, n)) } lt(p, end) { p := add(p, 32) q := add(q, 64) } {
+                let e0 := and(e01, m)
+                let e1 := shr(128, e01)
+                let e2 := and(e23, m)
+                let e3 := shr(128, e23)
+                mstore(p, or(or(e0, shl(64, e1)), or(shl(128, e2), shl(192, e3))))
+                mstore(q, or(e0, shl(128, e2)))
+                mstore(add(q, 32), or(e1, shl(128, e3)))
+                let lo := add(add(mul(e0, mload(mem)), mul(e1, mload(add(mem, 0x20)))), add(mul(e2, mload(add(mem, 0x40))), mul(e3, mload(add(mem, 0x60)))))
+                let hi := add(add(mul(e0, mload(add(mem, 0x80))), mul(e1, mload(add(mem, 0xa0)))), add(mul(e2, mload(mem)), mul(e3, mload(add(mem, 0x20)))))
+                e01 := or(mod(and(lo, m), P), shl(128, mod(shr(128, lo), P)))
+                e23 := or(mod(and(hi, m), P), shl(128, mod(shr(128, hi), P)))
+            }
+        }
+    }
+
+    /// @dev Six words at the returned memory address for multiplying by b = (b0, b1, b2, b3) in 128-bit lanes:
+    ///      c0|c1 = e0·A + e1·B + e2·C + e3·D and c2|c3 = e0·A2 + e1·B2 + e2·A + e3·B, where A = b0|b1, B = 11b3|b0,
+    ///      C = 11b2|11b3, D = 11b1|11b2, A2 = b2|b3, B2 = b1|b2 (each product < 2^66: lanes never carry).
+    function _mulConstants(uint256 b) internal pure returns (uint256 mem) {
+        assembly {
+            let b0 := and(b, 0xffffffffffffffff)
+            let b1 := and(shr(64, b), 0xffffffffffffffff)
+            let b2 := and(shr(128, b), 0xffffffffffffffff)
+            let b3 := shr(192, b)
+            mem := mload(0x40)
+            mstore(0x40, add(mem, 0xc0))
+            mstore(mem, or(b0, shl(128, b1)))
+            mstore(add(mem, 0x20), or(mul(11, b3), shl(128, b0)))
+            mstore(add(mem, 0x40), or(mul(11, b2), shl(128, mul(11, b3))))
+            mstore(add(mem, 0x60), or(mul(11, b1), shl(128, mul(11, b2))))
+            mstore(add(mem, 0x80), or(b2, shl(128, b3)))
+            mstore(add(mem, 0xa0), or(b1, shl(128, b2)))
+        }
+    }
+
     /// @dev The claims of one opened row: per table, its segment of the leaf against its gamma powers
     ///      (claim order per table: main z, main z·w, preprocessed z, z·w, aux z, z·w, quotient z).
     function _rowSums(Ctx memory c, Group memory gr, uint256 tree, uint256 off) internal pure returns (uint256 a, uint256 b) {
         if (tree >= TREE_PRE) {
             Table memory tb = c.tables[tree - TREE_PRE];
             uint256 k = tb.claimOff + 2 * tb.width;
-            a = _dotChecked(c, k, off, tb.numPre);
-            b = _dotChecked(c, k + tb.numPre, off, tb.numPre);
-            return (a, b);
+            return _dotChecked(c, k, k + tb.numPre, off, tb.numPre);
         }
         for (uint256 i = 0; i < gr.tables.length; ++i) {
             Table memory tb = c.tables[gr.tables[i]];
+            uint256 da;
+            uint256 db;
             if (tree == TREE_MAIN) {
-                uint256 o = off + 4 * tb.mainOff;
-                a = a.add(_dotChecked(c, tb.claimOff, o, tb.width));
-                b = b.add(_dotChecked(c, tb.claimOff + tb.width, o, tb.width));
+                (da, db) = _dotChecked(c, tb.claimOff, tb.claimOff + tb.width, off + 4 * tb.mainOff, tb.width);
             } else if (tree == TREE_AUX) {
                 if (tb.numAux == 0) continue;
                 uint256 k = tb.claimOff + 2 * tb.width + 2 * tb.numPre;
-                uint256 o = off + 4 * tb.auxOff;
-                a = a.add(_dotChecked(c, k, o, 4 * tb.numAux));
-                b = b.add(_dotChecked(c, k + 4 * tb.numAux, o, 4 * tb.numAux));
+                (da, db) = _dotChecked(c, k, k + 4 * tb.numAux, off + 4 * tb.auxOff, 4 * tb.numAux);
             } else {
                 uint256 k = tb.claimOff + 2 * tb.width + 2 * tb.numPre + 8 * tb.numAux;
-                a = a.add(_dotChecked(c, k, off + 4 * tb.quotOff, 4 * tb.numChunks));
+                (da,) = _dotChecked(c, k, NONE, off + 4 * tb.quotOff, 4 * tb.numChunks);
             }
+            a = a.add(da);
+            b = b.add(db);
         }
     }
 
-    function _dotChecked(Ctx memory c, uint256 gpOffset, uint256 off, uint256 words) internal pure returns (uint256 r) {
-        uint256 badAt;
-        (r, badAt) = _dot(c.gp, gpOffset, off, words);
-        if (badAt != 0) revert StarkVerifier__Decode(badAt - 1 - c.start);
-    }
-
-    /// @dev sum_col gp[gpOffset + col] * (u32 LE word col at off). Reads 8 words per calldata load
-    ///      (byte-swapping all eight lanes at once) and accumulates coefficient lanes 0,2 and 1,3 in two words
-    ///      with 128-bit lanes (each product < 2^62, so sums never carry across lanes).
-    ///      badAt = 1 + offset of the row when a word is not canonical, else 0.
-    function _dot(uint256[] memory gp, uint256 gpOffset, uint256 off, uint256 words)
+    function _dotChecked(Ctx memory c, uint256 kz, uint256 kzn, uint256 off, uint256 words)
         internal
         pure
-        returns (uint256 r, uint256 badAt)
+        returns (uint256 a, uint256 b)
+    {
+        bool bad;
+        (a, b, bad) = _dot2(c.gps, kz, kzn, off, words);
+        if (bad) revert StarkVerifier__Decode(off - c.start);
+    }
+
+    /// @dev a = sum_col gamma^(kz + col) * v_col and b = sum_col gamma^(kzn + col) * v_col over `words` u32 LE
+    ///      words v at calldata `off` (b = 0 when kzn is NONE); bad when a word is not canonical. Eight words
+    ///      per calldata load, byte-swapped at once; the split powers (`gps`) give two products per coefficient
+    ///      pair in 128-bit lanes (each < 2^63: the sums never carry across lanes). A word v >= p sets bit 32 of
+    ///      v + (2^32 - p), which is or-ed into a flag.
+    function _dot2(uint256[] memory gps, uint256 kz, uint256 kzn, uint256 off, uint256 words)
+        internal
+        pure
+        returns (uint256 a, uint256 b, bool bad)
     {
         assembly {
-            // 8 consecutive u32 LE words from one 32-byte load; the two sums live in scratch words 0x00, 0x20
-            function lane8(x, count, gptr) -> bad {
+            let two := iszero(eq(kzn, not(0)))
+            let ga := add(add(gps, 32), shl(6, kz))
+            let gb := add(add(gps, 32), shl(6, mul(two, kzn)))
+            let aE := 0
+            let aO := 0
+            let bE := 0
+            let bO := 0
+            let flag := 0
+            let end := add(off, shl(2, words))
+            for {} lt(add(off, 31), end) { off := add(off, 32) } {
+                let x := calldataload(off)
                 x := or(shr(8, and(x, 0xff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00)), shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff)))
                 x := or(shr(16, and(x, 0xffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000)), shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff)))
-                let sE := mload(0x00)
-                let sO := mload(0x20)
-                for { let i := 0 } lt(i, count) { i := add(i, 1) } {
-                    let v := and(shr(sub(224, shl(5, i)), x), 0xffffffff)
-                    bad := or(bad, iszero(lt(v, 2013265921)))
-                    let g := mload(add(gptr, shl(5, i)))
-                    sE := add(sE, mul(and(g, 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff), v))
-                    sO := add(sO, mul(and(shr(64, g), 0x0000000000000000ffffffffffffffff0000000000000000ffffffffffffffff), v))
+                for { let sh := 224 } 1 { sh := sub(sh, 32) } {
+                    let v := and(shr(sh, x), 0xffffffff)
+                    flag := or(flag, add(v, 0x87ffffff))
+                    aE := add(aE, mul(mload(ga), v))
+                    aO := add(aO, mul(mload(add(ga, 32)), v))
+                    ga := add(ga, 64)
+                    if two {
+                        bE := add(bE, mul(mload(gb), v))
+                        bO := add(bO, mul(mload(add(gb, 32)), v))
+                        gb := add(gb, 64)
+                    }
+                    if iszero(sh) { break }
                 }
-                mstore(0x00, sE)
-                mstore(0x20, sO)
             }
-            mstore(0x00, 0)
-            mstore(0x20, 0)
-            let bad := 0
-            let gptr := add(add(gp, 32), shl(5, gpOffset))
-            for { let done := 0 } lt(done, words) { done := add(done, 8) } {
-                let count := sub(words, done)
-                if gt(count, 8) { count := 8 }
-                bad := or(bad, lane8(calldataload(add(off, shl(2, done))), count, add(gptr, shl(5, done))))
+            for {} lt(off, end) { off := add(off, 4) } {
+                let v := shr(224, calldataload(off))
+                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+                flag := or(flag, add(v, 0x87ffffff))
+                aE := add(aE, mul(mload(ga), v))
+                aO := add(aO, mul(mload(add(ga, 32)), v))
+                ga := add(ga, 64)
+                if two {
+                    bE := add(bE, mul(mload(gb), v))
+                    bO := add(bO, mul(mload(add(gb, 32)), v))
+                    gb := add(gb, 64)
+                }
             }
-            let sE := mload(0x00)
-            let sO := mload(0x20)
             let m := 0xffffffffffffffffffffffffffffffff
-            r := or(or(mod(and(sE, m), P), shl(64, mod(and(sO, m), P))), or(shl(128, mod(shr(128, sE), P)), shl(192, mod(shr(128, sO), P))))
-            if bad { badAt := add(off, 1) }
+            a := or(or(mod(and(aE, m), P), shl(64, mod(and(aO, m), P))), or(shl(128, mod(shr(128, aE), P)), shl(192, mod(shr(128, aO), P))))
+            b := or(or(mod(and(bE, m), P), shl(64, mod(and(bO, m), P))), or(shl(128, mod(shr(128, bE), P)), shl(192, mod(shr(128, bO), P))))
+            bad := and(shr(32, flag), 1)
         }
     }
 
@@ -308,12 +370,41 @@ contract StarkQueryPhase is IStarkQueryPhase, StarkFri {
         }
     }
 
-    /// @dev sum_j gamma^(k + j)·(OOD value at calldata off + 16j), j < n.
-    function _oodDot(Ctx memory c, uint256 k, uint256 off, uint256 n) internal pure returns (uint256 acc) {
-        uint256[] memory gp = c.gp;
-        for (uint256 j = 0; j < n; ++j) {
-            acc = acc.add(gp[k + j].mul(_readExtAt(c, off + 16 * j)));
+    /// @dev sum_j gamma^(k + j)·(OOD value at calldata off + 16j), j < n (canonical: checked when the verifier
+    ///      read them) = gamma^k · H, H by Horner in gamma from the last value (one lane-packed multiplication
+    ///      by gamma per value, `_mulConstants` at c.gammaMul).
+    function _oodDot(Ctx memory c, uint256 k, uint256 off, uint256 n) internal pure returns (uint256) {
+        if (n == 0) return 0;
+        uint256 mem = c.gammaMul;
+        uint256 h;
+        assembly {
+            let m := 0xffffffffffffffffffffffffffffffff
+            let e01 := 0
+            let e23 := 0
+            for { let q := add(off, shl(4, n)) } gt(q, off) {} {
+                q := sub(q, 16)
+                let x := shr(128, calldataload(q))
+                x := or(shr(8, and(x, 0xff00ff00ff00ff00ff00ff00ff00ff00)), shl(8, and(x, 0x00ff00ff00ff00ff00ff00ff00ff00ff)))
+                x := or(shr(16, and(x, 0xffff0000ffff0000ffff0000ffff0000)), shl(16, and(x, 0x0000ffff0000ffff0000ffff0000ffff)))
+                // x = v0 v1 v2 v3 as 32-bit lanes from the top
+                let e0 := and(e01, m)
+                let e1 := shr(128, e01)
+                let e2 := and(e23, m)
+                let e3 := shr(128, e23)
+                let lo := add(
+                    add(add(mul(e0, mload(mem)), mul(e1, mload(add(mem, 0x20)))), add(mul(e2, mload(add(mem, 0x40))), mul(e3, mload(add(mem, 0x60))))),
+                    or(shr(96, x), shl(128, and(shr(64, x), 0xffffffff)))
+                )
+                let hi := add(
+                    add(add(mul(e0, mload(add(mem, 0x80))), mul(e1, mload(add(mem, 0xa0)))), add(mul(e2, mload(mem)), mul(e3, mload(add(mem, 0x20))))),
+                    or(and(shr(32, x), 0xffffffff), shl(128, and(x, 0xffffffff)))
+                )
+                e01 := or(mod(and(lo, m), P), shl(128, mod(shr(128, lo), P)))
+                e23 := or(mod(and(hi, m), P), shl(128, mod(shr(128, hi), P)))
+            }
+            h := or(or(and(e01, m), shl(64, shr(128, e01))), or(shl(128, and(e23, m)), shl(192, shr(128, e23))))
         }
+        return c.gp[k].mul(h);
     }
 
     /// @dev f(x) = (S_z - V_z)/(x - z) + (S_zn - V_zn)/(x - z·w_g) at every position's point x, with all

@@ -311,8 +311,11 @@ abstract contract StarkVerifierBase is IStarkVerifier, StarkHeader {
             }
             at += pub.length;
         }
-        for (uint256 i = 0; i < m; ++i) {
-            buf[at + i] = pi[i];
+        assembly {
+            let q := add(buf, shl(5, add(at, 1)))
+            for { let i := 0 } lt(i, m) { i := add(i, 1) } {
+                mstore(add(q, shl(5, i)), calldataload(add(pi.offset, shl(5, i))))
+            }
         }
         _fillChallengesAndAlpha(c, tb, buf, at + m);
     }
@@ -344,10 +347,29 @@ abstract contract StarkVerifierBase is IStarkVerifier, StarkHeader {
             }
             at += 12;
         }
-        uint256 x = 1;
-        for (uint256 i = 0; i < tb.numConstraints; ++i) {
-            buf[at + i] = x;
-            x = x.mul(c.alpha);
+        _powers(c.alpha, buf, at, tb.numConstraints);
+    }
+
+    /// @dev buf[at + i] = b^i for i < n (K, packed), one inlined multiplication by b per power.
+    function _powers(uint256 b, uint256[] memory buf, uint256 at, uint256 n) internal pure {
+        assembly {
+            let b0 := and(b, 0xffffffffffffffff)
+            let b1 := and(shr(64, b), 0xffffffffffffffff)
+            let b2 := and(shr(128, b), 0xffffffffffffffff)
+            let b3 := shr(192, b)
+            let x := 1
+            let q := add(buf, shl(5, add(at, 1)))
+            for { let end := add(q, shl(5, n)) } lt(q, end) { q := add(q, 32) } {
+                mstore(q, x)
+                let a0 := and(x, 0xffffffffffffffff)
+                let a1 := and(shr(64, x), 0xffffffffffffffff)
+                let a2 := and(shr(128, x), 0xffffffffffffffff)
+                let a3 := shr(192, x)
+                let r0 := mod(add(mul(a0, b0), mul(11, add(add(mul(a1, b3), mul(a2, b2)), mul(a3, b1)))), P)
+                let r1 := mod(add(add(mul(a0, b1), mul(a1, b0)), mul(11, add(mul(a2, b3), mul(a3, b2)))), P)
+                let r2 := mod(add(add(add(mul(a0, b2), mul(a1, b1)), mul(a2, b0)), mul(11, mul(a3, b3))), P)
+                x := or(or(r0, shl(64, r1)), or(shl(128, r2), shl(192, mod(add(add(add(mul(a0, b3), mul(a1, b2)), mul(a2, b1)), mul(a3, b0)), P))))
+            }
         }
     }
 

@@ -13,6 +13,24 @@ export interface NodeStatus {
   readonly backend: { readonly kind: string; readonly workers: number };
   readonly market: { readonly breaker: string; readonly minimumPrice?: bigint };
   readonly uptimeSeconds: number;
+  /** Join work per followed batch proof tree (present when the node aggregates by proof trees). */
+  readonly aggregation?: readonly AggregationStatus[];
+}
+
+/** One batch's proof tree as this node sees it (docs/aggregator.md, "Aggregation"). */
+export interface AggregationStatus {
+  readonly batchId: string;
+  readonly segments: number;
+  /** Leaves and joins held (verified), of the tree's S leaves and S − 1 joins. */
+  readonly leaves: number;
+  readonly joins: number;
+  readonly joinsTotal: number;
+  /** Spans this node is proving now, e.g. "[0,1]". */
+  readonly proving: readonly string[];
+  /** Spans ready (inputs held) and not delivered yet, with how long they have waited. */
+  readonly ready: readonly string[];
+  /** The top (every segment) is held: the wrap can be built. */
+  readonly top: boolean;
 }
 
 export interface Readiness {

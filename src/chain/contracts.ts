@@ -26,7 +26,12 @@ export interface SystemAddresses {
   market: Address;
   election: Address;
   rollup: Address;
+  /** The segment verifier of bundle batches (M1; `challengeProof`, the bundle `submitAggregate`). */
   verifier: Address;
+  /** Verifies the keccak proofs that answer validity reports on data batches (`respondInvalid`). */
+  disputeVerifier: Address;
+  /** The wrap program's verifier: one proof per data batch (`submitAggregate`). */
+  aggregateVerifier: Address;
 }
 
 /** A wallet client created with a `chain` (so writes need no `chain` argument). */

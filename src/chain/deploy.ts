@@ -18,6 +18,12 @@ export interface DeployOpts {
    * a test tells it to: only on a local devnet (chain id 31337), refused with DeployError elsewhere.
    */
   verifier?: Address;
+  /**
+   * The keccak verifier of validity-dispute answers on data batches (transfer-v2's generated verifier) and
+   * the wrap program's generated verifier; each defaults to `verifier` (the mock on a local devnet).
+   */
+  disputeVerifier?: Address;
+  aggregateVerifier?: Address;
   /** Receipt polling interval in ms (small on local chains). */
   pollingIntervalMs?: number;
 }
@@ -79,9 +85,20 @@ export async function deploySystem(
   const token = await deploy("StakeToken", [params.tokenName, params.tokenSymbol, deployer]);
   const staking = await deploy("ProverStaking", [token, params.staking]);
   const verifier = opts.verifier ?? (await deploy("MockStarkVerifier", []));
-  const market = await deploy("SegmentMarket", [token, staking, verifier, params.market]);
+  const disputeVerifier = opts.disputeVerifier ?? verifier;
+  const aggregateVerifier = opts.aggregateVerifier ?? verifier;
+  const market = await deploy("SegmentMarket", [token, staking, verifier, disputeVerifier, params.market]);
   const election = await deploy("AggregatorElection", [staking, params.election]);
-  const rollup = await deploy("Rollup", [market, election, staking, verifier, params.genesisRoot, sequencer, params.treeDepth]);
+  const rollup = await deploy("Rollup", [
+    market,
+    election,
+    staking,
+    verifier,
+    params.genesisRoot,
+    sequencer,
+    params.treeDepth,
+    { verifier: aggregateVerifier, airId: params.aggregate.airId, keySetRoot: params.aggregate.keySetRoot },
+  ]);
 
   await wait(
     await walletClient.writeContract({
@@ -108,7 +125,7 @@ export async function deploySystem(
     chainId: await publicClient.getChainId(),
     block: lastBlock,
     deployer,
-    addresses: { token, staking, market, election, rollup, verifier },
+    addresses: { token, staking, market, election, rollup, verifier, disputeVerifier, aggregateVerifier },
     verifierKind: opts.verifier ? "external" : "mock",
     params: { ...params, sequencer },
   };

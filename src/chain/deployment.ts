@@ -8,11 +8,15 @@ import type { Address } from "viem";
 import { ChainError } from "./chain-error.js";
 import type { SystemAddresses } from "./contracts.js";
 
-export const CONTRACT_NAMES = ["token", "staking", "market", "election", "rollup", "verifier"] as const satisfies readonly (keyof SystemAddresses)[];
+/** The contracts every deployment has had since M1. */
+export const CORE_CONTRACT_NAMES = ["token", "staking", "market", "election", "rollup", "verifier"] as const satisfies readonly (keyof SystemAddresses)[];
+export type CoreContractName = (typeof CORE_CONTRACT_NAMES)[number];
+/** Every address a deployment file may hold: the core and the verifiers of data batches (disputes, aggregate). */
+export const CONTRACT_NAMES = [...CORE_CONTRACT_NAMES, "disputeVerifier", "aggregateVerifier"] as const satisfies readonly (keyof SystemAddresses)[];
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 /** A deployment with the addresses `K` checked present. */
-export interface DeploymentInfo<K extends ContractName = ContractName> {
+export interface DeploymentInfo<K extends ContractName = CoreContractName> {
   chainId: number | null;
   /** Block of the deployment: event ingestion starts here. */
   block: bigint;

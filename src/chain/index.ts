@@ -16,6 +16,7 @@ export * from "./deploy.js";
 export * from "./errors.js";
 export * from "./params.js";
 export * from "./statement.js";
+export * from "./aggregate.js";
 export * from "./chain-error.js";
 export * from "./rpc.js";
 export * from "./sender.js";

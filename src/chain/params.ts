@@ -1,5 +1,5 @@
 /** Every deployment parameter of the L1 contracts, with devnet defaults (short windows for tests). */
-import { parseEther, type Address, type Hex } from "viem";
+import { keccak256, parseEther, toBytes, type Address, type Hex } from "viem";
 import { transferAir } from "../rollup/air/transfer-air.js";
 
 export interface StakingParams {
@@ -22,6 +22,18 @@ export interface MarketParams {
   responseWindow: bigint;
   aggregatorFeeBps: number;
   verifyGasLimit: bigint;
+  /** AIR of the keccak segment proofs that answer a validity report on a data batch (transfer-v2-d<D>). */
+  disputeAirId: Hex;
+  /** Tokens a validity reporter escrows: paid to the prover if it answers, returned if it is slashed. */
+  disputeDeposit: bigint;
+}
+
+/** The aggregate path of data batches (Rollup.AggregateConfig, fixed at deployment). */
+export interface AggregateParams {
+  /** The wrap program's AIR id (its generated verifier's `airId()`). */
+  airId: Hex;
+  /** Root of the allowed keys the wrap's statements carry (segment AIR, agg-leaf, agg-join), packed like a state root; never 0. */
+  keySetRoot: Hex;
 }
 
 export interface ElectionParams {
@@ -39,6 +51,7 @@ export interface SystemParams {
   staking: StakingParams;
   market: MarketParams;
   election: ElectionParams;
+  aggregate: AggregateParams;
   genesisRoot: Hex;
   /** Depth of the account tree (Rollup.treeDepth, a public input of every segment statement), in [1, 30]. */
   treeDepth: number;
@@ -48,6 +61,16 @@ export interface SystemParams {
 
 /** The id of the AIR whose proofs the market accepts: transfer-v1 (hash of name, version, shape, constraints). */
 export const DEFAULT_AIR_ID: Hex = transferAir.idHex as Hex;
+
+/**
+ * Placeholders until transfer-v2 and the aggregation programs are on main: the runtime that deploys them
+ * passes transfer-v2-d<D>'s AIR id, the wrap program's AIR id and the root of the key set it builds.
+ * With the mock verifier (devnets) the AIR ids are not checked; the key-set root is (by Rollup).
+ */
+export const PLACEHOLDER_DISPUTE_AIR_ID: Hex = keccak256(toBytes("transfer-v2"));
+export const PLACEHOLDER_AGGREGATE_AIR_ID: Hex = keccak256(toBytes("agg-wrap"));
+/** A valid packed root (8 words below p) standing for the allowed-key set on mock-verifier devnets. */
+export const PLACEHOLDER_KEY_SET_ROOT: Hex = `0x${"01000000".repeat(8)}`;
 
 export const DEVNET_PARAMS: SystemParams = {
   tokenName: "Prover Stake",
@@ -66,8 +89,11 @@ export const DEVNET_PARAMS: SystemParams = {
     // 2^6 rows 18.9 M, 2^8 21.8 M, 2^10 (23 txs) 32.4 M execution gas. 40 M covers segments up to 2^10;
     // the chain's block gas limit must exceed verifyGasLimit * 64/63 + 100k plus the call (anvil --gas-limit).
     verifyGasLimit: 40_000_000n,
+    disputeAirId: PLACEHOLDER_DISPUTE_AIR_ID,
+    disputeDeposit: parseEther("1"),
   },
   election: { epochLength: 32n, aggregatorWindow: 4n, fallbackRanks: 2, livenessPenalty: parseEther("1") },
+  aggregate: { airId: PLACEHOLDER_AGGREGATE_AIR_ID, keySetRoot: PLACEHOLDER_KEY_SET_ROOT },
   genesisRoot: `0x${"00".repeat(32)}`,
   treeDepth: 20,
 };
@@ -80,6 +106,7 @@ export function withDefaults(overrides: DeepPartial<SystemParams> = {}): SystemP
     staking: { ...DEVNET_PARAMS.staking, ...stripUndefined(overrides.staking ?? {}) },
     market: { ...DEVNET_PARAMS.market, ...stripUndefined(overrides.market ?? {}) },
     election: { ...DEVNET_PARAMS.election, ...stripUndefined(overrides.election ?? {}) },
+    aggregate: { ...DEVNET_PARAMS.aggregate, ...stripUndefined(overrides.aggregate ?? {}) },
   } as SystemParams;
 }
 

@@ -33,8 +33,8 @@ export function hasGeneratedVerifier(airName: string): boolean {
 
 type Wallet = WalletClient<Transport, Chain | undefined, Account>;
 
-async function deployArtifact(wallet: Wallet, publicClient: PublicClient, name: string, args: readonly unknown[]): Promise<Address> {
-  const art = loadArtifact(name);
+async function deployArtifact(wallet: Wallet, publicClient: PublicClient, name: string, args: readonly unknown[], dir = ARTIFACTS_DIR): Promise<Address> {
+  const art = loadArtifact(name, dir);
   const hash = await wallet.deployContract({ abi: art.abi, bytecode: art.bytecode, args: args as unknown[], account: wallet.account, chain: wallet.chain });
   const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
   if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`${name} deployment failed`);
@@ -45,27 +45,34 @@ async function deployArtifact(wallet: Wallet, publicClient: PublicClient, name: 
 export interface VerifierParts {
   /** A deployed StarkQueryPhase (stateless: one may serve every verifier). */
   readonly queryPhase?: Address;
-  /** Deployed evaluator contracts `<Air>Constraints<i>`, in order. */
+  /** Deployed evaluator contracts `<prefix>Constraints<i>`, in order. */
   readonly evaluators?: readonly Address[];
+  /**
+   * The verifier's contract name when it is not the AIR's (a program's verifier, e.g. AggWrapStandinVerifier),
+   * and its evaluators' prefix when it is not the contract name's (programs sharing evaluators).
+   */
+  readonly contractName?: string;
+  readonly evaluatorPrefix?: string;
+  /** Where its artifacts are (a program verifier built by scripts/program-verifier.ts); default build/contracts. */
+  readonly artifactsDir?: string;
 }
 
-/** The constructor parameters of the generated verifier of `airName`. */
-function verifierCtorInputs(airName: string): readonly { name?: string; type?: string }[] {
-  const ctor = loadArtifact(verifierContractName(airName)).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string; type?: string }[] } | undefined;
+/** The constructor parameters of a generated verifier. */
+function verifierCtorInputs(contractName: string, dir = ARTIFACTS_DIR): readonly { name?: string; type?: string }[] {
+  const ctor = loadArtifact(contractName, dir).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string; type?: string }[] } | undefined;
   return ctor?.inputs ?? [];
 }
 
 /**
- * Number of evaluator contracts the generated verifier of `airName` takes: its `evaluator<i>` constructor
- * parameters, or, for a verifier taking them as one `evaluators` array, the `<Air>Constraints<i>` artifacts
- * built for it (the constructor checks the count against its pinned code hashes).
+ * Number of evaluator contracts a generated verifier takes: its `evaluator<i>` constructor parameters, or,
+ * for a verifier taking them as one `evaluators` array, the `<prefix>Constraints<i>` artifacts built for it
+ * (the constructor checks the count against its pinned code hashes).
  */
-export function evaluatorCount(airName: string): number {
-  const inputs = verifierCtorInputs(airName);
+export function evaluatorCount(airName: string, contractName = verifierContractName(airName), dir = ARTIFACTS_DIR, prefix = contractName.replace(/Verifier$/, "")): number {
+  const inputs = verifierCtorInputs(contractName, dir);
   if (!inputs.some((i) => i.name === "evaluators")) return inputs.filter((i) => i.name?.startsWith("evaluator")).length;
-  const base = verifierContractName(airName).replace(/Verifier$/, "");
   let n = 0;
-  while (existsSync(join(ARTIFACTS_DIR, `${base}Constraints${n}.json`))) n++;
+  while (existsSync(join(dir, `${prefix}Constraints${n}.json`))) n++;
   return n;
 }
 
@@ -82,13 +89,15 @@ export async function deployQueryPhase(wallet: Wallet, publicClient: PublicClien
  * first. The constructor checks every part's code hash against the generated constants.
  */
 export async function deployStarkVerifier(wallet: Wallet, publicClient: PublicClient, airName: string, minSecurityBits: number, parts: VerifierParts = {}): Promise<Address> {
-  const name = verifierContractName(airName);
+  const name = parts.contractName ?? verifierContractName(airName);
+  const prefix = parts.evaluatorPrefix ?? name.replace(/Verifier$/, "");
   const queryPhase = parts.queryPhase ?? (await deployQueryPhase(wallet, publicClient));
   const evaluators: Address[] = [...(parts.evaluators ?? [])];
-  const count = evaluatorCount(airName);
-  for (let i = evaluators.length; i < count; i++) evaluators.push(await deployArtifact(wallet, publicClient, `${name.replace(/Verifier$/, "")}Constraints${i}`, []));
-  const asArray = verifierCtorInputs(airName).some((i) => i.name === "evaluators");
-  return deployArtifact(wallet, publicClient, name, asArray ? [BigInt(minSecurityBits), queryPhase, evaluators] : [BigInt(minSecurityBits), queryPhase, ...evaluators]);
+  const dir = parts.artifactsDir ?? ARTIFACTS_DIR;
+  const count = evaluatorCount(airName, name, dir, prefix);
+  for (let i = evaluators.length; i < count; i++) evaluators.push(await deployArtifact(wallet, publicClient, `${prefix}Constraints${i}`, [], dir));
+  const asArray = verifierCtorInputs(name, dir).some((i) => i.name === "evaluators");
+  return deployArtifact(wallet, publicClient, name, asArray ? [BigInt(minSecurityBits), queryPhase, evaluators] : [BigInt(minSecurityBits), queryPhase, ...evaluators], dir);
 }
 
 export async function deployGasMeter(wallet: Wallet, publicClient: PublicClient): Promise<Address> {

@@ -4,7 +4,7 @@
  * p2p host; starts nothing.
  */
 import type { Address, PublicClient } from "viem";
-import type { NodeStatus, Readiness } from "../api/interface.js";
+import type { AggregationStatus, NodeStatus, Readiness } from "../api/interface.js";
 import type { StakingClient } from "../chain/staking.js";
 import { summariseJobs } from "../jobs/summary.js";
 import type { P2pNetwork } from "../p2p/index.js";
@@ -31,6 +31,8 @@ export interface NodeStatusModules {
   publicClient: PublicClient;
   p2p: Pick<P2pNetwork, "connectedPeers" | "peerId">;
   breaker: () => string;
+  /** The join coordinator's snapshot (aggregator/joins.ts), when the node aggregates by proof trees. */
+  trees?: () => readonly AggregationStatus[];
   clock?: { now(): number };
 }
 
@@ -75,6 +77,7 @@ export class NodeStatusSource {
       backend: { kind: this.opts.backend, workers: this.opts.workers },
       market: { breaker: this.m.breaker() },
       uptimeSeconds: Math.floor((this.clock.now() - this.startedAt) / 1000),
+      ...(this.m.trees ? { aggregation: this.m.trees() } : {}),
     };
   }
 

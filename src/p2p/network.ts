@@ -139,6 +139,18 @@ export class P2pNetwork {
   isBanned(peerId: string): boolean {
     return this.scores.isBanned(peerId);
   }
+  /**
+   * Penalise the peer of a staker for bad content the application found after fetching it (an
+   * invalid proof of the tree announced under its signature): the bad-content penalty of req/resp.
+   * Returns the peer's new score, or null when the signer's peer is unknown.
+   */
+  async penalizeSigner(signer: Address, reason: string): Promise<number | null> {
+    const peerId = await this.modules.oracle.peerIdOf(signer).catch(() => null);
+    if (peerId === null) return null;
+    this.log.warn("Peer penalised", { peer: peerId, signer, reason });
+    return this.scores.apply(peerId, this.opts.scoring.badContentPenalty, reason);
+  }
+
   /** Gossipsub score (P1–P7, includes the app score as P5). */
   gossipScore(peerId: string): number {
     // getScore is on the implementation, not on the exported interface.

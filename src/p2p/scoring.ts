@@ -24,6 +24,7 @@ const TOPIC_WEIGHTS: Record<TopicName, number> = {
   witness: 1,
   aggregates: 0.5,
   intents: 0.5,
+  joins: 1,
   status: 0.25,
 };
 

@@ -7,6 +7,7 @@ export const TOPIC_KIND = {
   status: "status",
   aggregates: "aggregateProgress",
   intents: "lockIntent",
+  joins: "aggNodeAvailable",
 } as const satisfies Record<string, GossipKind>;
 
 export type TopicName = keyof typeof TOPIC_KIND;

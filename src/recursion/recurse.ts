@@ -145,6 +145,15 @@ function buildCircuit(c: Circuit, desc: RecursionDescriptor, inputs: { children:
   digest.forEach((w, j) => c.assertEqual(c.publicValue(8 + j, () => c.value(w)[0]!), w, "the children's digest"));
 }
 
+/** JSON with sorted object keys: descriptors compare (and cache) by content, not by construction order. */
+export function stableStringify(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x) && !ArrayBuffer.isView(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : typeof x === "bigint" ? x.toString() : x,
+  );
+}
+
 interface Compiled {
   readonly program: Program;
   readonly air: Air;
@@ -153,7 +162,7 @@ const compiled = new Map<string, Compiled>();
 
 /** The program and recursion AIR of a descriptor (built symbolically, cached). */
 export function recursionProgram(desc: RecursionDescriptor): Compiled {
-  const key = JSON.stringify(desc);
+  const key = stableStringify(desc);
   const hit = compiled.get(key);
   if (hit) return hit;
   for (const d of desc.children) checkChildShape({ air: childAir(d), options: d.options, logHeights: d.logHeights });

@@ -20,7 +20,7 @@ import { type Ext, ZERO as ZERO_E, addE, mulE, powE } from "../stark/field/exten
 import { poseidon2Hash } from "../stark/hash/poseidon2.js";
 import { canonicalTree, foldTree } from "../util/batch-tree.js";
 import { type Digest, digestToBytes } from "./digest.js";
-import { encodeTransaction, type Transaction, TX_BYTES } from "./transaction.js";
+import { decodeTransaction, encodeTransaction, type Transaction, TX_BYTES } from "./transaction.js";
 
 /** r masks each word to 30 bits: canonical BabyBear elements, uniform. */
 const R_WORD_MASK = 0x3fffffff;
@@ -30,6 +30,13 @@ export function batchData(transactions: readonly Transaction[]): Uint8Array {
   const out = new Uint8Array(transactions.length * TX_BYTES);
   transactions.forEach((tx, i) => out.set(transactionBytes(tx), i * TX_BYTES));
   return out;
+}
+
+/** The transactions of posted bytes (inverse of batchData); RangeError when the length is not a multiple of 16. */
+export function batchFromData(bytes: Uint8Array): Transaction[] {
+  if (bytes.length % TX_BYTES !== 0) throw new RangeError(`posted transactions are ${TX_BYTES} bytes each, got ${bytes.length} bytes`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: bytes.length / TX_BYTES }, (_, i) => decodeTransaction(view, i * TX_BYTES));
 }
 
 /** keccak256 of the posted transactions. */

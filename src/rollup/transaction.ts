@@ -44,3 +44,8 @@ export function encodeTransaction(tx: Transaction, out: DataView, offset: number
   out.setUint32(offset + 8, tx.amount, true);
   out.setUint32(offset + 12, tx.nonce, true);
 }
+
+/** Inverse of encodeTransaction (any 16 bytes decode; `transactionProblem` says whether they are valid). */
+export function decodeTransaction(view: DataView, offset: number): Transaction {
+  return { from: view.getUint32(offset, true), to: view.getUint32(offset + 4, true), amount: view.getUint32(offset + 8, true), nonce: view.getUint32(offset + 12, true) };
+}

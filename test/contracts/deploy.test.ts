@@ -71,16 +71,20 @@ describe("contracts/deploy", () => {
       const el = DEVNET_PARAMS.election;
       await expectRevert(deploy("ProverStaking", [c.token.address, { ...st, minStake: 0n }]), "ProverStaking__InvalidParams");
       await expectRevert(deploy("ProverStaking", [c.token.address, { ...st, commissionCapBps: 10_001 }]), "ProverStaking__InvalidParams");
-      const market = (m: Partial<typeof mk>) => deploy("SegmentMarket", [c.token.address, c.staking.address, c.verifier.address, { ...mk, ...m }]);
+      const market = (m: Partial<typeof mk>, dispute: string = c.verifier.address) => deploy("SegmentMarket", [c.token.address, c.staking.address, c.verifier.address, dispute, { ...mk, ...m }]);
       await expectRevert(market({ batchTimeout: mk.lockTimeout }), "SegmentMarket__InvalidParams");
+      await expectRevert(market({}, "0x0000000000000000000000000000000000000000"), "SegmentMarket__InvalidParams");
       await expectRevert(market({ collateralRatioBps: 0 }), "SegmentMarket__InvalidParams");
       await expectRevert(market({ aggregatorFeeBps: 10_001 }), "SegmentMarket__InvalidParams");
       await expectRevert(deploy("AggregatorElection", [c.staking.address, { ...el, epochLength: 0n }]), "AggregatorElection__InvalidParams");
       await expectRevert(deploy("AggregatorElection", [c.staking.address, { ...el, fallbackRanks: 0 }]), "AggregatorElection__InvalidParams");
       const zero = "0x0000000000000000000000000000000000000000";
-      const rollup = (sequencer: string, treeDepth: number) =>
-        deploy("Rollup", [c.market.address, c.election.address, c.staking.address, c.verifier.address, `0x${"00".repeat(32)}`, sequencer, treeDepth]);
+      const agg = { verifier: c.verifier.address, airId: DEVNET_PARAMS.aggregate.airId, keySetRoot: DEVNET_PARAMS.aggregate.keySetRoot };
+      const rollup = (sequencer: string, treeDepth: number, aggregate = agg) =>
+        deploy("Rollup", [c.market.address, c.election.address, c.staking.address, c.verifier.address, `0x${"00".repeat(32)}`, sequencer, treeDepth, aggregate]);
       await expectRevert(rollup(zero, DEVNET_PARAMS.treeDepth), "Rollup__ZeroAddress");
+      await expectRevert(rollup(roles.deployer.address, DEVNET_PARAMS.treeDepth, { ...agg, verifier: zero }), "Rollup__ZeroAddress");
+      await expectRevert(rollup(roles.deployer.address, DEVNET_PARAMS.treeDepth, { ...agg, keySetRoot: `0x${"00".repeat(32)}` }), "Rollup__ZeroKeySetRoot");
       await expectRevert(rollup(roles.deployer.address, 0), "Rollup__InvalidTreeDepth");
       await expectRevert(rollup(roles.deployer.address, 31), "Rollup__InvalidTreeDepth");
       await expectRevert(deploy("StakeToken", ["a", "b", zero]), "StakeToken__ZeroAddress");
@@ -129,12 +133,21 @@ describe("contracts/deploy", () => {
         const hash = await wallet().writeContract({ address: verifier, abi: loadArtifact("MockStarkVerifier").abi, functionName: "setMinSecurityBits", args: [bits] });
         await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
       };
-      const market = () => wallet().deployContract({ abi: loadArtifact("SegmentMarket").abi, bytecode: loadArtifact("SegmentMarket").bytecode, args: [token, staking, verifier, DEVNET_PARAMS.market] });
-      const rollup = (m: Address) =>
-        wallet().deployContract({ abi: loadArtifact("Rollup").abi, bytecode: loadArtifact("Rollup").bytecode, args: [m, election, staking, verifier, `0x${"00".repeat(32)}`, roles.deployer.address, DEVNET_PARAMS.treeDepth] });
+      // a second verifier at 96 bits: the floor applies to each of the two verifiers a contract is given
+      const strong = await deploy("MockStarkVerifier", []);
+      const market = (segment = verifier, dispute = verifier) =>
+        wallet().deployContract({ abi: loadArtifact("SegmentMarket").abi, bytecode: loadArtifact("SegmentMarket").bytecode, args: [token, staking, segment, dispute, DEVNET_PARAMS.market] });
+      const rollup = (m: Address, segment = verifier, aggregate = verifier) =>
+        wallet().deployContract({
+          abi: loadArtifact("Rollup").abi,
+          bytecode: loadArtifact("Rollup").bytecode,
+          args: [m, election, staking, segment, `0x${"00".repeat(32)}`, roles.deployer.address, DEVNET_PARAMS.treeDepth, { verifier: aggregate, airId: DEVNET_PARAMS.aggregate.airId, keySetRoot: DEVNET_PARAMS.aggregate.keySetRoot }],
+        });
       await setBits(79n);
       await expectRevert(market(), "SegmentMarket__VerifierPolicyBelowFloor", [79n, 80n]);
+      await expectRevert(market(strong, verifier), "SegmentMarket__VerifierPolicyBelowFloor", [79n, 80n]);
       await expectRevert(rollup(token), "Rollup__VerifierPolicyBelowFloor", [79n, 80n]);
+      await expectRevert(rollup(token, strong, verifier), "Rollup__VerifierPolicyBelowFloor", [79n, 80n]);
       await setBits(80n);
       const m = getAddress((await publicClient.waitForTransactionReceipt({ hash: await market(), pollingInterval: 20 })).contractAddress!);
       const r = await publicClient.waitForTransactionReceipt({ hash: await rollup(m), pollingInterval: 20 });

@@ -284,7 +284,7 @@ describe("contracts/SegmentMarket", () => {
       await s.test.setBalance({ address: rollup, value: 10n ** 18n });
       try {
         await expectRevert(
-          s.wallet.writeContract({ address: s.c.market.address, abi: s.c.market.abi, functionName: "finalizeBatch", args: [batch.batchId, p1.address], account: rollup, gas: 1_000_000n }),
+          s.wallet.writeContract({ address: s.c.market.address, abi: s.c.market.abi, functionName: "finalizeBatch", args: [batch.batchId, p1.address, []], account: rollup, gas: 1_000_000n }),
           "SegmentMarket__BatchNotFullyCommitted",
           [batch.batchId, 0, 3],
         );
@@ -294,7 +294,7 @@ describe("contracts/SegmentMarket", () => {
     });
 
     it("finalizeBatch and initialize are restricted", async () => {
-      await expectRevert(s.c.market.write.finalizeBatch([batch.batchId, p1.address], { account: p1 }), "SegmentMarket__NotRollup");
+      await expectRevert(s.c.market.write.finalizeBatch([batch.batchId, p1.address, []], { account: p1 }), "SegmentMarket__NotRollup");
       await expectRevert(s.c.market.write.initialize([p1.address], { account: p1 }), "SegmentMarket__NotOwner");
       await expectRevert(s.c.market.write.initialize([p1.address], { account: roles.deployer }), "SegmentMarket__AlreadyInitialized");
     });

@@ -13,6 +13,7 @@ const bodies: GossipBody[] = [
   { kind: "status", nodeVersion: "", backend: "cuda", capacity: 65535, queued: 0 },
   { kind: "aggregateProgress", batchId: 9n, collected: 4, total: 4 },
   { kind: "lockIntent", batchId: 3n, segmentIndex: 7, expiresAt: 1_900_000_000_000 },
+  { kind: "aggNodeAvailable", batchId: 5n, first: 0, last: 15, proofHash: HASH, size: 120_000 },
 ];
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -22,6 +23,18 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe("p2p codecs", () => {
+  it("refuses a tree node announced with last < first or an empty size", () => {
+    assert.throws(() => encodeBody({ kind: "aggNodeAvailable", batchId: 1n, first: 3, last: 2, proofHash: HASH, size: 1 }), RangeError);
+    const ok = encodeBody({ kind: "aggNodeAvailable", batchId: 1n, first: 2, last: 3, proofHash: HASH, size: 1 });
+    const swapped = Uint8Array.from(ok);
+    swapped.set(ok.subarray(12, 16), 8);
+    swapped.set(ok.subarray(8, 12), 12);
+    assert.throws(() => decodeBody("aggNodeAvailable", swapped), DecodeError);
+    const empty = Uint8Array.from(ok);
+    empty.fill(0, ok.length - 4);
+    assert.throws(() => decodeBody("aggNodeAvailable", empty), DecodeError);
+  });
+
   const key = generatePrivateKey();
   const signer = privateKeyToAccount(key).address;
 

@@ -21,9 +21,9 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { anvil as anvilChain } from "viem/chains";
 import { buildContracts } from "../../scripts/build-contracts.js";
-import { startAnvil, type AnvilInstance } from "../../src/chain/anvil.js";
+import { startAnvil, type AnvilInstance, type AnvilOpts } from "../../src/chain/anvil.js";
 import { mockStarkVerifier, systemContracts, type AnyWalletClient, type MockStarkVerifierContract, type SystemContracts } from "../../src/chain/contracts.js";
-import { deploySystem, type Deployment } from "../../src/chain/deploy.js";
+import { deploySystem, type DeployOpts, type Deployment } from "../../src/chain/deploy.js";
 import { decodeRevert } from "../../src/chain/errors.js";
 import type { DeepPartial, SystemParams } from "../../src/chain/params.js";
 
@@ -84,9 +84,16 @@ export function ensureBuilt(): void {
   built = true;
 }
 
-export async function startSystem(overrides: DeepPartial<SystemParams> = {}): Promise<System> {
+/** Deploys contracts the system is then built with (e.g. a generated aggregate verifier), on the same chain. */
+export type PreDeploy = (wallet: ReturnType<typeof createWalletClient>, publicClient: PublicClient) => Promise<Partial<DeployOpts>>;
+
+/** The devnet's L1: a 60 M block gas limit (issue 19); EIP-7825 caps each transaction at 16,777,216. */
+export const DEVNET_BLOCK_GAS_LIMIT = 60_000_000n;
+export const EIP7825_TX_GAS_CAP = 16_777_216n;
+
+export async function startSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy, anvilOpts: AnvilOpts = {}): Promise<System> {
   ensureBuilt();
-  const anvil = await startAnvil();
+  const anvil = await startAnvil(anvilOpts);
   try {
     const transport = http(anvil.rpcUrl);
     const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 20 }) as PublicClient;
@@ -94,10 +101,13 @@ export async function startSystem(overrides: DeepPartial<SystemParams> = {}): Pr
     const deployerWallet = createWalletClient({ chain: anvilChain, transport, account: roles.deployer });
     const test = makeTestClient(anvil.rpcUrl);
     // The mock verifier needs little gas; keep challengeProof within anvil's default 30 M block gas limit.
-    const deployment = await deploySystem(deployerWallet, publicClient, {
-      ...overrides,
-      market: { verifyGasLimit: MOCK_VERIFY_GAS_LIMIT, ...overrides.market },
-    });
+    const extra = preDeploy ? await preDeploy(deployerWallet, publicClient) : {};
+    const deployment = await deploySystem(
+      deployerWallet,
+      publicClient,
+      { ...overrides, market: { verifyGasLimit: MOCK_VERIFY_GAS_LIMIT, ...overrides.market } },
+      extra,
+    );
     const c = systemContracts(deployment.addresses, { public: publicClient, wallet });
     const mock = mockStarkVerifier(deployment.addresses.verifier, { public: publicClient, wallet });
 
@@ -152,11 +162,12 @@ export async function startSystem(overrides: DeepPartial<SystemParams> = {}): Pr
 }
 
 /** Mocha hooks: one system per describe block, a snapshot around every test. */
-export function useSystem(overrides: DeepPartial<SystemParams> = {}): () => System {
+export function useSystem(overrides: DeepPartial<SystemParams> = {}, preDeploy?: PreDeploy, anvilOpts: AnvilOpts = {}): () => System {
   let sys: System | undefined;
   before(async function () {
-    this.timeout(120_000);
-    sys = await startSystem({ genesisRoot: TEST_GENESIS_ROOT, ...overrides });
+    // a generated wrap verifier is ten contracts to deploy; the shared machines are slow at times
+    this.timeout(300_000);
+    sys = await startSystem({ genesisRoot: TEST_GENESIS_ROOT, ...overrides }, preDeploy, anvilOpts);
   });
   beforeEach(async () => {
     activeClient = sys!.publicClient;

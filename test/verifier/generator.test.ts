@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { staleGenerated, renderEvaluators, renderVerifiers } from "../../scripts/gen-verifier.js";
+import { programVerifiers, staleGenerated, renderEvaluators, renderVerifiers } from "../../scripts/gen-verifier.js";
 import { pinnedCodeHashes } from "../../scripts/build-contracts.js";
 import {
   BAKED_BLOWUPS,
@@ -106,8 +106,10 @@ describe("verifier: IR → Solidity generator", () => {
     assert.ok(evaluatorParts(transferAir).length > 1, "transfer-v1 is split");
     assert.deepEqual(evaluatorParts(lookupAir).map((p) => p.table), [0, 1], "lookup-v1: one evaluator per table");
     const airs = [fibAir, mixAir, transferAir, lookupAir, transferV2Air(20)];
-    assert.deepEqual(Object.keys(renderEvaluators()).sort(), airs.flatMap((a) => evaluatorContractNames(a).map((n) => `${n}.sol`)).sort());
-    const names = [QUERY_PHASE_CONTRACT, ...airs.flatMap((air) => [verifierContractName(air.name), ...evaluatorContractNames(air)])];
+    const programs = programVerifiers();
+    const evaluators = [...airs.flatMap((a) => evaluatorContractNames(a)), ...programs.flatMap((t) => evaluatorContractNames(t.air, t.spec))];
+    assert.deepEqual(Object.keys(renderEvaluators()).sort(), evaluators.map((n) => `${n}.sol`).sort());
+    const names = [QUERY_PHASE_CONTRACT, ...airs.map((air) => verifierContractName(air.name)), ...programs.map((t) => t.spec.contractName!), ...evaluators];
     for (const name of names) {
       const bytes = deployedSize(name);
       assert.ok(bytes > 0 && bytes <= 24_576, `${name}: ${bytes} bytes`);

@@ -10,7 +10,7 @@ import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 ///         The query phase runs in StarkQueryPhase, fixed at deployment and pinned by its code hash.
 contract FibV1Verifier is StarkVerifierBase {
     /// @dev keccak256 of StarkQueryPhase's deployed code.
-    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0x58dbeba1a858d16381fd7cfb1d70048b9fd0b5d54ee214b9cbca3e424c937a57;
 
     constructor(uint256 minSecurityBits_, address queryPhase_)
         StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)

@@ -14,7 +14,7 @@ contract LookupV1Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_0;
     address internal immutable EVALUATOR_1;
     /// @dev keccak256 of StarkQueryPhase's deployed code.
-    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0x58dbeba1a858d16381fd7cfb1d70048b9fd0b5d54ee214b9cbca3e424c937a57;
     /// @dev keccak256 of LookupV1Constraints0's deployed code.
     bytes32 internal constant EVALUATOR_0_CODEHASH = 0xaa613d6478b0313fb3e13082c79c4b07f604bfb3cf018573731ea6a9d4ce5fa9;
     /// @dev keccak256 of LookupV1Constraints1's deployed code.

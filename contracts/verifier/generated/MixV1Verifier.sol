@@ -12,7 +12,7 @@ import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 contract MixV1Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_0;
     /// @dev keccak256 of StarkQueryPhase's deployed code.
-    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0x58dbeba1a858d16381fd7cfb1d70048b9fd0b5d54ee214b9cbca3e424c937a57;
     /// @dev keccak256 of MixV1Constraints0's deployed code.
     bytes32 internal constant EVALUATOR_0_CODEHASH = 0x6406537d4b29d55ad73fdbc3726be6de81391334c936b2ce7f9e49e56ff850a8;
 

@@ -19,7 +19,7 @@ contract TransferV1Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_6;
     address internal immutable EVALUATOR_7;
     /// @dev keccak256 of StarkQueryPhase's deployed code.
-    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0x58dbeba1a858d16381fd7cfb1d70048b9fd0b5d54ee214b9cbca3e424c937a57;
     /// @dev keccak256 of TransferV1Constraints0's deployed code.
     bytes32 internal constant EVALUATOR_0_CODEHASH = 0xc28999d5475d4e48bb81b9b552a756929c9978bab6a66cdbc18df98222adf38b;
     /// @dev keccak256 of TransferV1Constraints1's deployed code.

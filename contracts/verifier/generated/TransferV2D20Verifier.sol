@@ -34,7 +34,7 @@ contract TransferV2D20Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_20;
     address internal immutable EVALUATOR_21;
     /// @dev keccak256 of StarkQueryPhase's deployed code.
-    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0x58dbeba1a858d16381fd7cfb1d70048b9fd0b5d54ee214b9cbca3e424c937a57;
     /// @dev keccak256 of TransferV2D20Constraints0's deployed code.
     bytes32 internal constant EVALUATOR_0_CODEHASH = 0x40a44871f25c49102a3590e60ac174775163928cdd7750372c6206786ba6c1fa;
     /// @dev keccak256 of TransferV2D20Constraints1's deployed code.

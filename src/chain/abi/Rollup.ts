@@ -36,10 +36,43 @@ export const rollupAbi = [
         "internalType": "uint32",
         "name": "treeDepth_",
         "type": "uint32"
+      },
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "verifier",
+            "type": "address"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "airId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "keySetRoot",
+            "type": "bytes32"
+          }
+        ],
+        "internalType": "struct IRollup.AggregateConfig",
+        "name": "aggregate",
+        "type": "tuple"
       }
     ],
     "stateMutability": "nonpayable",
     "type": "constructor"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "name": "Rollup__BatchIdMismatch",
+    "type": "error"
   },
   {
     "inputs": [
@@ -82,6 +115,60 @@ export const rollupAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "openDisputes",
+        "type": "uint32"
+      }
+    ],
+    "name": "Rollup__DisputeOpen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint128",
+        "name": "expected",
+        "type": "uint128"
+      },
+      {
+        "internalType": "uint128",
+        "name": "provided",
+        "type": "uint128"
+      }
+    ],
+    "name": "Rollup__EvaluationMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes",
+        "name": "reason",
+        "type": "bytes"
+      }
+    ],
+    "name": "Rollup__InvalidAggregateProof",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "slot",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__InvalidJoinProver",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "index",
         "type": "uint32"
@@ -99,6 +186,22 @@ export const rollupAbi = [
       }
     ],
     "name": "Rollup__InvalidTreeDepth",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "provided",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__KeySetMismatch",
     "type": "error"
   },
   {
@@ -147,6 +250,22 @@ export const rollupAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint128",
+        "name": "expected",
+        "type": "uint128"
+      },
+      {
+        "internalType": "uint128",
+        "name": "provided",
+        "type": "uint128"
+      }
+    ],
+    "name": "Rollup__RandomnessMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "index",
         "type": "uint32"
@@ -168,12 +287,103 @@ export const rollupAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "provided",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__RootInMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "committed",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "provided",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__RootOutMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint32",
+        "name": "expected",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "provided",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__SegmentCountMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "provided",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__StatementLength",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__StatementNotCanonical",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint32",
         "name": "index",
         "type": "uint32"
       }
     ],
     "name": "Rollup__TxDataMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "expected",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "provided",
+        "type": "bytes32"
+      }
+    ],
+    "name": "Rollup__TxRootMismatch",
     "type": "error"
   },
   {
@@ -190,6 +400,17 @@ export const rollupAbi = [
       }
     ],
     "name": "Rollup__VerifierPolicyBelowFloor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "name": "Rollup__WrongBatchKind",
     "type": "error"
   },
   {
@@ -214,6 +435,11 @@ export const rollupAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "Rollup__ZeroKeySetRoot",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint64",
@@ -234,6 +460,43 @@ export const rollupAbi = [
     ],
     "name": "StatementLib__SegmentIndexTooLarge",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "aggregator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "dataHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "txRoot",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "joinProvers",
+        "type": "uint32"
+      }
+    ],
+    "name": "AggregateAccepted",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -325,12 +588,51 @@ export const rollupAbi = [
   },
   {
     "inputs": [],
+    "name": "aggregateAirId",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "aggregateVerifier",
+    "outputs": [
+      {
+        "internalType": "contract IStarkVerifier",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
     "name": "election",
     "outputs": [
       {
         "internalType": "contract IAggregatorElection",
         "name": "",
         "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "keySetRoot",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
       }
     ],
     "stateMutability": "view",
@@ -450,6 +752,29 @@ export const rollupAbi = [
         "internalType": "struct IRollup.SegmentProof[]",
         "name": "proofs",
         "type": "tuple[]"
+      }
+    ],
+    "name": "submitAggregate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "bytes",
+        "name": "proof",
+        "type": "bytes"
+      },
+      {
+        "internalType": "uint32[]",
+        "name": "publicInputs",
+        "type": "uint32[]"
       }
     ],
     "name": "submitAggregate",

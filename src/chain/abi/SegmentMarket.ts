@@ -18,6 +18,11 @@ export const segmentMarketAbi = [
         "type": "address"
       },
       {
+        "internalType": "contract IStarkVerifier",
+        "name": "disputeVerifier_",
+        "type": "address"
+      },
+      {
         "components": [
           {
             "internalType": "bytes32",
@@ -58,6 +63,16 @@ export const segmentMarketAbi = [
             "internalType": "uint64",
             "name": "verifyGasLimit",
             "type": "uint64"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "disputeAirId",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint96",
+            "name": "disputeDeposit",
+            "type": "uint96"
           }
         ],
         "internalType": "struct ISegmentMarket.MarketParams",
@@ -203,6 +218,43 @@ export const segmentMarketAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      }
+    ],
+    "name": "SegmentMarket__DisputeOpen",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes",
+        "name": "reason",
+        "type": "bytes"
+      }
+    ],
+    "name": "SegmentMarket__DisputeProofRejected",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "uint256",
         "name": "gasLeft",
         "type": "uint256"
@@ -309,6 +361,22 @@ export const segmentMarketAbi = [
       }
     ],
     "name": "SegmentMarket__NotCommitted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      }
+    ],
+    "name": "SegmentMarket__NotDisputed",
     "type": "error"
   },
   {
@@ -479,7 +547,55 @@ export const segmentMarketAbi = [
         "type": "uint256"
       }
     ],
+    "name": "SegmentMarket__TooManyJoinProvers",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
     "name": "SegmentMarket__TooManySegments",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "count",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "max",
+        "type": "uint256"
+      }
+    ],
+    "name": "SegmentMarket__TooManyTransactions",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "expected",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "provided",
+        "type": "uint256"
+      }
+    ],
+    "name": "SegmentMarket__TxDataLength",
     "type": "error"
   },
   {
@@ -542,6 +658,22 @@ export const segmentMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "enum ISegmentMarket.BatchKind",
+        "name": "kind",
+        "type": "uint8"
+      }
+    ],
+    "name": "SegmentMarket__WrongBatchKind",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "SegmentMarket__ZeroProofHash",
     "type": "error"
@@ -567,6 +699,49 @@ export const segmentMarketAbi = [
     ],
     "name": "StatementLib__SegmentIndexTooLarge",
     "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "dataHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "txRoot",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint128",
+        "name": "randomness",
+        "type": "uint128"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint128",
+        "name": "evaluation",
+        "type": "uint128"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "txCount",
+        "type": "uint32"
+      }
+    ],
+    "name": "BatchDataPosted",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -703,12 +878,191 @@ export const segmentMarketAbi = [
     "inputs": [
       {
         "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "rootIn",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "witnessHash",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "bytes32",
+        "name": "txCommitment",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "txCount",
+        "type": "uint32"
+      }
+    ],
+    "name": "DataSegmentPosted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "disputer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "deposit",
+        "type": "uint96"
+      }
+    ],
+    "name": "DisputeDepositRefunded",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
         "internalType": "address",
         "name": "rollup",
         "type": "address"
       }
     ],
     "name": "Initialized",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "disputer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "deposit",
+        "type": "uint96"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint64",
+        "name": "deadline",
+        "type": "uint64"
+      }
+    ],
+    "name": "InvalidityReported",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "prover",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "disputer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "slashed",
+        "type": "uint96"
+      }
+    ],
+    "name": "InvaliditySlashed",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "slot",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "prover",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "JoinProverPaid",
     "type": "event"
   },
   {
@@ -1089,8 +1443,84 @@ export const segmentMarketAbi = [
     "type": "event"
   },
   {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "indexed": true,
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "prover",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "disputer",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "deposit",
+        "type": "uint96"
+      }
+    ],
+    "name": "ValidityProven",
+    "type": "event"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_BATCH_TRANSACTIONS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "MAX_DATA_SEGMENTS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "MAX_SEGMENTS_PER_BATCH",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "TX_BYTES",
     "outputs": [
       {
         "internalType": "uint256",
@@ -1266,6 +1696,45 @@ export const segmentMarketAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "disputeAirId",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "disputeDeposit",
+    "outputs": [
+      {
+        "internalType": "uint96",
+        "name": "",
+        "type": "uint96"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "disputeVerifier",
+    "outputs": [
+      {
+        "internalType": "contract IStarkVerifier",
+        "name": "",
+        "type": "address"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint64",
@@ -1294,6 +1763,11 @@ export const segmentMarketAbi = [
         "internalType": "address",
         "name": "aggregator",
         "type": "address"
+      },
+      {
+        "internalType": "address[]",
+        "name": "joinProvers",
+        "type": "address[]"
       }
     ],
     "name": "finalizeBatch",
@@ -1367,6 +1841,41 @@ export const segmentMarketAbi = [
             "internalType": "bytes32",
             "name": "finalRoot",
             "type": "bytes32"
+          },
+          {
+            "internalType": "enum ISegmentMarket.BatchKind",
+            "name": "kind",
+            "type": "uint8"
+          },
+          {
+            "internalType": "uint32",
+            "name": "txCount",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "openDisputes",
+            "type": "uint32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "dataHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "txRoot",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint128",
+            "name": "randomness",
+            "type": "uint128"
+          },
+          {
+            "internalType": "uint128",
+            "name": "evaluation",
+            "type": "uint128"
           }
         ],
         "internalType": "struct ISegmentMarket.Batch",
@@ -1473,6 +1982,21 @@ export const segmentMarketAbi = [
             "internalType": "bool",
             "name": "verified",
             "type": "bool"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "txCommitment",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "address",
+            "name": "disputer",
+            "type": "address"
+          },
+          {
+            "internalType": "uint64",
+            "name": "disputedAt",
+            "type": "uint64"
           }
         ],
         "internalType": "struct ISegmentMarket.Segment",
@@ -1610,6 +2134,72 @@ export const segmentMarketAbi = [
     "type": "function"
   },
   {
+    "inputs": [
+      {
+        "components": [
+          {
+            "internalType": "bytes32",
+            "name": "rootIn",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "witnessHash",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "bytes32",
+            "name": "txCommitment",
+            "type": "bytes32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "txCount",
+            "type": "uint32"
+          }
+        ],
+        "internalType": "struct ISegmentMarket.DataSegmentInput[]",
+        "name": "segments",
+        "type": "tuple[]"
+      },
+      {
+        "internalType": "bytes",
+        "name": "transactions",
+        "type": "bytes"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "txRoot",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "finalRoot",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint96",
+        "name": "minPrice",
+        "type": "uint96"
+      },
+      {
+        "internalType": "uint96",
+        "name": "maxPrice",
+        "type": "uint96"
+      }
+    ],
+    "name": "postBatch",
+    "outputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [],
     "name": "rampPeriod",
     "outputs": [
@@ -1635,7 +2225,53 @@ export const segmentMarketAbi = [
         "type": "uint32"
       }
     ],
+    "name": "reportInvalid",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      }
+    ],
     "name": "reportUnavailable",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      },
+      {
+        "internalType": "bytes",
+        "name": "proof",
+        "type": "bytes"
+      },
+      {
+        "internalType": "uint128",
+        "name": "evaluation",
+        "type": "uint128"
+      }
+    ],
+    "name": "respondInvalid",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"
@@ -1702,6 +2338,24 @@ export const segmentMarketAbi = [
         "type": "uint32"
       }
     ],
+    "name": "slashInvalid",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      },
+      {
+        "internalType": "uint32",
+        "name": "index",
+        "type": "uint32"
+      }
+    ],
     "name": "slashUnavailable",
     "outputs": [],
     "stateMutability": "nonpayable",
@@ -1749,6 +2403,19 @@ export const segmentMarketAbi = [
   {
     "inputs": [],
     "name": "totalBounties",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "totalDeposits",
     "outputs": [
       {
         "internalType": "uint256",

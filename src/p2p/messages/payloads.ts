@@ -46,12 +46,27 @@ export interface LockIntent {
   expiresAt: number;
 }
 
+/**
+ * A node of a batch's proof tree is available (docs/aggregator.md, "Aggregation"): the leaf of one
+ * segment (first = last) or a join of segments first..last, bound to the signer's address. Fetch it
+ * over `proof/1` by `proofHash` (keccak256 of the encoded node). Announced when proven, and again by
+ * any node that verified it when it becomes a child of a join task (so a late peer learns the task).
+ */
+export interface AggNodeAvailable {
+  batchId: bigint;
+  first: number;
+  last: number;
+  proofHash: Hex;
+  size: number;
+}
+
 export type GossipBody =
   | ({ kind: "proofAvailable" } & ProofAvailable)
   | ({ kind: "witnessAvailable" } & WitnessAvailable)
   | ({ kind: "status" } & Status)
   | ({ kind: "aggregateProgress" } & AggregateProgress)
-  | ({ kind: "lockIntent" } & LockIntent);
+  | ({ kind: "lockIntent" } & LockIntent)
+  | ({ kind: "aggNodeAvailable" } & AggNodeAvailable);
 
 export type GossipKind = GossipBody["kind"];
 
@@ -62,6 +77,7 @@ export const KIND_CODES: Record<GossipKind, number> = {
   status: 3,
   aggregateProgress: 4,
   lockIntent: 5,
+  aggNodeAvailable: 6,
 };
 const KIND_BY_CODE = new Map(Object.entries(KIND_CODES).map(([k, v]) => [v, k as GossipKind]));
 
@@ -119,6 +135,14 @@ export function encodeBody(body: GossipBody): Uint8Array {
       if (!Number.isSafeInteger(body.expiresAt) || body.expiresAt < 0) throw new RangeError("expiresAt");
       w.u64(body.batchId).u32(body.segmentIndex).u64(BigInt(body.expiresAt));
       break;
+    case "aggNodeAvailable":
+      checkU64(body.batchId, "batchId");
+      checkU32(body.first, "first");
+      checkU32(body.last, "last");
+      checkU32(body.size, "size");
+      if (body.last < body.first) throw new RangeError("first/last");
+      w.u64(body.batchId).u32(body.first).u32(body.last).bytes(hash32(body.proofHash, "proofHash")).u32(body.size);
+      break;
   }
   return w.finish();
 }
@@ -160,6 +184,17 @@ export function decodeBody(kind: GossipKind, bytes: Uint8Array): GossipBody {
     case "lockIntent":
       body = { kind, batchId: r.u64("batchId"), segmentIndex: r.u32("segmentIndex"), expiresAt: r.u64Number("expiresAt") };
       break;
+    case "aggNodeAvailable": {
+      const batchId = r.u64("batchId");
+      const first = r.u32("first");
+      const last = r.u32("last");
+      if (last < first) throw new DecodeError("last", `${last} < first ${first}`);
+      const proofHash = bytesToHex(r.bytes(32, "proofHash"));
+      const size = r.u32("size");
+      if (size === 0) throw new DecodeError("size", "must be > 0");
+      body = { kind, batchId, first, last, proofHash, size };
+      break;
+    }
   }
   r.end("payload");
   return body;

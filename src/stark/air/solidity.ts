@@ -238,10 +238,44 @@ function totalInstructions(air: Air): number {
   return air.tables.reduce((a, t) => a + readHeader(t.bytecode).numInstructions, 0);
 }
 
+/**
+ * How a verifier is generated, beyond its AIR: contract names and which preprocessed commitments it bakes.
+ * Registered AIRs take the defaults; a recursion program (an `Air` built from a descriptor, all of whose
+ * tables are preprocessed at fixed heights) names its verifier, shares the evaluators of every program of
+ * the same constraints, and bakes its caps for the blowups and cap height its proofs use.
+ */
+export interface VerifierSpec {
+  /** Verifier contract name (default `verifierContractName(air.name)`). */
+  readonly contractName?: string;
+  /**
+   * Evaluators are `<prefix>Constraints<i>` (default: the AIR's name in CamelCase): verifiers of AIRs with
+   * the same constraints (every program of recursion-v1) share them.
+   */
+  readonly evaluatorPrefix?: string;
+  /**
+   * Blowups (log2, consecutive) whose preprocessed caps are baked (default every blowup the codec admits);
+   * those below the AIR's quotient chunks are dropped (no proof can use them).
+   */
+  readonly logBlowups?: readonly number[];
+  /** Largest height baked for a table of variable height (at most BAKED_MAX_LOG_ROWS; each entry costs code and build time). */
+  readonly maxLogRows?: number;
+  /** Cap height of the baked caps (default BAKED_LOG_CAP): proofs of any cap height up to it are accepted. */
+  readonly logCap?: number;
+  /**
+   * Precomputed caps at cap height `logCap` (a prover backend's kernels are much faster than the reference
+   * code for tall tables: scripts compute them with `verificationKeyWith`); any not given is computed here.
+   */
+  readonly caps?: (table: number, logRows: number, logBlowup: number) => readonly Uint8Array[] | undefined;
+}
+
+function camelName(airName: string): string {
+  return verifierContractName(airName).replace(/Verifier$/, "");
+}
+
 /** The AIR's external evaluator contracts in deployment order ([] when evaluated inline). */
-export function evaluatorParts(air: Air): EvaluatorPart[] {
+export function evaluatorParts(air: Air, spec: VerifierSpec = {}): EvaluatorPart[] {
   if (totalInstructions(air) <= INLINE_MAX_INSTRUCTIONS) return [];
-  const base = verifierContractName(air.name).replace(/Verifier$/, "");
+  const base = spec.evaluatorPrefix ?? camelName(air.name);
   const parts: EvaluatorPart[] = [];
   for (const t of air.tables) {
     const n = readHeader(t.bytecode).numInstructions;
@@ -253,8 +287,8 @@ export function evaluatorParts(air: Air): EvaluatorPart[] {
 }
 
 /** Contract names of the AIR's external evaluator chunks ([] when evaluated inline). */
-export function evaluatorContractNames(air: Air): string[] {
-  return evaluatorParts(air).map((p) => p.name);
+export function evaluatorContractNames(air: Air, spec: VerifierSpec = {}): string[] {
+  return evaluatorParts(air, spec).map((p) => p.name);
 }
 
 const HEADER = (air: Air): string => `// SPDX-License-Identifier: Apache-2.0
@@ -264,8 +298,9 @@ pragma solidity ^0.8.24;
 `;
 
 /** The evaluator contracts of the AIR: file name (under contracts/verifier/generated/) → Solidity. */
-export function generateEvaluatorSources(air: Air): Record<string, string> {
-  const parts = evaluatorParts(air);
+export function generateEvaluatorSources(air: Air, spec: VerifierSpec = {}): Record<string, string> {
+  const parts = evaluatorParts(air, spec);
+  const verifierName = spec.contractName ?? verifierContractName(air.name);
   const out: Record<string, string> = {};
   const compiled = new Map<number, string[][]>();
   parts.forEach((part, i) => {
@@ -277,7 +312,7 @@ export function generateEvaluatorSources(air: Air): Record<string, string> {
     const tablePart = air.tables.length > 1 ? ` table \`${t.name}\`` : "";
     out[`${part.name}.sol`] = `${HEADER(air)}
 /// @notice Part ${i + 1} of ${parts.length} of the constraint evaluation of \`${air.name}\`${tablePart} at the OOD point
-///         (lowered instructions ${part.from}..${part.to - 1}), for ${verifierContractName(air.name)}, which pins this contract's code
+///         (lowered instructions ${part.from}..${part.to - 1}), for ${verifierName}, which pins this contract's code
 ///         hash. Stateless: takes the table's evaluation buffer [registers | acc | OOD values | public-column
 ///         values | public inputs | alpha powers] as calldata (32-byte words) and returns its registers and
 ///         accumulators after this part's instructions.
@@ -310,40 +345,45 @@ ${indent(groups.slice(part.from, part.to).flat())}
 
 // ---------------------------------------------------------------- preprocessed commitments
 
-/** Cap height of the baked preprocessed caps: proofs with logCap 0..BAKED_LOG_CAP are supported. */
+/** Default cap height of the baked preprocessed caps: proofs with logCap 0..BAKED_LOG_CAP are supported. */
 export const BAKED_LOG_CAP = 2;
-/** Blowups the baked caps cover (every blowup the codec admits). */
+/** Default blowups the baked caps cover (every blowup the codec admits). */
 export const BAKED_BLOWUPS: readonly number[] = Array.from({ length: OPTION_LIMITS.logBlowup[1] - OPTION_LIMITS.logBlowup[0] + 1 }, (_, i) => OPTION_LIMITS.logBlowup[0] + i);
-/** Largest table height whose preprocessed commitment is baked (the LDE is computed at generation). */
+/** Largest height baked for a table of variable height (a fixed-height table is baked at its height). */
 export const BAKED_MAX_LOG_ROWS = 14;
-/** At most this many (height, blowup) entries per AIR (each 2^BAKED_LOG_CAP digests of contract code). */
-export const BAKED_MAX_ENTRIES = 48;
+/** At most this many bytes of baked caps per verifier (contract code: the verifier must stay under EIP-170). */
+export const BAKED_MAX_BYTES = 6144;
 
-/** The baked preprocessed commitments of one table: heights lo..hi, every blowup of `logBlowups`. */
+/** The baked preprocessed commitments of one table: heights lo..hi × the consecutive blowups `logBlowups`. */
 export interface PreprocessedBake {
   readonly table: number;
   readonly minLogRows: number;
   readonly maxLogRows: number;
-  /** The blowups baked, consecutive (BAKED_BLOWUPS from the smallest the AIR's quotient chunks admit, by default). */
+  /** The blowups baked, consecutive (see `bakedBlowups`). */
   readonly logBlowups: readonly number[];
-  /** Per (height, blowup) in that order: the cap at height min(BAKED_LOG_CAP, depth) (always BAKED_LOG_CAP: depth ≥ 3). */
+  /** Cap height of every entry (each holds 2^logCap digests). */
+  readonly logCap: number;
+  /** Per (height, blowup) in that order: the cap at height logCap. */
   readonly caps: Uint8Array[][];
 }
 
-/**
- * Which preprocessed commitments a verifier bakes, for an AIR whose full range is too costly to bake
- * (each entry is an LDE and a Merkle tree at generation, and 32·2^BAKED_LOG_CAP bytes of code).
- */
-export interface BakeOptions {
-  /** Largest table height baked (at most BAKED_MAX_LOG_ROWS). */
-  readonly maxLogRows?: number;
-  /** Blowups baked, consecutive; those below the AIR's quotient chunks are dropped (no proof can use them). */
-  readonly logBlowups?: readonly number[];
+/** The reference computation of one preprocessed cap (keccak configuration). */
+function referenceCap(air: Air, table: number, logRows: number, logBlowup: number, logCap: number): Uint8Array[] {
+  const lde = air.tables[table]!.preprocessedColumns(logRows).map((c) => {
+    const coeffs = Uint32Array.from(c);
+    intt(coeffs);
+    return cosetLde(coeffs, logBlowup, COSET_SHIFT);
+  });
+  return merkleCap(buildMerkleTree(lde, 1, keccakHasher), logCap);
 }
+
+/** What a verifier bakes (the baking part of a VerifierSpec). */
+export type BakeOptions = Pick<VerifierSpec, "maxLogRows" | "logBlowups" | "logCap" | "caps">;
 
 /** The blowups baked for an AIR: `opts.logBlowups` (default BAKED_BLOWUPS) from the smallest its quotient admits. */
 export function bakedBlowups(air: Air, opts: BakeOptions = {}): number[] {
   const min = Math.max(OPTION_LIMITS.logBlowup[0], Math.ceil(Math.log2(air.numQuotientChunks)));
+  if ((opts.logBlowups ?? []).some((b) => b < OPTION_LIMITS.logBlowup[0] || b > OPTION_LIMITS.logBlowup[1])) throw new Error(`solidity: ${air.name}: baked blowups ${opts.logBlowups!.join(", ")} outside the codec's range`);
   const list = (opts.logBlowups ?? BAKED_BLOWUPS).filter((b) => b >= min);
   if (list.length === 0 || list.some((b, i) => i > 0 && b !== list[i - 1]! + 1)) throw new Error(`solidity: ${air.name}: baked blowups must be consecutive and admit its ${air.numQuotientChunks} quotient chunks`);
   return list;
@@ -351,48 +391,47 @@ export function bakedBlowups(air: Air, opts: BakeOptions = {}): number[] {
 
 /**
  * The preprocessed caps the verifier of this AIR bakes: for every table with preprocessed columns, every
- * height it admits (up to BAKED_MAX_LOG_ROWS) at every blowup, at cap height BAKED_LOG_CAP (a smaller
- * cap height is derived on-chain by hashing pairs). Throws when an AIR would need more than
- * BAKED_MAX_ENTRIES entries: such an AIR needs a narrower height range to get an on-chain verifier.
+ * height it admits (a table of variable height up to BAKED_MAX_LOG_ROWS) at every blowup of the spec, at
+ * cap height `spec.logCap` (a smaller cap height is derived on-chain by hashing pairs). Throws when the
+ * caps would exceed BAKED_MAX_BYTES of code (such an AIR needs a narrower range of heights or blowups),
+ * or when a tree is shallower than the cap height.
  */
-export function preprocessedBakes(air: Air, opts: BakeOptions = {}): PreprocessedBake[] {
+export function preprocessedBakes(air: Air, spec: VerifierSpec = {}): PreprocessedBake[] {
+  const logCap = spec.logCap ?? BAKED_LOG_CAP;
+  const blowups = bakedBlowups(air, spec);
+  const bLo = blowups[0]!;
+  if (!(logCap >= 0 && logCap <= OPTION_LIMITS.logCap[1])) throw new Error(`solidity: ${air.name}: cap height ${logCap} outside the codec's range`);
   const out: PreprocessedBake[] = [];
-  const blowups = bakedBlowups(air, opts);
-  let entries = 0;
+  let bytes = 0;
   for (const t of air.tables) {
     if (t.numPreprocessed === 0) continue;
-    const lo = t.minLogRows, hi = Math.min(t.maxLogRows, BAKED_MAX_LOG_ROWS, opts.maxLogRows ?? BAKED_MAX_LOG_ROWS);
+    // A table of fixed height (a recursion program's) is baked at its height; a variable one up to a bound.
+    const lo = t.minLogRows, hi = t.minLogRows === t.maxLogRows ? t.maxLogRows : Math.min(t.maxLogRows, BAKED_MAX_LOG_ROWS, spec.maxLogRows ?? BAKED_MAX_LOG_ROWS);
     if (hi < lo) throw new Error(`solidity: ${air.name}/${t.name}: no table height ≤ 2^${BAKED_MAX_LOG_ROWS} to bake preprocessed columns for`);
+    if (lo + bLo < logCap) throw new Error(`solidity: ${air.name}/${t.name}: a tree of 2^${lo + bLo} leaves is shallower than cap height ${logCap}`);
     const caps: Uint8Array[][] = [];
     for (let h = lo; h <= hi; h++) {
-      const cols = t.preprocessedColumns(h);
-      for (const b of blowups) {
-        const lde = cols.map((c) => {
-          const coeffs = Uint32Array.from(c);
-          intt(coeffs);
-          return cosetLde(coeffs, b, COSET_SHIFT);
-        });
-        caps.push(merkleCap(buildMerkleTree(lde, 1, keccakHasher), BAKED_LOG_CAP));
-      }
+      for (const b of blowups) caps.push([...(spec.caps?.(t.index, h, b) ?? referenceCap(air, t.index, h, b, logCap))]);
     }
-    entries += caps.length;
-    out.push({ table: t.index, minLogRows: lo, maxLogRows: hi, logBlowups: blowups, caps });
+    if (caps.some((c) => c.length !== 2 ** logCap)) throw new Error(`solidity: ${air.name}/${t.name}: a precomputed cap is not of height ${logCap}`);
+    bytes += caps.length * 32 * 2 ** logCap;
+    out.push({ table: t.index, minLogRows: lo, maxLogRows: hi, logBlowups: blowups, logCap, caps });
   }
-  if (entries > BAKED_MAX_ENTRIES) throw new Error(`solidity: ${air.name}: ${entries} preprocessed (height, blowup) entries exceed ${BAKED_MAX_ENTRIES}; narrow the tables' height range`);
+  if (bytes > BAKED_MAX_BYTES) throw new Error(`solidity: ${air.name}: ${bytes} bytes of preprocessed caps exceed ${BAKED_MAX_BYTES}; narrow the tables' height range or the blowups`);
   return out;
 }
 
 function preprocessedSource(bakes: PreprocessedBake[]): string {
-  const per = 2 ** BAKED_LOG_CAP;
   const consts = bakes.map((b) => {
     const hex = b.caps.flat().map((d) => toHex(d).slice(2)).join("");
-    return `    /// @dev Table ${b.table}'s preprocessed caps (height ${BAKED_LOG_CAP}): heights 2^${b.minLogRows}..2^${b.maxLogRows} × blowups 2^${b.logBlowups[0]}..2^${b.logBlowups[b.logBlowups.length - 1]}.
+    return `    /// @dev Table ${b.table}'s preprocessed caps (height ${b.logCap}): heights 2^${b.minLogRows}..2^${b.maxLogRows} × blowups 2^${b.logBlowups[0]}..2^${b.logBlowups[b.logBlowups.length - 1]}.
     bytes internal constant PREPROCESSED_CAPS_${b.table} = hex"${hex}";`;
   });
   const branches = bakes.map((b) => {
+    const per = 2 ** b.logCap;
     const first = b.logBlowups[0]!, last = b.logBlowups[b.logBlowups.length - 1]!;
-    // Every blowup the codec admits is baked unless the AIR bakes fewer: only then is the blowup checked here.
-    const all = first === BAKED_BLOWUPS[0] && last === BAKED_BLOWUPS[BAKED_BLOWUPS.length - 1];
+    // Every blowup the codec admits is baked unless the spec bakes fewer: only then is the blowup checked here.
+    const all = first === OPTION_LIMITS.logBlowup[0] && last === OPTION_LIMITS.logBlowup[1];
     const blowupCond = all ? "" : ` && logBlowup >= ${first} && logBlowup <= ${last}`;
     return `        if (table == ${b.table} && logRows >= ${b.minLogRows} && logRows <= ${b.maxLogRows}${blowupCond}) {
             return _bakedCap(PREPROCESSED_CAPS_${b.table}, ((logRows - ${b.minLogRows}) * ${b.logBlowups.length} + logBlowup - ${first}) * ${per}, ${per});
@@ -480,16 +519,16 @@ ${branches.join(" else ")}
  * evaluator contract name to the keccak256 of its deployed code (scripts/build-contracts.ts compiles them
  * first); the constructor refuses a part whose code hash differs.
  */
-export function generateVerifierSource(air: Air, codeHashes: Readonly<Record<string, string>>, bake: BakeOptions = {}): string {
-  const name = verifierContractName(air.name);
-  const parts = evaluatorParts(air);
+export function generateVerifierSource(air: Air, codeHashes: Readonly<Record<string, string>>, spec: VerifierSpec = {}): string {
+  const name = spec.contractName ?? verifierContractName(air.name);
+  const parts = evaluatorParts(air, spec);
   const shape = air.tables.map((t) => `\`${t.name}\` (${t.width} columns, ${t.numPreprocessed} preprocessed, ${t.numAux} auxiliary, ${t.numPublicColumns} public, ${t.numConstraints} constraints of degree <= ${t.maxDegree}, 2^${t.minLogRows}..2^${t.maxLogRows} rows)`);
   const doc = `/// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR \`${air.name}\` (version ${air.version}),
 ///         ${air.numPublicInputs} public inputs; table${air.tables.length > 1 ? "s" : ""} ${shape.join(", ")}.`;
-  const bakes = preprocessedBakes(air, bake);
+  const bakes = preprocessedBakes(air, spec);
   const blowups = bakes[0]?.logBlowups ?? [];
   const bakedDoc = bakes.length
-    ? `\n///         Preprocessed commitments baked for ${bakes.map((b) => `table ${b.table} at 2^${b.minLogRows}..2^${b.maxLogRows} rows`).join(", ")}, blowups 2^${blowups[0]}..2^${blowups[blowups.length - 1]}, cap heights 0..${BAKED_LOG_CAP}.`
+    ? `\n///         Preprocessed commitments baked for ${bakes.map((b) => `table ${b.table} at 2^${b.minLogRows}..2^${b.maxLogRows} rows`).join(", ")}, blowups 2^${blowups[0]}..2^${blowups[blowups.length - 1]}, cap heights 0..${bakes[0]!.logCap}.`
     : "";
   const pre = preprocessedSource(bakes);
   const queryPhaseHash = codeHashes[QUERY_PHASE_CONTRACT];
