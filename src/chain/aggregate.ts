@@ -15,6 +15,7 @@ import { digestToBytes32 } from "../rollup/digest.js";
 import { L1, L1_PUBLIC_VALUES, MAX_JOINS, MAX_SEGMENTS } from "../recursion/aggregate.js";
 import type { AggregationPlan } from "../recursion/plan.js";
 import { digestWords } from "../stark/merkle/hasher.js";
+import { L1_OPTIONS } from "../stark/options.js";
 import { rollupAbi, segmentMarketAbi } from "./abi/index.js";
 import { packRoot, unpackRoot } from "./statement.js";
 
@@ -23,12 +24,8 @@ export { L1, L1_PUBLIC_VALUES, MAX_JOINS, MAX_SEGMENTS };
 /** Halves of an address in a join-prover slot (bytes 2i, 2i + 1 little-endian). */
 export const ADDRESS_HALVES = 10;
 
-/**
- * Options of the wrap proof tuned for L1 (docs/performance.md, "Aggregate proof on L1"): 96 conjectured bits
- * from 13 queries at blowup 2^6 and 18 bits of grinding (13·6 + 18). Fewer queries at a larger blowup cost
- * the wrap's prover time (its LDE is 2^6 times its tables) and save L1 gas on every query.
- */
-export const L1_WRAP_OPTIONS = { logBlowup: 6, numQueries: 13, powBits: 18, friLogArity: 2, logFinalPolyLen: 2, logCap: 2 } as const;
+/** Options of the wrap proof: the `l1` preset (src/stark/options.ts, where the choice is argued). */
+export const L1_WRAP_OPTIONS = L1_OPTIONS;
 
 /**
  * What Rollup is deployed with for a plan (params.aggregate): the wrap program's AIR id (its generated

@@ -37,19 +37,20 @@ export const TEST_OPTIONS: ProofOptions = Object.freeze({
 });
 
 /**
- * For the one proof per batch that L1 verifies (docs/performance.md §Options per use): blowup 16 needs
- * 21 queries instead of 28 for the same bits, and 20 PoW bits one fewer (16 × 4 + 20 = 84 + 16 = 100
- * from queries and grinding): ≈ −22 % verification gas for ≈ 2× prover work on that single proof.
- * Segments and recursion layers keep `default` (transfer-v2 needs blowup ≥ 8; blowup 16 doubles the
- * prover of every proof for −23 % recursion rows).
+ * For the one proof per batch that L1 verifies, the wrap (docs/performance.md, "One proof per batch on
+ * L1"): 96 conjectured bits (the deployed verifiers' policy) up to 2^16 rows — the wrap's tables are ≤ 2^16 — from
+ * 13 queries at blowup 2^6 and 18 bits of grinding (13·6 + 18); above 2^16 the FRI folding term over the
+ * 2^6-times larger domain falls below 96 (95.6 at 2^20), so a taller proof needs `default`, FRI arity 4 and a cap of 2^2 digests. Measured on the wrap at equal security
+ * against 2^4/20/16, 2^5/16/16 and 2^6/12/24: the least verification gas (≈ 0.4 M per query saved) for a
+ * wrap prover that stays in seconds. Segments and recursion layers keep `default`.
  */
 export const L1_OPTIONS: ProofOptions = Object.freeze({
-  logBlowup: 4,
-  numQueries: 20,
-  powBits: 20,
-  friLogArity: 3,
-  logFinalPolyLen: 3,
-  logCap: 0,
+  logBlowup: 6,
+  numQueries: 13,
+  powBits: 18,
+  friLogArity: 2,
+  logFinalPolyLen: 2,
+  logCap: 2,
 });
 
 export const OPTION_PRESETS = { default: DEFAULT_OPTIONS, test: TEST_OPTIONS, l1: L1_OPTIONS } as const;
