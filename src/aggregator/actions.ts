@@ -5,6 +5,7 @@
  * duties call (node/faults.ts wraps it for the fault-injection tests).
  */
 import { encodeFunctionData, getAddress, toHex, type Address, type Hex, type PublicClient } from "viem";
+import { encodeSubmitAggregate } from "../chain/aggregate.js";
 import { rollupAbi, segmentMarketAbi } from "../chain/abi/index.js";
 import { ChainError } from "../chain/chain-error.js";
 import { decodeRevert } from "../chain/errors.js";
@@ -34,6 +35,14 @@ export interface SubmitRequest {
   readonly openRace: boolean;
 }
 
+/** A data batch's one proof: the wrap of its proof tree and its L1 statement (docs/aggregator.md, "Aggregation by proof trees"). */
+export interface SubmitWrapRequest {
+  readonly batchId: bigint;
+  readonly proof: Uint8Array;
+  readonly publicInputs: ArrayLike<number>;
+  readonly primary: Address;
+}
+
 export interface AggregatorActions {
   challenge(seg: SegmentRef, proof: Uint8Array, column: readonly number[], verifyGasLimit: bigint): Promise<void>;
   report(seg: SegmentRef): Promise<void>;
@@ -41,6 +50,8 @@ export interface AggregatorActions {
   /** Publish the committed proof on chain (respondUnavailable) so that its prover is not slashed. */
   respond(seg: SegmentRef, proof: Uint8Array): Promise<void>;
   submit(req: SubmitRequest): Promise<void>;
+  /** Submit the wrap of a data batch's tree (`Rollup.submitAggregate(batchId, proof, publicInputs)`). */
+  submitWrap?(req: SubmitWrapRequest): Promise<void>;
 }
 
 export interface MarketActionsOpts {
@@ -124,6 +135,12 @@ export class MarketActions implements AggregatorActions {
     const proofs = req.proofs.map((p) => ({ proof: p.proof, publicColumn: [...p.publicColumn] }));
     const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitAggregate", args: [req.batchId, proofs] });
     const ctx = { batchId: req.batchId, segments: req.proofs.length, primary: req.primary };
+    await this.act("submit", ctx, { to: this.m.reader.addresses.rollup, data, gas: this.opts.submitGas }, async () => (await this.m.reader.batch(req.batchId)).status !== BatchStatus.Open);
+  }
+
+  async submitWrap(req: SubmitWrapRequest): Promise<void> {
+    const data = encodeSubmitAggregate(req.batchId, req.proof, req.publicInputs);
+    const ctx = { batchId: req.batchId, proofBytes: req.proof.length, primary: req.primary };
     await this.act("submit", ctx, { to: this.m.reader.addresses.rollup, data, gas: this.opts.submitGas }, async () => (await this.m.reader.batch(req.batchId)).status !== BatchStatus.Open);
   }
 
