@@ -23,7 +23,7 @@ import { deployStarkVerifier } from "../../chain/stark-verifier.js";
 import { peerIdToChain } from "../../chain/peer-id.js";
 import { TxSender } from "../../chain/sender.js";
 import type { P2pNetwork } from "../../p2p/index.js";
-import { genesisFor, Sequencer, startSequencerNetwork, type PostedBatch } from "../../sequencer/index.js";
+import { genesisFor, LevelSequencerStore, Sequencer, startSequencerNetwork, type PostedBatch, type SequencerStore } from "../../sequencer/index.js";
 import { encryptKeystore } from "../../node/keystore.js";
 import { TRANSFER_AIR_NAME } from "../../rollup/air/index.js";
 import type { BackendKind } from "../../backends/select.js";
@@ -75,7 +75,20 @@ export interface DevnetOpts {
   fund: Address[];
   /** Aggregator's proof fetch timeout (ms) before it reports a proof unavailable. */
   fetchTimeoutMs?: number;
+  /**
+   * Something to put in front of anvil for the nodes and the sequencer (the chaos devnet's flaky RPC
+   * proxy): given anvil's URL, returns the URL they use instead. The devnet's own reads go to anvil.
+   */
+  rpcFront?: (anvilUrl: string) => Promise<RpcFront>;
+  /** Extra `chain` options of every node's config (e.g. more confirmations). */
+  nodeChain?: { confirmations?: number; pollIntervalMs?: number };
   logger: Logger;
+}
+
+/** What `DevnetOpts.rpcFront` starts. */
+export interface RpcFront {
+  readonly url: string;
+  stop(): Promise<void>;
 }
 
 export function defaultDevnetOpts(baseDir: string): DevnetOpts {
@@ -99,6 +112,12 @@ export function defaultDevnetOpts(baseDir: string): DevnetOpts {
   };
 }
 
+interface RunningSequencer {
+  sequencer: Sequencer;
+  network: P2pNetwork;
+  store: SequencerStore;
+}
+
 export interface DevnetNode {
   readonly index: number;
   readonly address: Address;
@@ -117,9 +136,16 @@ function cliCommand(): { cmd: string; args: string[] } {
 
 export class Devnet {
   readonly nodes: DevnetNode[] = [];
-  readonly posted: PostedBatch[] = [];
   private logs = new Map<number, WriteStream>();
   private stopped = false;
+  private seq: RunningSequencer | null = null;
+  /** The sequencer's listen address: fixed after the first start, so a restarted sequencer is still every node's bootstrap peer. */
+  private sequencerListen = "/ip4/127.0.0.1/tcp/0";
+  private bootstrap: string[] = [];
+  /** Posts and sequencer restarts take turns. */
+  private sequencerTurn: Promise<unknown> = Promise.resolve();
+  /** Sequencer (re)starts so far. */
+  sequencerStarts = 0;
 
   private constructor(
     readonly opts: DevnetOpts,
@@ -128,16 +154,99 @@ export class Devnet {
     readonly contracts: SystemContracts,
     readonly deployment: Deployment,
     readonly deploymentFile: string,
-    readonly sequencer: Sequencer,
-    readonly sequencerNet: P2pNetwork,
+    private readonly sequencerKey: Hex,
     private readonly nodeKeys: Hex[],
     /** The p2p network name (part of every topic): the nodes' `network` option. */
     readonly network: string,
+    /** The RPC URL the nodes and the sequencer use (anvil's, or what `rpcFront` put in front of it). */
+    readonly nodeRpcUrl: string,
+    private readonly front: RpcFront | null,
   ) {}
+
+  get sequencer(): Sequencer {
+    if (this.seq === null) throw new Error("the devnet's sequencer is not running");
+    return this.seq.sequencer;
+  }
+
+  get sequencerNet(): P2pNetwork {
+    if (this.seq === null) throw new Error("the devnet's sequencer is not running");
+    return this.seq.network;
+  }
+
+  /** Batches the sequencer posted (or is posting), from its store. */
+  get posted(): PostedBatch[] {
+    return this.seq?.sequencer.postedBatches() ?? [];
+  }
 
   /** The sequencer's TCP multiaddrs: every node's bootstrap peers. */
   bootstrapAddrs(): string[] {
-    return this.sequencerNet.multiaddrs().filter((a) => a.includes("/tcp/") && !a.includes("/ws"));
+    return this.bootstrap;
+  }
+
+  /** Directory of the sequencer's database and peer key. */
+  get sequencerDir(): string {
+    return join(this.opts.baseDir, "sequencer");
+  }
+
+  /** Start the sequencer from its store (its database survives restarts), on the same peer key and port. */
+  private async startSequencer(): Promise<void> {
+    const log = this.log;
+    const account = privateKeyToAccount(this.sequencerKey);
+    await mkdir(join(this.sequencerDir, "p2p"), { recursive: true, mode: 0o700 });
+    const store = await LevelSequencerStore.open(join(this.sequencerDir, "db"));
+    try {
+      // The sequencer's RPC goes through the same front as the nodes'.
+      const client = createPublicClient({ chain: anvilChain, transport: http(this.nodeRpcUrl, { retryCount: 0, timeout: 10_000 }), pollingInterval: 100 }) as PublicClient;
+      const sender = new TxSender({ pollIntervalMs: 100 }, { publicClient: client, account, chain: anvilChain });
+      const { network } = await startSequencerNetwork(
+        {
+          p2p: { network: this.network, dataDir: null, peerKeyFile: join(this.sequencerDir, "p2p", "peer-key"), listenAddresses: [this.sequencerListen], bootstrap: [], mdns: false, dhtAddresses: "all" },
+        },
+        { publicClient: client, sender, addresses: this.deployment.addresses, stakingKey: this.sequencerKey, store, logger: log.child({ module: "sequencer-p2p" }) },
+      );
+      const o = this.opts;
+      const sequencer = new Sequencer(
+        { accounts: o.accounts, txsPerBatch: o.txsPerBatch, segmentLogRows: o.segmentLogRows, treeDepth: o.treeDepth, seed: o.seed, minPrice: o.minPrice, maxPrice: o.maxPrice, txTimeoutMs: 20_000 },
+        { publicClient: client, sender, addresses: this.deployment.addresses, network, store, logger: log },
+      );
+      await sequencer.load();
+      const tcp = network.multiaddrs().filter((a) => a.includes("/tcp/") && !a.includes("/ws"));
+      if (this.bootstrap.length === 0) {
+        this.bootstrap = tcp;
+        const port = /\/tcp\/(\d+)/.exec(tcp[0] ?? "")?.[1];
+        if (port) this.sequencerListen = `/ip4/127.0.0.1/tcp/${port}`;
+      }
+      this.seq = { sequencer, network, store };
+      this.sequencerStarts++;
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async stopSequencer(): Promise<void> {
+    const s = this.seq;
+    this.seq = null;
+    if (!s) return;
+    await s.network.stop().catch(() => undefined);
+    await s.store.close().catch(() => undefined);
+  }
+
+  /** Stop the sequencer (its p2p host and database) and start it again from its store. Waits for a post in flight. */
+  restartSequencer(downMs = 0): Promise<void> {
+    return this.sequencerTurnOf(async () => {
+      await this.stopSequencer();
+      this.log.info("Sequencer stopped", { downMs });
+      if (downMs > 0) await sleep(downMs);
+      await this.startSequencer();
+      this.log.info("Sequencer restarted", { batches: this.seq!.sequencer.batchRecords().length, stateRoot: this.seq!.sequencer.stateRoot() });
+    });
+  }
+
+  private sequencerTurnOf<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.sequencerTurn.then(f);
+    this.sequencerTurn = run.catch(() => undefined);
+    return run;
   }
 
   get log(): Logger {
@@ -151,6 +260,7 @@ export class Devnet {
     await mkdir(opts.baseDir, { recursive: true });
     log.info("Starting anvil");
     const anvil = await startAnvil({ args: ["--gas-limit", "1000000000", "--block-time", String(t.blockTime)] });
+    let front: RpcFront | null = null;
     try {
       const transport = http(anvil.rpcUrl);
       const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 100 }) as PublicClient;
@@ -189,30 +299,29 @@ export class Devnet {
       await writeFile(deploymentFile, deploymentToJson(deployment));
       const contracts = systemContracts(deployment.addresses, { public: publicClient, wallet: wallet as unknown as AnyWalletClient });
 
-      // The sequencer: its own p2p host (every node's bootstrap peer), registered so its gossip is accepted.
-      const sender = new TxSender({ pollIntervalMs: 100 }, { publicClient, account: sequencerAccount, chain: anvilChain });
-      const network = `devnet-${process.pid}-${Date.now() % 100000}`;
       // The sequencer escrows maxPrice × segments per batch.
       await publicClient.waitForTransactionReceipt({ hash: await contracts.token.write.mint([sequencerAccount.address, parseEther("1000000000")], { account: deployer } as never), pollingInterval: 100 });
-      const { network: sequencerNet, witnessStore } = await startSequencerNetwork(
-        { p2p: { network, dataDir: null, listenAddresses: ["/ip4/127.0.0.1/tcp/0"], bootstrap: [], mdns: false, dhtAddresses: "all" } },
-        { publicClient, sender, addresses: deployment.addresses, stakingKey: sequencerKey, logger: log.child({ module: "sequencer-p2p" }) },
-      );
-      const sequencer = new Sequencer(
-        { accounts: opts.accounts, txsPerBatch: opts.txsPerBatch, segmentLogRows: opts.segmentLogRows, treeDepth: opts.treeDepth, seed: opts.seed, minPrice: opts.minPrice, maxPrice: opts.maxPrice },
-        { publicClient, sender, addresses: deployment.addresses, network: sequencerNet, witnessStore, logger: log },
-      );
-
+      const network = `devnet-${process.pid}-${Date.now() % 100000}`;
       for (const a of opts.fund) {
         await testClient.setBalance({ address: a, value: parseEther("100") });
         const r = await publicClient.waitForTransactionReceipt({ hash: await contracts.token.write.mint([a, parseEther("10000")], { account: deployer } as never), pollingInterval: 100 });
         if (r.status !== "success") throw new Error(`minting for ${a} reverted`);
         log.info("Funded", { address: a, gas: "100 ETH", tokens: "10000" });
       }
-      const devnet = new Devnet(opts, anvil, publicClient, contracts, deployment, deploymentFile, sequencer, sequencerNet, nodeKeys, network);
-      await devnet.prepareNodes();
+      front = opts.rpcFront ? await opts.rpcFront(anvil.rpcUrl) : null;
+      const devnet = new Devnet(opts, anvil, publicClient, contracts, deployment, deploymentFile, sequencerKey, nodeKeys, network, front?.url ?? anvil.rpcUrl, front);
+      await rm(devnet.sequencerDir, { recursive: true, force: true });
+      try {
+        // The sequencer: its own p2p host (every node's bootstrap peer), registered so its gossip is accepted.
+        await devnet.startSequencer();
+        await devnet.prepareNodes();
+      } catch (err) {
+        await devnet.stopSequencer();
+        throw err;
+      }
       return devnet;
     } catch (err) {
+      await front?.stop().catch(() => undefined);
       await anvil.stop().catch(() => undefined);
       throw err;
     }
@@ -243,7 +352,7 @@ export class Devnet {
         dataDir,
         network,
         keystoreFile: "keystore.json",
-        chain: { rpcUrls: [this.anvil.rpcUrl], chainId: this.deployment.chainId, deploymentFile: this.deploymentFile, contracts: {}, confirmations: 0, pollIntervalMs: 500 },
+        chain: { rpcUrls: [this.nodeRpcUrl], chainId: this.deployment.chainId, deploymentFile: this.deploymentFile, contracts: {}, confirmations: o.nodeChain?.confirmations ?? 0, pollIntervalMs: o.nodeChain?.pollIntervalMs ?? 500 },
         p2p: { listenAddrs: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: bootstrap, mdns: false, privateAddresses: true, peerKeyFile: "p2p/peer-key" },
         backend: { kind: o.backend, threads: 1 },
         provers: { workers: 1 },
@@ -330,10 +439,14 @@ export class Devnet {
   }
 
   async postBatch(): Promise<PostedBatch> {
-    const b = await this.sequencer.postNextBatch();
-    this.posted.push(b);
+    const b = await this.sequencerTurnOf(() => this.sequencer.postNextBatch());
     this.log.info("Batch posted", { batchId: b.batchId, segments: b.segments.length });
     return b;
+  }
+
+  /** The sequencer's reconcile (records finalized / timed-out / vanished batches, times out overdue ones), between posts and restarts. */
+  reconcileSequencer(): ReturnType<Sequencer["reconcile"]> {
+    return this.sequencerTurnOf(() => this.sequencer.reconcile());
   }
 
   /** Poll until `check` returns a value (not undefined/false), or throw after `timeoutMs`. */
@@ -361,7 +474,8 @@ export class Devnet {
     this.stopped = true;
     await Promise.all(this.nodes.map((n) => this.stopNode(n.index, "SIGTERM").catch(() => undefined)));
     for (const s of this.logs.values()) s.end();
-    await this.sequencerNet.stop().catch(() => undefined);
+    await this.sequencerTurnOf(() => this.stopSequencer()).catch(() => undefined);
+    await this.front?.stop().catch(() => undefined);
     await this.anvil.stop().catch(() => undefined);
   }
 }
