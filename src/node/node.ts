@@ -69,6 +69,7 @@ interface Modules {
   ingester: EventIngester<BatchOp>;
   status: NodeStatusSource;
   api: ApiServer | null;
+  faults: FaultInjector;
 }
 
 export class ProverNode {
@@ -137,6 +138,7 @@ export class ProverNode {
           oracle,
           stakingKey: deps.stakingKey,
           stores: { proof: faults.proofStore(new ProofContentStore(store)) },
+          connectionGater: faults.connectionGater(),
           status: nodeHeartbeat({ backend: backendName, workers: opts.provers.workers }, pool),
           logger: log,
           metrics: createP2pMetrics(register),
@@ -214,7 +216,7 @@ export class ProverNode {
       const providers = { status: () => status.status(), readiness: () => status.readiness(), metrics: register };
       const api = opts.api.enabled ? new ApiServer(opts.api, { providers, logger: log }) : null;
 
-      const modules: Modules = { store, reader, staking, p2p, pool, intents, machine, scheduler, aggregator, ingester, status, api };
+      const modules: Modules = { store, reader, staking, p2p, pool, intents, machine, scheduler, aggregator, ingester, status, api, faults };
       return new ProverNode(opts, account.address, deps, deployment, modules, backendName, controller);
     } catch (err) {
       await store.close().catch(() => undefined);
@@ -232,6 +234,7 @@ export class ProverNode {
     this.started = true;
     const { m, log } = this;
     await m.p2p.start();
+    m.faults.watchPartition(m.p2p);
     await m.api?.start();
     m.p2p.onMessage(({ message }) => {
       if (message.body.kind === "lockIntent") m.intents.record(segmentIdOf(message.body.batchId, message.body.segmentIndex), message.signer as Address, message.body.expiresAt);
@@ -266,6 +269,7 @@ export class ProverNode {
       const { m, log } = this;
       log.info("Stopping prover node");
       this.controller.abort(new Error("node stopping"));
+      m.faults.close();
       m.aggregator.close();
       await Promise.allSettled([...this.loops, m.scheduler.idle(), m.aggregator.idle()]);
       await m.pool.close().catch(() => undefined);

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Message } from "@libp2p/gossipsub";
 import { TopicValidatorResult } from "@libp2p/gossipsub";
-import type { PeerId, PeerInfo } from "@libp2p/interface";
+import type { ConnectionGater, PeerId, PeerInfo } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { LevelDatastore } from "datastore-level";
@@ -32,6 +32,8 @@ export interface P2pModules {
   status?: () => Status;
   /** Application check run after the generic validation (e.g. known segment). */
   messageCheck?: MessageCheck;
+  /** More connection rules (an operator's deny list, …), checked after the ban list of the peer scores. */
+  connectionGater?: ConnectionGater;
   /**
    * keccak256 used to check fetched objects. Defaults to @noble/hashes (pure JS, ~15–40 MB/s here);
    * the node may pass a faster one (WASM) since this dominates the cost of a large fetch.
@@ -184,13 +186,15 @@ export class P2pNetwork {
       await this.datastore.open();
     }
     const isBanned = (peer: PeerId): boolean => this.scores.isBanned(peer.toString());
+    const extra = this.modules.connectionGater ?? {};
     const host = await createHost(opts, {
       privateKey,
       datastore: this.datastore ?? undefined,
       connectionGater: {
-        denyDialPeer: isBanned,
-        denyInboundEncryptedConnection: isBanned,
-        denyOutboundEncryptedConnection: isBanned,
+        ...extra,
+        denyDialPeer: async (peer) => isBanned(peer) || ((await extra.denyDialPeer?.(peer)) ?? false),
+        denyInboundEncryptedConnection: async (peer, conn) => isBanned(peer) || ((await extra.denyInboundEncryptedConnection?.(peer, conn)) ?? false),
+        denyOutboundEncryptedConnection: async (peer, conn) => isBanned(peer) || ((await extra.denyOutboundEncryptedConnection?.(peer, conn)) ?? false),
       },
       appScore: (peer) => this.scores.score(peer),
     });
