@@ -213,7 +213,7 @@ export class ProverNode {
 
       // api
       const status = new NodeStatusSource({ network: opts.network, backend: backendName, workers: opts.provers.workers }, { address: account.address, store, staking, publicClient, p2p, breaker: () => agent.breaker.state });
-      const providers = { status: () => status.status(), readiness: () => status.readiness(), metrics: register };
+      const providers = { status: () => status.status(), readiness: () => status.readiness(), jobs: () => status.jobs(), metrics: register };
       const api = opts.api.enabled ? new ApiServer(opts.api, { providers, logger: log }) : null;
 
       const modules: Modules = { store, reader, staking, p2p, pool, intents, machine, scheduler, aggregator, ingester, status, api, faults };

@@ -243,7 +243,8 @@ export class P2pNetwork {
       const ma = multiaddr(addr);
       const id = ma.getComponents().find((c) => c.name === "p2p")?.value;
       if (id !== undefined && host.getConnections(peerIdFromString(id)).length > 0) continue;
-      host.dial(ma).catch((err: Error) => (quiet ? this.log.debug : this.log.warn)("Bootstrap dial failed", { addr, error: err.message }));
+      // Called as methods: a Logger's methods may need their `this` (the pino adapter's do).
+      host.dial(ma).catch((err: Error) => this.log[quiet ? "debug" : "warn"]("Bootstrap dial failed", { addr, error: err.message }));
     }
   }
 

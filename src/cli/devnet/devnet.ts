@@ -125,6 +125,12 @@ export interface DevnetNode {
   readonly logFile: string;
   /** The running process, or null. */
   process: ChildProcess | null;
+  /** The running process's HTTP API port (from its log), or null. */
+  apiPort: number | null;
+  /** The running process's p2p listen multiaddrs with /p2p/<peer id> (from its log). */
+  listen: string[];
+  /** PROVER_NODE_FAULTS of the running process ("" when none). */
+  faults: string;
 }
 
 /** How the CLI is spawned: the compiled entry when running compiled, else the TypeScript source with tsx. */
@@ -381,7 +387,7 @@ export class Devnet {
       await this.wait(w.writeContract({ address: token.address, abi: token.abi, functionName: "approve", args: [this.contracts.staking.address, o.stake] }));
       await this.wait(w.writeContract({ address: this.contracts.staking.address, abi: this.contracts.staking.abi, functionName: "register", args: [peerIdToChain(peerId)] }));
       await this.wait(w.writeContract({ address: this.contracts.staking.address, abi: this.contracts.staking.abi, functionName: "bond", args: [o.stake] }));
-      this.nodes.push({ index: i, address: account.address, dataDir, logFile: join(dataDir, "node.log"), process: null });
+      this.nodes.push({ index: i, address: account.address, dataDir, logFile: join(dataDir, "node.log"), process: null, apiPort: null, listen: [], faults: "" });
       this.log.info("Node prepared", { node: i, address: account.address, peerId, stake: o.stake });
     }
   }
@@ -403,12 +409,33 @@ export class Devnet {
     if (faults) env.PROVER_NODE_FAULTS = faults;
     const child = spawn(cmd, [...args, "start", "--data-dir", node.dataDir], { env, stdio: ["ignore", "pipe", "pipe"] });
     node.process = child;
+    node.apiPort = null;
+    node.listen = [];
+    node.faults = faults ?? "";
     const started = new Promise<void>((resolveStart, reject) => {
       let buffered = "";
+      let up = false;
       const onData = (chunk: Buffer): void => {
         out!.write(chunk);
-        buffered = (buffered + chunk.toString("utf8")).slice(-4096);
-        if (buffered.includes("Prover node started")) resolveStart();
+        if (up) return;
+        buffered += chunk.toString("utf8");
+        let nl: number;
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (line.includes("API listening")) node.apiPort = Number(/"port":(\d+)/.exec(line)?.[1] ?? 0) || null;
+          if (line.includes("Prover node started")) {
+            try {
+              const rec = JSON.parse(line) as { listen?: string[]; peerId?: string };
+              node.listen = (rec.listen ?? []).filter((a) => a.includes("/tcp/") && !a.includes("/ws")).map((a) => (a.includes("/p2p/") ? a : `${a}/p2p/${rec.peerId}`));
+            } catch {
+              // a pretty (non-JSON) log: no addresses
+            }
+            up = true;
+            resolveStart();
+          }
+        }
+        if (buffered.length > 65_536) buffered = buffered.slice(-4096);
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", (c: Buffer) => out!.write(c));
