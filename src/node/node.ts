@@ -18,7 +18,7 @@ import { resolveBackendKind } from "../backends/select.js";
 import { loadDeployment, type DeploymentInfo } from "../chain/deployment.js";
 import { EventIngester } from "../chain/ingest.js";
 import { MarketReader } from "../chain/market-reader.js";
-import { connectChain } from "../chain/rpc.js";
+import { connectChain, redactRpcUrl, withRpcRetry } from "../chain/rpc.js";
 import { TxSender } from "../chain/sender.js";
 import { ChainStakeOracle } from "../chain/stake-oracle.js";
 import { StakingClient } from "../chain/staking.js";
@@ -42,6 +42,13 @@ import type { NodeOpts } from "./options.js";
 import { NodeStatusSource, nodeHeartbeat } from "./status.js";
 
 export { NodeError } from "./errors.js";
+
+/**
+ * How long the start-up reads of L1 (chain id, the market's terms, the verifier's policy, our
+ * registration) are retried while the RPC fails transiently, before the node gives up and exits. A
+ * contract's refusal (a wrong deployment) fails at once.
+ */
+export const STARTUP_RPC_RETRY_MS = 120_000;
 export { NODE_VERSION } from "./status.js";
 
 export interface ProverNodeDeps {
@@ -105,13 +112,17 @@ export class ProverNode {
     try {
       // chain
       const pollingIntervalMs = Math.min(1000, opts.chain.pollIntervalMs);
-      const conn = await connectChain({
-        urls: opts.chain.rpcUrls,
-        expectedChainId: deployment.chainId,
-        account,
-        pollingIntervalMs,
-        onSwitch: (s) => log.warn("RPC endpoint failed; switched", { from: s.from, to: s.to, reason: s.reason }),
-      });
+      const conn = await withRpcRetry(
+        () =>
+          connectChain({
+            urls: opts.chain.rpcUrls,
+            expectedChainId: deployment.chainId,
+            account,
+            pollingIntervalMs,
+            onSwitch: (s) => log.warn("RPC endpoint failed; switched", { from: s.from, to: s.to, reason: s.reason }),
+          }),
+        { timeoutMs: STARTUP_RPC_RETRY_MS, signal, onRetry: (err, attempt) => log.warn("L1 not reachable at start; retrying", { urls: opts.chain.rpcUrls.map(redactRpcUrl), attempt, error: (err as Error).message.split("\n")[0] }) },
+      );
       const publicClient = conn.public;
       const sender = new TxSender({ pollIntervalMs: pollingIntervalMs }, { publicClient, account, chain: conn.chain });
       const reader = new MarketReader({ market: addresses.market, election: addresses.election, rollup: addresses.rollup }, { publicClient });
@@ -239,11 +250,13 @@ export class ProverNode {
     m.p2p.onMessage(({ message }) => {
       if (message.body.kind === "lockIntent") m.intents.record(segmentIdOf(message.body.batchId, message.body.segmentIndex), message.signer as Address, message.body.expiresAt);
     });
-    // Read once, and fail the start if L1 cannot answer: the market's terms and the verifier's policy.
-    await m.reader.terms();
-    const policy = await m.reader.verifierPolicy();
+    // Read once, and fail the start if L1 refuses: the market's terms and the verifier's policy. An RPC
+    // that fails for a while (a flaky provider) is waited for, up to STARTUP_RPC_RETRY_MS.
+    const retry = { timeoutMs: STARTUP_RPC_RETRY_MS, signal: this.signal, onRetry: (err: unknown, attempt: number) => log.warn("L1 read failed at start; retrying", { attempt, error: (err as Error).message.split("\n")[0] }) };
+    await withRpcRetry(() => m.reader.terms(), retry);
+    const policy = await withRpcRetry(() => m.reader.verifierPolicy(), retry);
     await m.machine.refreshMetrics();
-    await m.status.checkRegistration(log);
+    await withRpcRetry(() => m.status.checkRegistration(log), retry);
     log.info("Prover node started", {
       address: this.address,
       peerId: m.p2p.peerId,

@@ -145,6 +145,7 @@ export class Devnet {
   private logs = new Map<number, WriteStream>();
   private stopped = false;
   private seq: RunningSequencer | null = null;
+  private lastSequencer: Sequencer | null = null;
   /** The sequencer's listen address: fixed after the first start, so a restarted sequencer is still every node's bootstrap peer. */
   private sequencerListen = "/ip4/127.0.0.1/tcp/0";
   private bootstrap: string[] = [];
@@ -169,9 +170,11 @@ export class Devnet {
     private readonly front: RpcFront | null,
   ) {}
 
+  /** The running sequencer; while it restarts, the one before (its records stay readable; posts wait for the restart). */
   get sequencer(): Sequencer {
-    if (this.seq === null) throw new Error("the devnet's sequencer is not running");
-    return this.seq.sequencer;
+    const s = this.seq?.sequencer ?? this.lastSequencer;
+    if (s === null) throw new Error("the devnet's sequencer never started");
+    return s;
   }
 
   get sequencerNet(): P2pNetwork {
@@ -181,7 +184,7 @@ export class Devnet {
 
   /** Batches the sequencer posted (or is posting), from its store. */
   get posted(): PostedBatch[] {
-    return this.seq?.sequencer.postedBatches() ?? [];
+    return (this.seq?.sequencer ?? this.lastSequencer)?.postedBatches() ?? [];
   }
 
   /** The sequencer's TCP multiaddrs: every node's bootstrap peers. */
@@ -223,6 +226,7 @@ export class Devnet {
         if (port) this.sequencerListen = `/ip4/127.0.0.1/tcp/${port}`;
       }
       this.seq = { sequencer, network, store };
+      this.lastSequencer = sequencer;
       this.sequencerStarts++;
     } catch (err) {
       await store.close().catch(() => undefined);
