@@ -6,6 +6,8 @@
  *   npm run bench:kernels                 # sizes of issue 3 (js runs scaled down where noted)
  *   npm run bench:kernels -- --quick      # everything 16× smaller, for a smoke run
  *   npm run bench:kernels -- --no-proofs  # skip the whole-proof runs
+ *   npm run bench:kernels -- --only poseidon2   # only the poseidon2 hash configuration (Merkle commit
+ *                                              # beside Keccak, grinding): bench/results/kernels-poseidon2.json
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
@@ -20,8 +22,11 @@ import { proveStark } from "../src/stark/prover.js";
 import { evalBaseAtExt } from "../src/stark/poly/eval.js";
 import { readExt } from "../src/stark/field/extension.js";
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const quick = args.has("--quick");
+const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : undefined;
+if (only !== undefined && only !== "poseidon2") throw new Error(`--only takes poseidon2, got ${only}`);
 const shrink = quick ? 4 : 0; // log2 reduction of every size
 const threadsAll = availableParallelism();
 
@@ -110,8 +115,9 @@ const wasmAll: WasmBackend = createWasmBackend({ threads: threadsAll });
 
 async function main(): Promise<void> {
   const s = (log2: number): number => 1 << Math.max(2, log2 - shrink);
+  const flags = [quick ? "--quick" : "", only ? `--only ${only}` : "", args.has("--no-proofs") ? "--no-proofs" : ""].filter(Boolean).join(" ");
   const out: Record<string, unknown> = {
-    command: `npm run bench:kernels${quick ? " -- --quick" : ""}`,
+    command: `npm run bench:kernels${flags ? ` -- ${flags}` : ""}`,
     date: new Date().toISOString(),
     node: process.version,
     cpu: cpus()[0]?.model,
@@ -119,6 +125,11 @@ async function main(): Promise<void> {
     quick,
     loadAverageAtStart: loadavg(),
   };
+  if (only === "poseidon2") {
+    await poseidon2Config(columns(64, s(16)), out);
+    await finish(out, "kernels-poseidon2.json");
+    return;
+  }
 
   // Montgomery multiplication, one worker, best of 5
   let mm = 0;
@@ -140,6 +151,7 @@ async function main(): Promise<void> {
   const matrix = columns(64, s(16));
   await compare("merkleCommit", `2^${Math.log2(matrix[0]!.length)} rows × 64 columns`, (b) => b.merkleCommit(matrix, 1), {}, 2);
   await keccakVsHashWasm(matrix, out);
+  await poseidon2Config(matrix, out);
 
   // Poseidon2
   for (const width of [16, 24] as const) {
@@ -194,13 +206,86 @@ async function main(): Promise<void> {
   const state = Uint8Array.from({ length: 32 }, () => nextU32() & 0xff);
   await compare("grind 16 bits", "1 state", (b) => b.grind(state, 16), {}, 1);
 
-  out.operations = rows;
   if (!args.has("--no-proofs")) out.proofs = await proofs();
+  await finish(out, "kernels.json");
+}
+
+async function finish(out: Record<string, unknown>, name: string): Promise<void> {
+  out.operations = rows;
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  const file = new URL("./results/kernels.json", import.meta.url);
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  log("wrote bench/results/kernels.json");
+  writeFileSync(new URL(`./results/${name}`, import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+  log(`wrote bench/results/${name}`);
   await Promise.all([wasm1.close(), wasmAll.close()]);
+}
+
+/**
+ * The poseidon2 hash configuration (issue 14): the Merkle commit of `matrix` with Poseidon2 beside the
+ * Keccak commit of the same matrix, in permutations per second per core (leaf permutations,
+ * height·⌈width/8⌉, plus height − 1 node compressions); and the duplex proof of work at 16 bits on
+ * 1 and 2 threads, over 8 fixed states (one grind's time depends on where its nonce falls, so the
+ * rate counts the nonces tried: Σ (nonce + 1)).
+ */
+async function poseidon2Config(matrix: Uint32Array[], out: Record<string, unknown>): Promise<void> {
+  const height = matrix[0]!.length;
+  const width = matrix.length;
+  const size = `2^${Math.log2(height)} rows × ${width} columns`;
+  let keccak = rows.find((r) => r.op === "merkleCommit" && r.size === size);
+  if (!keccak) {
+    await compare("merkleCommit", size, (b) => b.merkleCommit(matrix, 1), {}, 3);
+    keccak = rows[rows.length - 1]!;
+  }
+  await compare("merkleCommit poseidon2", size, (b) => b.merkleCommit(matrix, 1, "poseidon2"), {}, 3);
+  const p2 = rows[rows.length - 1]!;
+  const leafPermutations = height * Math.ceil(width / 8);
+  const permutations = leafPermutations + height - 1;
+  const bytes = height * width * 4 + (height - 1) * 64; // the data hashed: the matrix, then 64 bytes per node
+  const perMillion = (x: number): number => x / 1e6;
+  out.poseidon2Merkle = {
+    matrix: size,
+    leafPermutations,
+    nodeCompressions: height - 1,
+    permutations,
+    wasm1_s: p2.wasm1_s,
+    wasm1_cpu_s: p2.wasm1_cpu_s,
+    wasm1_Mperm_per_s_per_core: perMillion(permutations / p2.wasm1_s),
+    wasm1_Mperm_per_cpu_s: perMillion(permutations / (p2.wasm1_cpu_s as number)),
+    wasm1_MBps: bytes / p2.wasm1_s / 1e6,
+    wasmAll_s: p2.wasmAll_s,
+    keccak_wasm1_s: keccak.wasm1_s,
+    keccak_wasm1_MBps: bytes / keccak.wasm1_s / 1e6,
+    poseidon2_over_keccak_time: p2.wasm1_s / keccak.wasm1_s,
+    js_s: p2.js_s,
+    js_Mperm_per_s: p2.js_s ? perMillion(permutations / p2.js_s) : undefined,
+    target_Mperm_per_s_per_core: 1.5,
+  };
+  log(`poseidon2 merkle: ${JSON.stringify(out.poseidon2Merkle)}`);
+
+  const bits = 16;
+  const cases = Array.from({ length: 8 }, (_, i) => ({ state: column(16), pending: column(i % 8) }));
+  const wasm2 = createWasmBackend({ threads: 2 });
+  try {
+    const grinds: Record<string, unknown> = { bits, states: cases.length };
+    for (const [name, backend] of [["wasm1", wasm1], ["wasm2", wasm2], ["js", jsBackend]] as const) {
+      log(`grindPoseidon2 ${bits} bits ${name}`);
+      if (name !== "js") for (const c of cases.slice(0, 2)) await backend.grindPoseidon2(c.state, c.pending, bits); // warm-up
+      let tried = 0;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (const c of cases) tried += Number(await backend.grindPoseidon2(c.state, c.pending, bits)) + 1;
+      const wall = (performance.now() - t0) / 1000;
+      const cpu = cpuSeconds(process.cpuUsage(c0));
+      grinds[`${name}_s_per_grind`] = wall / cases.length;
+      grinds[`${name}_cpu_s_per_grind`] = cpu / cases.length;
+      grinds[`${name}_Mtries_per_s`] = perMillion(tried / wall);
+      grinds[`${name}_Mtries_per_cpu_s`] = perMillion(tried / cpu);
+      grinds.nonces_tried = tried;
+    }
+    grinds.speedup_2t = (grinds.wasm1_s_per_grind as number) / (grinds.wasm2_s_per_grind as number);
+    out.poseidon2Grind = grinds;
+    log(`poseidon2 grind: ${JSON.stringify(grinds)}`);
+  } finally {
+    await wasm2.close();
+  }
 }
 
 /** Leaf + node hashing of the same matrix with hash-wasm's Keccak-256, one thread. */

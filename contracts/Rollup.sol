@@ -7,6 +7,7 @@ import {IAggregatorElection} from "./interfaces/IAggregatorElection.sol";
 import {IProverStaking} from "./interfaces/IProverStaking.sol";
 import {IStarkVerifier} from "./interfaces/IStarkVerifier.sol";
 import {StatementLib} from "./libraries/StatementLib.sol";
+import {SecurityFloor} from "./libraries/SecurityFloor.sol";
 
 /// @notice The rollup's state root and sequencer role, and finalisation of a batch by an M1 aggregate:
 ///         the bundle of its segment proofs, each verified against its commitment.
@@ -40,6 +41,8 @@ contract Rollup is IRollup {
                 || address(verifier_) == address(0) || sequencer_ == address(0)
         ) revert Rollup__ZeroAddress();
         if (treeDepth_ == 0 || treeDepth_ > MAX_TREE_DEPTH) revert Rollup__InvalidTreeDepth(treeDepth_);
+        uint256 policy = verifier_.minSecurityBits();
+        if (!SecurityFloor.allows(policy)) revert Rollup__VerifierPolicyBelowFloor(policy, SecurityFloor.FLOOR_BITS);
         market = market_;
         election = election_;
         staking = staking_;

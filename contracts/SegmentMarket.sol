@@ -7,6 +7,7 @@ import {IStakeToken} from "./interfaces/IStakeToken.sol";
 import {IStarkVerifier} from "./interfaces/IStarkVerifier.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
 import {StatementLib} from "./libraries/StatementLib.sol";
+import {SecurityFloor} from "./libraries/SecurityFloor.sol";
 
 interface ISequencerSource {
     function sequencer() external view returns (address);
@@ -51,6 +52,8 @@ contract SegmentMarket is ISegmentMarket {
                 || p.collateralRatioBps == 0 || p.lockTimeout == 0 || p.batchTimeout <= p.lockTimeout
                 || p.aggregatorFeeBps > BPS || p.responseWindow == 0
         ) revert SegmentMarket__InvalidParams();
+        uint256 policy = verifier_.minSecurityBits();
+        if (!SecurityFloor.allows(policy)) revert SegmentMarket__VerifierPolicyBelowFloor(policy, SecurityFloor.FLOOR_BITS);
         token = token_;
         staking = staking_;
         verifier = verifier_;

@@ -2,9 +2,10 @@
  * Compiles contracts/ with the npm `solc` package into build/contracts/<Name>.json ({abi, bytecode})
  * and regenerates the committed typed ABI modules in src/chain/abi/ (so `tsc` type-checks against them).
  *
- * The pipeline is a list of steps (generate verifiers → collect → hash/skip → compile → artifacts → ABI
- * modules); the first regenerates the AIR-specific STARK verifiers into contracts/verifier/generated/
- * from the constraint IR (scripts/gen-verifier.ts).
+ * The pipeline is a list of steps: generate the AIR-specific constraint evaluators from the IR
+ * (scripts/gen-verifier.ts) → compile them → generate the verifiers, which pin the evaluators' code
+ * hashes → collect the other sources → compile → artifacts → ABI modules. Each of the two compilations
+ * is skipped when its sources (and the compiler and settings) are unchanged since the last build.
  *
  *   tsx scripts/build-contracts.ts            build (skips compiling when sources are unchanged)
  *   tsx scripts/build-contracts.ts --force    always recompile
@@ -13,9 +14,10 @@
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, posix, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { generateVerifiers } from "./gen-verifier.js";
+import { GENERATED_PREFIX, removeStaleGenerated, renderEvaluators, renderVerifiers, writeGenerated } from "./gen-verifier.js";
+import { codeHashOf, QUERY_PHASE_CONTRACT } from "../src/stark/air/solidity.js";
 
 const require = createRequire(import.meta.url);
 
@@ -23,14 +25,14 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const CONTRACTS_DIR = join(ROOT, "contracts");
 export const ARTIFACTS_DIR = join(ROOT, "build", "contracts");
 export const ABI_DIR = join(ROOT, "src", "chain", "abi");
-const HASH_FILE = join(ARTIFACTS_DIR, ".sources.sha256");
+const HASH_FILE = join(ARTIFACTS_DIR, ".build-cache.json");
 /** Bump when the output format of this script changes, so caches are invalidated. */
-const GENERATOR_VERSION = "1";
+const GENERATOR_VERSION = "2";
 
 export const SOLC_SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",
-  outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+  outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] } },
 } as const;
 
 /** Contracts that get an ABI module even though they have no bytecode. */
@@ -87,13 +89,19 @@ export function compile(sources: Record<string, string>, solc: SolcModule = load
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     errors?: { severity: string; formattedMessage: string }[];
-    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: Record<string, unknown> } } }>>;
   };
   const errors = (output.errors ?? []).filter((e) => e.severity === "error");
   if (errors.length > 0) throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
   const artifacts: Artifact[] = [];
   for (const [sourceName, contracts] of Object.entries(output.contracts ?? {})) {
     for (const [contractName, c] of Object.entries(contracts)) {
+      if ((sourceName.startsWith(GENERATED_PREFIX) && /Constraints\d+$/.test(contractName)) || contractName === QUERY_PHASE_CONTRACT) {
+        if (Object.keys(c.evm.deployedBytecode.immutableReferences ?? {}).length > 0) {
+        // The verifier pins an evaluator by the hash of this code: it must be exactly what gets deployed.
+          throw new Error(`${contractName} has immutables: its deployed code would differ from the compiled code`);
+        }
+      }
       artifacts.push({
         contractName,
         sourceName,
@@ -158,23 +166,99 @@ export function readArtifacts(dir = ARTIFACTS_DIR): Artifact[] {
     .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Artifact);
 }
 
-/** The whole pipeline. Skips solc when the sources hash matches the last build. */
+/** Compile `sources` unless the hash of the last build of the same `stage` matches; returns its artifacts. */
+function compileStage(stage: string, sources: Record<string, string>, solc: SolcModule, force: boolean): { artifacts: Artifact[]; compiled: boolean } {
+  const hash = hashSources(sources, solc.version());
+  const cache = readCache();
+  const hit = cache[stage];
+  if (!force && hit && hit.hash === hash) {
+    const artifacts = hit.names.map((n) => join(ARTIFACTS_DIR, `${n}.json`));
+    if (artifacts.every((f) => existsSync(f))) return { artifacts: artifacts.map((f) => JSON.parse(readFileSync(f, "utf8")) as Artifact), compiled: false };
+  }
+  const artifacts = Object.keys(sources).length === 0 ? [] : compile(sources, solc);
+  writeArtifacts(artifacts);
+  const selected = selectForOutput(artifacts);
+  writeCache({ ...readCache(), [stage]: { hash, names: selected.map((a) => a.contractName) } });
+  return { artifacts: selected, compiled: true };
+}
+
+interface BuildCache {
+  [stage: string]: { hash: string; names: string[] } | undefined;
+}
+
+function readCache(): BuildCache {
+  if (!existsSync(HASH_FILE)) return {};
+  try {
+    return JSON.parse(readFileSync(HASH_FILE, "utf8")) as BuildCache;
+  } catch {
+    return {};
+  }
+}
+
+function writeCache(c: BuildCache): void {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  writeFileSync(HASH_FILE, `${JSON.stringify(c)}\n`);
+}
+
+/** Hand-written contracts the generated verifiers pin by code hash, compiled with the evaluators (keys under contracts/). */
+const PINNED_SOURCES = [`verifier/${QUERY_PHASE_CONTRACT}.sol`];
+
+/** `roots` and every file they import, transitively (relative imports of contracts/). */
+function withImports(roots: string[], all: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (key: string): void => {
+    if (key in out) return;
+    const text = all[key];
+    if (text === undefined) throw new Error(`build-contracts: ${key} not found under contracts/`);
+    out[key] = text;
+    for (const m of text.matchAll(/^import\s+[^"']*["']([^"']+)["'];/gm)) visit(posix.normalize(posix.join(posix.dirname(key), m[1]!)));
+  };
+  roots.forEach(visit);
+  return out;
+}
+
+/**
+ * Steps 1–2: generate the constraint evaluators and compile them with the other pinned contracts
+ * (StarkQueryPhase); their code hashes by contract name.
+ */
+function buildPinned(solc: SolcModule, force: boolean): { artifacts: Artifact[]; compiled: boolean; codeHashes: Record<string, string>; roots: string[] } {
+  const files = renderEvaluators();
+  writeGenerated(files);
+  const all = collectSources();
+  const roots = [...Object.keys(files).map((name) => `${GENERATED_PREFIX}${name}`), ...PINNED_SOURCES];
+  // One compilation per pinned contract: a change to one does not recompile the others.
+  const artifacts: Artifact[] = [];
+  let compiled = false;
+  for (const root of roots) {
+    const r = compileStage(`pinned:${root}`, withImports([root], all), solc, force);
+    const own = r.artifacts.filter((a) => a.sourceName === root);
+    artifacts.push(...own);
+    compiled ||= r.compiled;
+  }
+  const codeHashes = Object.fromEntries(artifacts.map((a) => [a.contractName, codeHashOf(a.deployedBytecode)]));
+  return { artifacts, compiled, codeHashes, roots };
+}
+
+/** The code hashes of the pinned contracts (compiling them unless the last build is current). */
+export function pinnedCodeHashes(): Record<string, string> {
+  return buildPinned(loadSolc(), false).codeHashes;
+}
+
+/** The whole pipeline. Skips solc for the stages whose sources are unchanged since the last build. */
 export function buildContracts(opts: { force?: boolean; writeAbi?: boolean } = {}): BuildResult {
   const t0 = Date.now();
   const solc = loadSolc();
-  generateVerifiers();
-  const sources = collectSources();
-  const hash = hashSources(sources, solc.version());
-  const cached = !opts.force && existsSync(HASH_FILE) && readFileSync(HASH_FILE, "utf8").trim() === hash;
-  let artifacts = cached ? readArtifacts() : [];
-  const compiled = artifacts.length === 0;
-  if (compiled) {
-    artifacts = compile(sources, solc);
-    writeArtifacts(artifacts);
-    writeFileSync(HASH_FILE, `${hash}\n`);
-  }
+  const pinned = buildPinned(solc, opts.force ?? false);
+  const verifiers = renderVerifiers(pinned.codeHashes);
+  writeGenerated(verifiers);
+  removeStaleGenerated({ ...renderEvaluators(), ...verifiers });
+  const roots = new Set(pinned.roots);
+  const sources = Object.fromEntries(Object.entries(collectSources()).filter(([k]) => !roots.has(k)));
+  const main = compileStage("main", sources, solc, opts.force ?? false);
+  const pinnedNames = new Set(pinned.artifacts.map((a) => a.contractName));
+  const artifacts = [...pinned.artifacts, ...main.artifacts.filter((a) => !pinnedNames.has(a.contractName))].sort((a, b) => a.contractName.localeCompare(b.contractName));
   const abiFilesWritten = opts.writeAbi === false ? [] : writeAbiModules(artifacts);
-  return { compiled, artifacts, abiFilesWritten, ms: Date.now() - t0 };
+  return { compiled: pinned.compiled || main.compiled, artifacts, abiFilesWritten, ms: Date.now() - t0 };
 }
 
 function selectForOutput(artifacts: Artifact[]): Artifact[] {

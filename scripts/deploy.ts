@@ -5,8 +5,9 @@
  *     [--verifier 0x…] [--sequencer 0x…] [--genesis-root 0x…] [--tree-depth N] [--set market.lockTimeout=120 …]
  *     [--mint 0xaddr=1000]
  *
- * The JSON goes to build/deployments/<chainId>.json unless --out is given. The key may also come from the DEPLOYER_PRIVATE_KEY environment variable. Without --verifier the
- * test stand-in verifier is deployed (devnets only; the deployment JSON says so).
+ * The JSON goes to build/deployments/<chainId>.json unless --out is given. The key may also come from the
+ * DEPLOYER_PRIVATE_KEY environment variable. Without --verifier the test stand-in verifier is deployed —
+ * only on a local devnet (chain id 31337); on any other chain the script refuses and says why.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

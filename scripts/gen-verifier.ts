@@ -1,39 +1,60 @@
 /**
- * Generates the AIR-specific on-chain verifiers (contracts/verifier/generated/<Name>.sol) from the
- * constraint IR of every registered AIR (fib-v1, mix-v1, transfer-v1). Run by scripts/build-contracts.ts
- * before it collects sources; rewrites only files whose text changed.
+ * Generates the AIR-specific on-chain verifiers (contracts/verifier/generated/) from the constraint IR
+ * of every AIR in VERIFIER_AIRS, in two steps: the evaluator contracts (`<Air>Constraints<i>.sol`) first,
+ * then, once scripts/build-contracts.ts has compiled them, the verifiers (`<Air>Verifier.sol`), which pin
+ * the evaluators' code hashes. Rewrites only files whose text changed.
  *
- *   tsx scripts/gen-verifier.ts           write
- *   tsx scripts/gen-verifier.ts --check   fail if a generated file is out of date
+ *   tsx scripts/gen-verifier.ts --check   fail if a generated file is out of date (compiles the evaluators)
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { airRegistry } from "../src/stark/air/air.js";
+import { airRegistry, type Air } from "../src/stark/air/air.js";
 import "../src/stark/airs/index.js";
 import "../src/rollup/air/index.js";
-import { generateVerifierSources } from "../src/stark/air/solidity.js";
+import "../src/rollup/air-v2/index.js";
+import { generateEvaluatorSources, generateVerifierSource, verifierContractName, type BakeOptions } from "../src/stark/air/solidity.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GENERATED_DIR = join(ROOT, "contracts", "verifier", "generated");
+/** Source keys of the generated files, relative to contracts/ (as scripts/build-contracts.ts names them). */
+export const GENERATED_PREFIX = "verifier/generated/";
 
 /** AIRs that get an on-chain verifier. */
-export const VERIFIER_AIRS = ["fib-v1", "mix-v1", "transfer-v1"] as const;
+export const VERIFIER_AIRS = ["fib-v1", "mix-v1", "transfer-v1", "lookup-v1", "transfer-v2-d20"] as const;
 
-export function renderVerifiers(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of VERIFIER_AIRS) {
+/**
+ * AIRs whose preprocessed commitments are baked for fewer heights or blowups than every supported one:
+ * transfer-v2-d20's paths table admits 2^5.. rows, and baking 2^5..2^14 at every blowup would take minutes
+ * of LDE and hashing at each build. Its segments on L1 are 2^5..2^12 rows at blowup 8 (the default options).
+ */
+export const BAKE_OPTIONS: Readonly<Record<string, BakeOptions>> = { "transfer-v2-d20": { maxLogRows: 12, logBlowups: [3] } };
+
+function verifierAirs(): Air[] {
+  return VERIFIER_AIRS.map((name) => {
     const air = airRegistry.getByName(name);
     if (!air) throw new Error(`gen-verifier: AIR ${name} is not registered`);
-    Object.assign(out, generateVerifierSources(air));
-  }
+    return air;
+  });
+}
+
+/** Every evaluator contract: file name → Solidity. */
+export function renderEvaluators(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const air of verifierAirs()) Object.assign(out, generateEvaluatorSources(air));
   return out;
 }
 
-/** Writes the generated sources that differ (and removes stale ones); returns the names written. */
-export function generateVerifiers(dir = GENERATED_DIR): string[] {
+/** Every verifier contract, given the evaluators' code hashes (contract name → 0x…): file name → Solidity. */
+export function renderVerifiers(codeHashes: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const air of verifierAirs()) out[`${verifierContractName(air.name)}.sol`] = generateVerifierSource(air, codeHashes, BAKE_OPTIONS[air.name]);
+  return out;
+}
+
+/** Writes the files whose text differs; returns the names written. */
+export function writeGenerated(files: Record<string, string>, dir = GENERATED_DIR): string[] {
   mkdirSync(dir, { recursive: true });
-  const files = renderVerifiers();
   const written: string[] = [];
   for (const [name, text] of Object.entries(files)) {
     const p = join(dir, name);
@@ -41,25 +62,30 @@ export function generateVerifiers(dir = GENERATED_DIR): string[] {
     writeFileSync(p, text);
     written.push(name);
   }
-  for (const f of readdirSync(dir)) if (f.endsWith(".sol") && !(f in files)) unlinkSync(join(dir, f));
   return written;
 }
 
-export function staleVerifiers(dir = GENERATED_DIR): string[] {
-  return Object.entries(renderVerifiers())
+/** Removes generated .sol files that are not in `keep`. */
+export function removeStaleGenerated(keep: Record<string, string>, dir = GENERATED_DIR): void {
+  for (const f of readdirSync(dir)) if (f.endsWith(".sol") && !(f in keep)) unlinkSync(join(dir, f));
+}
+
+/** Names of generated files whose committed text differs from what the IR (and the code hashes) give. */
+export function staleGenerated(codeHashes: Readonly<Record<string, string>>, dir = GENERATED_DIR): string[] {
+  const files = { ...renderEvaluators(), ...renderVerifiers(codeHashes) };
+  const stale = Object.entries(files)
     .filter(([name, text]) => !existsSync(join(dir, name)) || readFileSync(join(dir, name), "utf8") !== text)
     .map(([name]) => name);
+  const extra = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".sol") && !(f in files)) : [];
+  return [...stale, ...extra];
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  if (process.argv.includes("--check")) {
-    const stale = staleVerifiers();
-    if (stale.length > 0) {
-      console.error(`generated verifiers out of date: ${stale.join(", ")}`);
-      process.exit(1);
-    }
-  } else {
-    const w = generateVerifiers();
-    console.log(`verifier: ${w.length > 0 ? `generated ${w.join(", ")}` : "generated sources up to date"}`);
+  const { pinnedCodeHashes } = await import("./build-contracts.js");
+  const stale = staleGenerated(pinnedCodeHashes());
+  if (stale.length > 0) {
+    console.error(`generated verifiers out of date (run npm run build:contracts): ${stale.join(", ")}`);
+    process.exit(1);
   }
+  console.log("verifier: generated sources up to date");
 }

@@ -9,11 +9,14 @@ import { verifyStark, type VerifierPolicy, type VerifyResult } from "./stark/ver
 import { peekAirId } from "./stark/proof.js";
 import { DEFAULT_OPTIONS, type ProofOptions } from "./stark/options.js";
 import type { ProverBackend } from "./stark/backend.js";
+import type { HashConfig } from "./stark/hash/config.js";
 import { JsBackend } from "./backends/js/index.js";
 
 export interface ProveOptions {
-  /** Proof options (default: DEFAULT_OPTIONS, ≥ 100 conjectured bits). */
+  /** Proof options (default: DEFAULT_OPTIONS, ≥ 96 conjectured bits up to 2^21 rows). */
   readonly options?: ProofOptions;
+  /** Hash configuration: keccak (default, verified on L1) or poseidon2 (verified inside a proof). */
+  readonly hash?: HashConfig;
   /** 20-byte address the proof is bound to (default: zero address). */
   readonly proverAddress?: Uint8Array;
   /** Backend running the hot loops (default: the js reference backend). */
@@ -28,7 +31,7 @@ export async function prove(air: Air | string, instance: AirInstance, opts: Prov
   const backend = opts.backend ?? new JsBackend();
   try {
     return await proveStark({
-      air: a, instance, backend, options: opts.options ?? DEFAULT_OPTIONS, proverAddress: opts.proverAddress ?? new Uint8Array(20),
+      air: a, instance, backend, options: opts.options ?? DEFAULT_OPTIONS, hash: opts.hash ?? "keccak", proverAddress: opts.proverAddress ?? new Uint8Array(20),
       ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onPhase ? { onPhase: opts.onPhase } : {}),
     });
   } finally {
@@ -55,7 +58,9 @@ function toHexId(id: Uint8Array): string {
 
 export { airRegistry, AirRegistry, Air, defineAir, type AirDefinition, type AirInstance } from "./stark/air/air.js";
 export { ConstraintGraph, Expr, type Selector } from "./stark/air/ir.js";
-export { fibAir, mixAir } from "./stark/airs/index.js";
+export { fibAir, mixAir, lookupAir } from "./stark/airs/index.js";
+export { type HashConfig } from "./stark/hash/config.js";
+export { verificationKey, type VerificationKey } from "./stark/vk.js";
 export { F, K, type Ext } from "./stark/field/index.js";
 export { keccak256, toHex, fromHex } from "./stark/hash/keccak.js";
 export { DEFAULT_OPTIONS, TEST_OPTIONS, OPTION_PRESETS, type ProofOptions } from "./stark/options.js";

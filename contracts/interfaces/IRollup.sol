@@ -16,6 +16,8 @@ interface IRollup {
     error Rollup__NotOwner(address caller);
     error Rollup__ZeroAddress();
     error Rollup__InvalidTreeDepth(uint32 treeDepth);
+    /// @dev The verifier's minSecurityBits is below SecurityFloor.FLOOR_BITS (outside a local devnet).
+    error Rollup__VerifierPolicyBelowFloor(uint256 minSecurityBits, uint256 floorBits);
     error Rollup__BatchNotOpen(uint64 batchId);
     error Rollup__BatchTimedOut(uint64 batchId, uint64 timeoutAt);
     error Rollup__BatchNotFullyCommitted(uint64 batchId);

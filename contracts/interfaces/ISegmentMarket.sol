@@ -105,6 +105,8 @@ interface ISegmentMarket {
     error SegmentMarket__NotRollup(address caller);
     error SegmentMarket__NotSequencer(address caller);
     error SegmentMarket__InvalidParams();
+    /// @dev The verifier's minSecurityBits is below SecurityFloor.FLOOR_BITS (outside a local devnet).
+    error SegmentMarket__VerifierPolicyBelowFloor(uint256 minSecurityBits, uint256 floorBits);
     error SegmentMarket__NoSegments();
     error SegmentMarket__TooManySegments(uint256 count, uint256 max);
     error SegmentMarket__InvalidPrices(uint96 minPrice, uint96 maxPrice);

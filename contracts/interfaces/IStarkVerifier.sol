@@ -8,7 +8,8 @@ interface IStarkVerifier {
     /// @param airId         hash of the AIR's name, version and shape (e.g. transfer-v1)
     /// @param proof         the proof bytes exactly as the off-chain codec writes them
     /// @param publicInputs  the statement's public inputs (see StatementLib.publicInputs)
-    /// @param publicColumn  the public column the verifier evaluates itself (the segment's transactions)
+    /// @param publicColumn  the public columns the verifier evaluates itself (the segment's transactions),
+    ///                      every table's columns flattened column-major, table after table
     /// @param prover        the address the proof is bound to (absorbed into the transcript)
     function verify(
         bytes32 airId,
@@ -17,4 +18,8 @@ interface IStarkVerifier {
         uint32[] calldata publicColumn,
         address prover
     ) external view returns (bool);
+
+    /// @notice The least conjectured security (bits) a proof's options must give for `verify` to accept it.
+    ///         Rollup and SegmentMarket read it when they are constructed (SecurityFloor).
+    function minSecurityBits() external view returns (uint256);
 }

@@ -4,7 +4,8 @@ pragma solidity ^0.8.24;
 import {IStarkVerifier} from "../interfaces/IStarkVerifier.sol";
 
 /// @notice Test stand-in for the STARK verifier: the verdict for a proof (by keccak256) is set by the
-///         test, optionally bound to one prover address. Never deploy outside devnets and tests.
+///         test, optionally bound to one prover address. Never deploy outside devnets and tests:
+///         `deploySystem` (and so `npm run deploy`) refuses it unless the chain id is 31337.
 contract MockStarkVerifier is IStarkVerifier {
     enum Verdict {
         Unknown, // returns false
@@ -23,6 +24,14 @@ contract MockStarkVerifier is IStarkVerifier {
     event VerdictSet(bytes32 indexed proofHash, Verdict verdict, address prover);
 
     mapping(bytes32 => Entry) public entries;
+
+    /// @notice The policy the stand-in reports to Rollup and SegmentMarket (a real verifier's is immutable);
+    ///         tests lower it to exercise their checks of the security floor.
+    uint256 public minSecurityBits = 96;
+
+    function setMinSecurityBits(uint256 bits) external {
+        minSecurityBits = bits;
+    }
 
     function setVerdict(bytes32 proofHash, Verdict verdict, address prover) external {
         entries[proofHash] = Entry(verdict, prover);

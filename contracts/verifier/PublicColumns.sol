@@ -5,7 +5,7 @@ import {KField} from "./KField.sol";
 import {IStarkVerifierErrors} from "./IStarkVerifierErrors.sol";
 
 /// @notice The statement's public columns, read from calldata (ABI uint32[] words or packed u32 LE),
-///         their transcript digest and their values at z and z·w (DESIGN §3.5).
+///         their transcript digest and their values at z and z·w (docs/proof-system.md §7.2).
 library PublicColumns {
     using KField for uint256;
 

@@ -1,20 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-/// @notice The Fiat-Shamir transcript of src/stark/transcript.ts, byte for byte:
+/// @notice The keccak Fiat-Shamir transcript of src/stark/transcript.ts (`Transcript`), byte for byte:
 ///         absorb(tag, bytes): s <- keccak256(s || tag || u32le(len) || bytes), counter <- 0;
 ///         squeeze:            s <- keccak256(s || 0xFF || u32le(counter++)).
 library Transcript {
     uint256 internal constant P = 2013265921;
     uint8 internal constant TAG_INIT = 0x01;
-    uint8 internal constant TAG_TRACE_ROOT = 0x02;
-    uint8 internal constant TAG_QUOTIENT_ROOT = 0x03;
+    uint8 internal constant TAG_MAIN_COMMIT = 0x02;
+    uint8 internal constant TAG_QUOTIENT_COMMIT = 0x03;
     uint8 internal constant TAG_OOD_VALUES = 0x04;
-    uint8 internal constant TAG_FRI_ROOT = 0x05;
+    uint8 internal constant TAG_FRI_COMMIT = 0x05;
     uint8 internal constant TAG_FINAL_POLY = 0x06;
     uint8 internal constant TAG_POW_NONCE = 0x07;
-    /// @dev keccak256("prover-node/stark/v1").
-    bytes32 internal constant INITIAL_STATE = keccak256("prover-node/stark/v1");
+    uint8 internal constant TAG_AUX_COMMIT = 0x08;
+    uint8 internal constant TAG_TERMINAL_SUMS = 0x09;
+    /// @dev keccak256("prover-node/stark/v2").
+    bytes32 internal constant INITIAL_STATE = keccak256("prover-node/stark/v2");
 
     struct State {
         bytes32 s;
@@ -93,8 +95,11 @@ library Transcript {
     }
 
     /// @dev u32 LE word i (0..7) of a squeeze output.
-    function word(bytes32 h, uint256 i) internal pure returns (uint256) {
-        return bswap32((uint256(h) >> (224 - 32 * i)) & 0xffffffff);
+    function word(bytes32 h, uint256 i) internal pure returns (uint256 v) {
+        assembly {
+            let x := and(shr(sub(224, shl(5, i)), h), 0xffffffff)
+            v := or(or(shl(24, and(x, 0xff)), shl(8, and(x, 0xff00))), or(and(shr(8, x), 0xff00), shr(24, x)))
+        }
     }
 
     /// @dev An element of K: four base elements by rejection sampling (31-bit mask, reject >= p),
@@ -128,7 +133,7 @@ library Transcript {
     }
 
     /// @dev Exactly `count` distinct indices in [0, 2^bits), sorted: one squeeze (8 u32 LE words masked
-    ///      to `bits` bits) at a time, repeats skipped (src/stark/challenges.ts `drawQueries`). The caller
+    ///      to `bits` bits) at a time, repeats skipped (src/stark/transcript.ts `drawQueries`). The caller
     ///      guarantees 2^bits >= count.
     function sampleQueries(State memory t, uint256 count, uint256 bits) internal pure returns (uint256[] memory out) {
         uint256 mask = (1 << bits) - 1;
@@ -136,24 +141,30 @@ library Transcript {
         uint256 got = 0;
         while (got < count) {
             bytes32 h = squeeze(t);
-            for (uint256 i = 0; i < 8 && got < count; ++i) {
-                uint256 q = word(h, i) & mask;
-                // insert into the sorted prefix unless present
-                uint256 j = got;
-                bool dup = false;
-                while (j > 0 && out[j - 1] >= q) {
-                    if (out[j - 1] == q) {
-                        dup = true;
-                        break;
+            assembly {
+                let base := add(out, 32)
+                for { let i := 0 } and(lt(i, 8), lt(got, count)) { i := add(i, 1) } {
+                    let x := and(shr(sub(224, shl(5, i)), h), 0xffffffff)
+                    let q := and(or(or(shl(24, and(x, 0xff)), shl(8, and(x, 0xff00))), or(and(shr(8, x), 0xff00), shr(24, x))), mask)
+                    // insert into the sorted prefix unless present
+                    let j := got
+                    let dup := 0
+                    for {} gt(j, 0) { j := sub(j, 1) } {
+                        let u := mload(add(base, shl(5, sub(j, 1))))
+                        if lt(u, q) { break }
+                        if eq(u, q) {
+                            dup := 1
+                            break
+                        }
                     }
-                    --j;
+                    if iszero(dup) {
+                        for { let m := got } gt(m, j) { m := sub(m, 1) } {
+                            mstore(add(base, shl(5, m)), mload(add(base, shl(5, sub(m, 1)))))
+                        }
+                        mstore(add(base, shl(5, j)), q)
+                        got := add(got, 1)
+                    }
                 }
-                if (dup) continue;
-                for (uint256 m = got; m > j; --m) {
-                    out[m] = out[m - 1];
-                }
-                out[j] = q;
-                ++got;
             }
         }
     }

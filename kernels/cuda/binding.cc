@@ -235,6 +235,32 @@ Napi::Value Poseidon2Permute(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** poseidon2MerkleLeaves(pointerTable, width, height, leafArity, out, error) — needs poseidon2SetConstants(16, …) first */
+Napi::Value Poseidon2MerkleLeaves(const Napi::CallbackInfo& info) {
+  check(info.Env(), pc::poseidon2_merkle_leaves(dptr<const uint32_t*>(info[0]), u32(info[1]), u32(info[2]), u32(info[3]), dptr(info[4]), dptr(info[5]), 0),
+        "poseidon2MerkleLeaves");
+  return info.Env().Undefined();
+}
+
+/** poseidon2MerkleNodes(src, dst, count) */
+Napi::Value Poseidon2MerkleNodes(const Napi::CallbackInfo& info) {
+  check(info.Env(), pc::poseidon2_merkle_nodes(dptr(info[0]), dptr(info[1]), u32(info[2]), 0), "poseidon2MerkleNodes");
+  return info.Env().Undefined();
+}
+
+/** poseidon2Grind(template (16 words, Montgomery), pos, bits, start, count, found (4 bytes)) -> number, 2^32-1 when none. */
+Napi::Value Poseidon2Grind(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto* found = dptr<unsigned int>(info[5]);
+  const unsigned int none = ~0u;
+  check(env, cudaMemcpy(found, &none, sizeof(none), cudaMemcpyHostToDevice), "cudaMemcpy (poseidon2Grind)");
+  check(env, pc::poseidon2_grind_range(dptr(info[0]), u32(info[1]), u32(info[2]), u32(info[3]), u32(info[4]), found, 0), "poseidon2Grind");
+  check(env, cudaDeviceSynchronize(), "poseidon2Grind");
+  unsigned int result = 0;
+  check(env, cudaMemcpy(&result, found, sizeof(result), cudaMemcpyDeviceToHost), "cudaMemcpy (poseidon2Grind)");
+  return Napi::Number::New(env, (double)result);
+}
+
 /**
  * quotient(params {numInstructions, numRegisters, logN, logBlowup, shiftMont, wMont, wLastMont},
  *          trace, pub|null, pubIn, alpha, code, zhInv, regs, regRows, out, error)
@@ -274,7 +300,7 @@ Napi::Value EvalAtPoints(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   exports.Set("deviceInfo", Napi::Function::New(env, DeviceInfo));
   exports.Set("memInfo", Napi::Function::New(env, MemInfo));
   exports.Set("alloc", Napi::Function::New(env, Alloc));
@@ -292,6 +318,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("grind", Napi::Function::New(env, Grind));
   exports.Set("poseidon2SetConstants", Napi::Function::New(env, Poseidon2SetConstants));
   exports.Set("poseidon2Permute", Napi::Function::New(env, Poseidon2Permute));
+  exports.Set("poseidon2MerkleLeaves", Napi::Function::New(env, Poseidon2MerkleLeaves));
+  exports.Set("poseidon2MerkleNodes", Napi::Function::New(env, Poseidon2MerkleNodes));
+  exports.Set("poseidon2Grind", Napi::Function::New(env, Poseidon2Grind));
   exports.Set("quotient", Napi::Function::New(env, Quotient));
   exports.Set("deepCompose", Napi::Function::New(env, DeepCompose));
   exports.Set("friFold2", Napi::Function::New(env, FriFold2));

@@ -1,5 +1,6 @@
 // Keccak-256 Merkle trees of column-major matrices (one thread per leaf: the threads of a warp read
 // consecutive rows of a column, so every load is coalesced), tree levels, and proof-of-work grinding.
+// The poseidon2 configuration's trees and grinding are in poseidon2.cu, beside its round constants.
 #include "keccak.cuh"
 #include "prover_cuda.h"
 

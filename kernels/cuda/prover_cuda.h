@@ -36,6 +36,15 @@ cudaError_t grind_range(const uint64_t* d_template, uint32_t state_len, uint32_t
 /** Upload round constants (canonical; converted to Montgomery form here). Synchronous. */
 cudaError_t poseidon2_set_constants(uint32_t width, const uint32_t* ext_initial, const uint32_t* ext_final, const uint32_t* internal, uint32_t partial_rounds, const uint32_t* diag);
 cudaError_t poseidon2_permute(uint32_t* d_states, uint32_t width, uint32_t count, cudaStream_t stream);
+/** Poseidon2 Merkle leaf digests (8 canonical words each) of `width` columns given by a device array of
+ *  column pointers (as merkle_leaves); *d_error set to 1 when a word is not canonical. Needs the width-16 constants. */
+cudaError_t poseidon2_merkle_leaves(const uint32_t* const* d_cols, uint32_t width, uint32_t height, uint32_t leaf_arity, uint32_t* d_out, uint32_t* d_error,
+                                    cudaStream_t stream);
+/** d_dst[i] = the first 8 words of the width-16 permutation of d_src[2i] || d_src[2i+1] (8-word digests), i < count. */
+cudaError_t poseidon2_merkle_nodes(const uint32_t* d_src, uint32_t* d_dst, uint32_t count, cudaStream_t stream);
+/** Smallest nonce n in [start, start + count) passing the duplex proof of work (d_template: 16 words,
+ *  Montgomery form, n goes to word pos < 8; bits <= 27), atomically min-ed into *d_found (initialise to ~0). */
+cudaError_t poseidon2_grind_range(const uint32_t* d_template, uint32_t pos, uint32_t bits, uint32_t start, uint32_t count, unsigned int* d_found, cudaStream_t stream);
 
 // ---- Quotient, DEEP, FRI, evaluation (quotient.cu, deep.cu) -------------------------------------
 struct QuotientParams {

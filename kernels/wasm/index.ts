@@ -7,6 +7,7 @@ import { montMul, vMontMul } from "./field";
 export { twiddleTop, twiddleDerive, bitrevScale, ditStage, ditBlocks, ditColumn, interpolateColumns, ldeScatter, ldeColumns } from "./ntt";
 export { merkleLeaves, merkleNodes, merkleLeaves2, merkleNodes2, keccak256, grindRange } from "./merkle";
 export { poseidon2Permute } from "./poseidon2";
+export { poseidon2Leaves, poseidon2Nodes, poseidon2GrindRange } from "./poseidon2-merkle";
 export { friFold2 } from "./fri";
 export { deepCompose, deepComposeVec } from "./deep";
 export { quotientRows } from "./quotient";

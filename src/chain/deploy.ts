@@ -4,9 +4,19 @@ import { loadArtifact } from "./artifacts.js";
 import { proverStakingAbi, segmentMarketAbi } from "./abi/index.js";
 import type { SystemAddresses } from "./contracts.js";
 import { withDefaults, type DeepPartial, type SystemParams } from "./params.js";
+import { ProverNodeError } from "../util/errors.js";
+
+/** The local-devnet chain id (anvil's default): the only chain the test MockStarkVerifier may be deployed on. */
+export const LOCAL_DEVNET_CHAIN_ID = 31337;
+
+/** A deployment refused before any transaction was sent. */
+export class DeployError extends ProverNodeError<{ code: "MOCK_VERIFIER_REFUSED"; chainId: number }> {}
 
 export interface DeployOpts {
-  /** An existing IStarkVerifier; when omitted the test MockStarkVerifier is deployed (devnets only). */
+  /**
+   * An existing IStarkVerifier; when omitted the test MockStarkVerifier is deployed, which accepts whatever
+   * a test tells it to: only on a local devnet (chain id 31337), refused with DeployError elsewhere.
+   */
   verifier?: Address;
   /** Receipt polling interval in ms (small on local chains). */
   pollingIntervalMs?: number;
@@ -31,6 +41,15 @@ export async function deploySystem(
   opts: DeployOpts = {},
 ): Promise<Deployment> {
   const params = withDefaults(overrides);
+  if (!opts.verifier) {
+    const chainId = await publicClient.getChainId();
+    if (chainId !== LOCAL_DEVNET_CHAIN_ID) {
+      throw new DeployError(
+        { code: "MOCK_VERIFIER_REFUSED", chainId },
+        `refusing to deploy the test MockStarkVerifier on chain ${chainId}: it accepts any proof a test marks valid, so it is for local devnets (chain id ${LOCAL_DEVNET_CHAIN_ID}) only; deploy a generated STARK verifier and pass its address (--verifier)`,
+      );
+    }
+  }
   const account = walletClient.account;
   const deployer = account.address;
   const sequencer = params.sequencer ?? deployer;

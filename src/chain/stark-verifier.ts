@@ -1,5 +1,5 @@
 /**
- * The on-chain STARK verifier from TypeScript: which generated contract verifies an AIR, deploying it,
+ * The on-chain STARK verifier from TypeScript: which generated contract verifies an AIR, deploying it and its parts,
  * calling `verify` / `verifyPacked` with eth_call, decoding its refusals, and the gas figures
  * (execution, calldata with the EIP-7623 floor) that bench/verifier.ts and `verify --onchain` report.
  */
@@ -17,12 +17,19 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { verifierContractName } from "../stark/air/solidity.js";
-import { loadArtifact } from "./artifacts.js";
+import { ARTIFACTS_DIR, loadArtifact } from "./artifacts.js";
 import { decodeRevert } from "./errors.js";
 
 /** Contract name of the generated verifier of an AIR ("mix-v1" → "MixV1Verifier"): the generator's own rule. */
 export { verifierContractName };
+
+/** Whether the build holds a generated verifier for this AIR (scripts/gen-verifier.ts `VERIFIER_AIRS`). */
+export function hasGeneratedVerifier(airName: string): boolean {
+  return existsSync(join(ARTIFACTS_DIR, `${verifierContractName(airName)}.json`));
+}
 
 type Wallet = WalletClient<Transport, Chain | undefined, Account>;
 
@@ -34,18 +41,54 @@ async function deployArtifact(wallet: Wallet, publicClient: PublicClient, name: 
   return getAddress(receipt.contractAddress);
 }
 
+/** The parts a generated verifier is constructed with, which it pins by their code hashes. */
+export interface VerifierParts {
+  /** A deployed StarkQueryPhase (stateless: one may serve every verifier). */
+  readonly queryPhase?: Address;
+  /** Deployed evaluator contracts `<Air>Constraints<i>`, in order. */
+  readonly evaluators?: readonly Address[];
+}
+
+/** The constructor parameters of the generated verifier of `airName`. */
+function verifierCtorInputs(airName: string): readonly { name?: string; type?: string }[] {
+  const ctor = loadArtifact(verifierContractName(airName)).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string; type?: string }[] } | undefined;
+  return ctor?.inputs ?? [];
+}
+
 /**
- * Deploy the generated verifier of `airName`, accepting proofs of at least `minSecurityBits`. Large AIRs
- * evaluate their constraints in separate evaluator contracts (`<Air>Constraints<i>`, one per `evaluator<i>`
- * constructor parameter), deployed first.
+ * Number of evaluator contracts the generated verifier of `airName` takes: its `evaluator<i>` constructor
+ * parameters, or, for a verifier taking them as one `evaluators` array, the `<Air>Constraints<i>` artifacts
+ * built for it (the constructor checks the count against its pinned code hashes).
  */
-export async function deployStarkVerifier(wallet: Wallet, publicClient: PublicClient, airName: string, minSecurityBits: number): Promise<Address> {
+export function evaluatorCount(airName: string): number {
+  const inputs = verifierCtorInputs(airName);
+  if (!inputs.some((i) => i.name === "evaluators")) return inputs.filter((i) => i.name?.startsWith("evaluator")).length;
+  const base = verifierContractName(airName).replace(/Verifier$/, "");
+  let n = 0;
+  while (existsSync(join(ARTIFACTS_DIR, `${base}Constraints${n}.json`))) n++;
+  return n;
+}
+
+/** Deploy the generic StarkQueryPhase contract. */
+export async function deployQueryPhase(wallet: Wallet, publicClient: PublicClient): Promise<Address> {
+  return deployArtifact(wallet, publicClient, "StarkQueryPhase", []);
+}
+
+/**
+ * Deploy the generated verifier of `airName`, accepting proofs of at least `minSecurityBits` (at least 80
+ * outside a local devnet, chain id 31337: the constructor refuses less). Its query phase runs in a
+ * StarkQueryPhase contract and large AIRs evaluate their constraints in evaluator contracts
+ * (`<Air>Constraints<i>`, one per `evaluator<i>` constructor parameter); parts not given are deployed
+ * first. The constructor checks every part's code hash against the generated constants.
+ */
+export async function deployStarkVerifier(wallet: Wallet, publicClient: PublicClient, airName: string, minSecurityBits: number, parts: VerifierParts = {}): Promise<Address> {
   const name = verifierContractName(airName);
-  const ctor = loadArtifact(name).abi.find((x) => x.type === "constructor") as { inputs: readonly { name?: string }[] } | undefined;
-  const parts = (ctor?.inputs ?? []).filter((i) => i.name?.startsWith("evaluator")).length;
-  const evaluators: Address[] = [];
-  for (let i = 0; i < parts; i++) evaluators.push(await deployArtifact(wallet, publicClient, `${name.replace(/Verifier$/, "")}Constraints${i}`, []));
-  return deployArtifact(wallet, publicClient, name, [BigInt(minSecurityBits), ...evaluators]);
+  const queryPhase = parts.queryPhase ?? (await deployQueryPhase(wallet, publicClient));
+  const evaluators: Address[] = [...(parts.evaluators ?? [])];
+  const count = evaluatorCount(airName);
+  for (let i = evaluators.length; i < count; i++) evaluators.push(await deployArtifact(wallet, publicClient, `${name.replace(/Verifier$/, "")}Constraints${i}`, []));
+  const asArray = verifierCtorInputs(airName).some((i) => i.name === "evaluators");
+  return deployArtifact(wallet, publicClient, name, asArray ? [BigInt(minSecurityBits), queryPhase, evaluators] : [BigInt(minSecurityBits), queryPhase, ...evaluators]);
 }
 
 export async function deployGasMeter(wallet: Wallet, publicClient: PublicClient): Promise<Address> {

@@ -10,6 +10,8 @@ import { registerStatus } from "./status/register.js";
 import { registerStart } from "./start/register.js";
 import { registerDevnet } from "./devnet/register.js";
 import { registerBench } from "./bench/register.js";
+import { registerAirs } from "./airs/register.js";
+import { registerRecurse } from "./recurse/register.js";
 
 /**
  * Every CLI command, as a function that declares its flags on the program. Registration must stay
@@ -21,6 +23,8 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   registerStart,
   registerProve,
   registerVerify,
+  registerAirs,
+  registerRecurse,
   registerRollup,
   registerBackends,
   registerStake,

@@ -8,3 +8,4 @@ export * from "./transaction.js";
 export { RollupState, transition, type Genesis, type LeafOpening, type TxStep } from "./stf.js";
 export * from "./segment.js";
 export * from "./witness.js";
+export * from "./batch-binding.js";

@@ -1,7 +1,7 @@
 /** Random genesis and batch with every kind of failing transaction mixed in (CLI, benchmarks, tests). */
 import { type Account, keyDigestFromSeed } from "./account.js";
 import { AMOUNT_LIMIT } from "./options.js";
-import { type Batch, buildBatch } from "./segment.js";
+import { type Batch, buildBatch, type SegmentGeometry } from "./segment.js";
 import { type Genesis, RollupState } from "./stf.js";
 import type { Transaction } from "./transaction.js";
 import { prng } from "./random.js";
@@ -13,6 +13,8 @@ export interface SampleParams {
   readonly logRows: number;
   readonly batchId: bigint;
   readonly seed: number;
+  /** Segment geometry (default v1: transfer-v1's). */
+  readonly geometry?: SegmentGeometry;
 }
 
 /**
@@ -52,5 +54,5 @@ export function sampleBatch(p: SampleParams): { genesis: Genesis; batch: Batch }
     txs.push(t);
   }
   const state = RollupState.fromGenesis(genesis);
-  return { genesis, batch: buildBatch(state, p.batchId, txs, p.logRows) };
+  return { genesis, batch: buildBatch(state, p.batchId, txs, p.logRows, p.geometry ?? "v1") };
 }

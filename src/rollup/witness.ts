@@ -1,10 +1,11 @@
 import { P } from "../stark/field/babybear.js";
+import { type Ext, ZERO as ZERO_E } from "../stark/field/extension.js";
 import { keccakHex } from "../util/keccak.js";
 import { type Account, accountLeaf, EMPTY_LEAF } from "./account.js";
 import { type Digest, digestEquals } from "./digest.js";
 import { WitnessDecodeError, WitnessInvalidError } from "./errors.js";
 import { AMOUNT_LIMIT, MAX_TREE_DEPTH } from "./options.js";
-import { MAX_BATCH_ID, MAX_LOG_ROWS, MIN_LOG_ROWS, type Segment, segmentCapacity } from "./segment.js";
+import { MAX_BATCH_ID, MAX_LOG_ROWS, MIN_LOG_ROWS, type Segment, type SegmentGeometry, segmentCapacity } from "./segment.js";
 import type { LeafOpening } from "./stf.js";
 import { transition } from "./stf.js";
 import { encodeTransaction, type Transaction, TX_BYTES, type TxFailure, transactionProblem } from "./transaction.js";
@@ -12,8 +13,23 @@ import { rootFromPath } from "./tree.js";
 
 /** "PNSW": prover-node segment witness. */
 export const WITNESS_MAGIC = 0x57534e50;
+/** Version 1: a transfer-v1 segment (2·(D + 2) rows per transaction). */
 export const WITNESS_VERSION = 1;
+/** Version 2: the same layout for a transfer-v2 segment (D + 2 rows per transaction, so up to twice the count). */
+export const WITNESS_VERSION_V2 = 2;
+
+/** The segment geometry a witness version stands for. */
+export function witnessGeometry(version: number): SegmentGeometry {
+  return version === WITNESS_VERSION_V2 ? "v2" : "v1";
+}
 export const WITNESS_HEADER_BYTES = 88;
+/** Version 2 adds the batch's randomness r (4 u32 LE words, each below 2^30) after the version-1 header. */
+export const WITNESS_HEADER_BYTES_V2 = WITNESS_HEADER_BYTES + 16;
+
+/** Header bytes of a witness version. */
+export function witnessHeaderBytes(version: number): number {
+  return version === WITNESS_VERSION_V2 ? WITNESS_HEADER_BYTES_V2 : WITNESS_HEADER_BYTES;
+}
 /** Segment indices are public inputs: kept below 2^30 so they are canonical field elements. */
 export const MAX_SEGMENTS = 2 ** 30;
 
@@ -38,11 +54,16 @@ export interface SegmentWitness {
   readonly rootIn: Digest;
   readonly rootOut: Digest;
   readonly steps: readonly WitnessStep[];
+  /**
+   * Version 2: the batch's randomness r (src/rollup/batch-binding.ts), which the segment's proof
+   * evaluates its transactions at. Absent (zero) in version 1.
+   */
+  readonly randomness?: Ext;
 }
 
 export function witnessFromSegment(seg: Segment): SegmentWitness {
   return {
-    version: WITNESS_VERSION,
+    version: seg.geometry === "v2" ? WITNESS_VERSION_V2 : WITNESS_VERSION,
     treeDepth: seg.treeDepth,
     logRows: seg.logRows,
     batchId: seg.batchId,
@@ -50,6 +71,7 @@ export function witnessFromSegment(seg: Segment): SegmentWitness {
     rootIn: seg.rootIn,
     rootOut: seg.rootOut,
     steps: seg.steps.map((s) => ({ tx: s.tx, sender: s.sender, receiver: s.receiver })),
+    ...(seg.geometry === "v2" ? { randomness: seg.randomness ?? ZERO_E } : {}),
   };
 }
 
@@ -65,7 +87,8 @@ export function witnessStepBytes(depth: number): number {
 /** Binary encoding (little-endian, layout in docs/rollup.md). */
 export function encodeWitness(w: SegmentWitness): Uint8Array {
   const stepBytes = witnessStepBytes(w.treeDepth);
-  const out = new Uint8Array(WITNESS_HEADER_BYTES + w.steps.length * stepBytes);
+  const header = witnessHeaderBytes(w.version);
+  const out = new Uint8Array(header + w.steps.length * stepBytes);
   const view = new DataView(out.buffer);
   view.setUint32(0, WITNESS_MAGIC, true);
   view.setUint16(4, w.version, true);
@@ -76,7 +99,8 @@ export function encodeWitness(w: SegmentWitness): Uint8Array {
   writeDigest(view, 20, w.rootIn);
   writeDigest(view, 52, w.rootOut);
   view.setUint32(84, w.steps.length, true);
-  let off = WITNESS_HEADER_BYTES;
+  if (w.version === WITNESS_VERSION_V2) (w.randomness ?? ZERO_E).forEach((x, i) => view.setUint32(WITNESS_HEADER_BYTES + 4 * i, x, true));
+  let off = header;
   for (const step of w.steps) {
     encodeTransaction(step.tx, view, off);
     off += TX_BYTES;
@@ -116,7 +140,7 @@ export function decodeWitness(bytes: Uint8Array): SegmentWitness {
   if (bytes.length < WITNESS_HEADER_BYTES) fail("header", 0, `${bytes.length} bytes, the header alone is ${WITNESS_HEADER_BYTES}`);
   if (view.getUint32(0, true) !== WITNESS_MAGIC) fail("magic", 0, "not a segment witness (magic PNSW expected)");
   const version = view.getUint16(4, true);
-  if (version !== WITNESS_VERSION) fail("version", 4, `unsupported version ${version} (this node reads ${WITNESS_VERSION})`);
+  if (version !== WITNESS_VERSION && version !== WITNESS_VERSION_V2) fail("version", 4, `unsupported version ${version} (this node reads ${WITNESS_VERSION} and ${WITNESS_VERSION_V2})`);
   const treeDepth = view.getUint8(6);
   if (treeDepth < 1 || treeDepth > MAX_TREE_DEPTH) fail("treeDepth", 6, `${treeDepth} outside [1, ${MAX_TREE_DEPTH}]`);
   const logRows = view.getUint8(7);
@@ -137,15 +161,25 @@ export function decodeWitness(bytes: Uint8Array): SegmentWitness {
   const rootIn = readDigest(20, "rootIn");
   const rootOut = readDigest(52, "rootOut");
   const count = view.getUint32(84, true);
-  const capacity = segmentCapacity(treeDepth, logRows);
-  if (count > capacity) fail("txCount", 84, `${count} transactions, a segment of 2^${logRows} rows holds ${capacity}`);
+  const header = witnessHeaderBytes(version);
+  if (bytes.length < header) fail("header", 0, `${bytes.length} bytes, a version-${version} header alone is ${header}`);
+  let randomness: Ext | undefined;
+  if (version === WITNESS_VERSION_V2) {
+    const r = [0, 1, 2, 3].map((i) => view.getUint32(WITNESS_HEADER_BYTES + 4 * i, true));
+    r.forEach((x, i) => {
+      if (x >= 2 ** 30) fail("randomness", WITNESS_HEADER_BYTES + 4 * i, `word ${i} = ${x} is not below 2^30`);
+    });
+    randomness = r as unknown as Ext;
+  }
+  const capacity = segmentCapacity(treeDepth, logRows, witnessGeometry(version));
+  if (count > capacity) fail("txCount", 84, `${count} transactions, a version-${version} segment of 2^${logRows} rows holds ${capacity}`);
   const stepBytes = witnessStepBytes(treeDepth);
-  const expected = WITNESS_HEADER_BYTES + count * stepBytes;
+  const expected = header + count * stepBytes;
   if (bytes.length !== expected) {
     fail(bytes.length < expected ? "steps" : "trailing", Math.min(bytes.length, expected), `length ${bytes.length}, expected ${expected}`);
   }
   const steps: WitnessStep[] = [];
-  let off = WITNESS_HEADER_BYTES;
+  let off = header;
   const readOpening = (field: string): LeafOpening => {
     const flag = view.getUint8(off);
     if (flag > 1) fail(`${field}.flag`, off, `${flag} (0 = empty slot, 1 = account)`);
@@ -179,7 +213,7 @@ export function decodeWitness(bytes: Uint8Array): SegmentWitness {
     const receiver = readOpening(`steps[${i}].receiver`);
     steps.push({ tx, sender, receiver });
   }
-  return { version, treeDepth, logRows, batchId, segmentIndex, rootIn, rootOut, steps };
+  return { version, treeDepth, logRows, batchId, segmentIndex, rootIn, rootOut, steps, ...(randomness ? { randomness } : {}) };
 }
 
 /** keccak256 of the witness bytes: the hash the segment market commits to. */

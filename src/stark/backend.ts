@@ -1,3 +1,5 @@
+import type { HashConfig } from "./hash/config.js";
+
 /**
  * Lives in stark/ so the proving core depends only on this interface (never on a concrete backend);
  * backends/interface.ts re-exports it for the implementations.
@@ -19,7 +21,7 @@
 /** Four base columns holding one K-valued column, coefficient by coefficient. */
 export type ExtColumns = [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
 
-/** All levels of a Keccak-256 Merkle tree, leaves first. levels[l] holds 32-byte digests back to back. */
+/** All levels of a Merkle tree, leaves first. levels[l] holds 32-byte digests back to back. */
 export interface MerkleTreeData {
   /** levels[0] = leaf digests (leafCount × 32 bytes), last level = root (32 bytes). */
   readonly levels: Uint8Array[];
@@ -57,12 +59,14 @@ export interface ProverBackend {
   evaluateOnCoset(coefficients: Uint32Array[], logBlowup: number, shift: number): Promise<Uint32Array[]>;
 
   /**
-   * Keccak-256 Merkle tree over a column-major matrix whose rows are grouped `leafArity` at a time:
-   * with L = height / leafArity leaves, leaf i is keccak256 of rows i, i+L, i+2L, … (leafArity rows),
-   * each row being its elements in column order as u32 little-endian. Node = keccak256(left ‖ right).
-   * leafArity is a power of two dividing the height (1 for trace and quotient trees).
+   * Merkle tree over a column-major matrix whose rows are grouped `leafArity` at a time: with
+   * L = height / leafArity leaves, leaf i hashes rows i, i+L, i+2L, … (leafArity rows), each row being
+   * its elements in column order. leafArity is a power of two dividing the height.
+   * keccak (default): leaf = keccak256(words as u32 LE), node = keccak256(left ‖ right).
+   * poseidon2: leaf = poseidon2Hash(words) (sponge, rate 8, capacity[0] = number of words),
+   * node = first 8 elements of the width-16 permutation of left ‖ right; digests as 8 u32 LE words.
    */
-  merkleCommit(columns: Uint32Array[], leafArity: number): Promise<MerkleTreeData>;
+  merkleCommit(columns: Uint32Array[], leafArity: number, hash?: HashConfig): Promise<MerkleTreeData>;
 
   /**
    * The quotient over the LDE domain: for every point x of shift·<w_N> evaluate the constraint program
@@ -90,6 +94,14 @@ export interface ProverBackend {
    * (most significant bit of byte 0 first). Deterministic, so every backend finds the same nonce.
    */
   grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint>;
+
+  /**
+   * Smallest nonce n in [0, p) such that one width-16 Poseidon2 permutation of `state` with its rate
+   * overwritten by pending ‖ n ‖ 0… and state[15] increased by pending.length + 1 gives an element
+   * x = out[0] with x < p − 1 and its low `bits` bits zero (the duplex transcript's proof of work,
+   * transcript.ts). `pending` holds fewer than 8 elements; bits ≤ 27.
+   */
+  grindPoseidon2(state: Uint32Array, pending: Uint32Array, bits: number, signal?: AbortSignal): Promise<bigint>;
 
   /**
    * Values at points of K (4 words each in `points`) of base-field polynomials given by their

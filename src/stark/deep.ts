@@ -1,11 +1,11 @@
 /**
- * DEEP composition (DESIGN §3.2 step 5). Claims k = 0..m−1 say column c_k equals v_k at point z_k;
+ * DEEP composition (docs/proof-system.md §7.5). Claims k = 0..m−1 say column c_k equals v_k at point z_k;
  *   f(x) = Σ_k gamma^k · (P_{c_k}(x) − v_k) / (x − z_k).
- * Claim order: every trace column at z, every trace column at z·w_n, every quotient base column at z.
  * Claims that share a point share one division: f(x) = Σ_p (Σ_{k∈p} gamma^k·P_{c_k}(x) − V_p)/(x − z_p).
  */
 import { add, mul } from "./field/babybear.js";
-import { type Ext, ONE, addE, batchInverseE, mulE, readExt, scaleE, subE, fromBase, ZERO } from "./field/extension.js";
+import { type Ext, ONE, addE, batchInverseE, mulE, readExt, scaleE, subE, fromBase, ZERO, flattenExt } from "./field/extension.js";
+import type { ProofLayout } from "./layout.js";
 import type { DeepInputs, ExtColumns } from "./backend.js";
 import { cosetPoints } from "./poly/ntt.js";
 
@@ -27,24 +27,39 @@ export function extPowers(g: Ext, m: number): Ext[] {
   return out;
 }
 
-/** Claims of the v1 protocol for `width` trace columns and `qCols` quotient base columns. */
-export function buildClaims(width: number, qCols: number, z: Ext, zNext: Ext, oodTraceZ: readonly Ext[], oodTraceZNext: readonly Ext[], oodQuotient: readonly Ext[]): DeepClaims {
-  const m = 2 * width + qCols;
-  const claimColumn = new Uint32Array(m), claimPoint = new Uint32Array(m), values = new Uint32Array(4 * m);
-  let k = 0;
-  const put = (col: number, point: number, v: Ext) => {
-    claimColumn[k] = col;
-    claimPoint[k] = point;
-    values.set(v, 4 * k);
-    k++;
-  };
-  for (let c = 0; c < width; c++) put(c, 0, oodTraceZ[c]!);
-  for (let c = 0; c < width; c++) put(c, 1, oodTraceZNext[c]!);
-  for (let j = 0; j < qCols; j++) put(width + j, 0, oodQuotient[j]!);
+/**
+ * The DEEP claims of one height group (docs/proof-system.md §7.5). Columns are indexed in the group's
+ * concatenated order [preprocessed | main | auxiliary coordinates | quotient]; per table (index
+ * order) the claims follow its OOD block: main at z, main at z·ω, preprocessed at z and z·ω,
+ * auxiliary coordinates at z and z·ω, quotient columns at z. Point 0 is z, point 1 is z·ω_g.
+ */
+export function deepClaimsOfGroup(layout: ProofLayout, g: number, z: Ext, zNext: Ext, ood: readonly Ext[]): DeepClaims {
+  const grp = layout.groups[g]!;
+  const mainBase = grp.preWidth, auxBase = mainBase + grp.mainWidth, quotBase = auxBase + grp.auxWidth;
+  const cols: number[] = [], pts: number[] = [], vals: Ext[] = [];
+  for (const ti of grp.tables) {
+    const tl = layout.tables[ti]!;
+    const t = tl.table;
+    let o = tl.oodOffset;
+    const put = (count: number, firstCol: number, point: number) => {
+      for (let c = 0; c < count; c++) {
+        cols.push(firstCol + c);
+        pts.push(point);
+        vals.push(ood[o++]!);
+      }
+    };
+    put(t.width, mainBase + tl.mainOffset, 0);
+    put(t.width, mainBase + tl.mainOffset, 1);
+    put(t.numPreprocessed, tl.preOffset, 0);
+    put(t.numPreprocessed, tl.preOffset, 1);
+    put(4 * t.numAux, auxBase + tl.auxOffset, 0);
+    put(4 * t.numAux, auxBase + tl.auxOffset, 1);
+    put(4 * t.numQuotientChunks, quotBase + tl.quotientOffset, 0);
+  }
   const points = new Uint32Array(8);
   points.set(z, 0);
   points.set(zNext, 4);
-  return { claimColumn, claimPoint, values, points };
+  return { claimColumn: Uint32Array.from(cols), claimPoint: Uint32Array.from(pts), values: flattenExt(vals), points };
 }
 
 interface PointGroup {

@@ -6,7 +6,8 @@ export type StarkErrorType =
   | { code: "INVALID_AIR"; detail: string }
   | { code: "UNKNOWN_AIR"; airId: string }
   | { code: "INVALID_INPUT"; detail: string }
-  | { code: "CONSTRAINT_VIOLATED"; constraint: number; row: number; selector: string }
+  | { code: "CONSTRAINT_VIOLATED"; constraint: number; row: number; selector: string; table?: string }
+  | { code: "BUS_IMBALANCE"; bus: number; tuple: number[]; net: number; detail: string }
   | { code: "PROOF_DECODE"; detail: string; offset: number }
   | { code: "VERIFY_FAILED"; check: string; detail: string }
   | { code: "INSUFFICIENT_SECURITY"; bits: number; required: number };

@@ -1,5 +1,5 @@
 /**
- * FRI (DESIGN §3.2 step 6): the folding schedule and the fold of one coset, shared by prover and
+ * FRI (docs/proof-system.md §8): the folding schedule and the fold of one coset, shared by prover and
  * verifier. Layer r lives on the coset s_r·<w_{M_r}> in natural order; its Merkle leaves group the
  * k = 2^step points i, i + M/k, … (a coset y·<w_k>, y = s_r·w_M^i), and folding by beta gives the
  * value at y^k (index i) of the next layer, on s_r^k·<w_{M/k}>.
@@ -8,27 +8,21 @@ import { inv, mul, pow, twoAdicGenerator } from "./field/babybear.js";
 import { type Ext, addE, mulE, scaleE, ZERO, readExt } from "./field/extension.js";
 import type { ExtColumns } from "./backend.js";
 import type { ProofOptions } from "./options.js";
+import { friLayout } from "./layout.js";
 
 export interface FriSchedule {
   /** log2 arity of each folding round. */
-  readonly steps: number[];
+  readonly steps: readonly number[];
   /** log2 of the number of final-polynomial coefficients (its degree bound). */
   readonly logFinalLen: number;
 }
 
 /**
- * Fold by 2^friLogArity while the degree bound stays above 2^logFinalPolyLen; the last round folds
- * by what is left. The DEEP polynomial has degree < n = 2^logTraceHeight.
+ * The schedule of a single-height proof: fold by 2^friLogArity while the degree bound stays above
+ * 2^logFinalPolyLen; the last round folds by what is left (layout.ts `friLayout` for mixed heights).
  */
 export function friSchedule(logTraceHeight: number, options: ProofOptions): FriSchedule {
-  const steps: number[] = [];
-  let logDeg = logTraceHeight;
-  while (logDeg > options.logFinalPolyLen) {
-    const s = Math.min(options.friLogArity, logDeg - options.logFinalPolyLen);
-    steps.push(s);
-    logDeg -= s;
-  }
-  return { steps, logFinalLen: logDeg };
+  return friLayout([logTraceHeight], options);
 }
 
 /**

@@ -6,6 +6,9 @@ export { DEFAULT_OPTIONS, TEST_OPTIONS, OPTION_PRESETS, validateOptions, type Pr
 export { estimateSecurity, formatSecurityReport, type SecurityReport, type SecurityTerm } from "./security.js";
 export { StarkError, type StarkErrorType } from "./errors.js";
 export { keccak256, toHex, fromHex } from "./hash/keccak.js";
-export { Transcript } from "./transcript.js";
+export { Transcript, DuplexTranscript, type Challenger } from "./transcript.js";
+export { type HashConfig, HASH_CONFIGS } from "./hash/config.js";
+export { verificationKey, type VerificationKey } from "./vk.js";
+export { proofLayout, type ProofLayout } from "./layout.js";
 export * from "./air/index.js";
 export type { ProverBackend, ExtColumns, MerkleTreeData, QuotientInputs, DeepInputs } from "./backend.js";

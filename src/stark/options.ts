@@ -1,4 +1,4 @@
-/** Proof options (DESIGN §3.2) and their presets. */
+/** Proof options (docs/proof-system.md §13) and their presets. */
 import { StarkError } from "./errors.js";
 
 export interface ProofOptions {
@@ -12,6 +12,8 @@ export interface ProofOptions {
   readonly friLogArity: number;
   /** log2 of the maximum number of coefficients of the final FRI polynomial. */
   readonly logFinalPolyLen: number;
+  /** Merkle cap height: every tree is committed as its 2^logCap digests below the root (0: the root). */
+  readonly logCap: number;
 }
 
 /** ≥ 100 conjectured bits at 2^20 rows (see security.ts). */
@@ -21,6 +23,7 @@ export const DEFAULT_OPTIONS: ProofOptions = Object.freeze({
   powBits: 16,
   friLogArity: 3,
   logFinalPolyLen: 3,
+  logCap: 0,
 });
 
 /** Fast and INSECURE (about 20 bits): for tests and devnets only; every report says so. */
@@ -30,6 +33,7 @@ export const TEST_OPTIONS: ProofOptions = Object.freeze({
   powBits: 4,
   friLogArity: 2,
   logFinalPolyLen: 2,
+  logCap: 0,
 });
 
 export const OPTION_PRESETS = { default: DEFAULT_OPTIONS, test: TEST_OPTIONS } as const;
@@ -42,6 +46,7 @@ export const OPTION_LIMITS = {
   powBits: [0, 32],
   friLogArity: [1, 4],
   logFinalPolyLen: [0, 10],
+  logCap: [0, 8],
 } as const satisfies Record<keyof ProofOptions, readonly [number, number]>;
 
 /** Smallest and largest supported trace heights (log2). */
@@ -65,6 +70,7 @@ export function optionsEqual(a: ProofOptions, b: ProofOptions): boolean {
     a.numQueries === b.numQueries &&
     a.powBits === b.powBits &&
     a.friLogArity === b.friLogArity &&
-    a.logFinalPolyLen === b.logFinalPolyLen
+    a.logFinalPolyLen === b.logFinalPolyLen &&
+    a.logCap === b.logCap
   );
 }

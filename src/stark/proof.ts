@@ -1,45 +1,59 @@
 /**
- * The proof object and its strict binary codec (DESIGN §3.4; byte layout in docs/proof-system.md).
- * All integers little-endian. Sizes that follow from the AIR, the options and the trace height are
- * not encoded; the few variable counts (opened leaves, multi-proof siblings) are, and are bounded.
+ * The proof object and its strict binary codec (docs/proof-system.md §12). All integers little-endian.
+ * Sizes that follow from the AIR, the options, the hash configuration and the table heights are not
+ * encoded; the few variable counts (opened leaves, multi-proof siblings) are, and are bounded.
  */
 import { P } from "./field/babybear.js";
 import type { Ext } from "./field/extension.js";
 import { StarkError } from "./errors.js";
-import { OPTION_LIMITS, MIN_LOG_TRACE_HEIGHT, MAX_LOG_LDE_SIZE, type ProofOptions } from "./options.js";
-import { friSchedule } from "./fri.js";
-import type { AirShape } from "./air/ir.js";
+import { OPTION_LIMITS, MAX_LOG_LDE_SIZE, type ProofOptions } from "./options.js";
+import { HASH_CONFIG_CODES, hashConfigFromCode, type HashConfig } from "./hash/config.js";
+import { hasherFor } from "./merkle/hasher.js";
+import { proofLayout, treeCapHeight, type ProofLayout } from "./layout.js";
+import { MAX_DUPLEX_BITS } from "./transcript.js";
+import type { Air } from "./air/air.js";
 
 export const PROOF_MAGIC = 0x46504e50; // "PNPF" read as u32 LE
-export const PROOF_VERSION = 1;
+export const PROOF_VERSION = 2;
 
 /** Opened leaves of one Merkle tree: `values` holds leafCount·leafWords words; siblings the multi-proof. */
 export interface MerkleOpening {
+  /** Number of opened leaves. */
+  readonly leafCount: number;
   readonly values: Uint32Array;
   readonly siblings: Uint8Array[];
 }
 
-export interface StarkProof {
-  readonly version: number;
-  readonly airId: Uint8Array;
-  readonly options: ProofOptions;
-  readonly logTraceHeight: number;
-  readonly traceRoot: Uint8Array;
-  readonly quotientRoot: Uint8Array;
-  readonly oodTraceZ: Ext[];
-  readonly oodTraceZNext: Ext[];
-  readonly oodQuotient: Ext[];
-  readonly friRoots: Uint8Array[];
-  readonly finalPoly: Ext[];
-  readonly powNonce: bigint;
-  readonly traceOpening: MerkleOpening;
-  readonly quotientOpening: MerkleOpening;
-  readonly friOpenings: MerkleOpening[];
+/** The openings of one height group's trees at the group's query positions. */
+export interface GroupOpenings {
+  /** One opening per table of the group that has preprocessed columns (table order). */
+  readonly pre: readonly MerkleOpening[];
+  readonly main: MerkleOpening;
+  readonly aux: MerkleOpening | null;
+  readonly quotient: MerkleOpening;
 }
 
-/** The part of an AIR the codec needs. */
-export interface ProofShape extends AirShape {
-  readonly numQuotientChunks: number;
+export interface StarkProof {
+  readonly version: number;
+  readonly hash: HashConfig;
+  readonly airId: Uint8Array;
+  readonly options: ProofOptions;
+  /** log2 height of every table. */
+  readonly logHeights: readonly number[];
+  /** Cap digests of each group's main tree. */
+  readonly mainCaps: readonly Uint8Array[][];
+  /** Cap digests of each group's auxiliary tree (empty for a group without auxiliary columns). */
+  readonly auxCaps: readonly Uint8Array[][];
+  /** LogUp terminal sums of the tables with interactions, in table order. */
+  readonly terminalSums: readonly Ext[];
+  readonly quotientCaps: readonly Uint8Array[][];
+  /** Out-of-domain values, table after table (docs/proof-system.md §7.4). */
+  readonly ood: readonly Ext[];
+  readonly friCaps: readonly Uint8Array[][];
+  readonly finalPoly: readonly Ext[];
+  readonly powNonce: bigint;
+  readonly groupOpenings: readonly GroupOpenings[];
+  readonly friOpenings: readonly MerkleOpening[];
 }
 
 export function decodeError(detail: string, offset: number): StarkError {
@@ -158,36 +172,79 @@ class Reader {
   }
 }
 
+/** Header fields up to the heights (what the verifier needs to pick the AIR and derive the layout). */
+export interface ProofHeader {
+  readonly version: number;
+  readonly hash: HashConfig;
+  readonly airId: Uint8Array;
+  readonly options: ProofOptions;
+  readonly logHeights: number[];
+}
+
 export function encodeProof(p: StarkProof): Uint8Array {
   const w = new Writer();
   w.u32(PROOF_MAGIC);
   w.u16(p.version);
+  w.u8(HASH_CONFIG_CODES[p.hash]);
   w.bytes(p.airId);
-  w.u8(p.options.logBlowup);
-  w.u8(p.options.numQueries);
-  w.u8(p.options.powBits);
-  w.u8(p.options.friLogArity);
-  w.u8(p.options.logFinalPolyLen);
-  w.u8(p.logTraceHeight);
-  w.bytes(p.traceRoot);
-  w.bytes(p.quotientRoot);
-  w.exts(p.oodTraceZ);
-  w.exts(p.oodTraceZNext);
-  w.exts(p.oodQuotient);
-  for (const r of p.friRoots) w.bytes(r);
+  const o = p.options;
+  for (const v of [o.logBlowup, o.numQueries, o.powBits, o.friLogArity, o.logFinalPolyLen, o.logCap]) w.u8(v);
+  w.u8(p.logHeights.length);
+  for (const h of p.logHeights) w.u8(h);
+  const caps = (cs: readonly Uint8Array[][]) => {
+    for (const c of cs) for (const d of c) w.bytes(d);
+  };
+  caps(p.mainCaps);
+  caps(p.auxCaps);
+  w.exts(p.terminalSums);
+  caps(p.quotientCaps);
+  w.exts(p.ood);
+  caps(p.friCaps);
   w.exts(p.finalPoly);
   w.u64(p.powNonce);
-  const opening = (o: MerkleOpening, leafWords: number) => {
-    w.u16(o.values.length / leafWords);
-    w.words(o.values);
-    w.u16(o.siblings.length);
-    for (const s of o.siblings) w.bytes(s);
+  const opening = (op: MerkleOpening) => {
+    w.u16(op.leafCount);
+    w.words(op.values);
+    w.u16(op.siblings.length);
+    for (const s of op.siblings) w.bytes(s);
   };
-  opening(p.traceOpening, p.oodTraceZ.length);
-  opening(p.quotientOpening, p.oodQuotient.length);
-  const { steps } = friSchedule(p.logTraceHeight, p.options);
-  p.friOpenings.forEach((o, r) => opening(o, 4 << steps[r]!));
+  for (const g of p.groupOpenings) for (const op of [...g.pre, g.main, g.aux, g.quotient]) if (op) opening(op);
+  p.friOpenings.forEach(opening);
   return w.finish();
+}
+
+function readHeader(r: Reader): ProofHeader {
+  const magic = r.u32("magic");
+  if (magic !== PROOF_MAGIC) throw decodeError(`bad magic 0x${magic.toString(16)}`, 0);
+  const version = r.u16("version");
+  if (version !== PROOF_VERSION) throw decodeError(`unsupported proof version ${version}`, 4);
+  const code = r.u8("hash configuration");
+  const hash = hashConfigFromCode(code);
+  if (!hash) throw decodeError(`unknown hash configuration ${code}`, 6);
+  const airId = r.bytes(32, "air id");
+  const optPos = r.pos;
+  const options: ProofOptions = {
+    logBlowup: r.u8("options.logBlowup"),
+    numQueries: r.u8("options.numQueries"),
+    powBits: r.u8("options.powBits"),
+    friLogArity: r.u8("options.friLogArity"),
+    logFinalPolyLen: r.u8("options.logFinalPolyLen"),
+    logCap: r.u8("options.logCap"),
+  };
+  for (const key of Object.keys(OPTION_LIMITS) as (keyof ProofOptions)[]) {
+    const [lo, hi] = OPTION_LIMITS[key];
+    if (options[key] < lo || options[key] > hi) throw decodeError(`option ${key} = ${options[key]} outside [${lo}, ${hi}]`, optPos);
+  }
+  if (hash === "poseidon2" && options.powBits > MAX_DUPLEX_BITS) throw decodeError(`poseidon2 proofs grind at most ${MAX_DUPLEX_BITS} bits, not ${options.powBits}`, optPos + 2);
+  const count = r.u8("table count");
+  const logHeights: number[] = [];
+  for (let i = 0; i < count; i++) logHeights.push(r.u8(`table ${i} height`));
+  return { version, hash, airId, options, logHeights };
+}
+
+/** Read the header: magic, version, hash configuration, AIR id, options and table heights. Throws PROOF_DECODE. */
+export function peekHeader(bytes: Uint8Array): ProofHeader {
+  return readHeader(new Reader(bytes));
 }
 
 /** Read just the AIR id (to pick the AIR before decoding). Throws PROOF_DECODE. */
@@ -197,74 +254,97 @@ export function peekAirId(bytes: Uint8Array): Uint8Array {
   if (magic !== PROOF_MAGIC) throw decodeError(`bad magic 0x${magic.toString(16)}`, 0);
   const version = r.u16("version");
   if (version !== PROOF_VERSION) throw decodeError(`unsupported proof version ${version}`, 4);
+  r.u8("hash configuration");
   return r.bytes(32, "air id");
 }
 
-/** Strict decoding against the AIR's shape. Throws StarkError(PROOF_DECODE) naming what is wrong. */
-export function decodeProof(bytes: Uint8Array, shape: ProofShape): StarkProof {
+/** Check the header's heights against the AIR and derive the layout; throws PROOF_DECODE. */
+export function layoutForHeader(h: ProofHeader, air: Air, at = 0): ProofLayout {
+  const { options, logHeights } = h;
+  if (logHeights.length !== air.tables.length) throw decodeError(`${logHeights.length} table heights for ${air.name}'s ${air.tables.length} tables`, at);
+  air.tables.forEach((t, i) => {
+    const l = logHeights[i]!;
+    if (l < t.minLogRows || l > t.maxLogRows || l + options.logBlowup > MAX_LOG_LDE_SIZE) {
+      throw decodeError(`table ${t.name}: height 2^${l} unsupported (2^${t.minLogRows}..2^${t.maxLogRows}, blowup 2^${options.logBlowup})`, at);
+    }
+    if (t.numQuotientChunks > 1 << options.logBlowup) throw decodeError(`blowup 2^${options.logBlowup} below table ${t.name}'s ${t.numQuotientChunks} quotient chunks`, at);
+  });
+  const layout = proofLayout(air, options, h.hash, logHeights);
+  if (2 ** layout.logQueryDomain < options.numQueries) {
+    throw decodeError(`LDE domain of 2^${layout.logQueryDomain} points is smaller than ${options.numQueries} queries`, at);
+  }
+  return layout;
+}
+
+/** Strict decoding against the AIR. Throws StarkError(PROOF_DECODE) naming what is wrong. */
+export function decodeProof(bytes: Uint8Array, air: Air): StarkProof {
   const r = new Reader(bytes);
-  const magic = r.u32("magic");
-  if (magic !== PROOF_MAGIC) throw decodeError(`bad magic 0x${magic.toString(16)}`, 0);
-  const version = r.u16("version");
-  if (version !== PROOF_VERSION) throw decodeError(`unsupported proof version ${version}`, 4);
-  const airId = r.bytes(32, "air id");
-  const optPos = r.pos;
-  const options: ProofOptions = {
-    logBlowup: r.u8("options.logBlowup"),
-    numQueries: r.u8("options.numQueries"),
-    powBits: r.u8("options.powBits"),
-    friLogArity: r.u8("options.friLogArity"),
-    logFinalPolyLen: r.u8("options.logFinalPolyLen"),
+  const header = readHeader(r);
+  const layout = layoutForHeader(header, air, r.pos);
+  const { options, hash } = header;
+  const hasher = hasherFor(hash);
+  const digest = (what: string): Uint8Array => {
+    const at = r.pos;
+    const d = r.bytes(32, what);
+    if (!hasher.isDigest(d)) throw decodeError(`${what}: not a ${hash} digest (non-canonical element)`, at);
+    return d;
   };
-  for (const key of Object.keys(OPTION_LIMITS) as (keyof ProofOptions)[]) {
-    const [lo, hi] = OPTION_LIMITS[key];
-    if (options[key] < lo || options[key] > hi) throw decodeError(`option ${key} = ${options[key]} outside [${lo}, ${hi}]`, optPos);
-  }
-  const logTraceHeight = r.u8("trace height");
-  if (logTraceHeight < MIN_LOG_TRACE_HEIGHT || logTraceHeight + options.logBlowup > MAX_LOG_LDE_SIZE) {
-    throw decodeError(`trace height 2^${logTraceHeight} unsupported with blowup 2^${options.logBlowup}`, r.pos - 1);
-  }
-  if (2 ** (logTraceHeight + options.logBlowup) < options.numQueries) {
-    throw decodeError(`LDE domain of 2^${logTraceHeight + options.logBlowup} points is smaller than ${options.numQueries} queries`, r.pos - 1);
-  }
-  if (shape.numQuotientChunks > 1 << options.logBlowup) {
-    throw decodeError(`blowup 2^${options.logBlowup} below the AIR's ${shape.numQuotientChunks} quotient chunks`, optPos);
-  }
-  const traceRoot = r.bytes(32, "trace root");
-  const quotientRoot = r.bytes(32, "quotient root");
-  const qCols = 4 * shape.numQuotientChunks;
-  const oodTraceZ = r.exts(shape.width, "OOD trace values at z");
-  const oodTraceZNext = r.exts(shape.width, "OOD trace values at z·w");
-  const oodQuotient = r.exts(qCols, "OOD quotient values");
-  const { steps, logFinalLen } = friSchedule(logTraceHeight, options);
-  const friRoots = steps.map((_, i) => r.bytes(32, `FRI root ${i}`));
-  const finalPoly = r.exts(1 << logFinalLen, "final polynomial");
-  const powNonce = r.u64("PoW nonce");
-  const logN = logTraceHeight + options.logBlowup;
-  const opening = (what: string, leafWords: number, depth: number): MerkleOpening => {
-    const count = r.u16(`${what} leaf count`);
-    if (count < 1 || count > options.numQueries) throw decodeError(`${what}: ${count} opened leaves (expected 1..${options.numQueries})`, r.pos - 2);
-    const values = r.elements(count * leafWords, `${what} leaf values`);
-    const nSib = r.u16(`${what} sibling count`);
-    if (nSib > count * depth) throw decodeError(`${what}: ${nSib} siblings exceed ${count}·${depth}`, r.pos - 2);
-    const siblings: Uint8Array[] = [];
-    for (let i = 0; i < nSib; i++) siblings.push(r.bytes(32, `${what} sibling ${i}`));
-    return { values, siblings };
+  const capOf = (depth: number, what: string): Uint8Array[] => {
+    const c = treeCapHeight(options, depth);
+    return Array.from({ length: 2 ** c }, (_, i) => digest(`${what} cap digest ${i}`));
   };
-  const traceOpening = opening("trace opening", shape.width, logN);
-  const quotientOpening = opening("quotient opening", qCols, logN);
-  for (const [what, o, words] of [["trace", traceOpening, shape.width], ["quotient", quotientOpening, qCols]] as const) {
-    if (o.values.length !== options.numQueries * words) throw decodeError(`${what} opening: ${o.values.length / words} leaves, expected ${options.numQueries}`, r.pos);
-  }
-  const friOpenings: MerkleOpening[] = [];
-  let logM = logN;
-  steps.forEach((s, i) => {
-    friOpenings.push(opening(`FRI layer ${i} opening`, 4 << s, logM - s));
+  const mainCaps = layout.groups.map((g, gi) => capOf(g.logLde, `group ${gi} main`));
+  const auxCaps = layout.groups.map((g, gi) => (g.auxWidth > 0 ? capOf(g.logLde, `group ${gi} aux`) : []));
+  const terminalSums = r.exts(layout.numTerminals, "terminal sums");
+  const quotientCaps = layout.groups.map((g, gi) => capOf(g.logLde, `group ${gi} quotient`));
+  const ood = r.exts(layout.numOod, "OOD values");
+  const { steps, logFinalLen } = layout.fri;
+  let logM = layout.logQueryDomain;
+  const friCaps = steps.map((s, i) => {
+    const c = capOf(logM - s, `FRI layer ${i}`);
     logM -= s;
+    return c;
+  });
+  const finalPoly = r.exts(1 << logFinalLen, "final polynomial");
+  const nonceAt = r.pos;
+  const powNonce = r.u64("PoW nonce");
+  if (hash === "poseidon2" && powNonce >= BigInt(P)) throw decodeError(`PoW nonce ${powNonce} is not a field element`, nonceAt);
+  const opening = (what: string, leafWords: number, depth: number, exact: boolean): MerkleOpening => {
+    const leafCount = r.u16(`${what} leaf count`);
+    if (leafCount < 1 || leafCount > options.numQueries || (exact && leafCount !== options.numQueries)) {
+      throw decodeError(`${what}: ${leafCount} opened leaves (expected ${exact ? options.numQueries : `1..${options.numQueries}`})`, r.pos - 2);
+    }
+    const values = r.elements(leafCount * leafWords, `${what} leaf values`);
+    const levels = depth - treeCapHeight(options, depth);
+    const nSib = r.u16(`${what} sibling count`);
+    if (nSib > leafCount * levels) throw decodeError(`${what}: ${nSib} siblings exceed ${leafCount}·${levels}`, r.pos - 2);
+    const siblings: Uint8Array[] = [];
+    for (let i = 0; i < nSib; i++) siblings.push(digest(`${what} sibling ${i}`));
+    return { leafCount, values, siblings };
+  };
+  const groupOpenings = layout.groups.map((g, gi): GroupOpenings => {
+    // keccak draws exactly numQueries distinct positions; poseidon2 numQueries samples (§4.2).
+    const exact = gi === 0 && hash === "keccak";
+    const name = `group ${gi}`;
+    return {
+      pre: g.tables
+        .map((ti) => air.tables[ti]!)
+        .filter((t) => t.numPreprocessed > 0)
+        .map((t) => opening(`${name} ${t.name} preprocessed opening`, t.numPreprocessed, g.logLde, exact)),
+      main: opening(`${name} main opening`, g.mainWidth, g.logLde, exact),
+      aux: g.auxWidth > 0 ? opening(`${name} aux opening`, g.auxWidth, g.logLde, exact) : null,
+      quotient: opening(`${name} quotient opening`, g.quotientWidth, g.logLde, exact),
+    };
+  });
+  logM = layout.logQueryDomain;
+  const friOpenings = steps.map((s, i) => {
+    const o = opening(`FRI layer ${i} opening`, 4 << s, logM - s, false);
+    logM -= s;
+    return o;
   });
   if (r.remaining !== 0) throw decodeError(`${r.remaining} trailing bytes`, r.pos);
   return {
-    version, airId, options, logTraceHeight, traceRoot, quotientRoot, oodTraceZ, oodTraceZNext, oodQuotient,
-    friRoots, finalPoly, powNonce, traceOpening, quotientOpening, friOpenings,
+    version: header.version, hash, airId: header.airId, options, logHeights: header.logHeights,
+    mainCaps, auxCaps, terminalSums, quotientCaps, ood, friCaps, finalPoly, powNonce, groupOpenings, friOpenings,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The constraint quotient (DESIGN §3.2 step 3). With acc_s = Σ_{i: selector s} alpha^i·C_i(x),
+ * The constraint quotient (docs/proof-system.md §6.3). With acc_s = Σ_{i: selector s} alpha^i·C_i(x),
  * Z_H(x) = x^n − 1 and w_last = w_n^(n−1):
  *
  *   Q(x) = acc_transition·(x − w_last)/Z_H(x) + acc_firstRow/(x − 1)

@@ -1,24 +1,28 @@
 /**
- * The STARK verifier (DESIGN §3.2). Never imports prover code. Every failure is a StarkError naming
- * the check that failed: PROOF_DECODE, INSUFFICIENT_SECURITY, INVALID_INPUT or VERIFY_FAILED.
+ * The STARK verifier (docs/proof-system.md §11). Never imports prover code. It derives every part of
+ * the statement that is not the statement's own data itself — the layout from the AIR and the
+ * header, the verification key and the preprocessed commitments — and every failure is a StarkError
+ * naming the check that failed: PROOF_DECODE, INSUFFICIENT_SECURITY, INVALID_INPUT or VERIFY_FAILED.
  */
 import { pow, twoAdicGenerator, mul } from "./field/babybear.js";
-import { type Ext, addE, equals, mulE, powE, ZERO, readExt, fromBase } from "./field/extension.js";
+import { type Ext, addE, equals, mulE, powE, ZERO, ONE, readExt, fromBase } from "./field/extension.js";
 import { StarkError, verifyFailed } from "./errors.js";
 import { decodeProof, encodeProof, peekAirId, type StarkProof, type MerkleOpening } from "./proof.js";
-import { Tag, extsToBytes, u64le, checkPow } from "./transcript.js";
+import { Tag } from "./transcript.js";
 import { checkStatement, initTranscript, type Statement } from "./statement.js";
-import { drawOodPoint, drawQueries, domainPoint } from "./challenges.js";
-import { buildClaims, deepAtPoint, extPowers } from "./deep.js";
-import { friSchedule, foldCoset, evalFinalPoly } from "./fri.js";
-import { computeMultiRoot, hashWords } from "./merkle/tree.js";
+import { drawOodPoint, domainPoint } from "./challenges.js";
+import { deepClaimsOfGroup, deepAtPoint, extPowers } from "./deep.js";
+import { foldCoset, evalFinalPoly } from "./fri.js";
+import { walkMultiProof } from "./merkle/tree.js";
+import { hasherFor, type MerkleHasher } from "./merkle/hasher.js";
 import { evalColumnsAtExt } from "./poly/eval.js";
-import { COSET_SHIFT } from "./poly/ntt.js";
 import { evalConstraintsExt } from "./air/evaluate.js";
 import { SELECTOR_CODES } from "./air/ir.js";
 import { quotientAtPoint } from "./quotient.js";
 import { estimateSecurity, type SecurityReport } from "./security.js";
 import { bytesEqual, toHex } from "./hash/keccak.js";
+import { proofLayout, treeCapHeight, type ProofLayout } from "./layout.js";
+import { verificationKey } from "./vk.js";
 import type { Air } from "./air/air.js";
 
 export interface VerifierPolicy {
@@ -37,7 +41,12 @@ export interface VerifyParams extends Statement {
 
 export interface VerifyResult {
   readonly security: SecurityReport;
+  /** log2 of the tallest table's height. */
   readonly logTraceHeight: number;
+  readonly logHeights: readonly number[];
+  readonly hash: StarkProof["hash"];
+  /** The verification key the proof was checked against (derived by the verifier). */
+  readonly vk: Uint8Array;
 }
 
 /** Verify; resolves on success, throws StarkError on any failure. */
@@ -58,14 +67,25 @@ function mulByXPower(a: Ext, e: number): Ext {
   return r;
 }
 
-function checkOpening(what: string, o: MerkleOpening, leaves: number[], leafWords: number, depth: number, root: Uint8Array): void {
-  if (o.values.length !== leaves.length * leafWords) {
-    throw verifyFailed(`merkle:${what}`, `${o.values.length / leafWords} leaves opened, ${leaves.length} expected`);
+/** A K value from its 4 coordinate values: Σ_e X^e·c_e. */
+function fromCoordinates(c: readonly Ext[]): Ext {
+  let v: Ext = ZERO;
+  for (let e = 0; e < 4; e++) v = addE(v, mulByXPower(c[e]!, e));
+  return v;
+}
+
+/** Check an opening of `positions` (sorted, distinct) against a cap; `leafWords` words per leaf. */
+function checkOpening(what: string, o: MerkleOpening, positions: readonly number[], leafWords: number, depth: number, cap: readonly Uint8Array[], layout: ProofLayout, hasher: MerkleHasher): void {
+  if (o.leafCount !== positions.length || o.values.length !== positions.length * leafWords) {
+    throw verifyFailed(`merkle:${what}`, `${o.leafCount} leaves opened, ${positions.length} expected`);
   }
-  const digests = leaves.map((_, k) => hashWords(o.values.subarray(k * leafWords, (k + 1) * leafWords)));
-  const computed = computeMultiRoot(digests, leaves, o.siblings, depth);
-  if (computed === null) throw verifyFailed(`merkle:${what}`, "malformed multi-proof (sibling count)");
-  if (!bytesEqual(computed, root)) throw verifyFailed(`merkle:${what}`, "root mismatch");
+  const digests = positions.map((_, k) => hasher.leaf(o.values.subarray(k * leafWords, (k + 1) * leafWords)));
+  const levels = depth - treeCapHeight(layout.options, depth);
+  const walked = walkMultiProof(digests, positions, o.siblings, depth, levels, hasher);
+  if (walked === null) throw verifyFailed(`merkle:${what}`, "malformed multi-proof (sibling count)");
+  walked.indices.forEach((idx, k) => {
+    if (!bytesEqual(walked.digests[k]!, cap[idx]!)) throw verifyFailed(`merkle:${what}`, "root mismatch");
+  });
 }
 
 function verifyInner(p: VerifyParams): VerifyResult {
@@ -76,13 +96,12 @@ function verifyInner(p: VerifyParams): VerifyResult {
   // A decoded proof object is re-encoded and decoded again so it meets every strict decoding rule.
   const proof = decodeProof(p.proof instanceof Uint8Array ? p.proof : encodeProof(p.proof), air);
   if (!bytesEqual(proof.airId, air.id)) throw verifyFailed("air", `proof is for AIR ${toHex(proof.airId)}, not ${air.name}`);
-  const { options, logTraceHeight: logN } = proof;
-  if (logN < air.minLogRows) throw verifyFailed("shape", `trace height 2^${logN} below ${air.name}'s minimum`);
-  const n = 1 << logN;
-  checkStatement(air, p, n);
+  const { options, logHeights, hash } = proof;
+  checkStatement(air, p, logHeights);
+  const layout = proofLayout(air, options, hash, logHeights);
 
   const policy = p.policy ?? DEFAULT_POLICY;
-  const security = estimateSecurity(air, options, logN);
+  const security = estimateSecurity(layout);
   if (security.conjecturedBits < policy.minSecurityBits) {
     throw new StarkError(
       { code: "INSUFFICIENT_SECURITY", bits: security.conjecturedBits, required: policy.minSecurityBits },
@@ -90,77 +109,128 @@ function verifyInner(p: VerifyParams): VerifyResult {
     );
   }
 
-  const shift = COSET_SHIFT;
-  const logLde = logN + options.logBlowup;
-  const chunks = air.numQuotientChunks;
-  const qCols = 4 * chunks;
-  const t = initTranscript(air, options, logN, p);
-  t.absorb(Tag.TraceRoot, proof.traceRoot);
-  const alpha = t.sampleExt();
-  t.absorb(Tag.QuotientRoot, proof.quotientRoot);
-  const z = drawOodPoint(t, logN, logLde, shift);
-  const omega = twoAdicGenerator(logN);
-  const zNext = mulE(z, fromBase(omega));
-  t.absorb(Tag.OodValues, extsToBytes([...proof.oodTraceZ, ...proof.oodTraceZNext, ...proof.oodQuotient]));
-
-  // Quotient identity at z: the constraints, combined and divided, equal Σ_j z^(jn)·Q_j(z).
-  const pubCur = evalColumnsAtExt(p.publicColumns, omega, z);
-  const pubNext = evalColumnsAtExt(p.publicColumns, omega, zNext);
-  const cvals = evalConstraintsExt(air.graph, { cur: proof.oodTraceZ, next: proof.oodTraceZNext, publicInputs: p.publicInputs, pubCur, pubNext });
-  const alphaPowers = extPowers(alpha, air.numConstraints);
-  const acc: [Ext, Ext, Ext, Ext] = [ZERO, ZERO, ZERO, ZERO];
-  air.graph.constraints.forEach((c, i) => {
-    const s = SELECTOR_CODES[c.selector];
-    acc[s] = addE(acc[s], mulE(alphaPowers[i]!, cvals[i]!));
-  });
-  const lhs = quotientAtPoint(acc, z, logN);
-  const zn = powE(z, n);
-  let rhs: Ext = ZERO;
-  let znj: Ext = [1, 0, 0, 0];
-  for (let j = 0; j < chunks; j++) {
-    let qj: Ext = ZERO;
-    for (let e = 0; e < 4; e++) qj = addE(qj, mulByXPower(proof.oodQuotient[4 * j + e]!, e));
-    rhs = addE(rhs, mulE(znj, qj));
-    znj = mulE(znj, zn);
+  const hasher = hasherFor(hash);
+  const vk = verificationKey(air, hash, options, logHeights);
+  const t = initTranscript(layout, vk.digest, p);
+  proof.mainCaps.forEach((c) => t.absorbDigests(Tag.MainCommit, c));
+  let challenges: Ext[] = [];
+  if (air.numChallenges > 0) {
+    challenges = [t.sampleExt(), t.sampleExt()];
+    layout.groups.forEach((g, gi) => {
+      if (g.auxWidth > 0) t.absorbDigests(Tag.AuxCommit, proof.auxCaps[gi]!);
+    });
+    t.absorbExts(Tag.TerminalSums, proof.terminalSums);
+    if (!equals(proof.terminalSums.reduce(addE, ZERO), ZERO)) throw verifyFailed("logup", "the tables' terminal sums do not cancel: a bus is unbalanced");
   }
-  if (!equals(lhs, rhs)) throw verifyFailed("ood", "quotient identity does not hold at z");
+  const alpha = t.sampleExt();
+  proof.quotientCaps.forEach((c) => t.absorbDigests(Tag.QuotientCommit, c));
+  const z = drawOodPoint(t, layout.groups);
+  t.absorbExts(Tag.OodValues, proof.ood);
+
+  // Each table's quotient identity at z: its constraints, combined and divided, equal Σ_j z^(jn)·Q_j(z).
+  let pubOffset = 0;
+  for (const tl of layout.tables) {
+    const tb = tl.table;
+    const n = 2 ** tl.logRows;
+    const omega = twoAdicGenerator(tl.logRows);
+    const zNext = mulE(z, fromBase(omega));
+    let o = tl.oodOffset;
+    const take = (count: number) => {
+      const out = proof.ood.slice(o, o + count);
+      o += count;
+      return out;
+    };
+    const cur = take(tb.width), next = take(tb.width);
+    const preCur = take(tb.numPreprocessed), preNext = take(tb.numPreprocessed);
+    const auxCurCoords = take(4 * tb.numAux), auxNextCoords = take(4 * tb.numAux);
+    const quot = take(4 * tb.numQuotientChunks);
+    const auxOf = (coords: readonly Ext[]) => Array.from({ length: tb.numAux }, (_, a) => fromCoordinates(coords.slice(4 * a, 4 * a + 4)));
+    const pubCols = p.publicColumns.slice(pubOffset, pubOffset + tb.numPublicColumns);
+    pubOffset += tb.numPublicColumns;
+    const cvals = evalConstraintsExt(tb.graph, {
+      cur, next, preCur, preNext, publicInputs: p.publicInputs,
+      pubCur: evalColumnsAtExt(pubCols, omega, z), pubNext: evalColumnsAtExt(pubCols, omega, zNext),
+      auxCur: auxOf(auxCurCoords), auxNext: auxOf(auxNextCoords), challenges,
+      ...(tl.terminalIndex >= 0 ? { terminal: proof.terminalSums[tl.terminalIndex]! } : {}),
+    });
+    const alphaPowers = extPowers(alpha, tb.numConstraints);
+    const acc: [Ext, Ext, Ext, Ext] = [ZERO, ZERO, ZERO, ZERO];
+    tb.graph.constraints.forEach((c, i) => {
+      const s = SELECTOR_CODES[c.selector];
+      acc[s] = addE(acc[s], mulE(alphaPowers[i]!, cvals[i]!));
+    });
+    const lhs = quotientAtPoint(acc, z, tl.logRows);
+    const zn = powE(z, n);
+    let rhs: Ext = ZERO;
+    let znj: Ext = ONE;
+    for (let j = 0; j < tb.numQuotientChunks; j++) {
+      rhs = addE(rhs, mulE(znj, fromCoordinates(quot.slice(4 * j, 4 * j + 4))));
+      znj = mulE(znj, zn);
+    }
+    if (!equals(lhs, rhs)) throw verifyFailed("ood", `table ${tb.name}: quotient identity does not hold at z`);
+  }
 
   const gamma = t.sampleExt();
-  const { steps, logFinalLen } = friSchedule(logN, options);
-  if (proof.friRoots.length !== steps.length || proof.friOpenings.length !== steps.length) throw verifyFailed("fri", "wrong number of FRI layers");
-  if (proof.finalPoly.length !== 1 << logFinalLen) throw verifyFailed("fri", "wrong final polynomial length");
+  const { steps, joins } = layout.fri;
   const betas: Ext[] = [];
-  for (const root of proof.friRoots) {
-    t.absorb(Tag.FriRoot, root);
+  for (const c of proof.friCaps) {
+    t.absorbDigests(Tag.FriCommit, c);
     betas.push(t.sampleExt());
   }
-  t.absorb(Tag.FinalPoly, extsToBytes(proof.finalPoly));
-  if (!checkPow(t.state, proof.powNonce, options.powBits)) throw verifyFailed("pow", `nonce does not give ${options.powBits} zero bits`);
-  t.absorb(Tag.PowNonce, u64le(proof.powNonce));
-  const queries = drawQueries(t, options.numQueries, logLde);
+  t.absorbExts(Tag.FinalPoly, proof.finalPoly);
+  if (!t.absorbPow(proof.powNonce, options.powBits)) throw verifyFailed("pow", `nonce does not give ${options.powBits} proof-of-work bits`);
+  const queries = t.drawQueries(options.numQueries, layout.logQueryDomain);
 
-  checkOpening("trace", proof.traceOpening, queries, air.width, logLde, proof.traceRoot);
-  checkOpening("quotient", proof.quotientOpening, queries, qCols, logLde, proof.quotientRoot);
-
-  // DEEP values at the query points.
-  const claims = buildClaims(air.width, qCols, z, zNext, proof.oodTraceZ, proof.oodTraceZNext, proof.oodQuotient);
-  const gammaPowers = extPowers(gamma, claims.claimColumn.length);
-  let current = new Map<number, Ext>();
-  queries.forEach((q, k) => {
-    const row = (col: number): number =>
-      col < air.width ? proof.traceOpening.values[k * air.width + col]! : proof.quotientOpening.values[k * qCols + col - air.width]!;
-    current.set(q, deepAtPoint(claims, gammaPowers, row, domainPoint(logLde, shift, q)));
+  // Openings of every group's trees at its positions, and its DEEP function there.
+  const deepValues = layout.groups.map((g, gi) => {
+    const positions = [...new Set(queries.map((q) => q % 2 ** g.logLde))].sort((a, b) => a - b);
+    const op = proof.groupOpenings[gi]!;
+    const name = `group ${gi}`;
+    const preTables = g.tables.filter((ti) => air.tables[ti]!.numPreprocessed > 0);
+    if (op.pre.length !== preTables.length) throw verifyFailed(`merkle:${name} preprocessed`, "wrong number of preprocessed openings");
+    preTables.forEach((ti, k) => {
+      const tb = air.tables[ti]!;
+      checkOpening(`${name} ${tb.name} preprocessed`, op.pre[k]!, positions, tb.numPreprocessed, g.logLde, vk.preprocessedCaps[ti]!, layout, hasher);
+    });
+    checkOpening(`${name} main`, op.main, positions, g.mainWidth, g.logLde, proof.mainCaps[gi]!, layout, hasher);
+    if (g.auxWidth > 0) checkOpening(`${name} aux`, op.aux!, positions, g.auxWidth, g.logLde, proof.auxCaps[gi]!, layout, hasher);
+    checkOpening(`${name} quotient`, op.quotient, positions, g.quotientWidth, g.logLde, proof.quotientCaps[gi]!, layout, hasher);
+    const claims = deepClaimsOfGroup(layout, gi, z, mulE(z, fromBase(twoAdicGenerator(g.logRows))), proof.ood);
+    const gammaPowers = extPowers(gamma, claims.claimColumn.length);
+    const values = new Map<number, Ext>();
+    positions.forEach((q, k) => {
+      const row = (col: number): number => {
+        if (col < g.preWidth) {
+          // The group's preprocessed columns are its tables' trees side by side.
+          for (let j = 0; j < preTables.length; j++) {
+            const w = air.tables[preTables[j]!]!.numPreprocessed;
+            if (col < w) return op.pre[j]!.values[k * w + col]!;
+            col -= w;
+          }
+        }
+        col -= g.preWidth;
+        if (col < g.mainWidth) return op.main.values[k * g.mainWidth + col]!;
+        col -= g.mainWidth;
+        if (col < g.auxWidth) return op.aux!.values[k * g.auxWidth + col]!;
+        col -= g.auxWidth;
+        return op.quotient.values[k * g.quotientWidth + col]!;
+      };
+      values.set(q, deepAtPoint(claims, gammaPowers, row, domainPoint(g.logLde, g.shift, q)));
+    });
+    return values;
   });
 
-  // FRI query phase: each layer's opened coset must contain the running value; fold it onward.
-  let logM = logLde;
-  let layerShift = shift;
+  // FRI query phase: each layer's opened coset must contain the running value; fold it onward, and
+  // add a smaller group's DEEP value where it joins.
+  let current = deepValues[0]!;
+  let logM = layout.logQueryDomain;
+  let layerShift = layout.groups[0]!.shift;
   steps.forEach((s, r) => {
     const k = 1 << s;
     const L = 1 << (logM - s);
     const leaves = [...new Set([...current.keys()].map((x) => x % L))].sort((a, b) => a - b);
     const opening = proof.friOpenings[r]!;
-    checkOpening(`fri layer ${r}`, opening, leaves, 4 * k, logM - s, proof.friRoots[r]!);
+    checkOpening(`fri layer ${r}`, opening, leaves, 4 * k, logM - s, proof.friCaps[r]!, layout, hasher);
     const leafPos = new Map(leaves.map((leaf, i) => [leaf, i]));
     const next = new Map<number, Ext>();
     for (const [pos, value] of current) {
@@ -175,6 +245,11 @@ function verifyInner(p: VerifyParams): VerifyResult {
       if (prev && !equals(prev, folded)) throw verifyFailed("fri", `layer ${r}: inconsistent fold at ${leaf}`);
       next.set(leaf, folded);
     }
+    if (joins[r]! >= 0) {
+      const joining = deepValues[joins[r]!]!;
+      const weight = powE(betas[r]!, k);
+      for (const [pos, v] of next) next.set(pos, addE(v, mulE(weight, joining.get(pos)!)));
+    }
     current = next;
     logM -= s;
     layerShift = pow(layerShift, k);
@@ -183,5 +258,5 @@ function verifyInner(p: VerifyParams): VerifyResult {
     const x = domainPoint(logM, layerShift, pos);
     if (!equals(evalFinalPoly(proof.finalPoly, x), value)) throw verifyFailed("fri", `final polynomial mismatch at position ${pos}`);
   }
-  return { security, logTraceHeight: logN };
+  return { security, logTraceHeight: Math.max(...logHeights), logHeights, hash, vk: vk.digest };
 }

@@ -1,10 +1,19 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { createPublicClient, createWalletClient, getAddress, http, type Address, type PublicClient } from "viem";
+import { anvil as anvilChain } from "viem/chains";
 import { parseOverrides } from "../../scripts/deploy.js";
-import { startAnvil } from "../../src/chain/anvil.js";
-import { deploymentToJson } from "../../src/chain/deploy.js";
+import { startAnvil, type AnvilInstance } from "../../src/chain/anvil.js";
+import { DeployError, deploySystem, deploymentToJson } from "../../src/chain/deploy.js";
+import { deployStarkVerifier } from "../../src/chain/stark-verifier.js";
 import { DEVNET_PARAMS, withDefaults } from "../../src/chain/params.js";
 import { loadArtifact } from "../../src/chain/artifacts.js";
-import { expectRevert, roles, startSystem } from "../utils/system.js";
+import { ensureBuilt, expectRevert, roles, startSystem } from "../utils/system.js";
+
+/** A chain id other than the local devnet's (31337): the security floor and the mock refusal apply. */
+const PUBLIC_CHAIN_ID = 1337;
+/** anvil's first dev account (deployer of the throw-away chain). */
+const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 describe("contracts/deploy", () => {
   it("parses --set overrides with the defaults' types and rejects unknown keys", () => {
@@ -87,5 +96,73 @@ describe("contracts/deploy", () => {
     await Promise.all([a.stop(), b.stop()]);
     await a.stop(); // idempotent
     assert.throws(() => process.kill(a.pid!, 0));
+  });
+
+  describe(`outside a local devnet (chain id ${PUBLIC_CHAIN_ID})`, () => {
+    let anvil: AnvilInstance;
+    let publicClient: PublicClient;
+    const chain = { ...anvilChain, id: PUBLIC_CHAIN_ID };
+    const wallet = () => createWalletClient({ chain, transport: http(anvil.rpcUrl), account: roles.deployer });
+    const deploy = async (name: string, args: readonly unknown[]): Promise<Address> => {
+      const art = loadArtifact(name);
+      const hash = await wallet().deployContract({ abi: art.abi, bytecode: art.bytecode, args: args as unknown[] });
+      const r = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      assert.equal(r.status, "success");
+      return getAddress(r.contractAddress!);
+    };
+
+    before(async function () {
+      this.timeout(60_000);
+      ensureBuilt();
+      anvil = await startAnvil({ chainId: PUBLIC_CHAIN_ID });
+      publicClient = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 20 }) as PublicClient;
+    });
+    after(async () => anvil?.stop());
+
+    it("SegmentMarket and Rollup read the verifier's policy when constructed and refuse one below 80 bits", async function () {
+      this.timeout(60_000);
+      const token = await deploy("StakeToken", ["Stake", "STK", roles.deployer.address]);
+      const staking = await deploy("ProverStaking", [token, DEVNET_PARAMS.staking]);
+      const election = await deploy("AggregatorElection", [staking, DEVNET_PARAMS.election]);
+      const verifier = await deploy("MockStarkVerifier", []);
+      const setBits = async (bits: bigint) => {
+        const hash = await wallet().writeContract({ address: verifier, abi: loadArtifact("MockStarkVerifier").abi, functionName: "setMinSecurityBits", args: [bits] });
+        await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      };
+      const market = () => wallet().deployContract({ abi: loadArtifact("SegmentMarket").abi, bytecode: loadArtifact("SegmentMarket").bytecode, args: [token, staking, verifier, DEVNET_PARAMS.market] });
+      const rollup = (m: Address) =>
+        wallet().deployContract({ abi: loadArtifact("Rollup").abi, bytecode: loadArtifact("Rollup").bytecode, args: [m, election, staking, verifier, `0x${"00".repeat(32)}`, roles.deployer.address, DEVNET_PARAMS.treeDepth] });
+      await setBits(79n);
+      await expectRevert(market(), "SegmentMarket__VerifierPolicyBelowFloor", [79n, 80n]);
+      await expectRevert(rollup(token), "Rollup__VerifierPolicyBelowFloor", [79n, 80n]);
+      await setBits(80n);
+      const m = getAddress((await publicClient.waitForTransactionReceipt({ hash: await market(), pollingInterval: 20 })).contractAddress!);
+      const r = await publicClient.waitForTransactionReceipt({ hash: await rollup(m), pollingInterval: 20 });
+      assert.equal(r.status, "success");
+      // a generated verifier reports its immutable policy; one below the floor cannot even be deployed here
+      await expectRevert(deployStarkVerifier(wallet(), publicClient, "fib-v1", 79), "StarkVerifier__PolicyBelowFloor", [79n, 80n]);
+    });
+
+    it("deploySystem refuses the test MockStarkVerifier and says why; a real verifier is accepted", async function () {
+      this.timeout(120_000);
+      await assert.rejects(deploySystem(wallet(), publicClient), (err: unknown) => {
+        assert.ok(err instanceof DeployError);
+        assert.deepEqual(err.type, { code: "MOCK_VERIFIER_REFUSED", chainId: PUBLIC_CHAIN_ID });
+        assert.match(err.message, /MockStarkVerifier on chain 1337: .*local devnets \(chain id 31337\) only/);
+        return true;
+      });
+      const verifier = await deployStarkVerifier(wallet(), publicClient, "transfer-v1", 96);
+      const d = await deploySystem(wallet(), publicClient, {}, { verifier });
+      assert.equal(d.verifierKind, "external");
+      assert.equal(d.chainId, PUBLIC_CHAIN_ID);
+    });
+
+    it("npm run deploy without --verifier exits 1 saying why", function () {
+      this.timeout(120_000);
+      const r = spawnSync(process.execPath, ["--import", "tsx", "scripts/deploy.ts", "--rpc", anvil.rpcUrl, "--private-key", DEV_KEY], { encoding: "utf8", timeout: 110_000 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /refusing to deploy the test MockStarkVerifier on chain 1337/);
+      assert.match(r.stderr, /--verifier/);
+    });
   });
 });

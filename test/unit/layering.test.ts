@@ -36,7 +36,7 @@ function folderOf(file: string): string {
 const LAYERS: readonly (readonly string[])[] = [
   ["util"],
   ["stark"],
-  ["backends", "rollup"],
+  ["backends", "rollup", "recursion"],
   ["chain", "p2p", "store", "api"],
   ["market", "jobs", "aggregator", "sequencer"],
   ["node", "."],
@@ -49,6 +49,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   stark: ["util"],
   backends: ["stark", "util"],
   rollup: ["stark", "util"],
+  recursion: ["stark", "util"],
   chain: ["rollup", "stark", "util"],
   p2p: ["util"],
   store: ["util"],
@@ -60,7 +61,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sequencer: ["chain", "p2p", "rollup", "stark", "store", "util"],
   node: ["aggregator", "api", "backends", "chain", "jobs", "market", "p2p", "rollup", "sequencer", "stark", "store", "util"],
   ".": ["backends", "rollup", "stark", "util"],
-  cli: ["node", "aggregator", "api", "backends", "chain", "jobs", "market", "p2p", "rollup", "sequencer", "stark", "store", "util"],
+  cli: ["node", "aggregator", "api", "backends", "chain", "jobs", "market", "p2p", "recursion", "rollup", "sequencer", "stark", "store", "util"],
 };
 
 const layerOf = (folder: string): number => LAYERS.findIndex((l) => l.includes(folder));

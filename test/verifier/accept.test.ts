@@ -25,10 +25,13 @@ describe("verifier: on-chain acceptance of the TS test set", function () {
     });
   }
 
-  it("reports the AIR id it was generated for", async () => {
+  it("reports the AIR id it was generated for and its policy", async () => {
     const c = cases.get("mix-v1 2^5 test")!;
     const address = await chain.verifier(c.air.name, 0);
-    const id = await chain.publicClient.readContract({ address, abi: loadArtifact("MixV1Verifier").abi, functionName: "airId" });
-    assert.equal(id, toHex(c.air.id));
+    const abi = loadArtifact("MixV1Verifier").abi;
+    assert.equal(await chain.publicClient.readContract({ address, abi, functionName: "airId" }), toHex(c.air.id));
+    assert.equal(await chain.publicClient.readContract({ address, abi, functionName: "minSecurityBits" }), 0n);
+    const strict = await chain.verifier(c.air.name, 96);
+    assert.equal(await chain.publicClient.readContract({ address: strict, abi, functionName: "minSecurityBits" }), 96n);
   });
 });

@@ -1,10 +1,10 @@
 /** Shared fixture of the on-chain verifier tests: one anvil per file, verifiers deployed once. */
-import { createPublicClient, createWalletClient, http, type Address, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, type Account, type Address, type Chain as ViemChain, type PublicClient, type Transport, type WalletClient } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { anvil as anvilChain } from "viem/chains";
 import { buildContracts } from "../../scripts/build-contracts.js";
 import { startAnvil, type AnvilInstance } from "../../src/chain/anvil.js";
-import { deployGasMeter, deployStarkVerifier, verifyOnChain, type OnChainVerdict } from "../../src/chain/stark-verifier.js";
+import { deployGasMeter, deployQueryPhase, deployStarkVerifier, verifyOnChain, type OnChainVerdict } from "../../src/chain/stark-verifier.js";
 import { JsBackend } from "../../src/backends/js/index.js";
 import { proveStark } from "../../src/stark/prover.js";
 import { verifyStark } from "../../src/stark/verifier.js";
@@ -19,6 +19,7 @@ export const CALL_GAS = 1_000_000_000n;
 export interface Chain {
   anvil: AnvilInstance;
   publicClient: PublicClient;
+  wallet: WalletClient<Transport, ViemChain, Account>;
   /** Deploy (once per AIR and policy) the generated verifier. */
   verifier(airName: string, minSecurityBits: number): Promise<Address>;
   meter(): Promise<Address>;
@@ -32,22 +33,32 @@ export function ensureBuilt(): void {
   built = true;
 }
 
-export async function startChain(): Promise<Chain> {
+/**
+ * An anvil with the verifiers deployed on demand. The default chain id is the local devnet's (31337), where
+ * verifier policies below the security floor (the insecure test options) are allowed.
+ */
+export async function startChain(opts: { chainId?: number } = {}): Promise<Chain> {
   ensureBuilt();
   // A high block gas limit: eth_call gas defaults to it, and transfer-v1 verifications are large.
-  const anvil = await startAnvil({ args: ["--gas-limit", "2000000000"] });
+  const anvil = await startAnvil({ args: ["--gas-limit", "2000000000"], ...(opts.chainId ? { chainId: opts.chainId } : {}) });
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 20 }) as PublicClient;
-  const wallet = createWalletClient({ chain: anvilChain, transport, account: mnemonicToAccount("test test test test test test test test test test test junk") });
+  const chain = { ...anvilChain, id: anvil.chainId };
+  const wallet = createWalletClient({ chain, transport, account: mnemonicToAccount("test test test test test test test test test test test junk") });
   const deployed = new Map<string, Promise<Address>>();
   let meter: Promise<Address> | undefined;
+  let queryPhase: Promise<Address> | undefined;
   return {
     anvil,
     publicClient,
+    wallet,
     verifier(airName, bits) {
       const key = `${airName}/${bits}`;
       let p = deployed.get(key);
-      if (!p) deployed.set(key, (p = deployStarkVerifier(wallet, publicClient, airName, bits)));
+      if (!p) {
+        queryPhase ??= deployQueryPhase(wallet, publicClient);
+        deployed.set(key, (p = queryPhase.then((qp) => deployStarkVerifier(wallet, publicClient, airName, bits, { queryPhase: qp }))));
+      }
       return p;
     },
     meter() {
@@ -65,8 +76,9 @@ export interface Case {
   bytes: Uint8Array;
 }
 
-export async function prove(air: Air, instance: AirInstance, options: ProofOptions): Promise<Case> {
-  const r = await proveStark({ air, instance, options, proverAddress: PROVER, backend: new JsBackend() });
+/** A keccak-configuration proof from the js backend; `checkConstraints: false` forces a proof of a false statement. */
+export async function prove(air: Air, instance: AirInstance, options: ProofOptions, opts: { checkConstraints?: boolean } = {}): Promise<Case> {
+  const r = await proveStark({ air, instance, options, hash: "keccak", proverAddress: PROVER, backend: new JsBackend(), ...opts });
   return { air, instance, options, bytes: r.bytes };
 }
 

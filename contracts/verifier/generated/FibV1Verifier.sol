@@ -5,30 +5,53 @@ pragma solidity ^0.8.24;
 
 import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 
-/// @notice On-chain STARK verifier for AIR `fib-v1` (version 1): 2 columns,
-///         3 public inputs, 0 public columns, 5 constraints of degree <= 1.
+/// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR `fib-v1` (version 1),
+///         3 public inputs; table `fib-v1` (2 columns, 0 preprocessed, 0 auxiliary, 0 public, 5 constraints of degree <= 1, 2^2..2^27 rows).
+///         The query phase runs in StarkQueryPhase, fixed at deployment and pinned by its code hash.
 contract FibV1Verifier is StarkVerifierBase {
-    constructor(uint256 minSecurityBits_) StarkVerifierBase(minSecurityBits_) {}
+    /// @dev keccak256 of StarkQueryPhase's deployed code.
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
 
-    bytes32 public constant AIR_ID = 0xea6c7c7655ec601046ddec2e62d244091095e8071fb17381c08ae35ca2dcada8;
+    constructor(uint256 minSecurityBits_, address queryPhase_)
+        StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)
+    {}
+
+    bytes32 public constant AIR_ID = 0xd611e968e9a96bc696f1881af03baed0bcfe4447ed312e748371ee24cb98b947;
 
     function _air() internal pure override returns (AirInfo memory a) {
         a.id = AIR_ID;
-        a.width = 2;
         a.numPublicInputs = 3;
-        a.numPublicColumns = 0;
-        a.numQuotientChunks = 1;
-        a.numConstraints = 5;
-        a.maxDegree = 1;
-        a.minLogRows = 2;
+        a.numChallenges = 0;
+        a.maxTuple = 0;
+        a.tables = new Table[](1);
+        // table 0: fib-v1
+        a.tables[0].width = 2;
+        a.tables[0].numPre = 0;
+        a.tables[0].numPub = 0;
+        a.tables[0].numAux = 0;
+        a.tables[0].numChunks = 1;
+        a.tables[0].numConstraints = 5;
+        a.tables[0].maxDegree = 1;
+        a.tables[0].minLogRows = 2;
+        a.tables[0].maxLogRows = 27;
+        a.tables[0].numInteractions = 0;
+        a.tables[0].numRegisters = 3;
     }
 
-    function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
+    function _preprocessedCap(uint256, uint256, uint256)
         internal
         pure
         override
-        returns (uint256[4] memory acc)
+        returns (bytes32[] memory)
     {
+        return new bytes32[](0);
+    }
+
+    function _evalTable(uint256 table, uint256[] memory buf) internal pure override {
+        if (table == 0) return _evalTable0(buf);
+    }
+
+    function _evalTable0(uint256[] memory buf) internal pure {
         assembly {
 
             function eadd(a, b) -> r {
@@ -47,6 +70,9 @@ contract FibV1Verifier is StarkVerifierBase {
             function escale(a, s) -> r {
                 r := or(or(mulmod(and(a, 0xffffffffffffffff), s, 2013265921), shl(64, mulmod(and(shr(64, a), 0xffffffffffffffff), s, 2013265921))), or(shl(128, mulmod(and(shr(128, a), 0xffffffffffffffff), s, 2013265921)), shl(192, mulmod(shr(192, a), s, 2013265921))))
             }
+            function emulx(a) -> r {
+                r := or(shl(64, a), mulmod(11, shr(192, a), 2013265921))
+            }
             function emul(a, b) -> r {
                 let a0 := and(a, 0xffffffffffffffff)
                 let a1 := and(shr(64, a), 0xffffffffffffffff)
@@ -61,38 +87,27 @@ contract FibV1Verifier is StarkVerifierBase {
                 r := or(r, shl(128, mod(add(add(add(mul(a0, b2), mul(a1, b1)), mul(a2, b0)), mul(11, mul(a3, b3))), 2013265921)))
                 r := or(r, shl(192, mod(add(add(add(mul(a0, b3), mul(a1, b2)), mul(a2, b1)), mul(a3, b0)), 2013265921)))
             }
-            let oodp := add(ood, 32)
-            let pubp := add(pub, 32)
-            let pi := publicInputs.offset
-            let regs := mload(0x40)
-            let apw := add(regs, 96)
-            mstore(0x40, add(apw, 160))
-            {
-                let x := 1
-                for { let i := 0 } lt(i, 5) { i := add(i, 1) } {
-                    mstore(add(apw, shl(5, i)), x)
-                    x := emul(x, alpha)
-                }
-            }
+            let base := add(buf, 32)
+            let rbase := add(base, calldataload(calldatasize()))
             let acc0 := 0
             let acc1 := 0
             let acc2 := 0
             let acc3 := 0
-            mstore(add(regs, 64), eaddb(mload(add(oodp, 0)), sub(P, calldataload(add(pi, 0)))))
-            acc1 := eadd(acc1, emul(mload(add(apw, 0)), mload(add(regs, 64))))
-            mstore(add(regs, 64), eaddb(mload(add(oodp, 32)), sub(P, calldataload(add(pi, 32)))))
-            acc1 := eadd(acc1, emul(mload(add(apw, 32)), mload(add(regs, 64))))
-            mstore(add(regs, 64), esub(mload(add(oodp, 64)), mload(add(oodp, 32))))
-            acc0 := eadd(acc0, emul(mload(add(apw, 64)), mload(add(regs, 64))))
-            mstore(add(regs, 0), eadd(mload(add(oodp, 0)), mload(add(oodp, 32))))
-            mstore(add(regs, 0), esub(mload(add(oodp, 96)), mload(add(regs, 0))))
-            acc0 := eadd(acc0, emul(mload(add(apw, 96)), mload(add(regs, 0))))
-            mstore(add(regs, 0), eaddb(mload(add(oodp, 32)), sub(P, calldataload(add(pi, 64)))))
-            acc2 := eadd(acc2, emul(mload(add(apw, 128)), mload(add(regs, 0))))
-            mstore(acc, acc0)
-            mstore(add(acc, 32), acc1)
-            mstore(add(acc, 64), acc2)
-            mstore(add(acc, 96), acc3)
+            mstore(add(base, 64), eaddb(mload(add(rbase, 224)), sub(P, mload(add(rbase, 352)))))
+            acc1 := eadd(acc1, emul(mload(add(rbase, 448)), mload(add(rbase, 64))))
+            mstore(add(base, 64), eaddb(mload(add(rbase, 256)), sub(P, mload(add(rbase, 384)))))
+            acc1 := eadd(acc1, emul(mload(add(rbase, 480)), mload(add(rbase, 64))))
+            mstore(add(base, 64), esub(mload(add(rbase, 288)), mload(add(rbase, 256))))
+            acc0 := eadd(acc0, emul(mload(add(rbase, 512)), mload(add(rbase, 64))))
+            mstore(add(base, 0), eadd(mload(add(rbase, 224)), mload(add(rbase, 256))))
+            mstore(add(base, 0), esub(mload(add(rbase, 320)), mload(add(rbase, 0))))
+            acc0 := eadd(acc0, emul(mload(add(rbase, 544)), mload(add(rbase, 0))))
+            mstore(add(base, 0), eaddb(mload(add(rbase, 256)), sub(P, mload(add(rbase, 416)))))
+            acc2 := eadd(acc2, emul(mload(add(rbase, 576)), mload(add(rbase, 0))))
+            mstore(add(base, 96), acc0)
+            mstore(add(base, 128), acc1)
+            mstore(add(base, 160), acc2)
+            mstore(add(base, 192), acc3)
         }
     }
 }

@@ -3,10 +3,11 @@
 // Do not edit: change the AIR and rebuild.
 pragma solidity ^0.8.24;
 
-/// @notice Part 1 of 1 of the constraint evaluation of `mix-v1` at the OOD point, for
-///         MixV1Verifier (split so every contract fits EIP-170). Stateless: takes the
-///         evaluation buffer [registers | acc | OOD values | public-column values | public inputs | alpha powers]
-///         as calldata (32-byte words) and returns its registers and accumulators after this part's instructions.
+/// @notice Part 1 of 1 of the constraint evaluation of `mix-v1` at the OOD point
+///         (lowered instructions 0..392), for MixV1Verifier, which pins this contract's code
+///         hash. Stateless: takes the table's evaluation buffer [registers | acc | OOD values | public-column
+///         values | public inputs | alpha powers] as calldata (32-byte words) and returns its registers and
+///         accumulators after this part's instructions.
 contract MixV1Constraints0 {
     uint256 internal constant P = 2013265921;
 
@@ -28,6 +29,9 @@ contract MixV1Constraints0 {
             }
             function escale(a, s) -> r {
                 r := or(or(mulmod(and(a, 0xffffffffffffffff), s, 2013265921), shl(64, mulmod(and(shr(64, a), 0xffffffffffffffff), s, 2013265921))), or(shl(128, mulmod(and(shr(128, a), 0xffffffffffffffff), s, 2013265921)), shl(192, mulmod(shr(192, a), s, 2013265921))))
+            }
+            function emulx(a) -> r {
+                r := or(shl(64, a), mulmod(11, shr(192, a), 2013265921))
             }
             function emul(a, b) -> r {
                 let a0 := and(a, 0xffffffffffffffff)

@@ -5,52 +5,58 @@ pragma solidity ^0.8.24;
 
 import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 
-/// @notice On-chain STARK verifier for AIR `mix-v1` (version 1): 33 columns,
-///         3 public inputs, 1 public columns, 67 constraints of degree <= 3.
-///         The constraint evaluation at z runs in 1 evaluator contract(s) (MixV1Constraints0),
-///         fixed at deployment.
+/// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR `mix-v1` (version 1),
+///         3 public inputs; table `mix-v1` (33 columns, 0 preprocessed, 0 auxiliary, 1 public, 67 constraints of degree <= 3, 2^2..2^27 rows).
+///         The query phase runs in StarkQueryPhase and the constraint evaluation at z in 1 evaluator
+///         contract(s) (MixV1Constraints0), fixed at deployment and pinned by their code hashes.
 contract MixV1Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_0;
+    /// @dev keccak256 of StarkQueryPhase's deployed code.
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
+    /// @dev keccak256 of MixV1Constraints0's deployed code.
+    bytes32 internal constant EVALUATOR_0_CODEHASH = 0x6406537d4b29d55ad73fdbc3726be6de81391334c936b2ce7f9e49e56ff850a8;
 
-    constructor(uint256 minSecurityBits_, address evaluator0) StarkVerifierBase(minSecurityBits_) {
+    constructor(uint256 minSecurityBits_, address queryPhase_, address evaluator0)
+        StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)
+    {
+        if (evaluator0.codehash != EVALUATOR_0_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(0, evaluator0);
         EVALUATOR_0 = evaluator0;
     }
 
-    bytes32 public constant AIR_ID = 0x997cba39fdefd5ca4931da072897190d0e6e903ac45983298bd3390eb777c0c2;
+    bytes32 public constant AIR_ID = 0xe3362871192fa379be78880816227d96cef303de40fa284f04ef8645a41f153d;
 
     function _air() internal pure override returns (AirInfo memory a) {
         a.id = AIR_ID;
-        a.width = 33;
         a.numPublicInputs = 3;
-        a.numPublicColumns = 1;
-        a.numQuotientChunks = 2;
-        a.numConstraints = 67;
-        a.maxDegree = 3;
-        a.minLogRows = 2;
+        a.numChallenges = 0;
+        a.maxTuple = 0;
+        a.tables = new Table[](1);
+        // table 0: mix-v1
+        a.tables[0].width = 33;
+        a.tables[0].numPre = 0;
+        a.tables[0].numPub = 1;
+        a.tables[0].numAux = 0;
+        a.tables[0].numChunks = 2;
+        a.tables[0].numConstraints = 67;
+        a.tables[0].maxDegree = 3;
+        a.tables[0].minLogRows = 2;
+        a.tables[0].maxLogRows = 27;
+        a.tables[0].numInteractions = 0;
+        a.tables[0].numRegisters = 68;
     }
 
-    function _evaluatorHeadWords() internal pure override returns (uint256) {
-        return 72;
-    }
-
-    function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
+    function _preprocessedCap(uint256, uint256, uint256)
         internal
-        view
+        pure
         override
-        returns (uint256[4] memory acc)
+        returns (bytes32[] memory)
     {
-        uint256[] memory buf = new uint256[](210);
-        for (uint256 i = 0; i < 66; ++i) {
-            buf[72 + i] = ood[i];
+        return new bytes32[](0);
+    }
+
+    function _evalTable(uint256 table, uint256[] memory buf) internal view override {
+        if (table == 0) {
+            _runEvaluator(EVALUATOR_0, buf, 72);
         }
-        for (uint256 i = 0; i < 2; ++i) {
-            buf[138 + i] = pub[i];
-        }
-        for (uint256 i = 0; i < 3; ++i) {
-            buf[140 + i] = publicInputs[i];
-        }
-        _alphaPowers(buf, 143, 67, alpha);
-        _runEvaluator(EVALUATOR_0, buf);
-        acc = [buf[68], buf[69], buf[70], buf[71]];
     }
 }

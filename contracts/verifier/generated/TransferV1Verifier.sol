@@ -5,10 +5,10 @@ pragma solidity ^0.8.24;
 
 import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 
-/// @notice On-chain STARK verifier for AIR `transfer-v1` (version 1): 698 columns,
-///         21 public inputs, 11 public columns, 805 constraints of degree <= 3.
-///         The constraint evaluation at z runs in 8 evaluator contract(s) (TransferV1Constraints0, TransferV1Constraints1, TransferV1Constraints2, TransferV1Constraints3, TransferV1Constraints4, TransferV1Constraints5, TransferV1Constraints6, TransferV1Constraints7),
-///         fixed at deployment.
+/// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR `transfer-v1` (version 1),
+///         21 public inputs; table `transfer-v1` (698 columns, 0 preprocessed, 0 auxiliary, 11 public, 805 constraints of degree <= 3, 2^3..2^27 rows).
+///         The query phase runs in StarkQueryPhase and the constraint evaluation at z in 8 evaluator
+///         contract(s) (TransferV1Constraints0, TransferV1Constraints1, TransferV1Constraints2, TransferV1Constraints3, TransferV1Constraints4, TransferV1Constraints5, TransferV1Constraints6, TransferV1Constraints7), fixed at deployment and pinned by their code hashes.
 contract TransferV1Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_0;
     address internal immutable EVALUATOR_1;
@@ -18,60 +18,87 @@ contract TransferV1Verifier is StarkVerifierBase {
     address internal immutable EVALUATOR_5;
     address internal immutable EVALUATOR_6;
     address internal immutable EVALUATOR_7;
+    /// @dev keccak256 of StarkQueryPhase's deployed code.
+    bytes32 internal constant QUERY_PHASE_CODEHASH = 0xcfd2779d81fd13a7a618b81ddc0f93513f46575aed5790857f90a529db13ffae;
+    /// @dev keccak256 of TransferV1Constraints0's deployed code.
+    bytes32 internal constant EVALUATOR_0_CODEHASH = 0xc28999d5475d4e48bb81b9b552a756929c9978bab6a66cdbc18df98222adf38b;
+    /// @dev keccak256 of TransferV1Constraints1's deployed code.
+    bytes32 internal constant EVALUATOR_1_CODEHASH = 0xda83d805fae7b3b66fff382201b5857dc3d28a2a64f3aa3699aa795dcfbdaf12;
+    /// @dev keccak256 of TransferV1Constraints2's deployed code.
+    bytes32 internal constant EVALUATOR_2_CODEHASH = 0x23f233cc57ce89a24fa53b84a3a35627289e02e25a4e1aa0755319957ea5d3e0;
+    /// @dev keccak256 of TransferV1Constraints3's deployed code.
+    bytes32 internal constant EVALUATOR_3_CODEHASH = 0x06bfbe834f0a5070c7a827da3eed426c893762ac9c3192156cd02904081f8d74;
+    /// @dev keccak256 of TransferV1Constraints4's deployed code.
+    bytes32 internal constant EVALUATOR_4_CODEHASH = 0x61318ccd09a62e761105b1f5b770bfb750b5d192bde178edf3213e567468b5c2;
+    /// @dev keccak256 of TransferV1Constraints5's deployed code.
+    bytes32 internal constant EVALUATOR_5_CODEHASH = 0xcd9e6cbbfdf7d3e97ebf4364604cce914caf451b0681be4d501892779fb9edd4;
+    /// @dev keccak256 of TransferV1Constraints6's deployed code.
+    bytes32 internal constant EVALUATOR_6_CODEHASH = 0xd6ecc28597000844a107a5c6afda318c75862d0558a655d959bbcdd9250c5675;
+    /// @dev keccak256 of TransferV1Constraints7's deployed code.
+    bytes32 internal constant EVALUATOR_7_CODEHASH = 0x8c006f7d9e98b12680b0bcb9aba2eb4a292a4728987fa0ffb6ad8ff9351e06fa;
 
-    constructor(uint256 minSecurityBits_, address evaluator0, address evaluator1, address evaluator2, address evaluator3, address evaluator4, address evaluator5, address evaluator6, address evaluator7) StarkVerifierBase(minSecurityBits_) {
+    constructor(uint256 minSecurityBits_, address queryPhase_, address evaluator0, address evaluator1, address evaluator2, address evaluator3, address evaluator4, address evaluator5, address evaluator6, address evaluator7)
+        StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)
+    {
+        if (evaluator0.codehash != EVALUATOR_0_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(0, evaluator0);
         EVALUATOR_0 = evaluator0;
+        if (evaluator1.codehash != EVALUATOR_1_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(1, evaluator1);
         EVALUATOR_1 = evaluator1;
+        if (evaluator2.codehash != EVALUATOR_2_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(2, evaluator2);
         EVALUATOR_2 = evaluator2;
+        if (evaluator3.codehash != EVALUATOR_3_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(3, evaluator3);
         EVALUATOR_3 = evaluator3;
+        if (evaluator4.codehash != EVALUATOR_4_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(4, evaluator4);
         EVALUATOR_4 = evaluator4;
+        if (evaluator5.codehash != EVALUATOR_5_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(5, evaluator5);
         EVALUATOR_5 = evaluator5;
+        if (evaluator6.codehash != EVALUATOR_6_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(6, evaluator6);
         EVALUATOR_6 = evaluator6;
+        if (evaluator7.codehash != EVALUATOR_7_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(7, evaluator7);
         EVALUATOR_7 = evaluator7;
     }
 
-    bytes32 public constant AIR_ID = 0x0a3d95cdf5480987de58cd535c34a9c895469f434064105bbeb893a3f8a6e3c0;
+    bytes32 public constant AIR_ID = 0xc7a001121e23239448b20aa351a57bab6b84926e04456c2d0795e48b9af9c774;
 
     function _air() internal pure override returns (AirInfo memory a) {
         a.id = AIR_ID;
-        a.width = 698;
         a.numPublicInputs = 21;
-        a.numPublicColumns = 11;
-        a.numQuotientChunks = 2;
-        a.numConstraints = 805;
-        a.maxDegree = 3;
-        a.minLogRows = 3;
+        a.numChallenges = 0;
+        a.maxTuple = 0;
+        a.tables = new Table[](1);
+        // table 0: transfer-v1
+        a.tables[0].width = 698;
+        a.tables[0].numPre = 0;
+        a.tables[0].numPub = 11;
+        a.tables[0].numAux = 0;
+        a.tables[0].numChunks = 2;
+        a.tables[0].numConstraints = 805;
+        a.tables[0].maxDegree = 3;
+        a.tables[0].minLogRows = 3;
+        a.tables[0].maxLogRows = 27;
+        a.tables[0].numInteractions = 0;
+        a.tables[0].numRegisters = 225;
     }
 
-    function _evaluatorHeadWords() internal pure override returns (uint256) {
-        return 229;
-    }
-
-    function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
+    function _preprocessedCap(uint256, uint256, uint256)
         internal
-        view
+        pure
         override
-        returns (uint256[4] memory acc)
+        returns (bytes32[] memory)
     {
-        uint256[] memory buf = new uint256[](2473);
-        for (uint256 i = 0; i < 1396; ++i) {
-            buf[229 + i] = ood[i];
+        return new bytes32[](0);
+    }
+
+    function _evalTable(uint256 table, uint256[] memory buf) internal view override {
+        if (table == 0) {
+            _runEvaluator(EVALUATOR_0, buf, 229);
+            _runEvaluator(EVALUATOR_1, buf, 229);
+            _runEvaluator(EVALUATOR_2, buf, 229);
+            _runEvaluator(EVALUATOR_3, buf, 229);
+            _runEvaluator(EVALUATOR_4, buf, 229);
+            _runEvaluator(EVALUATOR_5, buf, 229);
+            _runEvaluator(EVALUATOR_6, buf, 229);
+            _runEvaluator(EVALUATOR_7, buf, 229);
         }
-        for (uint256 i = 0; i < 22; ++i) {
-            buf[1625 + i] = pub[i];
-        }
-        for (uint256 i = 0; i < 21; ++i) {
-            buf[1647 + i] = publicInputs[i];
-        }
-        _alphaPowers(buf, 1668, 805, alpha);
-        _runEvaluator(EVALUATOR_0, buf);
-        _runEvaluator(EVALUATOR_1, buf);
-        _runEvaluator(EVALUATOR_2, buf);
-        _runEvaluator(EVALUATOR_3, buf);
-        _runEvaluator(EVALUATOR_4, buf);
-        _runEvaluator(EVALUATOR_5, buf);
-        _runEvaluator(EVALUATOR_6, buf);
-        _runEvaluator(EVALUATOR_7, buf);
-        acc = [buf[225], buf[226], buf[227], buf[228]];
     }
 }

@@ -77,6 +77,11 @@ inline uint32_t __byte_perm(uint32_t x, uint32_t y, uint32_t s) {
   for (int i = 0; i < 4; i++) r |= (uint32_t)((v >> (8 * ((s >> (4 * i)) & 7))) & 0xff) << (8 * i);
   return r;
 }
+inline unsigned int atomicMin(unsigned int* p, unsigned int v) {
+  unsigned int old = *p;
+  if (v < old) *p = v;
+  return old;
+}
 inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) {
   unsigned long long old = *p;
   if (v < old) *p = v;

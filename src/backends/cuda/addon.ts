@@ -44,6 +44,11 @@ export interface CudaAddon {
   grind(template: DeviceBuffer, stateLen: number, bits: number, start: bigint, count: bigint, found: DeviceBuffer): bigint;
   poseidon2SetConstants(width: number, extInitial: Uint32Array, extFinal: Uint32Array, internal: Uint32Array, diag: Uint32Array): void;
   poseidon2Permute(states: DeviceBuffer, width: number, count: number): void;
+  /** Leaf digests (8 words each) of a poseidon2 Merkle tree; error (4 bytes) set to 1 on a non-canonical word. */
+  poseidon2MerkleLeaves(pointerTable: DeviceBuffer, width: number, height: number, leafArity: number, out: DeviceBuffer, error: DeviceBuffer): void;
+  poseidon2MerkleNodes(src: DeviceBuffer, dst: DeviceBuffer, count: number): void;
+  /** The smallest passing nonce in [start, start + count), or 2^32 − 1. template: 16 words, Montgomery form. */
+  poseidon2Grind(template: DeviceBuffer, pos: number, bits: number, start: number, count: number, found: DeviceBuffer): number;
   quotient(
     params: { numInstructions: number; numRegisters: number; logN: number; logBlowup: number; shiftMont: number; wMont: number; wLastMont: number },
     trace: DeviceBuffer, pub: DeviceBuffer | null, pubIn: DeviceBuffer, alpha: DeviceBuffer, code: DeviceBuffer, zhInv: DeviceBuffer,
@@ -58,7 +63,7 @@ export interface CudaAddon {
 }
 
 /** The binding's interface version this loader speaks (binding.cc `abiVersion`). */
-export const CUDA_ABI_VERSION = 1;
+export const CUDA_ABI_VERSION = 2;
 
 export class CudaBackendError extends ProverNodeError<{ code: "CUDA_UNAVAILABLE" | "CUDA_FAILED"; detail: string }> {
   constructor(code: "CUDA_UNAVAILABLE" | "CUDA_FAILED", detail: string) {

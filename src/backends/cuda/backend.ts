@@ -12,7 +12,8 @@ import { readHeader } from "../../stark/air/bytecode.js";
 import { POSEIDON2_16, POSEIDON2_24, type Poseidon2Params } from "../../stark/hash/poseidon2.js";
 import { AbortError } from "../../util/errors.js";
 import { grindReference } from "../../stark/grind.js";
-import { groupByLength, log2Exact } from "../shape.js";
+import type { HashConfig } from "../../stark/hash/config.js";
+import { checkCanonicalColumns, checkHashConfig, checkMerkleShape, grindPoseidon2Template, groupByLength, log2Exact } from "../shape.js";
 import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
 import { CudaBackendError, cudaStatus, type CudaAddon, type CudaDeviceInfo, type CudaStatus, type DeviceBuffer } from "./addon.js";
 import { DeviceCache, type CachedMatrix } from "./device-cache.js";
@@ -23,6 +24,7 @@ import { defaultSizingOpts, maxLogRowsFor, type ProofShape } from "./sizing.js";
 const R_MOD_P = 0x0ffffffe;
 const mont = (x: number): number => F.mul(x, R_MOD_P);
 const NO_NONCE = 2n ** 64n - 1n;
+const NO_NONCE_32 = 2 ** 32 - 1;
 
 /** Device buffers of one operation, freed together at its end (cached matrices are never in here). */
 class Scope {
@@ -230,25 +232,29 @@ export class CudaBackend implements ProverBackend {
 
   // ------------------------------------------------------------------ Merkle, grinding
 
-  async merkleCommit(columns: Uint32Array[], leafArity: number): Promise<MerkleTreeData> {
-    if (columns.length === 0) throw new RangeError("merkleCommit: no columns");
-    const height = columns[0]!.length;
-    if (columns.some((c) => c.length !== height)) throw new RangeError("merkleCommit: columns of different heights");
-    log2Exact(height, "merkleCommit: height");
-    log2Exact(leafArity, "merkleCommit: leafArity");
-    if (leafArity > height) throw new RangeError(`merkleCommit: leafArity ${leafArity} > height ${height}`);
+  async merkleCommit(columns: Uint32Array[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
+    const config = checkHashConfig(hash);
+    const { height, leafCount } = checkMerkleShape(columns, leafArity);
     return this.run((s) => {
+      if (config === "poseidon2") this.poseidon2Constants(POSEIDON2_16);
       const table = this.columnTable(s, columns, height);
-      let count = height / leafArity;
+      const error = config === "poseidon2" ? this.errorFlag(s) : null;
+      let count = leafCount;
       let level = this.alloc(s, 32 * count);
-      this.addon.merkleLeaves(table, columns.length, height, leafArity, level);
+      if (error) this.addon.poseidon2MerkleLeaves(table, columns.length, height, leafArity, level, error);
+      else this.addon.merkleLeaves(table, columns.length, height, leafArity, level);
       const levels: Array<[DeviceBuffer, number]> = [[level, count]];
       while (count > 1) {
         const next = this.alloc(s, 32 * (count / 2));
-        this.addon.merkleNodes(level, next, count / 2);
+        if (error) this.addon.poseidon2MerkleNodes(level, next, count / 2);
+        else this.addon.merkleNodes(level, next, count / 2);
         count /= 2;
         level = next;
         levels.push([level, count]);
+      }
+      if (error && this.flagRaised(error)) {
+        checkCanonicalColumns(columns, "merkleCommit");
+        throw new CudaBackendError("CUDA_FAILED", "poseidon2MerkleLeaves flagged a non-canonical word that the columns do not hold");
       }
       return {
         levels: levels.map(([b, c]) => {
@@ -258,6 +264,36 @@ export class CudaBackend implements ProverBackend {
         }),
       };
     });
+  }
+
+  /**
+   * Launches over increasing nonce ranges (2^16 first, doubling to grindChunk, clipped to p), each
+   * keeping its smallest passing nonce: the first launch with a hit gives the smallest overall. The
+   * signal is checked, and the event loop served, between launches.
+   */
+  async grindPoseidon2(state: Uint32Array, pending: Uint32Array, bits: number, signal?: AbortSignal): Promise<bigint> {
+    const { template, position } = grindPoseidon2Template(state, pending, bits);
+    if (this.closed) throw new CudaBackendError("CUDA_FAILED", "backend is closed");
+    this.poseidon2Constants(POSEIDON2_16);
+    const s = new Scope();
+    try {
+      const tmpl = this.put(s, template.map(mont));
+      const found = this.alloc(s, 4);
+      let chunk = Math.min(1 << 16, this.opts.grindChunk);
+      for (let start = 0; ; ) {
+        if (signal?.aborted) throw new AbortError("grinding aborted");
+        if (this.closed) throw new CudaBackendError("CUDA_FAILED", "backend is closed");
+        if (start >= F.P) throw new RangeError(`grindPoseidon2: no nonce below p gives ${bits} proof-of-work bits`);
+        const count = Math.min(chunk, F.P - start);
+        const nonce = this.addon.poseidon2Grind(tmpl, position, bits, start, count, found);
+        if (nonce !== NO_NONCE_32) return BigInt(nonce);
+        start += count;
+        if (chunk < this.opts.grindChunk) chunk *= 2;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    } finally {
+      for (const b of s.buffers) this.addon.free(b);
+    }
   }
 
   async grind(state: Uint8Array, bits: number, signal?: AbortSignal): Promise<bigint> {
@@ -303,6 +339,17 @@ export class CudaBackend implements ProverBackend {
     if (states.length % width !== 0) throw new RangeError(`poseidon2: ${states.length} words is not a whole number of width-${width} states`);
     const count = states.length / width;
     if (count === 0) return;
+    this.poseidon2Constants(params);
+    this.run((s) => {
+      const b = this.put(s, states);
+      this.addon.poseidon2Permute(b, width, count);
+      this.addon.download(b, 0, states);
+    });
+  }
+
+  /** Uploads the round constants of a width once (the Merkle and grinding kernels use width 16). */
+  private poseidon2Constants(params: Poseidon2Params): void {
+    const width = params.width;
     if (!this.poseidonReady.has(width)) {
       this.addon.poseidon2SetConstants(
         width,
@@ -313,11 +360,6 @@ export class CudaBackend implements ProverBackend {
       );
       this.poseidonReady.add(width);
     }
-    this.run((s) => {
-      const b = this.put(s, states);
-      this.addon.poseidon2Permute(b, width, count);
-      this.addon.download(b, 0, states);
-    });
   }
 
   // ------------------------------------------------------------------ FRI, DEEP, quotient, openings

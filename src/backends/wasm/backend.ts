@@ -8,7 +8,8 @@ import * as K from "../../stark/field/extension.js";
 import { readHeader } from "../../stark/air/bytecode.js";
 import { AbortError } from "../../util/errors.js";
 import { grindReference } from "../../stark/grind.js";
-import { groupByLength, log2Exact } from "../shape.js";
+import type { HashConfig } from "../../stark/hash/config.js";
+import { checkCanonicalColumns, checkHashConfig, checkMerkleShape, grindPoseidon2Template, groupByLength, log2Exact } from "../shape.js";
 import type { DeepInputs, ExtColumns, MerkleTreeData, ProverBackend, QuotientInputs } from "../interface.js";
 import { WasmBackendError, instantiate, loadKernelModule, type KernelExports, type WasmMemory, type WasmModule } from "./kernels.js";
 import { Arena, THREAD_SCRATCH, alignUp, ensureBytes, newSharedMemory } from "./memory.js";
@@ -218,46 +219,121 @@ export class WasmBackend implements ProverBackend {
 
   // ------------------------------------------------------------------ Merkle, grinding
 
-  merkleCommit(columns: Uint32Array[], leafArity: number): Promise<MerkleTreeData> {
+  merkleCommit(columns: Uint32Array[], leafArity: number, hash: HashConfig = "keccak"): Promise<MerkleTreeData> {
     return this.exclusive(async () => {
-      if (columns.length === 0) throw new RangeError("merkleCommit: no columns");
-      const height = columns[0]!.length;
-      if (columns.some((c) => c.length !== height)) throw new RangeError("merkleCommit: columns of different heights");
-      log2Exact(height, "merkleCommit: height");
-      log2Exact(leafArity, "merkleCommit: leafArity");
-      if (leafArity > height) throw new RangeError(`merkleCommit: leafArity ${leafArity} > height ${height}`);
-      const width = columns.length;
-      const leafCount = height / leafArity;
+      const config = checkHashConfig(hash);
+      const { height, width, leafCount } = checkMerkleShape(columns, leafArity);
       const { arena, scratch } = await this.begin();
       const cols = arena.alloc(4 * width * height);
       const view = new Uint32Array(this.memory.buffer);
       columns.forEach((c, i) => view.set(c, cols / 4 + i * height));
-      const levelsAt: Array<[number, number]> = [];
-      let count = leafCount;
-      let at = arena.alloc(32 * count);
-      levelsAt.push([at, count]);
-      const two = this.opts.keccakTwoWay && leafCount >= 2;
-      await this.parallel(leafCount, two ? 2 : 1, this.threadsFor(width * height), (s, e, t) => [
-        [two ? "merkleLeaves2" : "merkleLeaves", cols, height, width, leafArity, at, s, e, scratch(t)],
-      ]);
-      const tail: Call[] = [];
-      while (count > 1) {
-        const next = count / 2;
-        const dst = arena.alloc(32 * next);
-        const nodes = this.opts.keccakTwoWay && next >= 2 ? "merkleNodes2" : "merkleNodes";
-        if (next >= 2048 && this.opts.threads > 1) {
-          const src = at;
-          await this.parallel(next, 2, this.opts.threads, (s, e, t) => [[nodes, src, dst, s, e, scratch(t)]]);
-        } else {
-          tail.push([nodes, at, dst, 0, next, scratch(0)]);
-        }
-        levelsAt.push([dst, next]);
-        at = dst;
-        count = next;
-      }
-      if (tail.length > 0) await this.pool.dispatch([tail]);
+      const leaves = arena.alloc(32 * leafCount);
+      const levelsAt = config === "keccak"
+        ? await this.keccakLevels(cols, height, width, leafArity, leaves, arena, scratch)
+        : await this.poseidon2Levels(columns, cols, leafArity, leaves, arena, scratch);
       const bytes = new Uint8Array(this.memory.buffer);
       return { levels: levelsAt.map(([p, c]) => bytes.slice(p, p + 32 * c)) };
+    });
+  }
+
+  /** Keccak leaves (two per permutation unless keccakTwoWay is off) and nodes; [offset, count] per level. */
+  private async keccakLevels(
+    cols: number, height: number, width: number, leafArity: number, leaves: number, arena: Arena, scratch: (t: number) => number,
+  ): Promise<Array<[number, number]>> {
+    const leafCount = height / leafArity;
+    const levelsAt: Array<[number, number]> = [[leaves, leafCount]];
+    const two = this.opts.keccakTwoWay && leafCount >= 2;
+    await this.parallel(leafCount, two ? 2 : 1, this.threadsFor(width * height), (s, e, t) => [
+      [two ? "merkleLeaves2" : "merkleLeaves", cols, height, width, leafArity, leaves, s, e, scratch(t)],
+    ]);
+    let at = leaves;
+    let count = leafCount;
+    const tail: Call[] = [];
+    while (count > 1) {
+      const next = count / 2;
+      const dst = arena.alloc(32 * next);
+      const nodes = this.opts.keccakTwoWay && next >= 2 ? "merkleNodes2" : "merkleNodes";
+      if (next >= 2048 && this.opts.threads > 1) {
+        const src = at;
+        await this.parallel(next, 2, this.opts.threads, (s, e, t) => [[nodes, src, dst, s, e, scratch(t)]]);
+      } else {
+        tail.push([nodes, at, dst, 0, next, scratch(0)]);
+      }
+      levelsAt.push([dst, next]);
+      at = dst;
+      count = next;
+    }
+    if (tail.length > 0) await this.pool.dispatch([tail]);
+    return levelsAt;
+  }
+
+  /**
+   * Poseidon2 leaves (four per vector, split across threads in groups of 4) and nodes: a level is split
+   * across threads while it is worth a hand-off (threadsFor its 16 words per node); the small top levels
+   * go to one worker in one message.
+   */
+  private async poseidon2Levels(
+    columns: Uint32Array[], cols: number, leafArity: number, leaves: number, arena: Arena, scratch: (t: number) => number,
+  ): Promise<Array<[number, number]>> {
+    const height = columns[0]!.length;
+    const width = columns.length;
+    const leafCount = height / leafArity;
+    const levelsAt: Array<[number, number]> = [[leaves, leafCount]];
+    const flags = await this.parallel(leafCount, 4, this.threadsFor(width * height), (s, e, t) => [
+      ["poseidon2Leaves", cols, height, width, leafArity, leaves, s, e, scratch(t)],
+    ]);
+    if (flags.some((r) => r[0] === 1)) {
+      checkCanonicalColumns(columns, "merkleCommit");
+      throw new WasmBackendError("WASM_KERNEL_FAILED", "poseidon2Leaves flagged a non-canonical word that the columns do not hold");
+    }
+    let at = leaves;
+    let count = leafCount;
+    const tail: Call[] = [];
+    while (count > 1) {
+      const next = count / 2;
+      const dst = arena.alloc(32 * next);
+      const src = at;
+      const threads = this.threadsFor(16 * next);
+      if (threads > 1 && tail.length === 0) {
+        await this.parallel(next, 4, threads, (s, e, t) => [["poseidon2Nodes", src, dst, s, e, scratch(t)]]);
+      } else {
+        tail.push(["poseidon2Nodes", src, dst, 0, next, scratch(0)]);
+      }
+      levelsAt.push([dst, next]);
+      at = dst;
+      count = next;
+    }
+    if (tail.length > 0) await this.pool.dispatch([tail]);
+    return levelsAt;
+  }
+
+  /**
+   * Rounds of nonce ranges as `grind`: thread t tries [base + t·C, base + (t + 1)·C) ∩ [0, p) in
+   * increasing order, so the hit of the lowest thread is the smallest nonce; C doubles from 1024 to
+   * 2^16 per thread, and the signal is checked between rounds.
+   */
+  grindPoseidon2(state: Uint32Array, pending: Uint32Array, bits: number, signal?: AbortSignal): Promise<bigint> {
+    return this.exclusive(async () => {
+      const { template, position } = grindPoseidon2Template(state, pending, bits);
+      const { arena, scratch } = await this.begin();
+      const tmpl = arena.put(template);
+      const threads = this.opts.threads;
+      let chunk = 1024;
+      for (let base = 0; ; ) {
+        if (signal?.aborted) throw new AbortError("grinding aborted");
+        if (base >= F.P) throw new RangeError(`grindPoseidon2: no nonce below p gives ${bits} proof-of-work bits`);
+        const calls = Array.from({ length: threads }, (_, t): Call[] => {
+          const start = base + t * chunk;
+          return start < F.P ? [["poseidon2GrindRange", tmpl, position, bits, start, Math.min(chunk, F.P - start), scratch(t)]] : [];
+        });
+        const results = await this.pool.dispatch(calls);
+        for (const r of results) {
+          const nonce = r[0] as bigint | undefined;
+          if (nonce !== undefined && nonce >= 0n) return nonce; // ranges grow with t, so the first hit is the smallest
+        }
+        base += threads * chunk;
+        chunk = Math.min(chunk * 2, 1 << 16);
+      }
     });
   }
 

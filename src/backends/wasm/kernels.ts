@@ -34,6 +34,11 @@ export interface KernelExports {
   keccak256(msg: number, len: number, out: number, st: number): void;
   grindRange(msg: number, len: number, bits: number, start: bigint, count: number, tmpl: number, st: number): bigint;
   poseidon2Permute(states: number, width: number, start: number, end: number, scratch: number): void;
+  /** Returns 1 when a word of the leaves is not canonical. */
+  poseidon2Leaves(cols: number, height: number, width: number, arity: number, out: number, start: number, end: number, scratch: number): number;
+  poseidon2Nodes(src: number, dst: number, start: number, end: number, scratch: number): void;
+  /** The first nonce in [start, start + count) that passes, or −1n. */
+  poseidon2GrindRange(tmpl: number, pos: number, bits: number, start: number, count: number, scratch: number): bigint;
   friFold2(src: number, dst: number, logM: number, betaPtr: number, shift: number, wInv: number, start: number, end: number): void;
   deepCompose(
     cols: number, logN: number, shift: number, wN: number, np: number, pts: number, vals: number,

@@ -6,6 +6,11 @@ export const fibV1VerifierAbi = [
         "internalType": "uint256",
         "name": "minSecurityBits_",
         "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "queryPhase_",
+        "type": "address"
       }
     ],
     "stateMutability": "nonpayable",
@@ -23,6 +28,11 @@ export const fibV1VerifierAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "StarkVerifier__BusUnbalanced",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -31,6 +41,22 @@ export const fibV1VerifierAbi = [
       }
     ],
     "name": "StarkVerifier__Decode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__EvaluatorCodeHash",
     "type": "error"
   },
   {
@@ -47,6 +73,17 @@ export const fibV1VerifierAbi = [
   {
     "inputs": [],
     "name": "StarkVerifier__FinalPolyMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "layer",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__FriMerkleMismatch",
     "type": "error"
   },
   {
@@ -80,6 +117,11 @@ export const fibV1VerifierAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "group",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "tree",
         "type": "uint256"
       }
@@ -88,8 +130,30 @@ export const fibV1VerifierAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "table",
+        "type": "uint256"
+      }
+    ],
     "name": "StarkVerifier__OodMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minSecurityBits",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "floorBits",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__PolicyBelowFloor",
     "type": "error"
   },
   {
@@ -101,11 +165,53 @@ export const fibV1VerifierAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "logTraceHeight",
+        "name": "table",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logRows",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logBlowup",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logCap",
         "type": "uint256"
       }
     ],
-    "name": "StarkVerifier__TraceTooShort",
+    "name": "StarkVerifier__PreprocessedUnsupported",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "queryPhase",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__QueryPhaseCodeHash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "table",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logRows",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__TableHeight",
     "type": "error"
   },
   {
@@ -117,6 +223,17 @@ export const fibV1VerifierAbi = [
       }
     ],
     "name": "StarkVerifier__UnknownAir",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "config",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__UnsupportedHash",
     "type": "error"
   },
   {
@@ -153,6 +270,19 @@ export const fibV1VerifierAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "queryPhase",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
       }
     ],
     "stateMutability": "view",

@@ -9,6 +9,11 @@ export const mixV1VerifierAbi = [
       },
       {
         "internalType": "address",
+        "name": "queryPhase_",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
         "name": "evaluator0",
         "type": "address"
       }
@@ -28,6 +33,11 @@ export const mixV1VerifierAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "StarkVerifier__BusUnbalanced",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -36,6 +46,22 @@ export const mixV1VerifierAbi = [
       }
     ],
     "name": "StarkVerifier__Decode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__EvaluatorCodeHash",
     "type": "error"
   },
   {
@@ -52,6 +78,17 @@ export const mixV1VerifierAbi = [
   {
     "inputs": [],
     "name": "StarkVerifier__FinalPolyMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "layer",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__FriMerkleMismatch",
     "type": "error"
   },
   {
@@ -85,6 +122,11 @@ export const mixV1VerifierAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "group",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "tree",
         "type": "uint256"
       }
@@ -93,8 +135,30 @@ export const mixV1VerifierAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "table",
+        "type": "uint256"
+      }
+    ],
     "name": "StarkVerifier__OodMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minSecurityBits",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "floorBits",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__PolicyBelowFloor",
     "type": "error"
   },
   {
@@ -106,11 +170,53 @@ export const mixV1VerifierAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "logTraceHeight",
+        "name": "table",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logRows",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logBlowup",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logCap",
         "type": "uint256"
       }
     ],
-    "name": "StarkVerifier__TraceTooShort",
+    "name": "StarkVerifier__PreprocessedUnsupported",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "queryPhase",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__QueryPhaseCodeHash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "table",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logRows",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__TableHeight",
     "type": "error"
   },
   {
@@ -122,6 +228,17 @@ export const mixV1VerifierAbi = [
       }
     ],
     "name": "StarkVerifier__UnknownAir",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "config",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__UnsupportedHash",
     "type": "error"
   },
   {
@@ -158,6 +275,19 @@ export const mixV1VerifierAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "queryPhase",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
       }
     ],
     "stateMutability": "view",

@@ -180,6 +180,22 @@ export const rollupAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "minSecurityBits",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "floorBits",
+        "type": "uint256"
+      }
+    ],
+    "name": "Rollup__VerifierPolicyBelowFloor",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "expected",
         "type": "uint256"
       },

@@ -526,6 +526,22 @@ export const segmentMarketAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minSecurityBits",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "floorBits",
+        "type": "uint256"
+      }
+    ],
+    "name": "SegmentMarket__VerifierPolicyBelowFloor",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "SegmentMarket__ZeroProofHash",
     "type": "error"

@@ -9,6 +9,11 @@ export const transferV1VerifierAbi = [
       },
       {
         "internalType": "address",
+        "name": "queryPhase_",
+        "type": "address"
+      },
+      {
+        "internalType": "address",
         "name": "evaluator0",
         "type": "address"
       },
@@ -63,6 +68,11 @@ export const transferV1VerifierAbi = [
     "type": "error"
   },
   {
+    "inputs": [],
+    "name": "StarkVerifier__BusUnbalanced",
+    "type": "error"
+  },
+  {
     "inputs": [
       {
         "internalType": "uint256",
@@ -71,6 +81,22 @@ export const transferV1VerifierAbi = [
       }
     ],
     "name": "StarkVerifier__Decode",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "index",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "evaluator",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__EvaluatorCodeHash",
     "type": "error"
   },
   {
@@ -87,6 +113,17 @@ export const transferV1VerifierAbi = [
   {
     "inputs": [],
     "name": "StarkVerifier__FinalPolyMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "layer",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__FriMerkleMismatch",
     "type": "error"
   },
   {
@@ -120,6 +157,11 @@ export const transferV1VerifierAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "group",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
         "name": "tree",
         "type": "uint256"
       }
@@ -128,8 +170,30 @@ export const transferV1VerifierAbi = [
     "type": "error"
   },
   {
-    "inputs": [],
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "table",
+        "type": "uint256"
+      }
+    ],
     "name": "StarkVerifier__OodMismatch",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "minSecurityBits",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "floorBits",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__PolicyBelowFloor",
     "type": "error"
   },
   {
@@ -141,11 +205,53 @@ export const transferV1VerifierAbi = [
     "inputs": [
       {
         "internalType": "uint256",
-        "name": "logTraceHeight",
+        "name": "table",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logRows",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logBlowup",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logCap",
         "type": "uint256"
       }
     ],
-    "name": "StarkVerifier__TraceTooShort",
+    "name": "StarkVerifier__PreprocessedUnsupported",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "queryPhase",
+        "type": "address"
+      }
+    ],
+    "name": "StarkVerifier__QueryPhaseCodeHash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "table",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "logRows",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__TableHeight",
     "type": "error"
   },
   {
@@ -157,6 +263,17 @@ export const transferV1VerifierAbi = [
       }
     ],
     "name": "StarkVerifier__UnknownAir",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "config",
+        "type": "uint256"
+      }
+    ],
+    "name": "StarkVerifier__UnsupportedHash",
     "type": "error"
   },
   {
@@ -193,6 +310,19 @@ export const transferV1VerifierAbi = [
         "internalType": "uint256",
         "name": "",
         "type": "uint256"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "queryPhase",
+    "outputs": [
+      {
+        "internalType": "address",
+        "name": "",
+        "type": "address"
       }
     ],
     "stateMutability": "view",

@@ -1,3 +1,4 @@
+import type { HashConfig } from "../../stark/hash/config.js";
 /** Flag parsers shared by commands; each throws UsageError (exit 2) naming the flag. */
 import { UsageError } from "../../util/errors.js";
 import { OPTION_PRESETS, type OptionPresetName, type ProofOptions } from "../../stark/options.js";
@@ -20,6 +21,12 @@ export function parseRows(v: string, flag: string): number {
   const n = m ? 2 ** Number(m[1]) : parsePositiveInt(v, flag);
   if (!Number.isSafeInteger(n) || n < 1 || (n & (n - 1)) !== 0 || n > 2 ** 27) throw new UsageError(`${flag} must be a power of two (e.g. 4096 or 2^12)`);
   return Math.log2(n);
+}
+
+/** --hash: keccak (what L1 verifies) or poseidon2 (what a recursive verifier checks). */
+export function parseHash(v: string): HashConfig {
+  if (v !== "keccak" && v !== "poseidon2") throw new UsageError("--hash must be keccak or poseidon2");
+  return v;
 }
 
 export function parseOptionsPreset(v: string): ProofOptions {

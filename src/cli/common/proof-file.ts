@@ -15,6 +15,16 @@ export interface ProofFile {
   readonly publicInputs: Uint32Array;
   readonly publicColumns: Uint32Array[];
   readonly proof: Uint8Array;
+  /** A recursion proof: its program's descriptor, the allowed keys, and its children's statements. */
+  readonly recursion?: RecursionSection;
+}
+
+export interface RecursionSection {
+  /** The program descriptor (src/recursion/recurse.ts RecursionDescriptor), as parsed JSON. */
+  readonly descriptor: unknown;
+  /** The allowed verification keys, 0x-hex. */
+  readonly keys: readonly string[];
+  readonly children: readonly { readonly air: string; readonly vk: string; readonly publicInputs: readonly number[]; readonly proverAddress: string }[];
 }
 
 export class ProofFileError extends ProverNodeError<{ code: "PROOF_FILE"; detail: string }> {
@@ -37,6 +47,7 @@ export function encodeProofFile(f: ProofFile): string {
       publicInputs: Array.from(f.publicInputs),
       publicColumns: f.publicColumns.map(wordsToHex),
       proof: toHex(f.proof),
+      ...(f.recursion ? { recursion: f.recursion } : {}),
     },
     null,
     1,
@@ -81,5 +92,24 @@ export function decodeProofFile(text: string): ProofFile {
     }
     return w;
   });
-  return { air: j.air, airId: j.airId, proverAddress, publicInputs: Uint32Array.from(j.publicInputs as number[]), publicColumns, proof: hexField(j.proof, "proof") };
+  const recursion = j.recursion === undefined ? undefined : recursionSection(j.recursion);
+  return {
+    air: j.air, airId: j.airId, proverAddress, publicInputs: Uint32Array.from(j.publicInputs as number[]), publicColumns, proof: hexField(j.proof, "proof"),
+    ...(recursion ? { recursion } : {}),
+  };
+}
+
+function recursionSection(v: unknown): RecursionSection {
+  if (typeof v !== "object" || v === null) throw new ProofFileError("recursion must be an object");
+  const r = v as Record<string, unknown>;
+  if (typeof r.descriptor !== "object" || r.descriptor === null) throw new ProofFileError("recursion.descriptor must be an object");
+  if (!Array.isArray(r.keys) || !r.keys.every((k) => typeof k === "string" && /^0x[0-9a-f]{64}$/.test(k))) throw new ProofFileError("recursion.keys must be 32-byte hex strings");
+  if (!Array.isArray(r.children)) throw new ProofFileError("recursion.children must be an array");
+  const children = r.children.map((c, i) => {
+    const ch = c as Record<string, unknown>;
+    if (typeof ch.air !== "string" || typeof ch.vk !== "string" || typeof ch.proverAddress !== "string") throw new ProofFileError(`recursion.children[${i}] needs air, vk and proverAddress`);
+    if (!Array.isArray(ch.publicInputs) || !ch.publicInputs.every((x) => typeof x === "number" && isCanonical(x))) throw new ProofFileError(`recursion.children[${i}].publicInputs must be canonical field elements`);
+    return { air: ch.air, vk: ch.vk, publicInputs: ch.publicInputs as number[], proverAddress: ch.proverAddress };
+  });
+  return { descriptor: r.descriptor, keys: r.keys as string[], children };
 }

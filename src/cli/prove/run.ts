@@ -3,21 +3,24 @@ import { UsageError } from "../../util/errors.js";
 import { airRegistry } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
 import "../../rollup/air/index.js";
+import "../../rollup/air-v2/index.js";
 import { proveStark } from "../../stark/prover.js";
 import { estimateSecurity, formatSecurityReport } from "../../stark/security.js";
 import { StarkError } from "../../stark/errors.js";
 import { backendFromFlags } from "../common/backend.js";
-import { parseAddress, parseOptionsPreset, parsePositiveInt, parseRows } from "../common/parse.js";
+import { parseAddress, parseHash, parseOptionsPreset, parsePositiveInt, parseRows } from "../common/parse.js";
 import { encodeProofFile } from "../common/proof-file.js";
+import { optionsForAir } from "../rollup/rollup-air.js";
 import type { ProveFlags } from "./register.js";
 
-export async function runProve(flags: ProveFlags): Promise<void> {
+export async function runProve(flags: ProveFlags & { air: string; rows: string }): Promise<void> {
   const air = airRegistry.getByName(flags.air) ?? airRegistry.getById(flags.air);
   if (!air) throw new UsageError(`unknown AIR ${flags.air} (known: ${airRegistry.list().map((a) => a.name).join(", ")})`);
   if (!air.hasSample) throw new UsageError(`AIR ${air.name} has no sample trace generator`);
   const logRows = parseRows(flags.rows, "--rows");
   if (logRows < air.minLogRows) throw new UsageError(`--rows must be at least 2^${air.minLogRows} for ${air.name}`);
-  const options = parseOptionsPreset(flags.options);
+  const { options, raised } = optionsForAir(air, parseOptionsPreset(flags.options));
+  const hash = parseHash(flags.hash);
   const proverAddress = parseAddress(flags.proverAddress, "--prover-address");
   const seed = parsePositiveInt(flags.seed, "--seed");
 
@@ -26,7 +29,7 @@ export async function runProve(flags: ProveFlags): Promise<void> {
   const t0 = performance.now();
   let result;
   try {
-    result = await proveStark({ air, instance, options, proverAddress, backend });
+    result = await proveStark({ air, instance, options, hash, proverAddress, backend });
   } catch (err) {
     if (err instanceof StarkError) throw new UsageError(err.message);
     throw err;
@@ -38,9 +41,12 @@ export async function runProve(flags: ProveFlags): Promise<void> {
     flags.out,
     encodeProofFile({ air: air.name, airId: air.idHex, proverAddress, publicInputs: instance.publicInputs, publicColumns: instance.publicColumns, proof: result.bytes }),
   );
-  const security = estimateSecurity(air, options, logRows);
+  const { logHeights } = result.proof;
+  const security = estimateSecurity(air, options, logHeights, hash);
+  const tables = air.tables.map((t, i) => `${t.name} 2^${logHeights[i]} × ${t.width}`).join(", ");
   const lines = [
-    `proved ${air.name} with 2^${logRows} rows (${air.width} columns) on backend ${backend.name} in ${(total / 1000).toFixed(3)} s`,
+    `proved ${air.name} (${tables}) with ${hash} commitments on backend ${backend.name} in ${(total / 1000).toFixed(3)} s`,
+    ...(raised ? [`options: blowup raised to 2^${options.logBlowup} (${air.name} needs ${air.numQuotientChunks} quotient chunks)`] : []),
     `proof: ${result.bytes.length} bytes -> ${flags.out}`,
     `phases: ${Object.entries(result.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(3)} s`).join(", ")}`,
     formatSecurityReport(security),

@@ -12,6 +12,7 @@ export function registerRollup(program: Command): void {
     .option("--depth <D>", "state tree depth", "20")
     .option("--batch-id <id>", "batch id", "1")
     .option("--seed <n>", "random seed", "1")
+    .option("--air <name>", "the AIR the segments are meant for, recorded in batch.json (prove --witness reads it): transfer-v1 | transfer-v2", "transfer-v1")
     .action(async (opts: RollupSampleFlags) => {
       const { runRollupSample } = await import("./sample.js");
       await runRollupSample(opts);
@@ -26,4 +27,5 @@ export interface RollupSampleFlags {
   depth: string;
   batchId: string;
   seed: string;
+  air: string;
 }

@@ -8,6 +8,9 @@ import { encodeWitness, witnessFromSegment, witnessHash } from "../../rollup/wit
 import { MAX_TREE_DEPTH } from "../../rollup/options.js";
 import { segmentCapacity } from "../../rollup/segment.js";
 import type { RollupSampleFlags } from "./register.js";
+import { TRANSFER_AIR_NAME } from "../../rollup/air/transfer-air.js";
+import { TRANSFER_V2 } from "../../rollup/air-v2/layout.js";
+import { transferV2Name } from "../../rollup/air-v2/air.js";
 
 export async function runRollupSample(flags: RollupSampleFlags): Promise<void> {
   const accounts = parsePositiveInt(flags.accounts, "--accounts");
@@ -17,16 +20,20 @@ export async function runRollupSample(flags: RollupSampleFlags): Promise<void> {
   const seed = parsePositiveInt(flags.seed, "--seed");
   if (!/^\d+$/.test(flags.batchId) || BigInt(flags.batchId) >= 2n ** 60n) throw new UsageError("--batch-id must be an integer below 2^60");
   if (depth < 1 || depth > MAX_TREE_DEPTH) throw new UsageError(`--depth must be in [1, ${MAX_TREE_DEPTH}]`);
+  if (flags.air !== TRANSFER_AIR_NAME && flags.air !== TRANSFER_V2) throw new UsageError(`--air must be ${TRANSFER_AIR_NAME} or ${TRANSFER_V2}`);
+  const air = flags.air === TRANSFER_V2 ? transferV2Name(depth) : TRANSFER_AIR_NAME;
+  // transfer-v2 segments hold a transaction per D + 2 rows (witness version 2), transfer-v1's per 2·(D + 2).
+  const geometry = flags.air === TRANSFER_V2 ? "v2" : "v1";
   if (accounts < 2 || accounts > 2 ** depth) throw new UsageError(`--accounts must be in [2, 2^${depth}]`);
   let capacity: number;
   try {
-    capacity = segmentCapacity(depth, logRows);
+    capacity = segmentCapacity(depth, logRows, geometry);
   } catch (err) {
     throw new UsageError(`--segment-rows: ${(err as Error).message}`);
   }
-  if (capacity < 1) throw new UsageError(`--segment-rows 2^${logRows} holds no transaction at depth ${depth} (need at least ${4 + 2 * depth} rows)`);
+  if (capacity < 1) throw new UsageError(`--segment-rows 2^${logRows} holds no transaction at depth ${depth} (need at least ${(geometry === "v2" ? 3 : 5) + (geometry === "v2" ? 1 : 2) * depth} rows)`);
 
-  const { genesis, batch } = sampleBatch({ accounts, txs: txCount, treeDepth: depth, logRows, batchId: BigInt(flags.batchId), seed });
+  const { genesis, batch } = sampleBatch({ accounts, txs: txCount, treeDepth: depth, logRows, batchId: BigInt(flags.batchId), seed, geometry });
   await mkdir(flags.out, { recursive: true });
   const segments = [];
   for (const seg of batch.segments) {
@@ -45,6 +52,7 @@ export async function runRollupSample(flags: RollupSampleFlags): Promise<void> {
   for (const o of batch.outcomes) if (o !== null) failures[o] = (failures[o] ?? 0) + 1;
   const batchJson = {
     format: "prover-node-batch/1",
+    air,
     batchId: batch.batchId.toString(),
     treeDepth: batch.treeDepth,
     segmentRows: 2 ** batch.logRows,
@@ -59,7 +67,7 @@ export async function runRollupSample(flags: RollupSampleFlags): Promise<void> {
   process.stdout.write(
     [
       `batch ${batch.batchId}: ${txCount} transactions (${applied} applied, ${txCount - applied} recorded no-ops: ${Object.entries(failures).map(([k, v]) => `${k} ${v}`).join(", ") || "none"})`,
-      `${segments.length} segment(s) of 2^${logRows} rows, up to ${capacity} transactions each, tree depth ${depth}`,
+      `${segments.length} segment(s) of 2^${logRows} rows, up to ${capacity} transactions each, tree depth ${depth}, for ${air}`,
       `rootIn ${batchJson.rootIn}`,
       `rootOut ${batchJson.rootOut}`,
       `wrote genesis.json, batch.json and ${segments.length} witness file(s) to ${flags.out}`,

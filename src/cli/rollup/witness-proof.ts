@@ -1,7 +1,7 @@
 /**
  * `prove --witness <file>` and `verify --witness <file>`: prove a rollup segment witness with
- * `transfer-v1`, and verify such a proof with the public inputs and public columns rebuilt from the
- * witness (the proof file then carries no public columns).
+ * `transfer-v1` or `transfer-v2-d<D>` (rollup-air.ts says which), and verify such a proof with the
+ * statement rebuilt from the witness (the proof file carries no public columns).
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { UsageError, describeError } from "../../util/errors.js";
@@ -9,13 +9,12 @@ import { proveStark } from "../../stark/prover.js";
 import { verifyStark } from "../../stark/verifier.js";
 import { peekAirId } from "../../stark/proof.js";
 import { StarkError, verifyFailed } from "../../stark/errors.js";
-import { bytesEqual } from "../../stark/hash/keccak.js";
 import { estimateSecurity, formatSecurityReport } from "../../stark/security.js";
 import { backendFromFlags } from "../common/backend.js";
 import { decodeWitness, witnessHash, type SegmentWitness } from "../../rollup/witness.js";
 import { WitnessDecodeError, WitnessInvalidError } from "../../rollup/errors.js";
-import { buildTransferInstance, publicColumnsOf, publicInputsOf, statementOf, transferAir } from "../../rollup/air/index.js";
-import { parseAddress, parseOptionsPreset, parsePositiveInt } from "../common/parse.js";
+import { optionsForAir, rollupAirFor, rollupAirOfProof } from "./rollup-air.js";
+import { parseAddress, parseOptionsPreset, parsePositiveInt, parseHash } from "../common/parse.js";
 import { decodeProofFile, encodeProofFile, ProofFileError } from "../common/proof-file.js";
 import { CliExit, ExitCode } from "../program.js";
 
@@ -34,13 +33,17 @@ async function readWitness(path: string): Promise<{ witness: SegmentWitness; has
   }
 }
 
-export async function runProveWitness(flags: { witness: string; options: string; proverAddress: string; out: string; backend: string; threads?: string | undefined }): Promise<void> {
-  const options = parseOptionsPreset(flags.options);
+export async function runProveWitness(flags: { witness: string; air?: string | undefined; options: string; hash: string; proverAddress: string; out: string; backend: string; threads?: string | undefined }): Promise<void> {
+  const hashConfig = parseHash(flags.hash);
+  const preset = parseOptionsPreset(flags.options);
   const proverAddress = parseAddress(flags.proverAddress, "--prover-address");
   const { witness, hash } = await readWitness(flags.witness);
+  const rollup = await rollupAirFor(flags.air, witness, flags.witness);
+  const { air } = rollup;
+  const { options, raised } = optionsForAir(air, preset);
   let instance;
   try {
-    instance = buildTransferInstance(witness);
+    instance = rollup.instance(witness);
   } catch (err) {
     if (err instanceof WitnessInvalidError) throw new UsageError(err.message);
     throw err;
@@ -49,7 +52,7 @@ export async function runProveWitness(flags: { witness: string; options: string;
   const t0 = performance.now();
   let result;
   try {
-    result = await proveStark({ air: transferAir, instance, options, proverAddress, backend });
+    result = await proveStark({ air, instance, options, hash: hashConfig, proverAddress, backend });
   } catch (err) {
     if (err instanceof StarkError) throw new UsageError(err.message);
     throw err;
@@ -59,15 +62,18 @@ export async function runProveWitness(flags: { witness: string; options: string;
   const seconds = (performance.now() - t0) / 1000;
   await writeFile(
     flags.out,
-    encodeProofFile({ air: transferAir.name, airId: transferAir.idHex, proverAddress, publicInputs: instance.publicInputs, publicColumns: [], proof: result.bytes }),
+    encodeProofFile({ air: air.name, airId: air.idHex, proverAddress, publicInputs: instance.publicInputs, publicColumns: [], proof: result.bytes }),
   );
+  const { logHeights } = result.proof;
+  const tables = air.tables.map((t, i) => `${t.name} 2^${logHeights[i]} × ${t.width}`).join(", ");
   process.stdout.write(
     [
       `proved segment ${witness.segmentIndex} of batch ${witness.batchId} (${witness.steps.length} transactions, witness ${hash})`,
-      `${transferAir.name}: 2^${witness.logRows} rows × ${transferAir.width} columns on backend ${backend.name} in ${seconds.toFixed(3)} s`,
+      `${air.name}: ${tables}, ${hashConfig} commitments, on backend ${backend.name} in ${seconds.toFixed(3)} s`,
+      ...(raised ? [`options: blowup raised to 2^${options.logBlowup} (${air.name} needs ${air.numQuotientChunks} quotient chunks)`] : []),
       `proof: ${result.bytes.length} bytes -> ${flags.out}`,
       `phases: ${Object.entries(result.timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(3)} s`).join(", ")}`,
-      formatSecurityReport(estimateSecurity(transferAir, options, witness.logRows)),
+      formatSecurityReport(estimateSecurity(air, options, logHeights, hashConfig)),
     ].join("\n") + "\n",
   );
 }
@@ -83,18 +89,20 @@ export async function runVerifyWitness(flags: { proof: string; witness: string; 
     throw new UsageError(`cannot read ${flags.proof}: ${describeError(err)}`);
   }
   const { witness, hash } = await readWitness(flags.witness);
-  const statement = statementOf(witness);
   try {
-    if (!bytesEqual(peekAirId(file.proof), transferAir.id)) throw verifyFailed("air", "the proof is not a transfer-v1 proof");
+    // The statement comes from the witness alone (transfer-v2: txCommitment over its transactions).
+    const rollup = rollupAirOfProof(peekAirId(file.proof), witness);
+    if (rollup === null) throw verifyFailed("air", `the proof is neither a transfer-v1 nor a transfer-v2-d${witness.treeDepth} proof`);
+    const { publicInputs, publicColumns } = rollup.statement(witness);
     const { security } = verifyStark({
-      air: transferAir,
+      air: rollup.air,
       proof: file.proof,
-      publicInputs: publicInputsOf(statement),
-      publicColumns: publicColumnsOf(statement),
+      publicInputs,
+      publicColumns,
       proverAddress: expectedAddress ?? file.proverAddress,
       policy: { minSecurityBits },
     });
-    process.stdout.write(`valid: transfer-v1 proof of segment ${witness.segmentIndex} of batch ${witness.batchId} (${witness.steps.length} transactions, witness ${hash}), ${security.conjecturedBits} bits conjectured security\n`);
+    process.stdout.write(`valid: ${rollup.air.name} proof of segment ${witness.segmentIndex} of batch ${witness.batchId} (${witness.steps.length} transactions, witness ${hash}), ${security.conjecturedBits} bits conjectured security\n`);
   } catch (err) {
     if (err instanceof StarkError) throw new CliExit(ExitCode.failure, `invalid: ${err.message}`);
     throw err;

@@ -11,11 +11,11 @@ import { UsageError, describeError } from "../../util/errors.js";
 import { airRegistry } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
 import { publicColumnsOf, publicInputsOf, statementOf } from "../../rollup/air/index.js";
-import { peekAirId } from "../../stark/proof.js";
+import { peekAirId, peekHeader } from "../../stark/proof.js";
 import { StarkError } from "../../stark/errors.js";
 import { toHex } from "../../stark/hash/keccak.js";
 import { startAnvil } from "../../chain/anvil.js";
-import { deployGasMeter, deployStarkVerifier, measureVerifyGas, verifierContractName, verifyOnChain } from "../../chain/stark-verifier.js";
+import { deployGasMeter, deployStarkVerifier, hasGeneratedVerifier, measureVerifyGas, verifierContractName, verifyOnChain } from "../../chain/stark-verifier.js";
 import { parseAddress, parsePositiveInt } from "../common/parse.js";
 import { decodeProofFile, ProofFileError } from "../common/proof-file.js";
 import { decodeWitness } from "../../rollup/witness.js";
@@ -53,10 +53,15 @@ export async function runVerifyOnChain(flags: VerifyFlags): Promise<void> {
   let air;
   try {
     air = airRegistry.resolve(toHex(peekAirId(file.proof)));
+    // The on-chain verifier implements the keccak configuration (L1 takes keccak proofs).
+    if (peekHeader(file.proof).hash !== "keccak") {
+      throw new UsageError(`the on-chain verifier takes keccak-configuration proofs; this is a ${peekHeader(file.proof).hash} proof (verify it without --onchain)`);
+    }
   } catch (err) {
     if (err instanceof StarkError) throw new CliExit(ExitCode.failure, `invalid (on-chain): ${err.message}`);
     throw err;
   }
+  if (!hasGeneratedVerifier(air.name)) throw new UsageError(`AIR ${air.name} has no generated on-chain verifier (scripts/gen-verifier.ts VERIFIER_AIRS)`);
 
   let anvil;
   try {

@@ -3,6 +3,7 @@
  * statement alone (tree depth, height, batch id, segment index, roots, transactions). Prover and
  * verifier call the same function, so the proof is bound to exactly these transactions.
  */
+import type { Ext } from "../../stark/field/extension.js";
 import { AMOUNT_LIMIT } from "../options.js";
 import type { Digest } from "../digest.js";
 import { rowsPerTransaction, segmentCapacity } from "../segment.js";
@@ -20,6 +21,8 @@ export interface SegmentStatement {
   readonly rootIn: Digest;
   readonly rootOut: Digest;
   readonly transactions: readonly Transaction[];
+  /** transfer-v2: the batch's randomness r (zero when absent; transfer-v1 has none). */
+  readonly randomness?: Ext;
 }
 
 export function statementOf(w: SegmentWitness): SegmentStatement {
@@ -31,6 +34,7 @@ export function statementOf(w: SegmentWitness): SegmentStatement {
     rootIn: w.rootIn,
     rootOut: w.rootOut,
     transactions: w.steps.map((s) => s.tx),
+    ...(w.randomness ? { randomness: w.randomness } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The compact constraint bytecode that backends interpret over blocks of LDE rows (DESIGN §3.5).
+ * The compact constraint bytecode that backends interpret over blocks of LDE rows (docs/proof-system.md §6.2).
  *
  * Layout (u32 words):
  *   [0] BYTECODE_VERSION  [1] numRegisters  [2] numConstraints  [3] numInstructions
@@ -8,7 +8,7 @@
  * equal an operand (every op is elementwise). ACC adds alpha^b · reg[a] into the K-valued
  * accumulator of selector `dst` (0 transition, 1 first row, 2 last row, 3 every row).
  */
-import type { ConstraintGraph } from "./ir.js";
+import type { ConstraintGraph, NodeKind } from "./ir.js";
 import { SELECTOR_CODES } from "./ir.js";
 import { add, mul, neg, sub } from "../field/babybear.js";
 
@@ -28,9 +28,12 @@ export const Op = {
   ACC: 11, // acc[dst] += alpha^b · reg a
 } as const;
 
-const KIND_TO_OP = { const: Op.CONST, cur: Op.CUR, next: Op.NEXT, pubin: Op.PUBIN, pcur: Op.PCUR, pnext: Op.PNEXT, add: Op.ADD, sub: Op.SUB, mul: Op.MUL, neg: Op.NEG } as const;
+const KIND_TO_OP: Partial<Record<NodeKind, number>> = { const: Op.CONST, cur: Op.CUR, next: Op.NEXT, pubin: Op.PUBIN, pcur: Op.PCUR, pnext: Op.PNEXT, add: Op.ADD, sub: Op.SUB, mul: Op.MUL, neg: Op.NEG };
 
-/** Compile the graph's constraints to bytecode with linear-scan register reuse. */
+/**
+ * Compile a base-field graph's constraints to bytecode with linear-scan register reuse. Graphs with
+ * preprocessed, auxiliary, challenge or terminal leaves are lowered first (lower.ts).
+ */
 export function compileBytecode(graph: ConstraintGraph): Uint32Array {
   const { nodes, constraints } = graph;
   const needed = new Uint8Array(nodes.length);
@@ -81,9 +84,11 @@ export function compileBytecode(graph: ConstraintGraph): Uint32Array {
       release(n.a, id);
       if (binary && n.b !== n.a) release(n.b, id);
     }
+    const op = KIND_TO_OP[n.kind];
+    if (op === undefined) throw new RangeError(`bytecode: node kind ${n.kind} must be lowered to the base field first`);
     const dst = free.length ? free.pop()! : numRegisters++;
     reg[id] = dst;
-    code.push(KIND_TO_OP[n.kind], dst, ra, rb);
+    code.push(op, dst, ra, rb);
     for (const ci of accsAt.get(id) ?? []) code.push(Op.ACC, SELECTOR_CODES[constraints[ci]!.selector], dst, ci);
     if (lastUse[id] === id) free.push(dst);
   }

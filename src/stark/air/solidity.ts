@@ -1,20 +1,28 @@
 /**
- * Constraint IR → Solidity (DESIGN §3.5 target (c)): the AIR-specific part of the on-chain verifier.
+ * Constraint IR → Solidity (docs/verifier.md): the AIR-specific part of the on-chain verifier of
+ * protocol v2 (keccak configuration).
  *
- * The generated contract derives from contracts/verifier/StarkVerifierBase.sol and supplies the AIR's
- * shape and `_evalConstraints`: the per-selector sums Σ alpha^i·C_i at the out-of-domain point z.
- * It is compiled from the AIR's constraint bytecode (the same program the backends interpret, whose
+ * The generated verifier derives from contracts/verifier/StarkVerifierBase.sol and supplies the AIR's
+ * table shapes, `_evalTable` (each table's per-selector sums Σ weight_j·C_j at the out-of-domain point
+ * z) and `_preprocessedCap` (the commitments to the preprocessed columns, baked as constants: the
+ * verifier never takes them from a proof or a caller). The evaluation is compiled from each table's
+ * LOWERED base-field bytecode (`AirTable.bytecode`, the program the prover backends interpret and whose
  * hash is part of the AIR id), so the on-chain evaluation cannot drift from the prover's.
  *
  * Registers live in memory, one word per K element (coefficient i in bits 64i..64i+63). The compiler
  * tracks, per register, whether it holds a constant, a base-field value or a K value, and picks the
  * cheapest operation (constants are folded into immediates; base×K is 4 multiplications, not 16).
- * Trace, public-column and public-input reads are aliases, not copies.
+ * Column, public-column and public-input reads are aliases of the evaluation buffer, not copies.
  */
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { P } from "../field/babybear.js";
-import { toHex } from "../hash/keccak.js";
+import { fromHex, toHex } from "../hash/keccak.js";
+import { keccakHasher } from "../merkle/hasher.js";
+import { buildMerkleTree, merkleCap } from "../merkle/tree.js";
+import { COSET_SHIFT, cosetLde, intt } from "../poly/ntt.js";
+import { OPTION_LIMITS } from "../options.js";
 import { Op, readHeader } from "./bytecode.js";
-import type { Air } from "./air.js";
+import type { Air, AirTable } from "./air.js";
 
 /** Contract name for an AIR: "mix-v1" → "MixV1Verifier". */
 export function verifierContractName(airName: string): string {
@@ -25,6 +33,9 @@ export function verifierContractName(airName: string): string {
     .join("");
   return `${camel}Verifier`;
 }
+
+/** The generic query-phase contract every generated verifier pins (contracts/verifier/StarkQueryPhase.sol). */
+export const QUERY_PHASE_CONTRACT = "StarkQueryPhase";
 
 type Operand = { kind: "const"; value: number } | { kind: "base"; expr: string } | { kind: "ext"; expr: string };
 
@@ -45,6 +56,9 @@ const YUL_HELPERS = `
             function escale(a, s) -> r {
                 r := or(or(mulmod(and(a, 0xffffffffffffffff), s, 2013265921), shl(64, mulmod(and(shr(64, a), 0xffffffffffffffff), s, 2013265921))), or(shl(128, mulmod(and(shr(128, a), 0xffffffffffffffff), s, 2013265921)), shl(192, mulmod(shr(192, a), s, 2013265921))))
             }
+            function emulx(a) -> r {
+                r := or(shl(64, a), mulmod(11, shr(192, a), 2013265921))
+            }
             function emul(a, b) -> r {
                 let a0 := and(a, 0xffffffffffffffff)
                 let a1 := and(shr(64, a), 0xffffffffffffffff)
@@ -61,107 +75,98 @@ const YUL_HELPERS = `
             }`;
 
 /**
- * Where the evaluator finds its operands. `inline`: inside the verifier (registers at `regs`, trace
- * values at `oodp`, public-column values at `pubp`, public inputs in calldata at `pi`, alpha powers at
- * `apw`). `external`: in a separate evaluator contract whose memory, from 0x80, holds one buffer
- * [registers | acc | OOD values | public-column values | public inputs | alpha powers] (absolute addresses).
+ * Word offsets of a table's evaluation buffer (StarkVerifierBase `_evalBuffer` builds it the same way):
+ *   [registers | acc (4 selectors) | OOD values | public-column values | public inputs | alpha powers]
+ * OOD values: main at z (W), main at z·ω (W), preprocessed at z (P) and z·ω (P), auxiliary coordinates
+ * at z (4A) and z·ω (4A) — the table's OOD block without its quotient values. Public-column values:
+ * at z (PC), at z·ω (PC). Public inputs: the statement's m, then, for a table with auxiliary columns, the
+ * coordinates of lambda, mu and the table's terminal sum (12). Alpha powers: alpha^0..alpha^(M−1) for
+ * the table's M constraints.
  */
-export interface YulLayout {
-  reg(r: number): string;
-  /** Address a register is read from (defaults to `reg`). */
-  regRead?(r: number): string;
-  ood(i: number): string;
-  pub(i: number): string;
-  pubIn(i: number): string;
-  alphaPow(i: number): string;
+export interface TableBuffer {
+  readonly regs: number;
+  readonly acc: number;
+  readonly ood: number;
+  readonly pub: number;
+  readonly pin: number;
+  readonly apw: number;
+  readonly total: number;
 }
 
-export const INLINE_LAYOUT: YulLayout = {
-  reg: (r) => `add(regs, ${32 * r})`,
-  ood: (i) => `mload(add(oodp, ${32 * i}))`,
-  pub: (i) => `mload(add(pubp, ${32 * i}))`,
-  pubIn: (i) => `calldataload(add(pi, ${32 * i}))`,
-  alphaPow: (i) => `mload(add(apw, ${32 * i}))`,
-};
-
-/** Word offsets of the external evaluator's buffer (see YulLayout). */
-export function externalBuffer(air: Air): { regs: number; acc: number; ood: number; pub: number; pi: number; apw: number; total: number } {
-  const regs = 0;
-  const acc = readHeader(air.bytecode).numRegisters;
+export function tableBuffer(air: Air, t: AirTable): TableBuffer {
+  const acc = readHeader(t.bytecode).numRegisters;
   const ood = acc + 4;
-  const pub = ood + 2 * air.width;
-  const pi = pub + 2 * air.numPublicColumns;
-  const apw = pi + air.numPublicInputs;
-  return { regs, acc, ood, pub, pi, apw, total: apw + air.numConstraints };
+  const pub = ood + 2 * t.width + 2 * t.numPreprocessed + 8 * t.numAux;
+  const pin = pub + 2 * t.numPublicColumns;
+  const apw = pin + air.numPublicInputs + (t.numAux > 0 ? 12 : 0);
+  return { regs: 0, acc, ood, pub, pin, apw, total: apw + t.numConstraints };
 }
 
-export function externalLayout(air: Air): YulLayout {
-  const b = externalBuffer(air);
-  // Relative to a runtime base (the free-memory pointer, 0x80): absolute constants let the optimizer
-  // keep too many loaded values on the stack.
-  const at = (w: number): string => `add(base, ${32 * w})`;
-  return {
-    reg: (r) => at(b.regs + r),
-    // Reads go through `rbase` (equal to `base` at run time, opaque to the optimizer): otherwise it
-    // forwards stored values to later loads and keeps them all on the stack ("stack too deep").
-    regRead: (r) => `add(rbase, ${32 * (b.regs + r)})`,
-    ood: (i) => `mload(add(rbase, ${32 * (b.ood + i)}))`,
-    pub: (i) => `mload(add(rbase, ${32 * (b.pub + i)}))`,
-    pubIn: (i) => `mload(add(rbase, ${32 * (b.pi + i)}))`,
-    alphaPow: (i) => `mload(add(rbase, ${32 * (b.apw + i)}))`,
-  };
+/** Index, in the table's OOD block, of lowered column `col` at z (next = false) or z·ω (next = true). */
+export function oodIndexOf(t: AirTable, col: number, next: boolean): number {
+  const W = t.width, Pn = t.numPreprocessed, A = t.numAux;
+  if (col < W) return next ? W + col : col;
+  if (col < W + Pn) return next ? W + Pn + col : W + col;
+  if (col < W + Pn + 4 * A) return next ? W + Pn + 4 * A + col : W + Pn + col;
+  throw new Error(`solidity: ${t.name}: lowered column ${col} out of range`);
 }
 
 /**
- * The Yul statements evaluating the constraints, one group per bytecode instruction (so the program
- * can be cut into several contracts at instruction boundaries); sums go into locals acc0..acc3.
+ * The Yul statements evaluating one table's lowered program, one group per bytecode instruction (so the
+ * program can be cut into several contracts at instruction boundaries); sums go into locals acc0..acc3.
+ * Operands are read at `rbase` and registers written at `base` (both the buffer's first word): reads
+ * through `rbase`, which the optimizer cannot see equals `base`, keep it from forwarding every stored
+ * value to later loads and running out of stack.
  */
-export function compileConstraintGroups(air: Air, layout: YulLayout = INLINE_LAYOUT): { groups: string[][]; numRegisters: number } {
-  const code = air.bytecode;
+export function compileTableGroups(air: Air, t: AirTable): { groups: string[][]; numRegisters: number } {
+  const code = t.bytecode;
   const h = readHeader(code);
+  const b = tableBuffer(air, t);
+  const at = (w: number): string => `add(base, ${32 * w})`;
+  const read = (w: number): string => `mload(add(rbase, ${32 * w}))`;
+  const numPublicInputs = air.numPublicInputs + (t.numAux > 0 ? 12 : 0);
   const regs: (Operand | undefined)[] = new Array(h.numRegisters);
   let lines: string[] = [];
   const groups: string[][] = [];
-  const pcols = air.numPublicColumns;
   const store = (dst: number, kind: "base" | "ext", expr: string): void => {
-    const slot = layout.reg(dst);
-    lines.push(`mstore(${slot}, ${expr})`);
-    regs[dst] = { kind, expr: `mload(${layout.regRead ? layout.regRead(dst) : slot})` };
+    lines.push(`mstore(${at(b.regs + dst)}, ${expr})`);
+    regs[dst] = { kind, expr: read(b.regs + dst) };
   };
   const val = (o: Operand): string => (o.kind === "const" ? String(o.value) : o.expr);
   const operand = (r: number, k: number): Operand => {
     const o = regs[r];
-    if (!o) throw new Error(`solidity: register ${r} read before written (instruction ${k})`);
+    if (!o) throw new Error(`solidity: ${t.name}: register ${r} read before written (instruction ${k})`);
     return o;
   };
   for (let k = 0; k < h.numInstructions; k++) {
     lines = [];
     groups.push(lines);
     const w = 4 + 4 * k;
-    const op = code[w]!, dst = code[w + 1]!, a = code[w + 2]!, b = code[w + 3]!;
+    const op = code[w]!, dst = code[w + 1]!, a = code[w + 2]!, bb = code[w + 3]!;
     switch (op) {
       case Op.CONST:
         regs[dst] = { kind: "const", value: a };
         break;
       case Op.CUR:
-        regs[dst] = { kind: "ext", expr: layout.ood(a) };
+        regs[dst] = { kind: "ext", expr: read(b.ood + oodIndexOf(t, a, false)) };
         break;
       case Op.NEXT:
-        regs[dst] = { kind: "ext", expr: layout.ood(air.width + a) };
+        regs[dst] = { kind: "ext", expr: read(b.ood + oodIndexOf(t, a, true)) };
         break;
       case Op.PUBIN:
-        regs[dst] = { kind: "base", expr: layout.pubIn(a) };
+        if (a >= numPublicInputs) throw new Error(`solidity: ${t.name}: public input ${a} out of range`);
+        regs[dst] = { kind: "base", expr: read(b.pin + a) };
         break;
       case Op.PCUR:
-        regs[dst] = { kind: "ext", expr: layout.pub(a) };
+        regs[dst] = { kind: "ext", expr: read(b.pub + a) };
         break;
       case Op.PNEXT:
-        regs[dst] = { kind: "ext", expr: layout.pub(pcols + a) };
+        regs[dst] = { kind: "ext", expr: read(b.pub + t.numPublicColumns + a) };
         break;
       case Op.ADD:
       case Op.SUB:
       case Op.MUL: {
-        const x = operand(a, k), y = operand(b, k);
+        const x = operand(a, k), y = operand(bb, k);
         if (x.kind === "const" && y.kind === "const") {
           const v = op === Op.ADD ? (x.value + y.value) % P : op === Op.SUB ? (x.value - y.value + P) % P : Number((BigInt(x.value) * BigInt(y.value)) % BigInt(P));
           regs[dst] = { kind: "const", value: v };
@@ -180,11 +185,9 @@ export function compileConstraintGroups(air: Air, layout: YulLayout = INLINE_LAY
           if (x.kind !== "ext") store(dst, "ext", `eaddb(${val(y)}, ${val(x)})`);
           else if (y.kind !== "ext") store(dst, "ext", `eaddb(${val(x)}, ${val(y)})`);
           else store(dst, "ext", `eadd(${val(x)}, ${val(y)})`);
-        } else {
-          // x − y; a base operand is a K element with zero upper coefficients.
-          if (y.kind !== "ext") store(dst, "ext", `eaddb(${val(x)}, sub(P, ${val(y)}))`);
-          else store(dst, "ext", `esub(${val(x)}, ${val(y)})`);
-        }
+        } else if (y.kind !== "ext") store(dst, "ext", `eaddb(${val(x)}, sub(P, ${val(y)}))`);
+        // x − y with x in F: a base operand is a K element with zero upper coefficients.
+        else store(dst, "ext", `esub(${val(x)}, ${val(y)})`);
         break;
       }
       case Op.NEG: {
@@ -195,40 +198,63 @@ export function compileConstraintGroups(air: Air, layout: YulLayout = INLINE_LAY
         break;
       }
       case Op.ACC: {
+        // ACC selector, register, lowered constraint j: weight alpha^i·X^e for (i, e) = weights[j].
         const x = operand(a, k);
-        const alphaPow = layout.alphaPow(b);
-        const term = x.kind === "ext" ? `emul(${alphaPow}, ${x.expr})` : `escale(${alphaPow}, ${val(x)})`;
+        const wt = t.weights[bb];
+        if (!wt) throw new Error(`solidity: ${t.name}: ACC of lowered constraint ${bb} has no weight`);
+        let weight = read(b.apw + wt.constraint);
+        for (let e = 0; e < wt.coordinate; e++) weight = `emulx(${weight})`;
+        const term = x.kind === "ext" ? `emul(${weight}, ${x.expr})` : `escale(${weight}, ${val(x)})`;
         lines.push(`acc${dst} := eadd(acc${dst}, ${term})`);
         break;
       }
       default:
-        throw new Error(`solidity: unknown opcode ${op} at instruction ${k}`);
+        throw new Error(`solidity: ${t.name}: unknown opcode ${op} at instruction ${k}`);
     }
   }
   return { groups, numRegisters: h.numRegisters };
 }
 
-/** The whole program as one Yul body (the inline layout). */
-export function compileConstraintsYul(air: Air, layout: YulLayout = INLINE_LAYOUT): { body: string; numRegisters: number } {
-  const { groups, numRegisters } = compileConstraintGroups(air, layout);
-  return { body: indent(groups.flat()), numRegisters };
+function indent(lines: string[], pad = "            "): string {
+  return lines.map((l) => `${pad}${l}`).join("\n");
 }
 
-function indent(lines: string[]): string {
-  return lines.map((l) => `            ${l}`).join("\n");
-}
-
-/** Programs up to this many instructions are evaluated inside the verifier contract. */
+/** AIRs of up to this many lowered instructions (all tables) are evaluated inside the verifier contract. */
 export const INLINE_MAX_INSTRUCTIONS = 100;
 /** Instructions per external evaluator contract: keeps each under EIP-170's 24 KiB of code. */
 export const EVALUATOR_CHUNK_INSTRUCTIONS = 900;
+/** Most evaluators passed as constructor parameters of their own; a verifier with more takes an `address[]`. */
+export const EVALUATOR_PARAMS_MAX = 12;
+
+/** One external evaluator contract: which table, which instructions. */
+export interface EvaluatorPart {
+  readonly name: string;
+  readonly table: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+function totalInstructions(air: Air): number {
+  return air.tables.reduce((a, t) => a + readHeader(t.bytecode).numInstructions, 0);
+}
+
+/** The AIR's external evaluator contracts in deployment order ([] when evaluated inline). */
+export function evaluatorParts(air: Air): EvaluatorPart[] {
+  if (totalInstructions(air) <= INLINE_MAX_INSTRUCTIONS) return [];
+  const base = verifierContractName(air.name).replace(/Verifier$/, "");
+  const parts: EvaluatorPart[] = [];
+  for (const t of air.tables) {
+    const n = readHeader(t.bytecode).numInstructions;
+    for (let from = 0; from < n; from += EVALUATOR_CHUNK_INSTRUCTIONS) {
+      parts.push({ name: `${base}Constraints${parts.length}`, table: t.index, from, to: Math.min(n, from + EVALUATOR_CHUNK_INSTRUCTIONS) });
+    }
+  }
+  return parts;
+}
 
 /** Contract names of the AIR's external evaluator chunks ([] when evaluated inline). */
 export function evaluatorContractNames(air: Air): string[] {
-  const n = readHeader(air.bytecode).numInstructions;
-  if (n <= INLINE_MAX_INSTRUCTIONS) return [];
-  const base = verifierContractName(air.name).replace(/Verifier$/, "");
-  return Array.from({ length: Math.ceil(n / EVALUATOR_CHUNK_INSTRUCTIONS) }, (_, i) => `${base}Constraints${i}`);
+  return evaluatorParts(air).map((p) => p.name);
 }
 
 const HEADER = (air: Air): string => `// SPDX-License-Identifier: Apache-2.0
@@ -237,25 +263,25 @@ const HEADER = (air: Air): string => `// SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 `;
 
-/** Every generated source of the AIR: file name (under contracts/verifier/generated/) → Solidity. */
-export function generateVerifierSources(air: Air): Record<string, string> {
-  const chunks = evaluatorContractNames(air);
+/** The evaluator contracts of the AIR: file name (under contracts/verifier/generated/) → Solidity. */
+export function generateEvaluatorSources(air: Air): Record<string, string> {
+  const parts = evaluatorParts(air);
   const out: Record<string, string> = {};
-  if (chunks.length === 0) {
-    out[`${verifierContractName(air.name)}.sol`] = generateVerifierSource(air);
-    return out;
-  }
-  const { groups } = compileConstraintGroups(air, externalLayout(air));
-  const buf = externalBuffer(air);
-  const at = (w: number): string => `add(base, ${32 * w})`;
-  chunks.forEach((name, i) => {
-    const body = indent(groups.slice(i * EVALUATOR_CHUNK_INSTRUCTIONS, (i + 1) * EVALUATOR_CHUNK_INSTRUCTIONS).flat());
-    out[`${name}.sol`] = `${HEADER(air)}
-/// @notice Part ${i + 1} of ${chunks.length} of the constraint evaluation of \`${air.name}\` at the OOD point, for
-///         ${verifierContractName(air.name)} (split so every contract fits EIP-170). Stateless: takes the
-///         evaluation buffer [registers | acc | OOD values | public-column values | public inputs | alpha powers]
-///         as calldata (32-byte words) and returns its registers and accumulators after this part's instructions.
-contract ${name} {
+  const compiled = new Map<number, string[][]>();
+  parts.forEach((part, i) => {
+    const t = air.tables[part.table]!;
+    let groups = compiled.get(t.index);
+    if (!groups) compiled.set(t.index, (groups = compileTableGroups(air, t).groups));
+    const buf = tableBuffer(air, t);
+    const at = (w: number): string => `add(base, ${32 * w})`;
+    const tablePart = air.tables.length > 1 ? ` table \`${t.name}\`` : "";
+    out[`${part.name}.sol`] = `${HEADER(air)}
+/// @notice Part ${i + 1} of ${parts.length} of the constraint evaluation of \`${air.name}\`${tablePart} at the OOD point
+///         (lowered instructions ${part.from}..${part.to - 1}), for ${verifierContractName(air.name)}, which pins this contract's code
+///         hash. Stateless: takes the table's evaluation buffer [registers | acc | OOD values | public-column
+///         values | public inputs | alpha powers] as calldata (32-byte words) and returns its registers and
+///         accumulators after this part's instructions.
+contract ${part.name} {
     uint256 internal constant P = ${P};
 
     fallback() external {
@@ -268,7 +294,7 @@ ${YUL_HELPERS}
             let acc1 := mload(${at(buf.acc + 1)})
             let acc2 := mload(${at(buf.acc + 2)})
             let acc3 := mload(${at(buf.acc + 3)})
-${body}
+${indent(groups.slice(part.from, part.to).flat())}
             mstore(${at(buf.acc)}, acc0)
             mstore(${at(buf.acc + 1)}, acc1)
             mstore(${at(buf.acc + 2)}, acc2)
@@ -279,123 +305,263 @@ ${body}
 }
 `;
   });
-  out[`${verifierContractName(air.name)}.sol`] = generateExternalVerifierSource(air, chunks);
   return out;
 }
 
+// ---------------------------------------------------------------- preprocessed commitments
+
+/** Cap height of the baked preprocessed caps: proofs with logCap 0..BAKED_LOG_CAP are supported. */
+export const BAKED_LOG_CAP = 2;
+/** Blowups the baked caps cover (every blowup the codec admits). */
+export const BAKED_BLOWUPS: readonly number[] = Array.from({ length: OPTION_LIMITS.logBlowup[1] - OPTION_LIMITS.logBlowup[0] + 1 }, (_, i) => OPTION_LIMITS.logBlowup[0] + i);
+/** Largest table height whose preprocessed commitment is baked (the LDE is computed at generation). */
+export const BAKED_MAX_LOG_ROWS = 14;
+/** At most this many (height, blowup) entries per AIR (each 2^BAKED_LOG_CAP digests of contract code). */
+export const BAKED_MAX_ENTRIES = 48;
+
+/** The baked preprocessed commitments of one table: heights lo..hi, every blowup of `logBlowups`. */
+export interface PreprocessedBake {
+  readonly table: number;
+  readonly minLogRows: number;
+  readonly maxLogRows: number;
+  /** The blowups baked, consecutive (BAKED_BLOWUPS from the smallest the AIR's quotient chunks admit, by default). */
+  readonly logBlowups: readonly number[];
+  /** Per (height, blowup) in that order: the cap at height min(BAKED_LOG_CAP, depth) (always BAKED_LOG_CAP: depth ≥ 3). */
+  readonly caps: Uint8Array[][];
+}
+
+/**
+ * Which preprocessed commitments a verifier bakes, for an AIR whose full range is too costly to bake
+ * (each entry is an LDE and a Merkle tree at generation, and 32·2^BAKED_LOG_CAP bytes of code).
+ */
+export interface BakeOptions {
+  /** Largest table height baked (at most BAKED_MAX_LOG_ROWS). */
+  readonly maxLogRows?: number;
+  /** Blowups baked, consecutive; those below the AIR's quotient chunks are dropped (no proof can use them). */
+  readonly logBlowups?: readonly number[];
+}
+
+/** The blowups baked for an AIR: `opts.logBlowups` (default BAKED_BLOWUPS) from the smallest its quotient admits. */
+export function bakedBlowups(air: Air, opts: BakeOptions = {}): number[] {
+  const min = Math.max(OPTION_LIMITS.logBlowup[0], Math.ceil(Math.log2(air.numQuotientChunks)));
+  const list = (opts.logBlowups ?? BAKED_BLOWUPS).filter((b) => b >= min);
+  if (list.length === 0 || list.some((b, i) => i > 0 && b !== list[i - 1]! + 1)) throw new Error(`solidity: ${air.name}: baked blowups must be consecutive and admit its ${air.numQuotientChunks} quotient chunks`);
+  return list;
+}
+
+/**
+ * The preprocessed caps the verifier of this AIR bakes: for every table with preprocessed columns, every
+ * height it admits (up to BAKED_MAX_LOG_ROWS) at every blowup, at cap height BAKED_LOG_CAP (a smaller
+ * cap height is derived on-chain by hashing pairs). Throws when an AIR would need more than
+ * BAKED_MAX_ENTRIES entries: such an AIR needs a narrower height range to get an on-chain verifier.
+ */
+export function preprocessedBakes(air: Air, opts: BakeOptions = {}): PreprocessedBake[] {
+  const out: PreprocessedBake[] = [];
+  const blowups = bakedBlowups(air, opts);
+  let entries = 0;
+  for (const t of air.tables) {
+    if (t.numPreprocessed === 0) continue;
+    const lo = t.minLogRows, hi = Math.min(t.maxLogRows, BAKED_MAX_LOG_ROWS, opts.maxLogRows ?? BAKED_MAX_LOG_ROWS);
+    if (hi < lo) throw new Error(`solidity: ${air.name}/${t.name}: no table height ≤ 2^${BAKED_MAX_LOG_ROWS} to bake preprocessed columns for`);
+    const caps: Uint8Array[][] = [];
+    for (let h = lo; h <= hi; h++) {
+      const cols = t.preprocessedColumns(h);
+      for (const b of blowups) {
+        const lde = cols.map((c) => {
+          const coeffs = Uint32Array.from(c);
+          intt(coeffs);
+          return cosetLde(coeffs, b, COSET_SHIFT);
+        });
+        caps.push(merkleCap(buildMerkleTree(lde, 1, keccakHasher), BAKED_LOG_CAP));
+      }
+    }
+    entries += caps.length;
+    out.push({ table: t.index, minLogRows: lo, maxLogRows: hi, logBlowups: blowups, caps });
+  }
+  if (entries > BAKED_MAX_ENTRIES) throw new Error(`solidity: ${air.name}: ${entries} preprocessed (height, blowup) entries exceed ${BAKED_MAX_ENTRIES}; narrow the tables' height range`);
+  return out;
+}
+
+function preprocessedSource(bakes: PreprocessedBake[]): string {
+  const per = 2 ** BAKED_LOG_CAP;
+  const consts = bakes.map((b) => {
+    const hex = b.caps.flat().map((d) => toHex(d).slice(2)).join("");
+    return `    /// @dev Table ${b.table}'s preprocessed caps (height ${BAKED_LOG_CAP}): heights 2^${b.minLogRows}..2^${b.maxLogRows} × blowups 2^${b.logBlowups[0]}..2^${b.logBlowups[b.logBlowups.length - 1]}.
+    bytes internal constant PREPROCESSED_CAPS_${b.table} = hex"${hex}";`;
+  });
+  const branches = bakes.map((b) => {
+    const first = b.logBlowups[0]!, last = b.logBlowups[b.logBlowups.length - 1]!;
+    // Every blowup the codec admits is baked unless the AIR bakes fewer: only then is the blowup checked here.
+    const all = first === BAKED_BLOWUPS[0] && last === BAKED_BLOWUPS[BAKED_BLOWUPS.length - 1];
+    const blowupCond = all ? "" : ` && logBlowup >= ${first} && logBlowup <= ${last}`;
+    return `        if (table == ${b.table} && logRows >= ${b.minLogRows} && logRows <= ${b.maxLogRows}${blowupCond}) {
+            return _bakedCap(PREPROCESSED_CAPS_${b.table}, ((logRows - ${b.minLogRows}) * ${b.logBlowups.length} + logBlowup - ${first}) * ${per}, ${per});
+        }`;
+  });
+  const params = bakes.length === 0 ? "uint256, uint256, uint256" : "uint256 table, uint256 logRows, uint256 logBlowup";
+  return `${consts.join("\n")}${consts.length ? "\n\n" : ""}    function _preprocessedCap(${params})
+        internal
+        pure
+        override
+        returns (bytes32[] memory)
+    {
+${branches.join("\n")}${branches.length ? "\n" : ""}        return new bytes32[](0);
+    }`;
+}
+
+// ---------------------------------------------------------------- the verifier contract
+
 function airInfoSource(air: Air): string {
+  const maxTuple = Math.max(0, ...air.tables.flatMap((t) => t.interactions.map((it) => it.values.length)));
+  const tables = air.tables.map((t) => {
+    const f: [string, number][] = [
+      ["width", t.width], ["numPre", t.numPreprocessed], ["numPub", t.numPublicColumns], ["numAux", t.numAux],
+      ["numChunks", t.numQuotientChunks], ["numConstraints", t.numConstraints], ["maxDegree", t.maxDegree],
+      ["minLogRows", t.minLogRows], ["maxLogRows", t.maxLogRows], ["numInteractions", t.interactions.length],
+      ["numRegisters", readHeader(t.bytecode).numRegisters],
+    ];
+    return `        // table ${t.index}: ${t.name}\n${f.map(([k, v]) => `        a.tables[${t.index}].${k} = ${v};`).join("\n")}`;
+  });
   return `    bytes32 public constant AIR_ID = ${toHex(air.id)};
 
     function _air() internal pure override returns (AirInfo memory a) {
         a.id = AIR_ID;
-        a.width = ${air.width};
         a.numPublicInputs = ${air.numPublicInputs};
-        a.numPublicColumns = ${air.numPublicColumns};
-        a.numQuotientChunks = ${air.numQuotientChunks};
-        a.numConstraints = ${air.numConstraints};
-        a.maxDegree = ${air.maxDegree};
-        a.minLogRows = ${air.minLogRows};
+        a.numChallenges = ${air.numChallenges};
+        a.maxTuple = ${maxTuple};
+        a.tables = new Table[](${air.tables.length});
+${tables.join("\n")}
     }`;
 }
 
-function generateExternalVerifierSource(air: Air, chunks: string[]): string {
+function inlineEvalSource(air: Air): string {
+  const fns = air.tables.map((t) => {
+    const buf = tableBuffer(air, t);
+    const at = (w: number): string => `add(base, ${32 * w})`;
+    const { groups } = compileTableGroups(air, t);
+    return `    function _evalTable${t.index}(uint256[] memory buf) internal pure {
+        assembly {
+${YUL_HELPERS}
+            let base := add(buf, 32)
+            let rbase := add(base, calldataload(calldatasize()))
+            let acc0 := 0
+            let acc1 := 0
+            let acc2 := 0
+            let acc3 := 0
+${indent(groups.flat())}
+            mstore(${at(buf.acc)}, acc0)
+            mstore(${at(buf.acc + 1)}, acc1)
+            mstore(${at(buf.acc + 2)}, acc2)
+            mstore(${at(buf.acc + 3)}, acc3)
+        }
+    }`;
+  });
+  const dispatch = air.tables.map((t) => `        if (table == ${t.index}) return _evalTable${t.index}(buf);`);
+  return `    function _evalTable(uint256 table, uint256[] memory buf) internal pure override {
+${dispatch.join("\n")}
+    }
+
+${fns.join("\n\n")}`;
+}
+
+function externalEvalSource(air: Air, parts: EvaluatorPart[]): string {
+  const branches = air.tables.map((t) => {
+    const head = tableBuffer(air, t).acc + 4;
+    const calls = parts.map((p, i) => ({ p, i })).filter(({ p }) => p.table === t.index).map(({ i }) => `            _runEvaluator(EVALUATOR_${i}, buf, ${head});`);
+    return `        if (table == ${t.index}) {\n${calls.join("\n")}\n        }`;
+  });
+  return `    function _evalTable(uint256 table, uint256[] memory buf) internal view override {
+${branches.join(" else ")}
+    }`;
+}
+
+/**
+ * Full Solidity source of the AIR's verifier contract. `codeHashes` maps StarkQueryPhase and each
+ * evaluator contract name to the keccak256 of its deployed code (scripts/build-contracts.ts compiles them
+ * first); the constructor refuses a part whose code hash differs.
+ */
+export function generateVerifierSource(air: Air, codeHashes: Readonly<Record<string, string>>, bake: BakeOptions = {}): string {
   const name = verifierContractName(air.name);
-  const buf = externalBuffer(air);
-  const params = chunks.map((_, i) => `address evaluator${i}`).join(", ");
-  const immutables = chunks.map((_, i) => `    address internal immutable EVALUATOR_${i};`).join("\n");
-  const assigns = chunks.map((_, i) => `        EVALUATOR_${i} = evaluator${i};`).join("\n");
-  const calls = chunks.map((_, i) => `        _runEvaluator(EVALUATOR_${i}, buf);`).join("\n");
+  const parts = evaluatorParts(air);
+  const shape = air.tables.map((t) => `\`${t.name}\` (${t.width} columns, ${t.numPreprocessed} preprocessed, ${t.numAux} auxiliary, ${t.numPublicColumns} public, ${t.numConstraints} constraints of degree <= ${t.maxDegree}, 2^${t.minLogRows}..2^${t.maxLogRows} rows)`);
+  const doc = `/// @notice On-chain STARK verifier (protocol v2, keccak configuration) for AIR \`${air.name}\` (version ${air.version}),
+///         ${air.numPublicInputs} public inputs; table${air.tables.length > 1 ? "s" : ""} ${shape.join(", ")}.`;
+  const bakes = preprocessedBakes(air, bake);
+  const blowups = bakes[0]?.logBlowups ?? [];
+  const bakedDoc = bakes.length
+    ? `\n///         Preprocessed commitments baked for ${bakes.map((b) => `table ${b.table} at 2^${b.minLogRows}..2^${b.maxLogRows} rows`).join(", ")}, blowups 2^${blowups[0]}..2^${blowups[blowups.length - 1]}, cap heights 0..${BAKED_LOG_CAP}.`
+    : "";
+  const pre = preprocessedSource(bakes);
+  const queryPhaseHash = codeHashes[QUERY_PHASE_CONTRACT];
+  if (!queryPhaseHash || !/^0x[0-9a-f]{64}$/.test(queryPhaseHash)) throw new Error(`solidity: no code hash for ${QUERY_PHASE_CONTRACT}`);
+  const pin = `    /// @dev keccak256 of ${QUERY_PHASE_CONTRACT}'s deployed code.
+    bytes32 internal constant QUERY_PHASE_CODEHASH = ${queryPhaseHash};`;
+  if (parts.length === 0) {
+    return `${HEADER(air)}
+import {StarkVerifierBase} from "../StarkVerifierBase.sol";
+
+${doc}${bakedDoc}
+///         The query phase runs in ${QUERY_PHASE_CONTRACT}, fixed at deployment and pinned by its code hash.
+contract ${name} is StarkVerifierBase {
+${pin}
+
+    constructor(uint256 minSecurityBits_, address queryPhase_)
+        StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)
+    {}
+
+${airInfoSource(air)}
+
+${pre}
+
+${inlineEvalSource(air)}
+}
+`;
+  }
+  const hashOf = (p: EvaluatorPart): string => {
+    const h = codeHashes[p.name];
+    if (!h || !/^0x[0-9a-f]{64}$/.test(h)) throw new Error(`solidity: no code hash for evaluator ${p.name}`);
+    return h;
+  };
+  // Up to EVALUATOR_PARAMS_MAX evaluators are constructor parameters of their own; more would not fit the
+  // legacy pipeline's stack, so they come as one array (whose length is checked like the code hashes).
+  const asArray = parts.length > EVALUATOR_PARAMS_MAX;
+  const arg = (i: number): string => (asArray ? `evaluators[${i}]` : `evaluator${i}`);
+  const params = asArray ? "address[] memory evaluators" : parts.map((_, i) => `address evaluator${i}`).join(", ");
+  const immutables = parts.map((_, i) => `    address internal immutable EVALUATOR_${i};`).join("\n");
+  const hashes = parts.map((p, i) => `    /// @dev keccak256 of ${p.name}'s deployed code.\n    bytes32 internal constant EVALUATOR_${i}_CODEHASH = ${hashOf(p)};`).join("\n");
+  const count = asArray
+    ? `        if (evaluators.length < ${parts.length}) revert StarkVerifier__EvaluatorCodeHash(evaluators.length, address(0));\n        if (evaluators.length > ${parts.length}) revert StarkVerifier__EvaluatorCodeHash(${parts.length}, evaluators[${parts.length}]);\n`
+    : "";
+  const assigns = count + parts
+    .map((_, i) => `        if (${arg(i)}.codehash != EVALUATOR_${i}_CODEHASH) revert StarkVerifier__EvaluatorCodeHash(${i}, ${arg(i)});\n        EVALUATOR_${i} = ${arg(i)};`)
+    .join("\n");
   return `${HEADER(air)}
 import {StarkVerifierBase} from "../StarkVerifierBase.sol";
 
-/// @notice On-chain STARK verifier for AIR \`${air.name}\` (version ${air.version}): ${air.width} columns,
-///         ${air.numPublicInputs} public inputs, ${air.numPublicColumns} public columns, ${air.numConstraints} constraints of degree <= ${air.maxDegree}.
-///         The constraint evaluation at z runs in ${chunks.length} evaluator contract(s) (${chunks.join(", ")}),
-///         fixed at deployment.
+${doc}${bakedDoc}
+///         The query phase runs in ${QUERY_PHASE_CONTRACT} and the constraint evaluation at z in ${parts.length} evaluator
+///         contract(s) (${parts.map((p) => p.name).join(", ")}), fixed at deployment and pinned by their code hashes.
 contract ${name} is StarkVerifierBase {
 ${immutables}
+${pin}
+${hashes}
 
-    constructor(uint256 minSecurityBits_, ${params}) StarkVerifierBase(minSecurityBits_) {
+    constructor(uint256 minSecurityBits_, address queryPhase_, ${params})
+        StarkVerifierBase(minSecurityBits_, queryPhase_, QUERY_PHASE_CODEHASH)
+    {
 ${assigns}
     }
 
 ${airInfoSource(air)}
 
-    function _evaluatorHeadWords() internal pure override returns (uint256) {
-        return ${buf.acc + 4};
-    }
+${pre}
 
-    function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
-        internal
-        view
-        override
-        returns (uint256[4] memory acc)
-    {
-        uint256[] memory buf = new uint256[](${buf.total});
-        for (uint256 i = 0; i < ${2 * air.width}; ++i) {
-            buf[${buf.ood} + i] = ood[i];
-        }
-        for (uint256 i = 0; i < ${2 * air.numPublicColumns}; ++i) {
-            buf[${buf.pub} + i] = pub[i];
-        }
-        for (uint256 i = 0; i < ${air.numPublicInputs}; ++i) {
-            buf[${buf.pi} + i] = publicInputs[i];
-        }
-        _alphaPowers(buf, ${buf.apw}, ${air.numConstraints}, alpha);
-${calls}
-        acc = [buf[${buf.acc}], buf[${buf.acc + 1}], buf[${buf.acc + 2}], buf[${buf.acc + 3}]];
-    }
+${externalEvalSource(air, parts)}
 }
 `;
 }
 
-/** Full Solidity source of the AIR's verifier contract (constraints evaluated inline). */
-export function generateVerifierSource(air: Air): string {
-  const name = verifierContractName(air.name);
-  const { body, numRegisters } = compileConstraintsYul(air);
-  const nc = air.numConstraints;
-  return `${HEADER(air)}
-import {StarkVerifierBase} from "../StarkVerifierBase.sol";
-
-/// @notice On-chain STARK verifier for AIR \`${air.name}\` (version ${air.version}): ${air.width} columns,
-///         ${air.numPublicInputs} public inputs, ${air.numPublicColumns} public columns, ${nc} constraints of degree <= ${air.maxDegree}.
-contract ${name} is StarkVerifierBase {
-    constructor(uint256 minSecurityBits_) StarkVerifierBase(minSecurityBits_) {}
-
-${airInfoSource(air)}
-
-    function _evalConstraints(uint256[] memory ood, uint256[] memory pub, uint32[] calldata publicInputs, uint256 alpha)
-        internal
-        pure
-        override
-        returns (uint256[4] memory acc)
-    {
-        assembly {
-${YUL_HELPERS}
-            let oodp := add(ood, 32)
-            let pubp := add(pub, 32)
-            let pi := publicInputs.offset
-            let regs := mload(0x40)
-            let apw := add(regs, ${32 * numRegisters})
-            mstore(0x40, add(apw, ${32 * nc}))
-            {
-                let x := 1
-                for { let i := 0 } lt(i, ${nc}) { i := add(i, 1) } {
-                    mstore(add(apw, shl(5, i)), x)
-                    x := emul(x, alpha)
-                }
-            }
-            let acc0 := 0
-            let acc1 := 0
-            let acc2 := 0
-            let acc3 := 0
-${body}
-            mstore(acc, acc0)
-            mstore(add(acc, 32), acc1)
-            mstore(add(acc, 64), acc2)
-            mstore(add(acc, 96), acc3)
-        }
-    }
-}
-`;
+/** keccak256 of deployed bytecode given as hex (the value `extcodehash` returns for it). */
+export function codeHashOf(deployedBytecode: string): string {
+  return toHex(keccak_256(fromHex(deployedBytecode)));
 }

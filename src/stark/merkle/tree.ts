@@ -1,14 +1,16 @@
 /**
- * Keccak-256 Merkle trees over column-major matrices (DESIGN §3.1) and batched multi-proofs.
+ * Merkle trees over column-major matrices (docs/proof-system.md §3), with either hasher, optional
+ * caps, and batched multi-proofs.
  *
- * Leaf i of a matrix of height H grouped `arity` rows per leaf (L = H/arity leaves) is
- * keccak256(row(i) ‖ row(i+L) ‖ … ‖ row(i+(arity−1)L)), a row being its elements as u32 LE in column
- * order. With arity 2^s the leaf holds exactly the 2^s points of the coset that one FRI fold of arity
- * 2^s combines. Nodes are keccak256(left ‖ right).
+ * Leaf i of a matrix of height H grouped `arity` rows per leaf (L = H/arity leaves) is the hash of
+ * row(i) ‖ row(i+L) ‖ … ‖ row(i+(arity−1)L), a row being its elements in column order. With arity 2^s
+ * the leaf holds exactly the 2^s points of the coset that one FRI fold of arity 2^s combines.
+ *
+ * A tree of depth d committed with cap height c (c' = min(c, d)) is committed as its 2^c' digests at
+ * level d − c' (the cap; c' = 0 is the root). Openings then stop at the cap level.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { MerkleTreeData } from "../backend.js";
-import { hashPair } from "../hash/keccak.js";
+import { keccakHasher, type MerkleHasher } from "./hasher.js";
 import { log2Exact } from "../poly/ntt.js";
 
 export type { MerkleTreeData };
@@ -27,15 +29,13 @@ export function leafWords(columns: readonly Uint32Array[], arity: number, i: num
   return out;
 }
 
-/** keccak256 of u32 words as little-endian bytes. */
+/** keccak256 of u32 words as little-endian bytes (the keccak leaf hash). */
 export function hashWords(words: Uint32Array): Uint8Array {
-  // Uint32Array memory is little-endian on every platform Node supports; copy to be safe with offsets.
-  const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
-  return keccak_256(bytes);
+  return keccakHasher.leaf(words);
 }
 
 /** Reference Merkle commitment (used by the js backend). */
-export function buildMerkleTree(columns: readonly Uint32Array[], arity: number): MerkleTreeData {
+export function buildMerkleTree(columns: readonly Uint32Array[], arity: number, hasher: MerkleHasher = keccakHasher): MerkleTreeData {
   if (columns.length === 0) throw new RangeError("Merkle tree over a matrix with no columns");
   const height = columns[0]!.length;
   for (const c of columns) if (c.length !== height) throw new RangeError("Merkle tree: columns of unequal height");
@@ -44,36 +44,56 @@ export function buildMerkleTree(columns: readonly Uint32Array[], arity: number):
   if (arity > height) throw new RangeError("Merkle tree: leaf arity exceeds height");
   const leafCount = height / arity;
   const leaves = new Uint8Array(leafCount * 32);
-  for (let i = 0; i < leafCount; i++) leaves.set(hashWords(leafWords(columns, arity, i)), 32 * i);
-  return { levels: buildLevels(leaves) };
+  for (let i = 0; i < leafCount; i++) leaves.set(hasher.leaf(leafWords(columns, arity, i)), 32 * i);
+  return { levels: buildLevels(leaves, hasher) };
 }
 
 /** All levels above a leaf-digest level. */
-export function buildLevels(leaves: Uint8Array): Uint8Array[] {
+export function buildLevels(leaves: Uint8Array, hasher: MerkleHasher = keccakHasher): Uint8Array[] {
   const levels = [leaves];
   let cur = leaves;
   while (cur.length > 32) {
     const count = cur.length / 64;
     const next = new Uint8Array(count * 32);
-    for (let i = 0; i < count; i++) next.set(hashPair(cur.subarray(64 * i, 64 * i + 32), cur.subarray(64 * i + 32, 64 * i + 64)), 32 * i);
+    for (let i = 0; i < count; i++) next.set(hasher.node(cur.subarray(64 * i, 64 * i + 32), cur.subarray(64 * i + 32, 64 * i + 64)), 32 * i);
     levels.push(next);
     cur = next;
   }
   return levels;
 }
 
+export function treeDepth(tree: MerkleTreeData): number {
+  return tree.levels.length - 1;
+}
+
 export function merkleRoot(tree: MerkleTreeData): Uint8Array {
   return tree.levels[tree.levels.length - 1]!.slice(0, 32);
 }
 
+/** Effective cap height of a tree of `depth` levels committed with cap height `logCap`. */
+export function capHeight(depth: number, logCap: number): number {
+  return Math.min(depth, logCap);
+}
+
+/** The tree's cap: the 2^c' digests at level depth − c' (c' = min(logCap, depth)). */
+export function merkleCap(tree: MerkleTreeData, logCap: number): Uint8Array[] {
+  const depth = treeDepth(tree);
+  const level = tree.levels[depth - capHeight(depth, logCap)]!;
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < level.length; i += 32) out.push(level.slice(i, i + 32));
+  return out;
+}
+
 /**
  * Batched multi-proof for sorted, distinct leaf indices: the sibling digests that cannot be computed
- * from the opened leaves, level by level from the leaves up, left to right within a level.
+ * from the opened leaves, level by level from the leaves up to the cap, left to right within a level.
  */
-export function openMulti(tree: MerkleTreeData, indices: readonly number[]): Uint8Array[] {
+export function openMulti(tree: MerkleTreeData, indices: readonly number[], logCap = 0): Uint8Array[] {
   const siblings: Uint8Array[] = [];
+  const depth = treeDepth(tree);
+  const levels = depth - capHeight(depth, logCap);
   let idx = [...indices];
-  for (let l = 0; l < tree.levels.length - 1; l++) {
+  for (let l = 0; l < levels; l++) {
     const level = tree.levels[l]!;
     const next: number[] = [];
     for (let k = 0; k < idx.length; k++) {
@@ -88,11 +108,11 @@ export function openMulti(tree: MerkleTreeData, indices: readonly number[]): Uin
   return siblings;
 }
 
-/** Number of sibling digests a multi-proof for these indices in a tree of `depth` levels holds. */
-export function multiProofSize(indices: readonly number[], depth: number): number {
+/** Number of sibling digests a multi-proof for these indices over `levels` levels holds. */
+export function multiProofSize(indices: readonly number[], levels: number): number {
   let count = 0;
   let idx = [...indices];
-  for (let l = 0; l < depth; l++) {
+  for (let l = 0; l < levels; l++) {
     const next: number[] = [];
     for (let k = 0; k < idx.length; k++) {
       const i = idx[k]!;
@@ -106,16 +126,19 @@ export function multiProofSize(indices: readonly number[], depth: number): numbe
 }
 
 /**
- * Recompute the root from opened leaf digests (same order as `indices`) and the multi-proof.
- * Returns null when the inputs are malformed (unsorted/duplicate/out-of-range indices, wrong number
- * of siblings); the caller compares the result with the committed root.
+ * Walk a multi-proof from the opened leaf digests (same order as `indices`) up `levels` levels.
+ * Returns the distinct node indices reached and their digests (ascending), or null when the inputs
+ * are malformed: unsorted, duplicate or out-of-range indices (leaves < 2^depth), or a sibling count
+ * that does not match the walk exactly.
  */
-export function computeMultiRoot(
+export function walkMultiProof(
   leafDigests: readonly Uint8Array[],
   indices: readonly number[],
   siblings: readonly Uint8Array[],
   depth: number,
-): Uint8Array | null {
+  levels: number,
+  hasher: MerkleHasher,
+): { indices: number[]; digests: Uint8Array[] } | null {
   if (indices.length === 0 || leafDigests.length !== indices.length) return null;
   const leafCount = 2 ** depth;
   for (let k = 0; k < indices.length; k++) {
@@ -126,7 +149,7 @@ export function computeMultiRoot(
   let idx = [...indices];
   let hashes = [...leafDigests];
   let s = 0;
-  for (let l = 0; l < depth; l++) {
+  for (let l = 0; l < levels; l++) {
     const nextIdx: number[] = [];
     const nextHashes: Uint8Array[] = [];
     for (let k = 0; k < idx.length; k++) {
@@ -148,15 +171,23 @@ export function computeMultiRoot(
         }
       }
       nextIdx.push(i >> 1);
-      nextHashes.push(hashPair(left, right));
+      nextHashes.push(hasher.node(left, right));
     }
     idx = nextIdx;
     hashes = nextHashes;
   }
   if (s !== siblings.length) return null;
-  return hashes[0]!;
+  return { indices: idx, digests: hashes };
 }
 
-export function treeDepth(tree: MerkleTreeData): number {
-  return tree.levels.length - 1;
+/** Recompute the root of a depth-`depth` tree from a multi-proof (no cap); null when malformed. */
+export function computeMultiRoot(
+  leafDigests: readonly Uint8Array[],
+  indices: readonly number[],
+  siblings: readonly Uint8Array[],
+  depth: number,
+  hasher: MerkleHasher = keccakHasher,
+): Uint8Array | null {
+  const r = walkMultiProof(leafDigests, indices, siblings, depth, depth, hasher);
+  return r ? r.digests[0]! : null;
 }

@@ -42,7 +42,7 @@ export function evalExtAtExt(coefficients: readonly Ext[], z: Ext): Ext {
 /**
  * Values at z ∈ K (z outside <w_n>) of polynomials of degree < n given by their evaluations over
  * <w_n> (natural order): P(z) = Σ_r v_r·L_r(z), L_r(z) = w^r·(z^n − 1) / (n·(z − w^r)).
- * This is how the verifier evaluates public columns itself (DESIGN §3.5).
+ * This is how the verifier evaluates public columns itself (docs/proof-system.md §7.2).
  */
 export function evalColumnsAtExt(columns: readonly ArrayLike<number>[], omega: number, z: Ext): Ext[] {
   const n = columns[0]?.length ?? 0;

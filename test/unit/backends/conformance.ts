@@ -13,6 +13,12 @@ import type { Air } from "../../../src/stark/air/air.js";
 import * as R from "./reference.js";
 import { evalBaseAtExt } from "../../../src/stark/poly/eval.js";
 import { readExt } from "../../../src/stark/field/extension.js";
+import { buildMerkleTree } from "../../../src/stark/merkle/tree.js";
+import { poseidon2Hasher } from "../../../src/stark/merkle/hasher.js";
+import { grindPoseidon2Reference } from "../../../src/stark/grind.js";
+import { poseidon2Permute16 } from "../../../src/stark/hash/poseidon2.js";
+import { powSampleOk } from "../../../src/stark/transcript.js";
+import type { HashConfig } from "../../../src/stark/hash/config.js";
 
 /** A deterministic u32 source (xorshift32), so failures reproduce. */
 export function rng(seed: number): () => number {
@@ -69,6 +75,66 @@ export function quotientInputs(air: Air, logTraceHeight: number, logBlowup: numb
     logBlowup,
     shift: F.GENERATOR,
   };
+}
+
+/** One reference result per case for the whole run: the js reference is slow, and every backend's suite compares with it. */
+const referenceCache = new Map<string, unknown>();
+function cachedReference<T>(key: string, make: () => T): T {
+  if (!referenceCache.has(key)) referenceCache.set(key, make());
+  return referenceCache.get(key) as T;
+}
+
+const POSEIDON2_WIDTHS = [1, 7, 8, 9, 16, 33];
+const LEAF_ARITIES = [1, 2, 4, 8, 16];
+
+/**
+ * Poseidon2 Merkle shapes [log2 height, width, leaf arity]: every width with every arity at 2^4 rows
+ * (leaves of 1 to 528 words: partial, exactly full and several sponge chunks; 16 down to 1 leaves,
+ * so leaf groups smaller than a vector of 4), then every height 2^0 .. 2^12 with the widths and arities
+ * in turn, and the widest leaves over the tallest matrix.
+ */
+function poseidon2MerkleShapes(): Array<[number, number, number]> {
+  const shapes: Array<[number, number, number]> = [];
+  for (const width of POSEIDON2_WIDTHS) for (const arity of LEAF_ARITIES) shapes.push([4, width, arity]);
+  for (let logH = 0; logH <= 12; logH++) shapes.push([logH, POSEIDON2_WIDTHS[logH % 6]!, Math.min(LEAF_ARITIES[logH % 5]!, 1 << logH)]);
+  shapes.push([12, 33, 1], [12, 9, 16]);
+  return shapes;
+}
+
+interface Poseidon2MerkleCase {
+  label: string;
+  columns: Uint32Array[];
+  arity: number;
+  levels: Uint8Array[];
+}
+
+function poseidon2MerkleCases(): Poseidon2MerkleCase[] {
+  return cachedReference("poseidon2 merkle", () => {
+    const next = rng(12);
+    return poseidon2MerkleShapes().map(([logH, width, arity]) => {
+      const columns = Array.from({ length: width }, () => edgyColumn(next, 1 << logH));
+      return { label: `2^${logH} × ${width} / ${arity}`, columns, arity, levels: buildMerkleTree(columns, arity, poseidon2Hasher).levels };
+    });
+  });
+}
+
+interface Poseidon2GrindCase {
+  state: Uint32Array;
+  pending: Uint32Array;
+  bits: number;
+  nonce: bigint;
+}
+
+/** One case per number of pending inputs (0 … 7), from 0 to 12 bits, states with edge values mixed in. */
+function poseidon2GrindCases(): Poseidon2GrindCase[] {
+  return cachedReference("poseidon2 grind", () => {
+    const next = rng(13);
+    return [0, 1, 4, 7, 9, 12, 10, 12].map((bits, len) => {
+      const state = edgyColumn(next, 16);
+      const pending = edgyColumn(next, len);
+      return { state, pending, bits, nonce: grindPoseidon2Reference(state, pending, bits) };
+    });
+  });
 }
 
 export function describeBackend(name: string, make: () => ProverBackend): void {
@@ -144,6 +210,77 @@ export function describeBackend(name: string, make: () => ProverBackend): void {
       const ctl = new AbortController();
       ctl.abort();
       await assert.rejects(be.grind(new Uint8Array(32), 60, ctl.signal), (e: Error) => e.name === "AbortError");
+    });
+
+    it("merkleCommit (poseidon2): equals the reference for widths 1–33, leaf groups of 1–16 rows, heights 2^0–2^12", async () => {
+      for (const c of poseidon2MerkleCases()) {
+        const tree = await be.merkleCommit(c.columns, c.arity, "poseidon2");
+        assert.equal(tree.levels.length, c.levels.length, `${c.label}: levels`);
+        tree.levels.forEach((l, i) => sameWords(l, c.levels[i]!, `${c.label} level ${i}`));
+      }
+    });
+
+    it("merkleCommit (poseidon2): refuses a word that is not a field element, naming it; keccak still hashes any word", async () => {
+      const next = rng(14);
+      for (const [height, width, arity, col, row] of [[4, 3, 1, 2, 3], [64, 9, 4, 0, 0], [8, 1, 8, 0, 7]] as const) {
+        const cols = Array.from({ length: width }, () => randomColumn(next, height));
+        for (const bad of [F.P, 0xffffffff]) {
+          cols[col]![row] = bad;
+          await assert.rejects(be.merkleCommit(cols, arity, "poseidon2"), (e: Error) =>
+            e instanceof RangeError && e.message === `merkleCommit: column ${col}, row ${row} holds ${bad}, not a canonical BabyBear element`);
+        }
+        const tree = await be.merkleCommit(cols, arity, "keccak");
+        R.naiveMerkle(cols, arity).forEach((l, i) => sameWords(tree.levels[i]!, l, `keccak ${height}×${width}/${arity} level ${i}`));
+      }
+    });
+
+    it("merkleCommit: refuses bad shapes and an unknown hash with RangeError, for either hash", async () => {
+      const col = (n: number) => new Uint32Array(n);
+      const bad: Array<[Uint32Array[], number, RegExp]> = [
+        [[], 1, /no columns/],
+        [[col(8), col(4)], 1, /different heights/],
+        [[col(6)], 1, /height 6 is not a power of two/],
+        [[col(8)], 3, /leafArity 3 is not a power of two/],
+        [[col(8)], 16, /leafArity 16 > height 8/],
+      ];
+      for (const hash of ["keccak", "poseidon2"] as const) {
+        for (const [cols, arity, msg] of bad) await assert.rejects(be.merkleCommit(cols, arity, hash), (e: Error) => e instanceof RangeError && msg.test(e.message), `${hash}: ${msg}`);
+      }
+      await assert.rejects(be.merkleCommit([col(4)], 1, "sha256" as HashConfig), (e: Error) => e instanceof RangeError && /hash must be "keccak" or "poseidon2", got sha256/.test(e.message));
+    });
+
+    it("grindPoseidon2: the reference's (smallest) nonce for 0–7 pending inputs and 0–12 bits", async () => {
+      for (const c of poseidon2GrindCases()) {
+        const nonce = await be.grindPoseidon2(c.state, c.pending, c.bits);
+        assert.equal(nonce, c.nonce, `${c.pending.length} pending, ${c.bits} bits`);
+        // the nonce passes the transcript's own check, so the grinding input is the one the transcript uses
+        const t = c.state.slice();
+        for (let i = 0; i < 8; i++) t[i] = i < c.pending.length ? c.pending[i]! : i === c.pending.length ? Number(nonce) : 0;
+        t[15] = (c.state[15]! + c.pending.length + 1) % F.P;
+        assert.ok(powSampleOk(poseidon2Permute16(t)[0]!, c.bits), `${c.pending.length} pending, ${c.bits} bits: the nonce passes`);
+      }
+    });
+
+    it("grindPoseidon2: an aborted signal stops the search", async () => {
+      const ctl = new AbortController();
+      ctl.abort();
+      await assert.rejects(be.grindPoseidon2(new Uint32Array(16), new Uint32Array(3), 27, ctl.signal), (e: Error) => e.name === "AbortError");
+    });
+
+    it("grindPoseidon2: refuses bad arguments with RangeError", async () => {
+      const state = new Uint32Array(16);
+      const bad: Array<[Uint32Array, Uint32Array, number, RegExp]> = [
+        [new Uint32Array(15), new Uint32Array(0), 4, /state must have 16 elements, got 15/],
+        [state, new Uint32Array(8), 4, /at most 7 pending inputs, got 8/],
+        [state, new Uint32Array(0), 28, /bits must be an integer in \[0, 27\], got 28/],
+        [state, new Uint32Array(0), -1, /bits must be an integer in \[0, 27\], got -1/],
+        [state, new Uint32Array(0), 2.5, /bits must be an integer in \[0, 27\], got 2.5/],
+        [Uint32Array.from({ length: 16 }, (_, i) => (i === 9 ? F.P : 0)), new Uint32Array(0), 4, /state\[9\] = 2013265921 is not a canonical BabyBear element/],
+        [state, Uint32Array.of(1, 0xffffffff), 4, /pending\[1\] = 4294967295 is not a canonical BabyBear element/],
+      ];
+      for (const [st, pending, bits, msg] of bad) {
+        await assert.rejects(be.grindPoseidon2(st, pending, bits), (e: Error) => e instanceof RangeError && msg.test(e.message), String(msg));
+      }
     });
 
     for (const width of [16, 24] as const) {

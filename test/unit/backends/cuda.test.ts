@@ -9,7 +9,10 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createJsBackend } from "../../../src/backends/js/index.js";
 import { createCudaBackend, cudaStatus, probeCudaAddon, type CudaBackendOpts, type CudaStatus } from "../../../src/backends/cuda/index.js";
-import { fibAir, mixAir } from "../../../src/stark/airs/index.js";
+import { fibAir, mixAir, lookupAir } from "../../../src/stark/airs/index.js";
+import type { Air } from "../../../src/stark/air/air.js";
+import type { ProofOptions } from "../../../src/stark/options.js";
+import type { HashConfig } from "../../../src/stark/hash/config.js";
 import { transferAir } from "../../../src/rollup/air/index.js";
 import { DEFAULT_OPTIONS, TEST_OPTIONS } from "../../../src/stark/options.js";
 import { proveStark } from "../../../src/stark/prover.js";
@@ -51,6 +54,33 @@ function cudaSuites(name: string, status: CudaStatus, sizes: { logNtt: number; p
       assert.deepEqual((await cuda.merkleCommit(lde, 1)).levels, (await js.merkleCommit(lde, 1)).levels);
       lde[3]![0] = (lde[3]![0]! + 1) % 2013265921;
       assert.deepEqual((await cuda.merkleCommit(lde, 1)).levels, (await js.merkleCommit(lde, 1)).levels);
+    });
+
+    it("merkleCommit (poseidon2): 2^12 rows × 40 columns, leaf groups of 1 and 8; cached LDE columns mixed with uploaded ones", async () => {
+      const cols = Array.from({ length: 40 }, () => edgyColumn(next, 1 << 12));
+      for (const arity of [1, 8]) assert.deepEqual((await cuda.merkleCommit(cols, arity, "poseidon2")).levels, (await js.merkleCommit(cols, arity, "poseidon2")).levels);
+      const lde = await cuda.evaluateOnCoset(cols.slice(0, 4).map((c) => c.subarray(0, 1 << 10)), 2, 31);
+      const mixed = [lde[1]!, edgyColumn(next, 1 << 12), lde[3]!];
+      assert.deepEqual((await cuda.merkleCommit(mixed, 4, "poseidon2")).levels, (await js.merkleCommit(mixed, 4, "poseidon2")).levels);
+    });
+
+    it("grindPoseidon2: 12 bits finds the same (smallest) nonce as js; an abort during the search stops it between launches", async () => {
+      for (let len = 0; len < 3; len++) {
+        const state = randomColumn(next, 16);
+        const pending = randomColumn(next, 3 * len);
+        assert.equal(await cuda.grindPoseidon2(state, pending, 12), await js.grindPoseidon2(state, pending, 12));
+      }
+      // small launches, so that the CPU emulation also reaches the check between them quickly
+      const small = make({ grindChunk: 1 << 12 });
+      try {
+        const ctl = new AbortController();
+        const t0 = performance.now();
+        setTimeout(() => ctl.abort(), 50);
+        await assert.rejects(small.grindPoseidon2(randomColumn(next, 16), randomColumn(next, 2), 27, ctl.signal), (e: Error) => e.name === "AbortError");
+        assert.ok(performance.now() - t0 < 10_000, `stopped after ${Math.round(performance.now() - t0)} ms`);
+      } finally {
+        await small.close();
+      }
     });
 
     it("friFold 2^14 arity 8, deepCompose 2^12, quotient fib/mix 2^9 ×8 and transfer-v1 2^3 ×4 (chunked registers)", async () => {
@@ -99,10 +129,13 @@ function cudaSuites(name: string, status: CudaStatus, sizes: { logNtt: number; p
     const cuda = make();
     after(() => cuda.close());
     const proverAddress = Uint8Array.from({ length: 20 }, (_, i) => 0xa0 + i);
-    const cases = [
+    const cases: { air: Air; logRows: number; options: ProofOptions; preset: string; hash?: HashConfig }[] = [
       { air: fibAir, logRows: 6, options: TEST_OPTIONS, preset: "test" },
       { air: mixAir, logRows: 7, options: DEFAULT_OPTIONS, preset: "default" },
       { air: transferAir, logRows: 6, options: TEST_OPTIONS, preset: "test" },
+      { air: lookupAir, logRows: 6, options: TEST_OPTIONS, preset: "test" },
+      { air: lookupAir, logRows: 9, options: { ...TEST_OPTIONS, logCap: 2 }, preset: "test, cap 2", hash: "poseidon2" },
+      { air: mixAir, logRows: 5, options: TEST_OPTIONS, preset: "test", hash: "poseidon2" },
       ...(sizes.proofs === "all"
         ? [
             { air: mixAir, logRows: 5, options: TEST_OPTIONS, preset: "test" },
@@ -111,11 +144,11 @@ function cudaSuites(name: string, status: CudaStatus, sizes: { logNtt: number; p
           ]
         : []),
     ];
-    for (const { air, logRows, options, preset } of cases) {
-      it(`${air.name}, 2^${logRows} rows, ${preset} options`, async () => {
+    for (const { air, logRows, options, preset, hash = "keccak" } of cases) {
+      it(`${air.name}, 2^${logRows} rows, ${preset} options, ${hash}`, async () => {
         const instance = air.sample(logRows, 7);
-        const a = await proveStark({ air, instance, options, proverAddress, backend: js });
-        const b = await proveStark({ air, instance, options, proverAddress, backend: cuda });
+        const a = await proveStark({ air, instance, options, hash, proverAddress, backend: js });
+        const b = await proveStark({ air, instance, options, hash, proverAddress, backend: cuda });
         assert.deepEqual(b.bytes, a.bytes);
         verifyStark({ air, proof: b.bytes, publicInputs: instance.publicInputs, publicColumns: instance.publicColumns, proverAddress, policy: { minSecurityBits: 0 } });
       });

@@ -87,6 +87,30 @@ describe("wasm backend agrees with js at larger sizes (2 threads)", function () 
     }
   });
 
+  it("merkleCommit (poseidon2): 2^14 rows × 24 columns, leaf groups of 1 and 4, nodes split across threads", async () => {
+    const cols = Array.from({ length: 24 }, () => edgyColumn(next, 1 << 14));
+    for (const arity of [1, 4]) assert.deepEqual((await wasm.merkleCommit(cols, arity, "poseidon2")).levels, (await js.merkleCommit(cols, arity, "poseidon2")).levels);
+  });
+
+  it("grindPoseidon2: 14 bits on 2 threads finds the same (smallest) nonce as js", async () => {
+    for (let len = 0; len < 3; len++) {
+      const state = randomColumn(next, 16);
+      const pending = randomColumn(next, 3 * len);
+      assert.equal(await wasm.grindPoseidon2(state, pending, 14), await js.grindPoseidon2(state, pending, 14));
+    }
+  });
+
+  it("grindPoseidon2: an abort during the search stops it between rounds", async () => {
+    const ctl = new AbortController();
+    const t0 = performance.now();
+    setTimeout(() => ctl.abort(), 50);
+    // 27 bits: about 2^27 tries, minutes on one core; the abort must end it within a few rounds
+    await assert.rejects(wasm.grindPoseidon2(randomColumn(next, 16), randomColumn(next, 2), 27, ctl.signal), (e: Error) => e.name === "AbortError");
+    assert.ok(performance.now() - t0 < 5000, `stopped after ${Math.round(performance.now() - t0)} ms`);
+    const state = randomColumn(next, 16);
+    assert.equal(await wasm.grindPoseidon2(state, new Uint32Array(0), 6), await js.grindPoseidon2(state, new Uint32Array(0), 6), "usable after the abort");
+  });
+
   it("gives a large memory back once idle, and keeps working", async () => {
     const small = createWasmBackend({ threads: 2, retainBytes: 2 << 20, idleReleaseMs: 20 });
     try {

@@ -27,7 +27,7 @@ describe("cli: prove and verify", function () {
     assert.match(p.stdout, /quotient \d/);
     const v = cli("verify", "--proof", out, "--min-security", "0");
     assert.equal(v.code, 0, v.stderr);
-    assert.match(v.stdout, /^valid: mix-v1 proof, 2\^5 rows/);
+    assert.match(v.stdout, /^valid: mix-v1 proof \(mix-v1 2\^5\), keccak commitments, 20 bits conjectured security, verification key 0x[0-9a-f]{64}$/m);
 
     // Exit 1, one line naming what failed: policy, wrong address, tampered bytes.
     const weak = cli("verify", "--proof", out);
@@ -43,6 +43,28 @@ describe("cli: prove and verify", function () {
     const t = cli("verify", "--proof", bad, "--min-security", "0");
     assert.equal(t.code, 1);
     assert.match(t.stderr, /^invalid: /);
+  });
+
+  it("proves a multi-table LogUp AIR with poseidon2 commitments; verify takes the hash from the proof", () => {
+    const out = join(dir, "lookup.proof");
+    const p = cli("prove", "--air", "lookup-v1", "--rows", "2^6", "--options", "test", "--hash", "poseidon2", "--out", out);
+    assert.equal(p.code, 0, p.stderr);
+    assert.match(p.stdout, /proved lookup-v1 \(sum 2\^6 × 3, bytes 2\^8 × 1\) with poseidon2 commitments/);
+    assert.match(p.stdout, /LogUp/);
+    const v = cli("verify", "--proof", out, "--min-security", "0");
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, /^valid: lookup-v1 proof \(sum 2\^6, bytes 2\^8\), poseidon2 commitments/);
+    assert.equal(cli("prove", "--air", "lookup-v1", "--rows", "2^6", "--hash", "sha256", "--out", out).code, 2, "unknown hash");
+  });
+
+  it("airs lists every registered AIR with its tables, buses and verification key", () => {
+    const r = cli("airs");
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ["fib-v1", "mix-v1", "lookup-v1", "transfer-v1"]) assert.match(r.stdout, new RegExp(`^${name} \\(version 1, id 0x[0-9a-f]{64}`, "m"));
+    assert.match(r.stdout, /table bytes: 2\^8 rows, 1 main \+ 1 preprocessed \+ 0 public \+ 2 auxiliary \(K\) columns/);
+    assert.match(r.stdout, /buses: receive bus 1 \(1 value\)/);
+    const j = JSON.parse(cli("airs", "--json", "--hash", "poseidon2").stdout) as { name: string; verificationKey: { hash: string; digest: string } }[];
+    assert.equal(j.find((a) => a.name === "lookup-v1")!.verificationKey.hash, "poseidon2");
   });
 
   it("exits 2 on usage and I/O errors", () => {

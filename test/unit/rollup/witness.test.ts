@@ -7,6 +7,7 @@ import {
   encodeWitness,
   replayWitness,
   WITNESS_HEADER_BYTES,
+  WITNESS_HEADER_BYTES_V2,
   witnessFromSegment,
   witnessHash,
   witnessStepBytes,
@@ -69,6 +70,32 @@ describe("rollup/segment + witness", () => {
     assert.notEqual(a, b);
   });
 
+  it("geometry v2 (transfer-v2): D + 2 rows per transaction, version-2 witnesses whose count bound is that geometry's", () => {
+    assert.equal(rowsPerTransaction(20, "v2"), 22);
+    assert.equal(segmentCapacity(20, 16, "v2"), 2978);
+    assert.equal(segmentCapacity(D, LOG_ROWS, "v2"), 10);
+    const state = RollupState.fromGenesis(genesisOf(D, [500, 400, 300, 0, 20]));
+    const txs = Array.from({ length: 8 }, (_, i) => tx(i % 2, 1 - (i % 2), 1, Math.floor(i / 2)));
+    const batch = buildBatch(state, 9n, txs, LOG_ROWS, "v2");
+    assert.deepEqual(batch.segments.map((x) => x.steps.length), [8]);
+    const w = witnessFromSegment(batch.segments[0]!);
+    assert.equal(w.version, 2);
+    const bytes = encodeWitness(w);
+    assert.equal(bytes.length, WITNESS_HEADER_BYTES_V2 + 8 * witnessStepBytes(D), "version 2 carries r in its header");
+    assert.deepEqual(w.randomness, batch.binding!.randomness);
+    assert.deepEqual(decodeWitness(bytes), w);
+    assert.notEqual(witnessHash(bytes), witnessHash(encodeWitness({ ...w, randomness: [1, 2, 3, 4] })), "r is in the hashed bytes");
+    const badR = Uint8Array.from(bytes);
+    new DataView(badR.buffer).setUint32(WITNESS_HEADER_BYTES + 8, 2 ** 30, true);
+    assert.throws(() => decodeWitness(badR), (err: unknown) => err instanceof WitnessDecodeError && err.type.field === "randomness" && err.type.offset === WITNESS_HEADER_BYTES + 8);
+    assert.throws(() => decodeWitness(bytes.subarray(0, WITNESS_HEADER_BYTES + 4)), (err: unknown) => err instanceof WitnessDecodeError && err.type.field === "header");
+    // The same 8 transactions as a version-1 segment exceed its capacity (5): refused, naming the count.
+    const v1 = Uint8Array.from(bytes);
+    v1[4] = 1;
+    assert.throws(() => decodeWitness(v1), (err: unknown) => err instanceof WitnessDecodeError && err.type.field === "txCount");
+    assert.notEqual(witnessHash(bytes), witnessHash(v1), "the version is in the hashed bytes");
+  });
+
   it("strict decoding: every malformed field is a WitnessDecodeError naming it", () => {
     const bytes = encodeWitness(witnessFromSegment(sampleBatch().segments[0]!));
     const step0 = WITNESS_HEADER_BYTES;
@@ -77,7 +104,7 @@ describe("rollup/segment + witness", () => {
     const mutations: { field: RegExp; edit: (b: Uint8Array, v: DataView) => Uint8Array }[] = [
       { field: /^header$/, edit: (b) => b.subarray(0, 40) },
       { field: /^magic$/, edit: (b) => (b[0] = 0, b) },
-      { field: /^version$/, edit: (b) => (b[4] = 2, b) },
+      { field: /^version$/, edit: (b) => (b[4] = 3, b) },
       { field: /^treeDepth$/, edit: (b) => (b[6] = 0, b) },
       { field: /^treeDepth$/, edit: (b) => (b[6] = 31, b) },
       { field: /^logRows$/, edit: (b) => (b[7] = 40, b) },

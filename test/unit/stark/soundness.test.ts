@@ -112,9 +112,10 @@ describe("stark: soundness", () => {
     it("rejects non-canonical field elements in the proof at decoding", () => {
       const proof = decodeProof(bytes, mixAir);
       const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-      // First OOD value sits right after the header (4+2+32+5+1) and the two roots.
-      const oodOffset = 4 + 2 + 32 + 5 + 1 + 64;
-      const canonical = proof.oodTraceZ[0]![0];
+      // First OOD value sits right after the header (magic, version, hash, AIR id, 6 options, table
+      // count, one height) and the main and quotient roots.
+      const oodOffset = 4 + 2 + 1 + 32 + 6 + 1 + 1 + 64;
+      const canonical = proof.ood[0]![0];
       for (const v of [P, P + canonical, 0xffffffff]) {
         const b = bytes.slice();
         dv(b).setUint32(oodOffset, v, true);
@@ -135,7 +136,7 @@ describe("stark: soundness", () => {
 
     it("rejects a re-encoded proof with a swapped opening or a lower PoW nonce", () => {
       const proof = decodeProof(bytes, mixAir);
-      const swapped = { ...proof, oodTraceZ: [proof.oodTraceZ[1]!, proof.oodTraceZ[0]!, ...proof.oodTraceZ.slice(2)] };
+      const swapped = { ...proof, ood: [proof.ood[1]!, proof.ood[0]!, ...proof.ood.slice(2)] };
       assertTyped(() => verify(mixAir, encodeProof(swapped), mix), "VERIFY_FAILED");
       const nonce = { ...proof, powNonce: proof.powNonce + 1n };
       assertTyped(() => verify(mixAir, encodeProof(nonce), mix), "VERIFY_FAILED");
@@ -145,7 +146,7 @@ describe("stark: soundness", () => {
   it("a proof made with one blowup is not accepted when its options are edited", async () => {
     const { bytes } = await prove(fibAir, fib, true, { ...DEFAULT_OPTIONS, powBits: 0 });
     const b = bytes.slice();
-    b[4 + 2 + 32 + 1] = DEFAULT_OPTIONS.numQueries - 1; // numQueries byte
+    b[4 + 2 + 1 + 32 + 1] = DEFAULT_OPTIONS.numQueries - 1; // numQueries byte
     assertTyped(() => verify(fibAir, b, fib));
   });
 });
