@@ -19,7 +19,7 @@ import { ChainView } from "./chain-view.js";
 import { FaultLog, type ProcessEnd } from "./fault-log.js";
 import { HostilePeer } from "./hostile-peer.js";
 import { ChaosChecker, ChaosViolation, type BatchFigures, type ConservationFigures } from "./invariants.js";
-import { formatReport, thinSamples, writeReport, type ChaosReport, type ViolationRecord } from "./report.js";
+import { formatReport, perNodeResources, thinSamples, writeReport, type ChaosReport, type ViolationRecord } from "./report.js";
 import { defaultResourceOpts, ResourceMonitor, type ResourceOpts } from "./resources.js";
 import { FlakyRpcProxy, type RpcFaultRates } from "./rpc-proxy.js";
 import { BEHAVIOUR_FAULTS, chaosSchedule, clock, formatSchedule, maxOverlap, type ChaosProfile, type ScheduledFault } from "./schedule.js";
@@ -112,6 +112,8 @@ class ChaosRun {
   private faultsDone = false;
   private readonly active = new Map<number, { kind: string; untilMs: number }>();
   private observedOverlap: { kinds: string[]; atMs: number } = { kinds: [], atMs: 0 };
+  private startedIso = "";
+  private overlap: ChaosReport["maxOverlap"] = { kinds: [], atMs: 0 };
 
   constructor(
     private readonly o: ChaosOpts,
@@ -141,6 +143,8 @@ class ChaosRun {
     };
     this.d = await Devnet.create(devnetOpts);
     const startedIso = new Date().toISOString();
+    this.startedIso = startedIso;
+    this.overlap = overlap;
     try {
       await this.d.startNodes();
       for (const n of this.d.nodes) this.watch(n.index);
@@ -279,6 +283,7 @@ class ChaosRun {
       if (this.signal.aborted) return;
       const b = this.lastBatches;
       const slashes = this.checker.slashes;
+      if (this.o.reportFile) await writeReport(this.o.reportFile, this.report(this.startedIso, this.overlap, false)).catch(() => undefined);
       this.o.print(
         `+${clock(Date.now() - this.startedAt)} batches finalized ${b.finalized}, refunded ${b.refunded}, open ${b.open} | faults ${Object.entries(this.log.countsByKind()).map(([k, n]) => `${k} ${n}`).join(", ") || "none yet"} | slashes ${slashes.length} (unexplained 0) | nodes up ${this.d.nodes.filter((n) => !this.d.exited(n.index) && n.process).length}/${this.d.nodes.length}`,
       );
@@ -534,7 +539,7 @@ class ChaosRun {
     });
   }
 
-  private report(startedAt: string, overlap: ChaosReport["maxOverlap"]): ChaosReport {
+  private report(startedAt: string, overlap: ChaosReport["maxOverlap"], finished = true): ChaosReport {
     const trends = this.resources?.trends() ?? [];
     const slashes = this.checker?.slashes ?? [];
     const records = this.d?.sequencer ? safe(() => this.d.sequencer.batchRecords(), []) : [];
@@ -558,8 +563,9 @@ class ChaosRun {
       checks: { ...this.checks, storeCleanAfterRestart: Object.fromEntries([...(this.checker?.cleanAfterRestart ?? new Map()).entries()].map(([k, v]) => [String(k), v])) },
       conservation: this.lastConservation,
       violations: this.violation ? [this.violation] : [],
-      resources: { trends: trends.map((t) => t.trend), samples: thinSamples(this.resources?.samples ?? [], 30_000) },
+      resources: { trends: trends.map((t) => t.trend), perNode: perNodeResources(this.resources?.samples ?? [], trends.map((t) => t.trend)), samples: thinSamples(this.resources?.samples ?? [], 30_000) },
       ok: this.violation === null,
+      finished,
     };
   }
 }

@@ -43,8 +43,44 @@ export interface ChaosReport {
   checks: { conservation: number; slashes: number; batches: number; stores: number; resources: number; storeCleanAfterRestart: Record<string, number> };
   conservation: ConservationFigures | null;
   violations: ViolationRecord[];
-  resources: { trends: ProcessTrend[]; samples: { t: number; node: number; pid: number; rssMiB: number; fds: number }[] };
+  resources: { trends: ProcessTrend[]; perNode: NodeResources[]; samples: { t: number; node: number; pid: number; rssMiB: number; fds: number }[] };
   ok: boolean;
+  /** false while the run is going on (the file is rewritten every minute), true once it ended. */
+  finished: boolean;
+}
+
+/** One node over the whole run, across its restarts (node -1 is the chaos controller's own process). */
+export interface NodeResources {
+  node: number;
+  /** Processes the node ran as (1 + restarts seen by the sampler). */
+  lives: number;
+  samples: number;
+  rssMiB: { first: number; last: number; min: number; max: number };
+  fds: { first: number; last: number; min: number; max: number };
+  /** The longest-lived process: how long, and its RSS slope after the warm-up (MiB per hour). */
+  longestLife: { pid: number; minutes: number; rssStartMiB: number; rssEndMiB: number; rssSlopeMiBPerHour: number } | null;
+}
+
+/** Per node: RSS and descriptors over the run, across restarts. */
+export function perNodeResources(samples: readonly ResourceSample[], trends: readonly ProcessTrend[]): NodeResources[] {
+  const nodes = [...new Set(samples.map((s) => s.node))].sort((a, b) => a - b);
+  const mib = (b: number): number => Math.round((b / 2 ** 20) * 10) / 10;
+  return nodes.map((node) => {
+    const xs = samples.filter((s) => s.node === node);
+    const rss = xs.map((s) => s.rssBytes);
+    const fds = xs.map((s) => s.fds);
+    const longest = trends.filter((t) => t.node === node).sort((a, b) => b.lifeMs - a.lifeMs)[0];
+    return {
+      node,
+      lives: new Set(xs.map((s) => s.pid)).size,
+      samples: xs.length,
+      rssMiB: { first: mib(rss[0]!), last: mib(rss.at(-1)!), min: mib(Math.min(...rss)), max: mib(Math.max(...rss)) },
+      fds: { first: fds[0]!, last: fds.at(-1)!, min: Math.min(...fds), max: Math.max(...fds) },
+      longestLife: longest
+        ? { pid: longest.pid, minutes: Math.round(longest.lifeMs / 6_000) / 10, rssStartMiB: longest.rssStartMiB, rssEndMiB: longest.rssEndMiB, rssSlopeMiBPerHour: longest.rssSlopeMiBPerHour }
+        : null,
+    };
+  });
 }
 
 /** Samples thinned to one per node per `everyMs`, RSS in MiB. */
@@ -80,7 +116,11 @@ export function formatReport(r: ChaosReport): string[] {
     ...(r.conservation
       ? [`  tokens at block ${r.conservation.block}: minted ${r.conservation.minted} = balances ${r.conservation.balances} + stake ${r.conservation.stake} + escrow ${r.conservation.escrow} + burned ${r.conservation.burned}`]
       : []),
-    ...r.resources.trends.map((t) => `  node ${t.node} pid ${t.pid}: ${(t.lifeMs / 60_000).toFixed(1)} min, RSS ${t.rssStartMiB} → ${t.rssEndMiB} MiB (${t.rssSlopeMiBPerHour} MiB/h), fds ${t.fdsStart} → ${t.fdsEnd}`),
+    ...r.resources.perNode.map(
+      (n) =>
+        `  ${n.node < 0 ? "controller" : `node ${n.node}`}: ${n.lives} process${n.lives === 1 ? "" : "es"}, RSS ${n.rssMiB.first} → ${n.rssMiB.last} MiB (min ${n.rssMiB.min}, max ${n.rssMiB.max}), fds ${n.fds.first} → ${n.fds.last} (max ${n.fds.max})${n.longestLife ? `; longest life ${n.longestLife.minutes} min, RSS ${n.longestLife.rssStartMiB} → ${n.longestLife.rssEndMiB} MiB (${n.longestLife.rssSlopeMiBPerHour} MiB/h)` : ""}`,
+    ),
+    ...r.resources.trends.filter((t) => t.lifeMs >= 600_000).map((t) => `  node ${t.node} pid ${t.pid}: ${(t.lifeMs / 60_000).toFixed(1)} min, RSS ${t.rssStartMiB} → ${t.rssEndMiB} MiB (${t.rssSlopeMiBPerHour} MiB/h), fds ${t.fdsStart} → ${t.fdsEnd}`),
   ];
   for (const v of r.violations) {
     lines.push(`VIOLATION (${v.invariant}) at +${clock(v.atMs)} (${v.at}, block ${v.block ?? "?"}): ${v.message}`);
