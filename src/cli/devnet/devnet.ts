@@ -25,6 +25,7 @@ import { TxSender } from "../../chain/sender.js";
 import type { P2pNetwork } from "../../p2p/index.js";
 import { genesisFor, LevelSequencerStore, Sequencer, startSequencerNetwork, type PostedBatch, type SequencerStore } from "../../sequencer/index.js";
 import { encryptKeystore } from "../../node/keystore.js";
+import { STARTUP_RPC_RETRY_MS } from "../../node/node.js";
 import { TRANSFER_AIR_NAME } from "../../rollup/air/index.js";
 import type { BackendKind } from "../../backends/select.js";
 import type { Logger } from "../../util/logger.js";
@@ -82,6 +83,12 @@ export interface DevnetOpts {
   rpcFront?: (anvilUrl: string) => Promise<RpcFront>;
   /** Extra `chain` options of every node's config (e.g. more confirmations). */
   nodeChain?: { confirmations?: number; pollIntervalMs?: number };
+  /**
+   * The compiled CLI entry (dist/cli/index.js) the nodes run, when this devnet runs from the sources
+   * (a soak restarts nodes many times: booting compiled code costs far less CPU than tsx). Default: the
+   * entry that matches this module (compiled when it is compiled, else the sources with tsx).
+   */
+  nodeEntry?: string;
   logger: Logger;
 }
 
@@ -133,8 +140,15 @@ export interface DevnetNode {
   faults: string;
 }
 
+/**
+ * How long `startNode` waits for "Prover node started": the node's own patience with an unreachable
+ * or flaky RPC at start (STARTUP_RPC_RETRY_MS) plus a minute for the process to boot on a loaded machine.
+ */
+export const NODE_START_TIMEOUT_MS = STARTUP_RPC_RETRY_MS + 60_000;
+
 /** How the CLI is spawned: the compiled entry when running compiled, else the TypeScript source with tsx. */
-function cliCommand(): { cmd: string; args: string[] } {
+function cliCommand(entry?: string): { cmd: string; args: string[] } {
+  if (entry) return { cmd: process.execPath, args: [entry] };
   const self = import.meta.url;
   if (self.endsWith(".js")) return { cmd: process.execPath, args: [fileURLToPath(new URL("../index.js", self))] };
   return { cmd: process.execPath, args: ["--import", "tsx", fileURLToPath(new URL("../index.ts", self))] };
@@ -405,7 +419,7 @@ export class Devnet {
   async startNode(i: number, faults: string | undefined = this.opts.faults[i]): Promise<void> {
     const node = this.nodes[i]!;
     if (node.process && node.process.exitCode === null && node.process.signalCode === null) throw new Error(`node ${i} is already running`);
-    const { cmd, args } = cliCommand();
+    const { cmd, args } = cliCommand(this.opts.nodeEntry);
     let out = this.logs.get(i);
     if (!out) this.logs.set(i, (out = createWriteStream(node.logFile, { flags: "a" })));
     const env: NodeJS.ProcessEnv = { ...process.env, PROVER_NODE_PASSWORD: DEVNET_PASSWORD };
@@ -445,7 +459,16 @@ export class Devnet {
       child.stderr!.on("data", (c: Buffer) => out!.write(c));
       child.once("exit", (code, sig) => reject(new Error(`node ${i} exited before starting (code ${code}, signal ${sig}); see ${node.logFile}`)));
     });
-    await Promise.race([started, sleep(60_000).then(() => Promise.reject(new Error(`node ${i} did not start within 60 s; see ${node.logFile}`)))]);
+    // As patient as the node itself: it waits out a flaky RPC at start for STARTUP_RPC_RETRY_MS.
+    const gaveUp = new AbortController();
+    try {
+      await Promise.race([
+        started,
+        sleep(NODE_START_TIMEOUT_MS, gaveUp.signal).then(() => Promise.reject(new Error(`node ${i} did not start within ${NODE_START_TIMEOUT_MS / 1000} s; see ${node.logFile}`))),
+      ]);
+    } finally {
+      gaveUp.abort();
+    }
     this.log.info("Node started", { node: i, pid: child.pid, faults: faults ?? "none" });
   }
 

@@ -135,10 +135,14 @@ export function chaosSchedule(p: ScheduleParams): ScheduledFault[] {
   const between = ([lo, hi]: Range): number => Math.round(lo + rnd() * (hi - lo));
   const pickNode = (): number => Math.floor(rnd() * p.nodes);
   const draft: Omit<ScheduledFault, "id">[] = [];
+  // ci: the node faults go to different nodes (in a seeded order), so that none is dropped as a conflict.
+  const ciNodes = p.profile.name === "ci" ? Array.from({ length: p.nodes }, (_, i) => i).sort(() => rnd() - 0.5) : [];
+  let ciNext = 0;
   const make = (kind: FaultKind, atMs: number): Omit<ScheduledFault, "id"> => {
     const long = (kind === "kill" || kind === "kill-aggregator") && rnd() < p.profile.longKillShare;
     const durationMs = kind === "reorg" ? 0 : long ? between(p.profile.longKillMs) : between(p.profile.durations[kind] ?? [5_000, 5_000]);
-    const node = NODE_FAULTS.has(kind) && kind !== "kill-aggregator" ? pickNode() : null;
+    const targeted = NODE_FAULTS.has(kind) && kind !== "kill-aggregator";
+    const node = !targeted ? null : p.profile.name === "ci" ? ciNodes[ciNext++ % p.nodes]! : pickNode();
     return { atMs, kind, node, durationMs, ...(kind === "reorg" ? { depth: between(p.profile.reorgDepth) } : {}) };
   };
   if (p.profile.name === "ci") {
@@ -161,11 +165,14 @@ export function chaosSchedule(p: ScheduleParams): ScheduledFault[] {
 
 /**
  * A node carries one node fault at a time (a kill of a node that is being restarted with a fault would
- * only blur what explains what), at least one node stays up, and scale-to-zero runs alone among
+ * only blur what explains what), a kill or crash never takes down the last node still up (other
+ * nodes' partitions and behaviour faults do not count as down), and scale-to-zero runs alone among
  * node faults.
  */
 function dropConflicts(draft: Omit<ScheduledFault, "id">[], nodes: number): Omit<ScheduledFault, "id">[] {
   const busyUntil = new Array<number>(nodes).fill(-1);
+  /** Until when a node is down (killed, or crashing on purpose). */
+  const downUntil = new Array<number>(nodes).fill(-1);
   let zeroUntil = -1;
   let aggregatorKillUntil = -1;
   const out: Omit<ScheduledFault, "id">[] = [];
@@ -191,8 +198,9 @@ function dropConflicts(draft: Omit<ScheduledFault, "id">[], nodes: number): Omit
     const end = f.atMs + f.durationMs + (BEHAVIOUR_FAULTS.has(f.kind) ? 10_000 : 0);
     if (busyUntil[f.node]! > f.atMs || f.atMs < zeroUntil) continue;
     const downing = f.kind === "kill" || f.kind === "crash-mid-proof";
-    if (downing && busyUntil.filter((u, i) => i !== f.node && u > f.atMs).length >= nodes - 1) continue;
+    if (downing && downUntil.filter((u, i) => i !== f.node && u > f.atMs).length >= nodes - 1) continue;
     busyUntil[f.node] = end;
+    if (downing) downUntil[f.node] = end;
     out.push(f);
   }
   return out;
