@@ -91,6 +91,9 @@ export class TxSender {
 
   /** Sign and broadcast; resolves with the hash once the node accepted it. Reverts surface here, decoded. */
   send(request: TxRequest): Promise<SentTx> {
+    // Gas is estimated before the queue: an estimate needs no nonce and may take seconds (an aggregate's
+    // on-chain verification, a slow RPC), and a commit must not wait behind it for its lock's deadline.
+    if (request.gas === undefined) return this.estimate(request).then((gas) => this.send({ ...request, gas }));
     // One send at a time: nonce allocation and broadcast must not interleave.
     const run = this.queue.then(() => this.sendNow(request));
     this.queue = run.catch(() => undefined);

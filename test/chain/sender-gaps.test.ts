@@ -5,7 +5,9 @@
  *   end of its 20 s wait: the lock expired (an honest node slashed). A lost transaction's nonce is now
  *   used again, and a wait notices a vanished transaction within seconds;
  * - an RPC that timed out after passing a transaction on made `send` throw, and the job sent a second
- *   lock: a broadcast that failed in transit now counts as sent, and waiting tells what became of it.
+ *   lock: a broadcast that failed in transit now counts as sent, and waiting tells what became of it;
+ * - gas was estimated inside the one-send-at-a-time queue, so a commit waited behind a slow estimate
+ *   (an aggregate's on-chain verification on a loaded RPC): estimates now run before the queue.
  */
 import { strict as assert } from "node:assert";
 import { encodeFunctionData } from "viem";
@@ -64,6 +66,37 @@ describe("chain: the sender across reorgs, nonce gaps and ambiguous broadcasts",
     } finally {
       await s.test.setAutomine(true);
     }
+  });
+
+  it("a slow gas estimate does not hold up another send (chaos ci seed 7: a commit waited behind an aggregate's estimate until its lock expired)", async () => {
+    const s = sys();
+    const conn = await connectChain({ urls: [s.anvil.rpcUrl], pollingIntervalMs: 20 });
+    const account = roles.provers[3]!;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slowTo = roles.challenger.address;
+    // The public client, except that estimating gas for a call to `slowTo` hangs until released.
+    const publicClient = new Proxy(conn.public, {
+      get(target, prop, receiver) {
+        if (prop === "estimateGas") {
+          return async (args: { to?: string }) => {
+            if (args.to?.toLowerCase() === slowTo.toLowerCase()) await held;
+            return target.estimateGas(args as never);
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const sender = new TxSender({ pollIntervalMs: 20 }, { publicClient, account, chain: conn.chain });
+    const slow = sender.send({ to: slowTo, data: "0x" });
+    const { gas: _gas, ...unestimated } = transfer();
+    const fast = await Promise.race([sender.send(unestimated), new Promise<null>((r) => setTimeout(() => r(null), 5_000))]);
+    assert.ok(fast !== null, "the second send waited for the first one's estimate");
+    assert.equal(await sender.waitForTx(fast.hash, 5_000), "success");
+    release();
+    const first = await slow;
+    assert.equal(first.nonce, fast.nonce + 1, "nonces still in send order of the broadcasts");
+    assert.equal(await sender.waitForTx(first.hash, 5_000), "success");
   });
 
   it("a broadcast whose RPC answered nothing after passing it on counts as sent, and is found mined", async () => {
