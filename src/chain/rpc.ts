@@ -35,7 +35,17 @@ export interface RpcPoolOpts {
   urls: readonly string[];
   /** Per-request timeout (ms) before the next endpoint is tried. */
   timeoutMs?: number;
+  /**
+   * The timeout of requests that execute contract code (eth_estimateGas, eth_call, eth_createAccessList;
+   * default 60 s, never below `timeoutMs`). Estimating an aggregate that verifies several STARKs runs
+   * the verifiers many times over: on a loaded provider that takes longer than a read, and giving up
+   * after the read timeout meant no aggregate was ever submitted (chaos soak seed 1).
+   */
+  executionTimeoutMs?: number;
 }
+
+/** Methods that run contract code on the provider (their cost grows with the code, not the answer). */
+const EXECUTING_METHODS: ReadonlySet<string> = new Set(["eth_estimateGas", "eth_call", "eth_createAccessList"]);
 
 export interface RpcSwitch {
   from: string;
@@ -117,6 +127,7 @@ type RequestFn = (args: { method: string; params?: unknown }) => Promise<unknown
 export class RpcPool {
   readonly urls: readonly string[];
   private readonly endpoints: RequestFn[];
+  private readonly executing: RequestFn[];
   private index = 0;
   private readonly listeners: ((s: RpcSwitch) => void)[] = [];
 
@@ -124,7 +135,9 @@ export class RpcPool {
     if (opts.urls.length === 0) throw new Error("RpcPool needs at least one URL");
     this.urls = [...opts.urls];
     const timeout = opts.timeoutMs ?? 10_000;
+    const executionTimeout = Math.max(timeout, opts.executionTimeoutMs ?? 60_000);
     this.endpoints = this.urls.map((url) => http(url, { timeout, retryCount: 0 })({ retryCount: 0 }).request as RequestFn);
+    this.executing = this.urls.map((url) => http(url, { timeout: executionTimeout, retryCount: 0 })({ retryCount: 0 }).request as RequestFn);
   }
 
   /** The endpoint requests go to now. */
@@ -148,7 +161,7 @@ export class RpcPool {
     for (let tried = 0; tried < this.urls.length; tried++) {
       const i = this.index;
       try {
-        return await this.endpoints[i]!({ method, params });
+        return await (EXECUTING_METHODS.has(method) ? this.executing : this.endpoints)[i]!({ method, params });
       } catch (err) {
         if (!isFailoverError(err)) throw err;
         lastError = err;
