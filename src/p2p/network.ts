@@ -392,9 +392,12 @@ export class P2pNetwork {
   private async fetch(kind: "witness" | "proof", hash: Hex, options: FetchOptions): Promise<Uint8Array> {
     const want = hash.toLowerCase() as Hex;
     const tried = new Set<string>();
+    /** Why each peer tried did not serve it (in the error when none did). */
+    const why: string[] = [];
     const attempt = async (peer: PeerId): Promise<Uint8Array | null> => {
       const id = peer.toString();
-      if (tried.has(id) || this.scores.isBanned(id)) return null;
+      if (tried.has(id)) return null;
+      if (this.scores.isBanned(id)) return (why.push(`${id.slice(-8)}: banned`), null);
       tried.add(id);
       try {
         const data = await this.requester().request(peer, kind, want, { signal: options.signal });
@@ -402,14 +405,16 @@ export class P2pNetwork {
         if (got === want) return data;
         this.scores.apply(id, this.opts.scoring.badContentPenalty, `${kind} hash mismatch`);
         this.log.warn("Fetched object does not match its hash", { kind, peer: id, expected: want, actual: got });
+        why.push(`${id.slice(-8)}: hash mismatch`);
       } catch (err) {
         this.log.debug("Fetch from peer failed", { kind, peer: id, error: (err as Error).message });
+        why.push(`${id.slice(-8)}: ${(err as Error).message.split("\n")[0]}`);
       }
       return null;
     };
     const hinted = [...(options.peers ?? [])];
     for (const signer of options.signers ?? []) {
-      const peerId = await this.modules.oracle.peerIdOf(signer).catch(() => null);
+      const peerId = await this.modules.oracle.peerIdOf(signer).catch((err: Error) => (why.push(`peer id of ${signer}: ${err.message.split("\n")[0]}`), null));
       if (peerId !== null) hinted.push(peerId);
     }
     for (const p of hinted) {
@@ -422,7 +427,7 @@ export class P2pNetwork {
       const data = await attempt(provider.id);
       if (data !== null) return data;
     }
-    throw new P2pError({ code: "P2P_NO_PROVIDER", hash: want }, `no provider served ${kind} ${want}`);
+    throw new P2pError({ code: "P2P_NO_PROVIDER", hash: want }, `no provider served ${kind} ${want}${why.length > 0 ? ` (${why.slice(0, 4).join("; ")})` : " (no peer to ask)"}`);
   }
 
   /** Ask a peer for its signed status over `status/1`; the signature is checked. */
