@@ -5,6 +5,7 @@
  * duties call (node/faults.ts wraps it for the fault-injection tests).
  */
 import { encodeFunctionData, getAddress, toHex, type Address, type Hex, type PublicClient } from "viem";
+import { encodeSubmitAggregate } from "../chain/aggregate.js";
 import { rollupAbi, segmentMarketAbi } from "../chain/abi/index.js";
 import { ChainError } from "../chain/chain-error.js";
 import { decodeRevert } from "../chain/errors.js";
@@ -34,6 +35,14 @@ export interface SubmitRequest {
   readonly openRace: boolean;
 }
 
+/** A data batch's one proof: the wrap of its proof tree and its L1 statement (docs/aggregator.md, "Aggregation by proof trees"). */
+export interface SubmitWrapRequest {
+  readonly batchId: bigint;
+  readonly proof: Uint8Array;
+  readonly publicInputs: ArrayLike<number>;
+  readonly primary: Address;
+}
+
 export interface AggregatorActions {
   challenge(seg: SegmentRef, proof: Uint8Array, column: readonly number[], verifyGasLimit: bigint): Promise<void>;
   report(seg: SegmentRef): Promise<void>;
@@ -41,12 +50,14 @@ export interface AggregatorActions {
   /** Publish the committed proof on chain (respondUnavailable) so that its prover is not slashed. */
   respond(seg: SegmentRef, proof: Uint8Array): Promise<void>;
   submit(req: SubmitRequest): Promise<void>;
+  /** Submit the wrap of a data batch's tree (`Rollup.submitAggregate(batchId, proof, publicInputs)`). */
+  submitWrap?(req: SubmitWrapRequest): Promise<void>;
 }
 
 export interface MarketActionsOpts {
   /** How long one transaction may wait for its receipt before chain state is re-read (ms). */
   txTimeoutMs: number;
-  /** Gas of submitAggregate; estimated when absent. */
+  /** Gas of submitAggregate; when absent, the market's bound per verification times the segments (estimated when that exceeds a block). */
   submitGas?: bigint;
   /** Gas of challengeProof; when absent verifyGasLimit + verifyGasLimit/63 + reserve + calldata + overhead. */
   challengeGas?: bigint;
@@ -66,6 +77,10 @@ export interface MarketActionsModules {
 const VERIFY_GAS_RESERVE = 100_000n;
 /** Gas around the verifier call in challengeProof besides calldata: hashing, statement, storage, slashing. */
 const CHALLENGE_OVERHEAD = 1_000_000n;
+/** submitAggregate, per segment besides its verification: statement, continuity, payout. */
+const SUBMIT_PER_SEGMENT_OVERHEAD = 500_000n;
+/** submitAggregate, once: the root update, the aggregator's fee, the batch's escrow. */
+const SUBMIT_OVERHEAD = 2_000_000n;
 
 /** Reverts that mean "someone already did it" (or the segment moved on): not failures. */
 const ALREADY_DONE = new Set([
@@ -124,6 +139,29 @@ export class MarketActions implements AggregatorActions {
     const proofs = req.proofs.map((p) => ({ proof: p.proof, publicColumn: [...p.publicColumn] }));
     const data = encodeFunctionData({ abi: rollupAbi, functionName: "submitAggregate", args: [req.batchId, proofs] });
     const ctx = { batchId: req.batchId, segments: req.proofs.length, primary: req.primary };
+    const gas = this.opts.submitGas ?? (await this.submitGasBound(req.proofs.length, data));
+    await this.act("submit", ctx, { to: this.m.reader.addresses.rollup, data, gas }, async () => (await this.m.reader.batch(req.batchId)).status !== BatchStatus.Open);
+  }
+
+  /**
+   * The aggregate's gas from the market's own bound on one verification (an honest proof verifies
+   * within verifyGasLimit, or challengeProof could not accept it), when that fits in a block; else
+   * undefined (estimated). Estimating runs every segment's verifier a few dozen times over (a binary
+   * search): on a loaded provider that took longer than the aggregator's window, and three aggregators
+   * estimating at once slowed the whole RPC (chaos soak seed 1: liveness penalties nobody's fault
+   * explained). With the bound, one simulation (eth_call) runs them once.
+   */
+  private async submitGasBound(segments: number, data: Hex): Promise<bigint | undefined> {
+    const { verifyGasLimit } = await this.m.reader.aggregatorParams();
+    const bytes = BigInt((data.length - 2) / 2);
+    const bound = BigInt(segments) * (verifyGasLimit + verifyGasLimit / 63n + SUBMIT_PER_SEGMENT_OVERHEAD) + 21_000n + 16n * bytes + SUBMIT_OVERHEAD;
+    const { gasLimit } = await this.m.publicClient.getBlock({ blockTag: "latest" });
+    return bound <= gasLimit ? bound : undefined;
+  }
+
+  async submitWrap(req: SubmitWrapRequest): Promise<void> {
+    const data = encodeSubmitAggregate(req.batchId, req.proof, req.publicInputs);
+    const ctx = { batchId: req.batchId, proofBytes: req.proof.length, primary: req.primary };
     await this.act("submit", ctx, { to: this.m.reader.addresses.rollup, data, gas: this.opts.submitGas }, async () => (await this.m.reader.batch(req.batchId)).status !== BatchStatus.Open);
   }
 

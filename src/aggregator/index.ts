@@ -1,7 +1,8 @@
 export { Aggregator, type AggregatorModules } from "./aggregator.js";
 export { ProofCollector, type AggregatorNetwork, type SegmentToVerify, type Collected, type FollowedBatch } from "./collector.js";
 export { Duties } from "./duties.js";
-export { MarketActions, challengeGasFor, type AggregatorActions, type SegmentRef, type SubmitRequest, type MarketActionsOpts } from "./actions.js";
+export { MarketActions, challengeGasFor, type AggregatorActions, type SegmentRef, type SubmitRequest, type SubmitWrapRequest, type MarketActionsOpts } from "./actions.js";
+export { WrapSubmitter, type WrapSubmitterModules, type WrapOutcome } from "./wrap.js";
 export { SegmentVerifier, defaultSegmentVerifierOpts, type SegmentVerifierOpts } from "./verify.js";
 export { defaultAggregatorOpts, type AggregatorOpts } from "./options.js";
 export { AggregatorError, type AggregatorErrorType } from "./errors.js";

@@ -39,8 +39,26 @@ export interface Readiness {
   readonly checks: Readonly<Record<string, true | string>>;
 }
 
+/** One segment job as `/jobs` lists it (the node's store, docs/operator.md §3). */
+export interface JobView {
+  readonly segmentId: bigint;
+  readonly batchId: bigint;
+  readonly index: number;
+  readonly state: string;
+  readonly failureReason?: string;
+  readonly proofHash?: string;
+  readonly lockDeadline?: number;
+  readonly txs: { readonly lock?: string; readonly commit?: string };
+  readonly provingAttempts: number;
+  readonly updatedAt: number;
+  /** Every persisted transition: state, unix ms, reason. */
+  readonly history: readonly { readonly state: string; readonly at: number; readonly reason?: string }[];
+}
+
 export interface ApiProviders {
   status(): Promise<NodeStatus> | NodeStatus;
+  /** Every job in the store (absent: `/jobs` is 404). */
+  jobs?(): Promise<readonly JobView[]> | readonly JobView[];
   readiness(): Promise<Readiness> | Readiness;
   metrics: { metrics(): Promise<string>; readonly contentType: string };
 }

@@ -1,6 +1,7 @@
 /**
  * The node's HTTP API (node:http, no framework): /healthz (process alive), /readyz (ready to take
- * work: 200 or 503 with the failing checks), /status (JSON), /metrics (Prometheus text).
+ * work: 200 or 503 with the failing checks), /status (JSON), /jobs (every segment job in the store,
+ * JSON), /metrics (Prometheus text).
  * bigints are rendered as decimal strings in JSON.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -80,15 +81,18 @@ export class ApiServer {
         case "/status":
           json(res, 200, await this.providers.status());
           return;
+        case "/jobs":
+          if (!this.providers.jobs) break;
+          json(res, 200, { jobs: await this.providers.jobs() });
+          return;
         case "/metrics": {
           const text = await this.providers.metrics.metrics();
           res.writeHead(200, { "content-type": this.providers.metrics.contentType });
           res.end(text);
           return;
         }
-        default:
-          json(res, 404, { error: "not found", paths: ["/healthz", "/readyz", "/status", "/metrics"] });
       }
+      json(res, 404, { error: "not found", paths: ["/healthz", "/readyz", "/status", ...(this.providers.jobs ? ["/jobs"] : []), "/metrics"] });
     } catch (err) {
       this.log.warn("API request failed", { path, err });
       json(res, 500, { error: "internal error" });

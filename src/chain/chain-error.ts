@@ -2,7 +2,7 @@
 import { ProverNodeError } from "../util/errors.js";
 
 export type ChainErrorType =
-  | { code: "RPC_UNREACHABLE"; urls: string[]; lastError: string }
+  | { code: "RPC_UNREACHABLE"; urls: string[]; lastError: string; /** every endpoint refused the connection (nothing listens) */ refused?: boolean }
   | { code: "CHAIN_ID_MISMATCH"; expected: number; actual: number }
   | { code: "TX_REVERTED"; hash: string; errorName: string | null }
   | { code: "TX_REJECTED"; errorName: string | null; detail: string }

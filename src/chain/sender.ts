@@ -4,6 +4,11 @@
  * does not come in time the sender reads the chain — the account's confirmed nonce, the mempool — and
  * reports what it learned; `sendAndConfirm` also asks the caller whether the intended state change
  * already happened before it sends anything again. Nothing is ever resent blindly.
+ *
+ * Nonces follow the chain: a transaction of ours, sent or even mined, that the node no longer knows
+ * (a reorg took its block away, the node evicted it) frees its nonce, and the next send uses it again —
+ * otherwise everything sent after it would wait forever behind the gap. A wait notices such a
+ * disappearance within seconds instead of at the end of its timeout.
  */
 import {
   BaseError,
@@ -22,6 +27,7 @@ import { AbortError } from "../util/errors.js";
 import { sleep } from "../util/sleep.js";
 import { ChainError } from "./chain-error.js";
 import { decodeRevert } from "./errors.js";
+import { isTransientRpcError } from "./rpc.js";
 
 export interface TxRequest {
   to: Address;
@@ -54,6 +60,11 @@ export interface TxSenderModules {
   chain: Chain;
 }
 
+/** How many nonces below the chain's count the sender remembers its transactions (reorg depth). */
+const REORG_MEMORY = 64;
+/** How often a wait checks that its transaction is still in the mempool. */
+const VANISH_CHECK_MS = 2_000;
+
 interface Tracked {
   nonce: number;
   request: TxRequest;
@@ -66,8 +77,7 @@ export class TxSender {
   private readonly account: LocalAccount;
   private readonly chain: Chain;
   private nextNonce: number | null = null;
-  /** Nonces of dropped transactions, below nextNonce: reused first so later ones are not stuck. */
-  private readonly gaps = new Set<number>();
+  /** Our unconfirmed transactions (forgotten once a receipt is seen, or when dropped). */
   private readonly tracked = new Map<string, Tracked>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -81,15 +91,18 @@ export class TxSender {
 
   /** Sign and broadcast; resolves with the hash once the node accepted it. Reverts surface here, decoded. */
   send(request: TxRequest): Promise<SentTx> {
+    // Gas is estimated before the queue: an estimate needs no nonce and may take seconds (an aggregate's
+    // on-chain verification, a slow RPC), and a commit must not wait behind it for its lock's deadline.
+    if (request.gas === undefined) return this.estimate(request).then((gas) => this.send({ ...request, gas }));
     // One send at a time: nonce allocation and broadcast must not interleave.
     const run = this.queue.then(() => this.sendNow(request));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async sendNow(request: TxRequest): Promise<SentTx> {
+  private async sendNow(request: TxRequest, fixedNonce?: number): Promise<SentTx> {
     const gas = request.gas ?? (await this.estimate(request));
-    const nonce = await this.allocateNonce();
+    const nonce = fixedNonce ?? (await this.allocateNonce());
     let hash: Hex | undefined;
     try {
       const fees = await this.client.estimateFeesPerGas();
@@ -109,8 +122,10 @@ export class TxSender {
       try {
         await this.client.sendRawTransaction({ serializedTransaction: serialized });
       } catch (err) {
-        // The node may know it already (a failover replayed the broadcast): that is a success.
-        if (!/already known|already imported/i.test(errorText(err))) throw err;
+        // The node may know it already (a failover replayed the broadcast): that is a success. An RPC
+        // that failed in transit (a timeout, a dropped connection) may have passed it on all the same:
+        // it counts as sent, and waitForTx finds out (dropped if the node never saw it).
+        if (!/already known|already imported/i.test(errorText(err)) && !isTransientRpcError(err)) throw err;
       }
       return { hash, nonce };
     } catch (err) {
@@ -141,13 +156,43 @@ export class TxSender {
   }
 
   private async allocateNonce(): Promise<number> {
-    if (this.gaps.size > 0) {
-      const n = Math.min(...this.gaps);
-      this.gaps.delete(n);
-      return n;
-    }
-    if (this.nextNonce === null) this.nextNonce = await this.client.getTransactionCount({ address: this.address, blockTag: "pending" });
+    const [pending, latest] = await Promise.all([
+      this.client.getTransactionCount({ address: this.address, blockTag: "pending" }),
+      this.client.getTransactionCount({ address: this.address, blockTag: "latest" }),
+    ]);
+    this.forgetBelow(latest - REORG_MEMORY);
+    if (this.nextNonce === null || pending > this.nextNonce) this.nextNonce = pending;
+    // A nonce of ours above the chain's count whose transaction the node no longer knows was lost (a
+    // reorg took it, the node evicted it): use it again, or everything after it waits forever.
+    const lost = await this.lostNonce(latest, this.nextNonce);
+    if (lost !== null) return lost;
     return this.nextNonce++;
+  }
+
+  /** The lowest nonce in [from, to) whose transaction of ours (sent by this process) the node does not know. */
+  private async lostNonce(from: number, to: number): Promise<number | null> {
+    for (const [hash, t] of [...this.tracked.entries()].filter(([, t]) => t.nonce >= from && t.nonce < to).sort((x, y) => x[1].nonce - y[1].nonce)) {
+      if (await this.known(hash as Hex)) continue;
+      this.tracked.delete(hash);
+      return t.nonce;
+    }
+    return null;
+  }
+
+  /** Transactions this far below the chain's nonce are final for us (deeper reorgs are not handled). */
+  private forgetBelow(nonce: number): void {
+    for (const [hash, t] of this.tracked) if (t.nonce < nonce) this.tracked.delete(hash);
+  }
+
+  /** Whether the node knows the transaction (in its mempool or mined). */
+  private async known(hash: Hex): Promise<boolean> {
+    try {
+      await this.client.getTransaction({ hash });
+      return true;
+    } catch (err) {
+      if (err instanceof TransactionNotFoundError) return false;
+      throw err;
+    }
   }
 
   /**
@@ -156,11 +201,18 @@ export class TxSender {
    */
   async waitForTx(hash: string, timeoutMs: number, signal?: AbortSignal): Promise<TxOutcome> {
     const deadline = Date.now() + timeoutMs;
+    let lastSeen = Date.now();
     for (;;) {
       if (signal?.aborted) throw new AbortError();
       const receipt = await this.receipt(hash as Hex);
+      // Kept in `tracked` after its receipt: a reorg may still take it away (allocateNonce).
       if (receipt) return receipt.status === "success" ? "success" : "reverted";
       if (Date.now() >= deadline) break;
+      // Gone from the mempool (evicted, or its nonce went stale in a reorg)? Then say so now.
+      if (Date.now() - lastSeen >= VANISH_CHECK_MS) {
+        lastSeen = Date.now();
+        if (!(await this.known(hash as Hex))) return this.classifyUnconfirmed(hash as Hex);
+      }
       await sleep(Math.min(this.opts.pollIntervalMs, Math.max(1, deadline - Date.now())), signal);
     }
     return this.classifyUnconfirmed(hash as Hex);
@@ -183,15 +235,14 @@ export class TxSender {
     if (receipt) return receipt.status === "success" ? "success" : "reverted";
     if (nonce !== undefined) {
       const confirmed = await this.client.getTransactionCount({ address: this.address, blockTag: "latest" });
-      if (confirmed > nonce) return this.dropped(hash, nonce, false); // the nonce went to another transaction
+      if (confirmed > nonce) return this.dropped(hash); // the nonce went to another transaction
     }
     if (inMempool) return "timeout";
-    return this.dropped(hash, nonce, true);
+    return this.dropped(hash); // gone from the mempool, nonce unused: the next send reuses it
   }
 
-  private dropped(hash: Hex, nonce: number | undefined, reusable: boolean): TxOutcome {
-    this.tracked.delete(hash);
-    if (reusable && nonce !== undefined && this.nextNonce !== null && nonce < this.nextNonce) this.gaps.add(nonce);
+  /** Kept in `tracked`: a nonce the node no longer knows is used again by the next send (allocateNonce). */
+  private dropped(_hash: Hex): TxOutcome {
     return "dropped";
   }
 

@@ -19,7 +19,7 @@ declare const persistedBrand: unique symbol;
 export type PersistedJob<S extends JobState = JobState> = JobRecord & { readonly state: S; readonly [persistedBrand]: true };
 
 /** Fields a transition may set; identity, history and timestamps are the machine's. */
-export type JobPatch = Partial<Pick<JobRecord, "failureReason" | "price" | "lockDeadline" | "witnessHash" | "proofHash">>;
+export type JobPatch = Partial<Pick<JobRecord, "failureReason" | "price" | "lockDeadline" | "witnessHash" | "proofHash" | "txs">>;
 
 export interface TransitionEvent {
   readonly job: PersistedJob;

@@ -37,11 +37,17 @@ export interface JobRunnerOpts {
   proofOptionsPreset: "default" | "test";
   /** How long to wait for a broadcast transaction before reading chain state again (ms). */
   txWaitMs: number;
+  /**
+   * A committed job whose lock is no longer ours on chain, with no slash of ours ingested, ends as
+   * LOCK_LOST after this long (ms): the slash event of a challenge may still be on its way.
+   */
+  lostLockGraceMs: number;
 }
 
 export const defaultJobRunnerOpts: JobRunnerOpts = {
   proofOptionsPreset: "default",
   txWaitMs: 120_000,
+  lostLockGraceMs: 60_000,
 };
 
 export interface JobSchedulerOpts {

@@ -17,7 +17,10 @@
  * |                  | send the commit unless a recorded commit tx is still pending. A commit tx the chain |
  * |                  | module reports dropped is forgotten and sent again; a reverted one fails the job.   |
  * | committed        | publish the proof (gossip is idempotent, republishing is harmless).                 |
- * | published        | read chain: finalized / slashed, else wait for the next chain event.                |
+ * | published        | read chain: finalized / slashed, else wait for the next chain event. Our lock       |
+ * |                  | without our commitment (a reorg removed it) → proven: commit the stored proof again |
+ * |                  | (never prove again). Lock gone, not slashed, for `lostLockGraceMs` → failed         |
+ * |                  | (LOCK_LOST); the batch timed out → failed (BATCH_TIMED_OUT).                         |
  *
  * A lock-holding job whose lock is gone on chain becomes slashed (our address in the slashed list) or
  * failed(LOCK_LOST). Cancelling (`signal`) leaves every job in its persisted state for the next start;
@@ -70,6 +73,8 @@ export class JobRunner {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly onProgress?: JobRunnerModules["onProgress"];
+  /** Published jobs whose lock is not ours on chain, since when (the slash event may lag). */
+  private readonly lostSince = new Map<bigint, number>();
 
   constructor(opts: Partial<JobRunnerOpts>, modules: JobRunnerModules) {
     this.opts = { ...defaultJobRunnerOpts, ...opts };
@@ -150,19 +155,44 @@ export class JobRunner {
         await this.network.publishProof(job as PersistedJob<"committed">, proof, this.signal);
         return this.machine.transition(job, "published");
       }
-      case "published": {
-        // The slashed list is the segment's whole history (a reopened segment may show an old slash of
-        // ours): while the commitment on chain is ours, only finalization matters.
-        const chain = await this.chain.readSegment(job.segmentId, this.signal);
-        const ours = this.isOurs(chain);
-        if (ours && chain.status === "finalized") return this.machine.transition(job, "finalized");
-        if (ours) return "wait";
-        if (chain.slashed.includes(this.chain.address)) return this.machine.transition(job, "slashed", { failureReason: "SLASHED" });
-        return "wait";
-      }
+      case "published":
+        return this.stepPublished(job as PersistedJob<"published">);
       default:
         return job;
     }
+  }
+
+  /**
+   * The slashed list is the segment's whole history (a reopened segment may show an old slash of ours):
+   * while the lock on chain is ours, only finalization matters. A commitment of ours that is no longer on
+   * chain while the lock still is — a reorg dropped the commit transaction — is sent again from the
+   * stored proof before the lock's deadline passes: waiting for a finalization that cannot come would
+   * get an honest node slashed.
+   */
+  private async stepPublished(job: PersistedJob<"published">): Promise<StepResult> {
+    const chain = await this.chain.readSegment(job.segmentId, this.signal);
+    const ours = this.isOurs(chain);
+    if (ours && chain.status === "finalized") return this.machine.transition(job, "finalized");
+    if (ours && chain.status === "locked") {
+      this.lostSince.delete(job.segmentId);
+      this.log.warn("Our commitment is gone from the chain (reorg); committing the stored proof again", { segmentId: job.segmentId, lockDeadline: chain.lockDeadline });
+      return this.machine.transition(job, "proven", { txs: { ...job.txs, commit: undefined } });
+    }
+    if (ours) {
+      this.lostSince.delete(job.segmentId);
+      return "wait";
+    }
+    if (chain.slashed.includes(this.chain.address)) return this.machine.transition(job, "slashed", { failureReason: "SLASHED" });
+    if (chain.status === "expired") return this.machine.transition(job, "failed", { failureReason: "BATCH_TIMED_OUT" });
+    // Not ours and no slash of ours ingested yet: a slash (challenge, unavailability) whose event is
+    // still on its way, or a reorg that took our lock away. The event gets a grace period; after it,
+    // the lock is lost (the segment can be locked again — by us too).
+    const now = this.clock.now();
+    const since = this.lostSince.get(job.segmentId) ?? now;
+    this.lostSince.set(job.segmentId, since);
+    if (now - since < this.opts.lostLockGraceMs) return "wait";
+    this.lostSince.delete(job.segmentId);
+    return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
   }
 
   private async stepLockSent(job: PersistedJob<"lockSent">): Promise<StepResult> {

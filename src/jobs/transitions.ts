@@ -1,8 +1,10 @@
 /**
  * The segment-job transition table (docs/node-runtime.md, "Segment jobs"). Anything not listed is illegal and throws
  * JOB_ILLEGAL_TRANSITION. `failed` and `slashed` are reachable from every state where they can happen:
- * before the lock nothing can be slashed; after the commit a job can no longer simply "fail" — it is
- * either finalized or slashed (a challenge).
+ * before the lock nothing can be slashed. After the commit a job is normally finalized or slashed (a
+ * challenge); a reorg can take the commitment away again (committed/published → proven: commit again,
+ * the lock is still ours) or the lock with it (→ failed, LOCK_LOST), and a batch can time out with our
+ * commitment in it (→ failed, BATCH_TIMED_OUT: collateral released, nothing paid).
  */
 import type { JobState } from "../store/index.js";
 
@@ -15,8 +17,8 @@ export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   // proving → proving: a restart after a crash begins a new attempt (recorded, counted).
   proving: ["proving", "proven", "failed", "slashed"],
   proven: ["committed", "failed", "slashed"],
-  committed: ["published", "finalized", "slashed"],
-  published: ["finalized", "slashed"],
+  committed: ["published", "proven", "finalized", "failed", "slashed"],
+  published: ["proven", "finalized", "failed", "slashed"],
   finalized: [],
   failed: [],
   slashed: [],

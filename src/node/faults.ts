@@ -15,13 +15,18 @@
  *                    as a fallback rank for other primaries' batches
  * kill-after:<state> the process kills itself (SIGKILL) right after it persisted its first job
  *                    transition into <state> (observed, decided, lockSent, … published)
+ * partition-file:<path>
+ *                    a p2p partition under outside control (the chaos devnet): while <path> exists, the
+ *                    libp2p host drops every connection and refuses every new one; L1 is unaffected
  */
+import { existsSync } from "node:fs";
+import type { ConnectionGater } from "@libp2p/interface";
 import type { Address } from "viem";
 import type { AggregatorActions } from "../aggregator/actions.js";
 import type { JobNetwork } from "../jobs/interface.js";
 import type { TransitionEvent } from "../jobs/machine.js";
 import type { ProveOutcome, Prover } from "../jobs/pool.js";
-import type { ContentStore } from "../p2p/index.js";
+import type { ContentStore, P2pNetwork } from "../p2p/index.js";
 import { ACTIVE_STATES, type JobState } from "../store/index.js";
 import { UsageError } from "../util/errors.js";
 import { keccakHex } from "../util/keccak.js";
@@ -34,18 +39,23 @@ export interface Faults {
   readonly withholdProof: boolean;
   readonly silentAggregator: boolean;
   readonly killAfter: JobState | null;
+  /** partition-file: the file whose existence cuts the node off its peers. */
+  readonly partitionFile: string | null;
 }
 
-export const NO_FAULTS: Faults = { crashMidProof: false, invalidProof: false, withholdProof: false, silentAggregator: false, killAfter: null };
+export const NO_FAULTS: Faults = { crashMidProof: false, invalidProof: false, withholdProof: false, silentAggregator: false, killAfter: null, partitionFile: null };
 
-const NAMES: Record<string, Exclude<keyof Faults, "killAfter">> = {
+/** How often the partition file is looked at. */
+const PARTITION_POLL_MS = 250;
+
+const NAMES: Record<string, Exclude<keyof Faults, "killAfter" | "partitionFile">> = {
   "crash-mid-proof": "crashMidProof",
   "invalid-proof": "invalidProof",
   "withhold-proof": "withholdProof",
   "silent-aggregator": "silentAggregator",
 };
 
-export const FAULT_NAMES: readonly string[] = [...Object.keys(NAMES), "kill-after:<state>"];
+export const FAULT_NAMES: readonly string[] = [...Object.keys(NAMES), "kill-after:<state>", "partition-file:<path>"];
 
 /** Parse `PROVER_NODE_FAULTS` (the one place it is read). */
 export function parseFaults(value: string | undefined): Faults {
@@ -60,6 +70,12 @@ export function parseFaults(value: string | undefined): Faults {
       out.killAfter = state as JobState;
       continue;
     }
+    if (name.startsWith("partition-file:")) {
+      const file = name.slice("partition-file:".length);
+      if (file === "") throw new UsageError("PROVER_NODE_FAULTS: partition-file needs a path");
+      out.partitionFile = file;
+      continue;
+    }
     const key = NAMES[name];
     if (key === undefined) throw new UsageError(`PROVER_NODE_FAULTS: unknown fault "${name}" (known: ${FAULT_NAMES.join(", ")})`);
     out[key] = true;
@@ -68,12 +84,13 @@ export function parseFaults(value: string | undefined): Faults {
 }
 
 export function anyFault(f: Faults): boolean {
-  return f.crashMidProof || f.invalidProof || f.withholdProof || f.silentAggregator || f.killAfter !== null;
+  return f.crashMidProof || f.invalidProof || f.withholdProof || f.silentAggregator || f.killAfter !== null || f.partitionFile !== null;
 }
 
 export function describeFaults(f: Faults): string {
   const names = Object.keys(NAMES).filter((n) => f[NAMES[n]!]);
   if (f.killAfter !== null) names.push(`kill-after:${f.killAfter}`);
+  if (f.partitionFile !== null) names.push(`partition-file:${f.partitionFile}`);
   return names.join(",");
 }
 
@@ -94,6 +111,8 @@ export class FaultInjector {
   private proofs = 0;
   /** Things logged once (a silent primary's batch, an unanswered report). */
   private readonly said = new Set<string>();
+  private partitioned = false;
+  private partitionTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly faults: Faults,
@@ -176,6 +195,54 @@ export class FaultInjector {
         this.once(`submit:${req.batchId}:${req.fullyCommittedBlock}`, () => this.log.warn("FAULT silent-aggregator: not submitting as primary", { batchId: req.batchId }));
       },
     };
+  }
+
+  /**
+   * partition-file: the extra connection rules of the p2p host (P2pModules.connectionGater): while
+   * partitioned, no dial and no inbound connection. Undefined without the fault.
+   */
+  connectionGater(): ConnectionGater | undefined {
+    if (this.faults.partitionFile === null) return undefined;
+    const cut = (): boolean => this.partitioned;
+    return {
+      denyDialPeer: cut,
+      denyDialMultiaddr: cut,
+      denyInboundConnection: cut,
+      denyOutboundConnection: cut,
+      denyInboundEncryptedConnection: cut,
+      denyOutboundEncryptedConnection: cut,
+    };
+  }
+
+  /** partition-file: watch the file; entering a partition aborts every open connection of `p2p`. */
+  watchPartition(p2p: Pick<P2pNetwork, "host">): void {
+    const file = this.faults.partitionFile;
+    if (file === null || this.partitionTimer !== null) return;
+    this.partitionTimer = setInterval(() => {
+      const now = existsSync(file);
+      if (now === this.partitioned) return;
+      this.partitioned = now;
+      if (!now) {
+        this.log.warn("FAULT partition: healed, peers may connect again");
+        return;
+      }
+      let host;
+      try {
+        host = p2p.host;
+      } catch {
+        return; // not started (or stopping): the gater alone keeps it cut off
+      }
+      const conns = host.getConnections();
+      this.log.warn("FAULT partition: cut off from every peer", { connections: conns.length });
+      for (const c of conns) c.abort(new Error("partitioned (fault injection)"));
+    }, PARTITION_POLL_MS);
+    this.partitionTimer.unref();
+  }
+
+  /** Stop the injector's timers (the node is stopping). */
+  close(): void {
+    if (this.partitionTimer !== null) clearInterval(this.partitionTimer);
+    this.partitionTimer = null;
   }
 
   /** A job transition (a machine observer): marks the withheld proof, and kill-after. */

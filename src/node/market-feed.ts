@@ -1,7 +1,7 @@
 /**
  * The ingestion handler: each confirmed market block is decoded once (chain/market-events.ts) and the
  * result handed, in this order, to the store's slash ledger (so no job is stepped on a slash it cannot
- * see), the job scheduler and the aggregator.
+ * see), the job scheduler and the aggregator (which takes the events at once; its pass is not awaited).
  */
 import type { Address, Hex } from "viem";
 import type { Aggregator, AggregatorNetwork } from "../aggregator/index.js";
@@ -27,7 +27,11 @@ export function marketFeed(opts: { market: Address; air: string }, m: MarketFeed
       const ev = decodeMarketBlock(block, opts.market, await m.reader.terms(), opts.air);
       if (ev.slashes.length > 0) await m.store.batch(await m.store.slashes.addOps(ev.slashes));
       await m.scheduler.onMarketChanges(ev);
-      await m.aggregator.onMarketBlock(ev).catch((err: Error) => m.logger.warn("Aggregator failed on a block", { block: block.number, error: err.message }));
+      // Not awaited: the aggregator takes the events at once, and its pass (proof fetches, verification,
+      // an aggregate's submission) must not hold up ingestion. Awaited, a pass that outlasted the
+      // aggregator's tick ran again and again, ingestion stopped, and the node never saw its own slash
+      // (chaos ci seed 7).
+      void m.aggregator.onMarketBlock(ev).catch((err: Error) => m.logger.warn("Aggregator failed on a block", { block: block.number, error: err.message }));
       return [];
     },
     onReorg: (ancestor, depth) => m.logger.warn("Chain reorganisation: re-ingesting", { ancestor: ancestor.blockNumber, depth }),

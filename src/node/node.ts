@@ -19,7 +19,7 @@ import { resolveBackendKind } from "../backends/select.js";
 import { loadDeployment, type DeploymentInfo } from "../chain/deployment.js";
 import { EventIngester } from "../chain/ingest.js";
 import { MarketReader } from "../chain/market-reader.js";
-import { connectChain } from "../chain/rpc.js";
+import { connectChain, redactRpcUrl, withRpcRetry } from "../chain/rpc.js";
 import { TxSender } from "../chain/sender.js";
 import { ChainStakeOracle } from "../chain/stake-oracle.js";
 import { StakingClient } from "../chain/staking.js";
@@ -43,6 +43,13 @@ import type { NodeOpts } from "./options.js";
 import { NodeStatusSource, nodeHeartbeat } from "./status.js";
 
 export { NodeError } from "./errors.js";
+
+/**
+ * How long the start-up reads of L1 (chain id, the market's terms, the verifier's policy, our
+ * registration) are retried while the RPC fails transiently, before the node gives up and exits. A
+ * contract's refusal (a wrong deployment) fails at once.
+ */
+export const STARTUP_RPC_RETRY_MS = 120_000;
 export { NODE_VERSION } from "./status.js";
 
 export interface ProverNodeDeps {
@@ -70,6 +77,7 @@ interface Modules {
   ingester: EventIngester<BatchOp>;
   status: NodeStatusSource;
   api: ApiServer | null;
+  faults: FaultInjector;
 }
 
 export class ProverNode {
@@ -105,13 +113,17 @@ export class ProverNode {
     try {
       // chain
       const pollingIntervalMs = Math.min(1000, opts.chain.pollIntervalMs);
-      const conn = await connectChain({
-        urls: opts.chain.rpcUrls,
-        expectedChainId: deployment.chainId,
-        account,
-        pollingIntervalMs,
-        onSwitch: (s) => log.warn("RPC endpoint failed; switched", { from: s.from, to: s.to, reason: s.reason }),
-      });
+      const conn = await withRpcRetry(
+        () =>
+          connectChain({
+            urls: opts.chain.rpcUrls,
+            expectedChainId: deployment.chainId,
+            account,
+            pollingIntervalMs,
+            onSwitch: (s) => log.warn("RPC endpoint failed; switched", { from: s.from, to: s.to, reason: s.reason }),
+          }),
+        { timeoutMs: STARTUP_RPC_RETRY_MS, signal, onRetry: (err, attempt) => log.warn("L1 not reachable at start; retrying", { urls: opts.chain.rpcUrls.map(redactRpcUrl), attempt, error: (err as Error).message.split("\n")[0] }) },
+      );
       const publicClient = conn.public;
       const sender = new TxSender({ pollIntervalMs: pollingIntervalMs }, { publicClient, account, chain: conn.chain });
       const reader = new MarketReader({ market: addresses.market, election: addresses.election, rollup: addresses.rollup }, { publicClient });
@@ -138,6 +150,7 @@ export class ProverNode {
           oracle,
           stakingKey: deps.stakingKey,
           stores: { proof: faults.proofStore(new ProofContentStore(store)) },
+          connectionGater: faults.connectionGater(),
           status: nodeHeartbeat({ backend: backendName, workers: opts.provers.workers }, pool),
           logger: log,
           metrics: createP2pMetrics(register),
@@ -213,10 +226,10 @@ export class ProverNode {
 
       // api
       const status = new NodeStatusSource({ network: opts.network, backend: backendName, workers: opts.provers.workers }, { address: account.address, store, staking, publicClient, p2p, breaker: () => agent.breaker.state });
-      const providers = { status: () => status.status(), readiness: () => status.readiness(), metrics: register };
+      const providers = { status: () => status.status(), readiness: () => status.readiness(), jobs: () => status.jobs(), metrics: register };
       const api = opts.api.enabled ? new ApiServer(opts.api, { providers, logger: log }) : null;
 
-      const modules: Modules = { store, reader, staking, p2p, pool, intents, machine, scheduler, aggregator, ingester, status, api };
+      const modules: Modules = { store, reader, staking, p2p, pool, intents, machine, scheduler, aggregator, ingester, status, api, faults };
       return new ProverNode(opts, account.address, deps, deployment, modules, backendName, controller);
     } catch (err) {
       await store.close().catch(() => undefined);
@@ -234,15 +247,18 @@ export class ProverNode {
     this.started = true;
     const { m, log } = this;
     await m.p2p.start();
+    m.faults.watchPartition(m.p2p);
     await m.api?.start();
     m.p2p.onMessage(({ message }) => {
       if (message.body.kind === "lockIntent") m.intents.record(segmentIdOf(message.body.batchId, message.body.segmentIndex), message.signer as Address, message.body.expiresAt);
     });
-    // Read once, and fail the start if L1 cannot answer: the market's terms and the verifier's policy.
-    await m.reader.terms();
-    const policy = await m.reader.verifierPolicy();
+    // Read once, and fail the start if L1 refuses: the market's terms and the verifier's policy. An RPC
+    // that fails for a while (a flaky provider) is waited for, up to STARTUP_RPC_RETRY_MS.
+    const retry = { timeoutMs: STARTUP_RPC_RETRY_MS, signal: this.signal, onRetry: (err: unknown, attempt: number) => log.warn("L1 read failed at start; retrying", { attempt, error: (err as Error).message.split("\n")[0] }) };
+    await withRpcRetry(() => m.reader.terms(), retry);
+    const policy = await withRpcRetry(() => m.reader.verifierPolicy(), retry);
     await m.machine.refreshMetrics();
-    await m.status.checkRegistration(log);
+    await withRpcRetry(() => m.status.checkRegistration(log), retry);
     log.info("Prover node started", {
       address: this.address,
       peerId: m.p2p.peerId,
@@ -268,6 +284,7 @@ export class ProverNode {
       const { m, log } = this;
       log.info("Stopping prover node");
       this.controller.abort(new Error("node stopping"));
+      m.faults.close();
       m.aggregator.close();
       await Promise.allSettled([...this.loops, m.scheduler.idle(), m.aggregator.idle()]);
       await m.pool.close().catch(() => undefined);

@@ -4,12 +4,13 @@
  * p2p host; starts nothing.
  */
 import type { Address, PublicClient } from "viem";
-import type { AggregationStatus, NodeStatus, Readiness } from "../api/interface.js";
+import type { AggregationStatus, JobView, NodeStatus, Readiness } from "../api/interface.js";
 import type { StakingClient } from "../chain/staking.js";
 import { summariseJobs } from "../jobs/summary.js";
 import type { P2pNetwork } from "../p2p/index.js";
 import type { Store } from "../store/index.js";
 import type { Logger } from "../util/logger.js";
+import { splitSegmentId } from "../util/segment-id.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -79,6 +80,28 @@ export class NodeStatusSource {
       uptimeSeconds: Math.floor((this.clock.now() - this.startedAt) / 1000),
       ...(this.m.trees ? { aggregation: this.m.trees() } : {}),
     };
+  }
+
+  /** `/jobs`: every job record in the store, newest update first. */
+  async jobs(): Promise<JobView[]> {
+    const out: JobView[] = [];
+    for (const j of await this.m.store.jobs.values()) {
+      const { batchId, index } = splitSegmentId(j.segmentId);
+      out.push({
+        segmentId: j.segmentId,
+        batchId,
+        index,
+        state: j.state,
+        ...(j.failureReason ? { failureReason: j.failureReason } : {}),
+        ...(j.proofHash ? { proofHash: j.proofHash } : {}),
+        ...(j.lockDeadline !== undefined ? { lockDeadline: j.lockDeadline } : {}),
+        txs: j.txs,
+        provingAttempts: j.provingAttempts,
+        updatedAt: j.updatedAt,
+        history: j.history,
+      });
+    }
+    return out.sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   /** Warn (at start) when this address cannot lock segments: not registered, or stake below the minimum. */

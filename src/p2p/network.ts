@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Message } from "@libp2p/gossipsub";
 import { TopicValidatorResult } from "@libp2p/gossipsub";
-import type { PeerId, PeerInfo } from "@libp2p/interface";
+import type { ConnectionGater, PeerId, PeerInfo } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { LevelDatastore } from "datastore-level";
@@ -32,6 +32,8 @@ export interface P2pModules {
   status?: () => Status;
   /** Application check run after the generic validation (e.g. known segment). */
   messageCheck?: MessageCheck;
+  /** More connection rules (an operator's deny list, …), checked after the ban list of the peer scores. */
+  connectionGater?: ConnectionGater;
   /**
    * keccak256 used to check fetched objects. Defaults to @noble/hashes (pure JS, ~15–40 MB/s here);
    * the node may pass a faster one (WASM) since this dominates the cost of a large fetch.
@@ -196,13 +198,15 @@ export class P2pNetwork {
       await this.datastore.open();
     }
     const isBanned = (peer: PeerId): boolean => this.scores.isBanned(peer.toString());
+    const extra = this.modules.connectionGater ?? {};
     const host = await createHost(opts, {
       privateKey,
       datastore: this.datastore ?? undefined,
       connectionGater: {
-        denyDialPeer: isBanned,
-        denyInboundEncryptedConnection: isBanned,
-        denyOutboundEncryptedConnection: isBanned,
+        ...extra,
+        denyDialPeer: async (peer) => isBanned(peer) || ((await extra.denyDialPeer?.(peer)) ?? false),
+        denyInboundEncryptedConnection: async (peer, conn) => isBanned(peer) || ((await extra.denyInboundEncryptedConnection?.(peer, conn)) ?? false),
+        denyOutboundEncryptedConnection: async (peer, conn) => isBanned(peer) || ((await extra.denyOutboundEncryptedConnection?.(peer, conn)) ?? false),
       },
       appScore: (peer) => this.scores.score(peer),
     });
@@ -251,7 +255,8 @@ export class P2pNetwork {
       const ma = multiaddr(addr);
       const id = ma.getComponents().find((c) => c.name === "p2p")?.value;
       if (id !== undefined && host.getConnections(peerIdFromString(id)).length > 0) continue;
-      host.dial(ma).catch((err: Error) => (quiet ? this.log.debug : this.log.warn)("Bootstrap dial failed", { addr, error: err.message }));
+      // Called as methods: a Logger's methods may need their `this` (the pino adapter's do).
+      host.dial(ma).catch((err: Error) => this.log[quiet ? "debug" : "warn"]("Bootstrap dial failed", { addr, error: err.message }));
     }
   }
 
@@ -399,9 +404,12 @@ export class P2pNetwork {
   private async fetch(kind: "witness" | "proof", hash: Hex, options: FetchOptions): Promise<Uint8Array> {
     const want = hash.toLowerCase() as Hex;
     const tried = new Set<string>();
+    /** Why each peer tried did not serve it (in the error when none did). */
+    const why: string[] = [];
     const attempt = async (peer: PeerId): Promise<Uint8Array | null> => {
       const id = peer.toString();
-      if (tried.has(id) || this.scores.isBanned(id)) return null;
+      if (tried.has(id)) return null;
+      if (this.scores.isBanned(id)) return (why.push(`${id.slice(-8)}: banned`), null);
       tried.add(id);
       try {
         const data = await this.requester().request(peer, kind, want, { signal: options.signal });
@@ -409,14 +417,16 @@ export class P2pNetwork {
         if (got === want) return data;
         this.scores.apply(id, this.opts.scoring.badContentPenalty, `${kind} hash mismatch`);
         this.log.warn("Fetched object does not match its hash", { kind, peer: id, expected: want, actual: got });
+        why.push(`${id.slice(-8)}: hash mismatch`);
       } catch (err) {
         this.log.debug("Fetch from peer failed", { kind, peer: id, error: (err as Error).message });
+        why.push(`${id.slice(-8)}: ${(err as Error).message.split("\n")[0]}`);
       }
       return null;
     };
     const hinted = [...(options.peers ?? [])];
     for (const signer of options.signers ?? []) {
-      const peerId = await this.modules.oracle.peerIdOf(signer).catch(() => null);
+      const peerId = await this.modules.oracle.peerIdOf(signer).catch((err: Error) => (why.push(`peer id of ${signer}: ${err.message.split("\n")[0]}`), null));
       if (peerId !== null) hinted.push(peerId);
     }
     for (const p of hinted) {
@@ -429,7 +439,7 @@ export class P2pNetwork {
       const data = await attempt(provider.id);
       if (data !== null) return data;
     }
-    throw new P2pError({ code: "P2P_NO_PROVIDER", hash: want }, `no provider served ${kind} ${want}`);
+    throw new P2pError({ code: "P2P_NO_PROVIDER", hash: want }, `no provider served ${kind} ${want}${why.length > 0 ? ` (${why.slice(0, 4).join("; ")})` : " (no peer to ask)"}`);
   }
 
   /** Ask a peer for its signed status over `status/1`; the signature is checked. */

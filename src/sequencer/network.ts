@@ -5,11 +5,11 @@
  * {signers: [sequencer]})` resolves the signer's registered peer id).
  *
  * Recipe (what `startSequencerNetwork` does, for callers that build the network themselves):
- *   const store = new MemoryContentStore();
+ *   const store = await LevelSequencerStore.open(dir);          // or new MemorySequencerStore()
  *   const network = createP2pNetwork(p2pOpts, {oracle: new ChainStakeOracle({staking, rollup}, {publicClient}),
- *                                              stakingKey: sequencerKey, stores: {witness: store}});
+ *                                              stakingKey: sequencerKey, stores: {witness: {get: (h) => store.witness(h)}}});
  *   await network.start(); await ensureRegistered(network.peerId, {publicClient, sender, staking});
- *   const sequencer = new Sequencer(opts, {publicClient, sender, addresses, network, witnessStore: store});
+ *   const sequencer = new Sequencer(opts, {publicClient, sender, addresses, network, store});
  */
 import { encodeFunctionData, type Address, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -18,12 +18,11 @@ import type { SystemAddresses } from "../chain/contracts.js";
 import { peerIdFromChain, peerIdToChain } from "../chain/peer-id.js";
 import type { TxSender } from "../chain/sender.js";
 import { ChainStakeOracle } from "../chain/stake-oracle.js";
-import { MemoryContentStore } from "../p2p/content.js";
 import { createP2pNetwork, type P2pNetwork } from "../p2p/network.js";
 import type { P2pOpts, P2pOptsInput } from "../p2p/options.js";
 import { nullLogger, type Logger } from "../util/logger.js";
 import { SequencerError } from "./errors.js";
-import type { WitnessStore } from "./sequencer.js";
+import { MemorySequencerStore, type SequencerStore } from "./store.js";
 
 export interface EnsureRegisteredModules {
   publicClient: PublicClient;
@@ -73,8 +72,8 @@ export interface SequencerNetworkModules {
   addresses: SystemAddresses;
   /** The sequencer's secp256k1 key (signs gossip); must be the sender's account. */
   stakingKey: Hex;
-  /** The store the Sequencer writes witnesses to; a new MemoryContentStore when omitted. */
-  witnessStore?: WitnessStore;
+  /** The store the Sequencer writes batches and witnesses to (served over `witness/1`); a new MemorySequencerStore when omitted. */
+  store?: SequencerStore;
   logger?: Logger;
 }
 
@@ -82,14 +81,14 @@ export interface SequencerNetworkModules {
 export async function startSequencerNetwork(
   opts: SequencerNetworkOpts,
   m: SequencerNetworkModules,
-): Promise<{ network: P2pNetwork; oracle: ChainStakeOracle; witnessStore: WitnessStore }> {
+): Promise<{ network: P2pNetwork; oracle: ChainStakeOracle; store: SequencerStore }> {
   const keyAddress = privateKeyToAccount(m.stakingKey).address;
   if (keyAddress.toLowerCase() !== m.sender.address.toLowerCase()) {
     throw new SequencerError({ code: "SEQUENCER_KEY_MISMATCH", sender: m.sender.address, keyAddress }, `the staking key's address ${keyAddress} is not the sender's ${m.sender.address}`);
   }
   const oracle = new ChainStakeOracle({ staking: m.addresses.staking, rollup: m.addresses.rollup, cacheMs: opts.oracleCacheMs }, { publicClient: m.publicClient });
-  const witnessStore = m.witnessStore ?? new MemoryContentStore();
-  const network = createP2pNetwork(opts.p2p, { oracle, stakingKey: m.stakingKey, stores: { witness: witnessStore }, logger: m.logger });
+  const store = m.store ?? new MemorySequencerStore();
+  const network = createP2pNetwork(opts.p2p, { oracle, stakingKey: m.stakingKey, stores: { witness: { get: (hash) => store.witness(hash) } }, logger: m.logger });
   await network.start();
   try {
     await ensureRegistered(network.peerId, { publicClient: m.publicClient, sender: m.sender, staking: m.addresses.staking, txTimeoutMs: opts.txTimeoutMs, logger: m.logger });
@@ -98,5 +97,5 @@ export async function startSequencerNetwork(
     throw err;
   }
   oracle.invalidate();
-  return { network, oracle, witnessStore };
+  return { network, oracle, store };
 }

@@ -3,18 +3,23 @@
  * segments, posts them to the SegmentMarket with their fee escrow and serves the segment witnesses.
  *
  * Trust and limits (docs/sequencer.md): the sequencer is the rollup's single, trusted orderer (the
- * Rollup only accepts its postings); it signs nothing on L2 (no signatures in v1); its state lives in
- * memory only. A batch that times out on L1 (SegmentMarket.batchTimeout passes before it is finalised)
- * is NOT re-posted: the next batch continues from the sequencer's state, which then no longer chains
- * from the Rollup's root, so no later batch can be finalised either. A real sequencer would have to
- * re-post the timed-out batch's transactions (or roll its state back to the L1 root) before going on.
+ * Rollup only accepts its postings); it signs nothing on L2 (no signatures in v1).
+ *
+ * Persistence and recovery (docs/sequencer.md, "Persistence"): every batch is written to the
+ * SequencerStore — transactions, segments, witnesses — before its postBatch is sent, so a restarted
+ * sequencer serves the witnesses again and rebuilds its L2 state. `reconcile()` (run before every post,
+ * and callable on a timer) compares each open batch with L1: finalized, timed out (the sequencer calls
+ * `timeoutBatch` itself once the timeout has passed, which refunds its escrow), or gone (a post that
+ * never landed, or a reorg). The transactions of a batch that timed out or vanished are RE-POSTED, in
+ * their order, before any new transaction, from the state of the batches still standing; an open batch
+ * that no longer chains from them is orphaned (re-posted too, and refunded at its timeout).
  */
 import { encodeFunctionData, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
 import { rollupAbi, segmentMarketAbi, stakeTokenAbi } from "../chain/abi/index.js";
 import type { SystemAddresses } from "../chain/contracts.js";
 import type { TxSender } from "../chain/sender.js";
 import { packRoot, txDataHash } from "../chain/statement.js";
-import { MemoryContentStore } from "../p2p/content.js";
+import type { ContentStore } from "../p2p/content.js";
 import type { GossipBody } from "../p2p/messages/payloads.js";
 import { publicColumnsOf, statementOf } from "../rollup/air/index.js";
 import {
@@ -28,6 +33,8 @@ import {
   witnessHash,
 } from "../rollup/index.js";
 import { AbortError, describeError } from "../util/errors.js";
+import { BatchStatus, MarketReader } from "../chain/market-reader.js";
+import { MemorySequencerStore, type BatchRecord, type BatchStatusName, type SequencerStore } from "./store.js";
 import { nullLogger, type Logger } from "../util/logger.js";
 import { SequencerError } from "./errors.js";
 import { genesisFor } from "./genesis.js";
@@ -40,12 +47,6 @@ export interface SequencerNetwork {
   publish(body: GossipBody): Promise<number>;
   /** Announce on the DHT that we serve the object with this keccak256. */
   provide(hash: Hex, signal?: AbortSignal): Promise<void>;
-}
-
-/** Where witnesses are kept and served from (p2p's ContentStore plus `put`). */
-export interface WitnessStore {
-  put(data: Uint8Array): Hex;
-  get(hash: Hex): Promise<Uint8Array | null>;
 }
 
 export interface SequencerOpts {
@@ -64,6 +65,8 @@ export interface SequencerOpts {
   failingShare?: number;
   /** Receipt wait before chain state is re-read (ms); default 30000. */
   txTimeoutMs?: number;
+  /** How long a post whose transaction may still be pending is left undecided before it counts as dropped (ms); default 60000. */
+  undecidedPostMs?: number;
   /** Time limit of one DHT `provide` (ms); default 10000. */
   announceTimeoutMs?: number;
 }
@@ -75,8 +78,8 @@ export interface SequencerModules {
   addresses: SystemAddresses;
   /** null: witnesses are stored but neither announced nor gossiped (tests, offline use). */
   network: SequencerNetwork | null;
-  /** Defaults to a new MemoryContentStore; pass the store the p2p network serves `witness/1` from. */
-  witnessStore?: WitnessStore;
+  /** Batches and witnesses (the p2p network serves `witness/1` from it); a MemorySequencerStore when omitted. */
+  store?: SequencerStore;
   logger?: Logger;
   signal?: AbortSignal;
 }
@@ -103,32 +106,50 @@ export interface PostedBatch {
   failed: number;
   /** Hash of the postBatch transaction (null: found on L1 after an error, hash unknown). */
   txHash: Hex | null;
+  /** The batch whose transactions this one posts again (after a timeout or a reorg). */
+  repostOf?: bigint;
 }
 
 const MAX_SEGMENTS_PER_BATCH = 256;
+
+/** What `reconcile()` found: batches whose status changed, by their new status. */
+export interface ReconcileReport {
+  readonly changed: readonly { batchId: bigint; from: BatchStatusName; to: BatchStatusName }[];
+  /** Transactions waiting to be re-posted (of timed-out, dropped and orphaned batches). */
+  readonly requeued: number;
+}
+
+/** Batches of these statuses make up the L2 state (in id order). */
+const STANDING: ReadonlySet<BatchStatusName> = new Set(["posting", "posted", "finalized"]);
+/** Batches whose transactions must be posted again, unless already re-posted. */
+const REPOSTABLE: ReadonlySet<BatchStatusName> = new Set(["timedOut", "dropped", "orphaned"]);
 
 export class Sequencer {
   readonly genesis: Genesis;
   /** Packed genesis root: what the Rollup must have been deployed with. */
   readonly genesisRoot: Hex;
-  readonly witnessStore: WitnessStore;
+  readonly store: SequencerStore;
+  /** The witnesses served over `witness/1` (by keccak256). */
+  readonly witnessStore: ContentStore;
   private readonly opts: Required<SequencerOpts>;
   private readonly client: PublicClient;
   private readonly sender: TxSender;
   private readonly addresses: SystemAddresses;
+  private readonly reader: MarketReader;
   private readonly network: SequencerNetwork | null;
   private readonly log: Logger;
   private readonly signal: AbortSignal | undefined;
-  private readonly random: () => number;
   private state: RollupState;
-  /** Transactions of every batch accepted on L1, in order (to rebuild the state after a failed post). */
-  private readonly history: Transaction[][] = [];
-  private readonly posted = new Map<bigint, PostedBatch>();
+  /** Every batch record, by id (a cache of the store, loaded once). */
+  private readonly records = new Map<bigint, BatchRecord>();
+  private loaded: Promise<void> | null = null;
   private checked = false;
   private queue: Promise<unknown> = Promise.resolve();
+  /** When a "posting" record was first found undecided (its tx may still be pending). */
+  private readonly undecidedSince = new Map<bigint, number>();
 
   constructor(opts: SequencerOpts, modules: SequencerModules) {
-    this.opts = { failingShare: 0.1, txTimeoutMs: 30_000, announceTimeoutMs: 10_000, ...opts };
+    this.opts = { failingShare: 0.1, txTimeoutMs: 30_000, announceTimeoutMs: 10_000, undecidedPostMs: 60_000, ...opts };
     const bad = (detail: string): never => {
       throw new SequencerError({ code: "SEQUENCER_OPTIONS", detail });
     };
@@ -149,12 +170,14 @@ export class Sequencer {
     this.genesis = genesis;
     this.genesisRoot = root;
     this.state = RollupState.fromGenesis(genesis);
-    this.random = prng(opts.seed ^ 0x3c6ef372);
     this.client = modules.publicClient;
     this.sender = modules.sender;
     this.addresses = modules.addresses;
+    this.reader = new MarketReader({ market: modules.addresses.market, election: modules.addresses.election, rollup: modules.addresses.rollup }, { publicClient: modules.publicClient });
     this.network = modules.network;
-    this.witnessStore = modules.witnessStore ?? new MemoryContentStore();
+    this.store = modules.store ?? new MemorySequencerStore();
+    const store = this.store;
+    this.witnessStore = { get: (hash) => store.witness(hash) };
     this.log = (modules.logger ?? nullLogger).child({ module: "sequencer" });
     this.signal = modules.signal;
   }
@@ -164,13 +187,41 @@ export class Sequencer {
     return packRoot(this.state.root);
   }
 
-  /** The root the Rollup should reach once `batchId` is finalised (null: not posted by us). */
+  /** The root the Rollup should reach once `batchId` is finalised (null: not a standing batch of ours). */
   expectedRoot(batchId: bigint): Hex | null {
-    return this.posted.get(batchId)?.rootOut ?? null;
+    const r = this.records.get(batchId);
+    return r !== undefined && STANDING.has(r.status) ? r.rootOut : null;
   }
 
+  /** Batches on L1 or meant for it (every status but dropped), in id order. */
   postedBatches(): PostedBatch[] {
-    return [...this.posted.values()];
+    return this.sortedRecords()
+      .filter((r) => r.status !== "dropped")
+      .map(toPosted);
+  }
+
+  /** Every batch record, in id order (what the store holds). */
+  batchRecords(): BatchRecord[] {
+    return this.sortedRecords();
+  }
+
+  /**
+   * Load the persisted batches and rebuild the L2 state from them (once; every other call runs it
+   * first). A store of another genesis is refused.
+   */
+  load(): Promise<void> {
+    this.loaded ??= (async () => {
+      const meta = await this.store.meta();
+      const mine = { accounts: this.opts.accounts, treeDepth: this.opts.treeDepth, seed: this.opts.seed, segmentLogRows: this.opts.segmentLogRows };
+      if (meta === null) await this.store.putMeta(mine);
+      else if (meta.accounts !== mine.accounts || meta.treeDepth !== mine.treeDepth || meta.seed !== mine.seed) {
+        throw new SequencerError({ code: "SEQUENCER_STORE_MISMATCH", detail: `the store was written for ${JSON.stringify(meta)}, this sequencer is ${JSON.stringify(mine)}` });
+      }
+      for (const r of await this.store.batches()) this.records.set(r.batchId, r);
+      this.rebuildState();
+      if (this.records.size > 0) this.log.info("Sequencer state loaded", { batches: this.records.size, stateRoot: this.stateRoot() });
+    })();
+    return this.loaded;
   }
 
   /**
@@ -179,6 +230,7 @@ export class Sequencer {
    * first postNextBatch; callable earlier to fail fast.
    */
   async verifyDeployment(): Promise<void> {
+    await this.load();
     const read = <F extends "sequencer" | "treeDepth" | "stateRoot" | "lastFinalizedBatch">(functionName: F) =>
       this.client.readContract({ address: this.addresses.rollup, abi: rollupAbi, functionName });
     const [sequencer, depth, root, finalized] = await Promise.all([read("sequencer"), read("treeDepth"), read("stateRoot"), read("lastFinalizedBatch")]);
@@ -188,40 +240,163 @@ export class Sequencer {
     if (Number(depth) !== this.opts.treeDepth) {
       throw new SequencerError({ code: "SEQUENCER_TREE_DEPTH_MISMATCH", expected: this.opts.treeDepth, onChain: Number(depth) }, `the rollup's tree depth is ${depth}, the sequencer's ${this.opts.treeDepth}`);
     }
-    if (finalized === 0n && this.posted.size === 0 && root.toLowerCase() !== this.genesisRoot.toLowerCase()) {
+    if (finalized === 0n && this.records.size === 0 && root.toLowerCase() !== this.genesisRoot.toLowerCase()) {
       throw new SequencerError({ code: "SEQUENCER_GENESIS_MISMATCH", expected: this.genesisRoot, onChain: root }, `the rollup's root ${root} is not this sequencer's genesis root ${this.genesisRoot} (same accounts, treeDepth and seed?)`);
     }
-    const next = await this.client.readContract({ address: this.addresses.market, abi: segmentMarketAbi, functionName: "nextBatchId" });
-    if (this.posted.size === 0 && next > 1n) {
-      this.log.warn("The market already has batches this sequencer did not post; its state starts from genesis", { nextBatchId: next });
+    const next = await this.nextBatchId();
+    const known = this.records.size === 0 ? 0n : this.sortedRecords().at(-1)!.batchId;
+    if (next - 1n > known) {
+      this.log.warn("The market has batches this sequencer has no record of; its state starts from its own records", { nextBatchId: next, lastKnown: known });
     }
     this.checked = true;
   }
 
-  /** Build, post and announce the next batch. Calls are serialised. */
+  /** Build, post and announce the next batch (re-posted transactions first). Calls are serialised. */
   postNextBatch(): Promise<PostedBatch> {
-    const run = this.queue.then(() => this.postNow());
+    return this.serialised(() => this.postNow());
+  }
+
+  /**
+   * Compare every open batch with L1 and act: finalized and timed-out batches are recorded, a batch past
+   * its timeout is timed out (`timeoutBatch`, which refunds the escrow), a batch that is not on L1 is
+   * dropped, and an open batch that no longer chains from the standing ones is orphaned. The
+   * transactions of timed-out, dropped and orphaned batches are queued for re-posting. Serialised with
+   * posts; also run at the start of each post.
+   */
+  reconcile(): Promise<ReconcileReport> {
+    return this.serialised(() => this.reconcileNow());
+  }
+
+  private serialised<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(f);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  private sortedRecords(): BatchRecord[] {
+    return [...this.records.values()].sort((a, b) => (a.batchId < b.batchId ? -1 : a.batchId > b.batchId ? 1 : 0));
+  }
+
+  private async reconcileNow(): Promise<ReconcileReport> {
+    await this.load();
+    const changed: { batchId: bigint; from: BatchStatusName; to: BatchStatusName }[] = [];
+    const set = (r: BatchRecord, to: BatchStatusName, patch: Partial<BatchRecord> = {}): BatchRecord => {
+      const next: BatchRecord = { ...r, ...patch, status: to, updatedAt: Date.now() };
+      if (to !== r.status) changed.push({ batchId: r.batchId, from: r.status, to });
+      this.records.set(r.batchId, next);
+      return next;
+    };
+    const dirty: BatchRecord[] = [];
+    const head = await this.reader.head();
+    for (const r of this.sortedRecords()) {
+      if (r.status !== "posting" && r.status !== "posted" && r.status !== "orphaned") continue;
+      const onL1 = await this.onChainStatus(r);
+      if (onL1 === "absent") {
+        if (r.status === "posting" && (await this.mayStillLand(r))) continue;
+        dirty.push(set(r, "dropped"));
+        continue;
+      }
+      this.undecidedSince.delete(r.batchId);
+      if (onL1.status === BatchStatus.Finalized) dirty.push(set(r, "finalized"));
+      else if (onL1.status === BatchStatus.TimedOut) dirty.push(set(r, "timedOut"));
+      else if (head.timestamp >= onL1.timeoutAt) {
+        if (await this.timeOut(r.batchId)) dirty.push(set(r, "timedOut"));
+        else if (r.status === "posting") dirty.push(set(r, "posted"));
+      } else if (r.status === "posting") dirty.push(set(r, "posted"));
+    }
+    // An open batch that does not start where the standing batches before it end can never finalize.
+    let root = this.genesisRoot.toLowerCase();
+    for (const r of this.sortedRecords()) {
+      if (!STANDING.has(r.status)) continue;
+      if (r.status === "posted" && r.rootIn.toLowerCase() !== root) {
+        dirty.push(set(r, "orphaned"));
+        continue;
+      }
+      root = r.rootOut.toLowerCase();
+    }
+    if (dirty.length > 0) {
+      await this.store.write(dirty.map((d) => this.records.get(d.batchId)!));
+      this.rebuildState();
+    }
+    for (const c of changed) this.log.info("Batch status changed", { batchId: c.batchId, from: c.from, to: c.to });
+    return { changed, requeued: this.repostQueue().reduce((n, r) => n + r.transactions.length, 0) };
+  }
+
+  /** L1's view of a batch of ours: "absent" when the market has no batch with that id and our segments. */
+  private async onChainStatus(r: BatchRecord): Promise<"absent" | { status: BatchStatus; timeoutAt: bigint }> {
+    const b = await this.reader.batch(r.batchId);
+    if (b.status === BatchStatus.None || b.segmentCount !== r.segments.length) return "absent";
+    const first = await this.reader.segment(r.batchId, 0);
+    if (first.witnessHash.toLowerCase() !== r.segments[0]!.witnessHash.toLowerCase()) return "absent";
+    return { status: b.status, timeoutAt: b.timeoutAt };
+  }
+
+  /** A post not found on L1 may still land while our account has pending transactions (for a while). */
+  private async mayStillLand(r: BatchRecord): Promise<boolean> {
+    const [pending, latest] = await Promise.all([
+      this.client.getTransactionCount({ address: this.sender.address, blockTag: "pending" }),
+      this.client.getTransactionCount({ address: this.sender.address, blockTag: "latest" }),
+    ]);
+    if (pending === latest) return false;
+    const since = this.undecidedSince.get(r.batchId) ?? Date.now();
+    this.undecidedSince.set(r.batchId, since);
+    return Date.now() - since < this.opts.undecidedPostMs;
+  }
+
+  /** `timeoutBatch(id)`: refunds our escrow. True once the batch is timed out on L1. */
+  private async timeOut(batchId: bigint): Promise<boolean> {
+    const data = encodeFunctionData({ abi: segmentMarketAbi, functionName: "timeoutBatch", args: [batchId] });
+    const closed = async (): Promise<boolean> => (await this.reader.batch(batchId)).status !== BatchStatus.Open;
+    try {
+      await this.sender.sendAndConfirm({ to: this.addresses.market, data }, { timeoutMs: this.opts.txTimeoutMs, signal: this.signal, isDone: closed });
+    } catch (err) {
+      if (!(await closed().catch(() => false))) {
+        this.log.warn("Batch not timed out yet; will retry", { batchId, error: describeError(err) });
+        return false;
+      }
+    }
+    const status = (await this.reader.batch(batchId)).status;
+    this.log.info("Batch timed out", { batchId, status: BatchStatus[status] });
+    return status === BatchStatus.TimedOut;
+  }
+
+  /** Records whose transactions still have to be posted again, oldest first. */
+  private repostQueue(): BatchRecord[] {
+    return this.sortedRecords().filter((r) => REPOSTABLE.has(r.status) && r.repostedIn === undefined);
   }
 
   private async postNow(): Promise<PostedBatch> {
     if (this.signal?.aborted) throw new AbortError();
     if (!this.checked) await this.verifyDeployment();
+    await this.reconcileNow();
+    const undecided = this.sortedRecords().find((r) => r.status === "posting");
+    if (undecided) {
+      throw new SequencerError({ code: "SEQUENCER_POST_UNDECIDED", batchId: undecided.batchId }, `batch ${undecided.batchId}'s post may still land; not posting another one before it is decided`);
+    }
     const { market, token } = this.addresses;
-    const batchId = await this.client.readContract({ address: market, abi: segmentMarketAbi, functionName: "nextBatchId" });
-
-    const txs = randomTransfers(this.state, this.opts.txsPerBatch, { accounts: this.opts.accounts, failingShare: this.opts.failingShare }, this.random);
+    const batchId = await this.nextBatchId();
+    const source = this.repostQueue()[0];
+    const clash = this.records.get(batchId);
+    if (clash && clash !== source && REPOSTABLE.has(clash.status) && clash.repostedIn === undefined) {
+      throw new SequencerError({ code: "SEQUENCER_STATE", detail: `batch id ${batchId} is free on L1 but its record still waits to be re-posted behind batch ${source?.batchId}` });
+    }
+    if (clash && STANDING.has(clash.status)) {
+      throw new SequencerError({ code: "SEQUENCER_STATE", detail: `batch id ${batchId} is free on L1 but recorded as ${clash.status}` });
+    }
+    const txs = source
+      ? [...source.transactions]
+      : randomTransfers(this.state, this.opts.txsPerBatch, { accounts: this.opts.accounts, failingShare: this.opts.failingShare }, prng(batchSeed(this.opts.seed, batchId)));
+    const rootBefore = this.stateRoot();
     const batch = buildBatch(this.state, batchId, txs, this.opts.segmentLogRows); // advances this.state
     const segments: PostedSegment[] = [];
-    let txHash: Hex | null = null;
+    const witnesses: Uint8Array[] = [];
+    let record: BatchRecord;
     try {
       for (const seg of batch.segments) {
         const witness = witnessFromSegment(seg);
         const bytes = encodeWitness(witness);
         const hash = witnessHash(bytes);
-        // Stored before posting: a prover may see SegmentPosted before postBatch returns here.
-        if (this.witnessStore.put(bytes).toLowerCase() !== hash.toLowerCase()) throw new Error("the witness store does not key objects by keccak256");
+        witnesses.push(bytes);
         const column = publicColumnsOf(statementOf(witness)).flatMap((col) => Array.from(col));
         segments.push({
           index: seg.index,
@@ -235,16 +410,41 @@ export class Sequencer {
       }
       const escrow = this.opts.maxPrice * BigInt(segments.length);
       await this.ensureEscrowAllowance(token, market, escrow);
-      const data = encodeFunctionData({
-        abi: segmentMarketAbi,
-        functionName: "postBatch",
-        args: [
-          segments.map((s) => ({ rootIn: s.rootIn, witnessHash: s.witnessHash, txDataHash: s.txDataHash, txCount: s.txCount })),
-          packRoot(batch.rootOut),
-          this.opts.minPrice,
-          this.opts.maxPrice,
-        ],
-      });
+      record = {
+        batchId,
+        status: "posting",
+        transactions: txs,
+        segments,
+        rootIn: rootBefore,
+        rootOut: packRoot(batch.rootOut),
+        failed: batch.outcomes.filter((o) => o !== null).length,
+        txHash: null,
+        ...(source ? { repostOf: source.batchId } : {}),
+        updatedAt: Date.now(),
+      };
+      // Persisted before posting: a prover may see SegmentPosted before postBatch returns here, and a
+      // restart between the send and its receipt must know what may have landed.
+      const sourceNow = source ? { ...source, repostedIn: batchId, updatedAt: Date.now() } : null;
+      await this.store.write(sourceNow ? [sourceNow, record] : [record], witnesses);
+      if (sourceNow) this.records.set(source!.batchId, sourceNow);
+      this.records.set(batchId, record);
+    } catch (err) {
+      this.rebuildState();
+      this.log.error("Batch not posted", { batchId, error: describeError(err) });
+      throw err;
+    }
+    const data = encodeFunctionData({
+      abi: segmentMarketAbi,
+      functionName: "postBatch",
+      args: [
+        segments.map((s) => ({ rootIn: s.rootIn, witnessHash: s.witnessHash, txDataHash: s.txDataHash, txCount: s.txCount })),
+        record.rootOut,
+        this.opts.minPrice,
+        this.opts.maxPrice,
+      ],
+    });
+    let txHash: Hex | null = null;
+    try {
       const sent = await this.sender.sendAndConfirm(
         { to: market, data },
         { timeoutMs: this.opts.txTimeoutMs, signal: this.signal, isDone: async () => (await this.nextBatchId()) > batchId },
@@ -258,28 +458,19 @@ export class Sequencer {
         }
       }
     } catch (err) {
-      // Not on L1 (as far as the chain says now): undo the state change so the next batch chains from
-      // the last posted one. If the market moved past batchId, the batch is there: keep the state.
-      const mismatch = err instanceof SequencerError && err.code === "SEQUENCER_BATCH_ID_MISMATCH";
-      const onChain = !mismatch && segments.length === batch.segments.length && (await this.nextBatchId().then((n) => n > batchId, () => false));
-      if (!onChain) {
-        this.log.error("Batch not posted", { batchId, error: describeError(err) });
-        this.rebuildState();
+      // Whether it landed is decided from L1: now if it is there, else by the next reconcile (the
+      // transaction may still be pending). The record stays "posting" until then.
+      const there = await this.onChainStatus(record).catch(() => "absent" as const);
+      if (there === "absent") {
+        this.log.error("Batch post not confirmed; decided on the next reconcile", { batchId, error: describeError(err) });
         throw err;
       }
       this.log.warn("Posting reported an error but the batch is on L1; keeping it", { batchId, error: describeError(err) });
     }
-    const posted: PostedBatch = {
-      batchId,
-      segments,
-      rootIn: packRoot(batch.rootIn),
-      rootOut: packRoot(batch.rootOut),
-      transactions: txs.length,
-      failed: batch.outcomes.filter((o) => o !== null).length,
-      txHash,
-    };
-    this.history.push(txs);
-    this.posted.set(batchId, posted);
+    record = { ...record, status: "posted", txHash, updatedAt: Date.now() };
+    await this.store.write([record]);
+    this.records.set(batchId, record);
+    const posted = toPosted(record);
     this.log.info("Batch posted", {
       batchId,
       segments: posted.segments.length,
@@ -287,6 +478,7 @@ export class Sequencer {
       failed: posted.failed,
       rootOut: posted.rootOut,
       tx: posted.txHash,
+      ...(record.repostOf !== undefined ? { repostOf: record.repostOf } : {}),
     });
     await this.announce(posted);
     return posted;
@@ -341,10 +533,19 @@ export class Sequencer {
     );
   }
 
-  /** State = genesis + every batch accepted on L1. */
+  /** State = genesis + the transactions of every standing batch (posting, posted, finalized), in id order. */
   private rebuildState(): void {
     const state = RollupState.fromGenesis(this.genesis);
-    for (const txs of this.history) for (const tx of txs) state.apply(tx);
+    for (const r of this.sortedRecords()) if (STANDING.has(r.status)) for (const tx of r.transactions) state.apply(tx);
     this.state = state;
   }
+}
+
+/** Each batch's transfers come from their own stream, so a restart draws the same ones for the same id. */
+function batchSeed(seed: number, batchId: bigint): number {
+  return (seed ^ 0x3c6ef372 ^ Number((batchId * 0x9e3779b1n) & 0xffffffffn)) >>> 0;
+}
+
+function toPosted(r: BatchRecord): PostedBatch {
+  return { batchId: r.batchId, segments: [...r.segments], rootIn: r.rootIn, rootOut: r.rootOut, transactions: r.transactions.length, failed: r.failed, txHash: r.txHash, ...(r.repostOf !== undefined ? { repostOf: r.repostOf } : {}) };
 }

@@ -1,6 +1,6 @@
 export { Bucket, SCHEMA_VERSION } from "./buckets.js";
 export { Store, type StoreOpts } from "./store.js";
-export { Repository, type BatchOp } from "./repository.js";
+export { Repository, type BatchOp, type Db } from "./repository.js";
 export { JobRepository, SegmentRepository, ProofRepository, ProofHashIndex, ChainCursorRepository, MetaRepository, WitnessRepository, SlashRepository } from "./repositories.js";
 export {
   JOB_STATES,

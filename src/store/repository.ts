@@ -1,5 +1,4 @@
 import type { Level } from "level";
-import { Bucket } from "./buckets.js";
 import { decodeJson, encodeJson, type KeyCodec } from "./codec.js";
 
 /** One write inside an atomic batch (`Store.batch`). */
@@ -9,11 +8,14 @@ export type BatchOp =
 
 export type Db = Level<Uint8Array, Uint8Array>;
 
-/** Typed access to one bucket: key = [bucket byte] ‖ codec(key), value = JSON (see codec.ts). */
+/**
+ * Typed access to one bucket: key = [bucket byte] ‖ codec(key), value = JSON (see codec.ts). The bucket
+ * is a number of the database's own enum (the node's `Bucket`, the sequencer's `SequencerBucket`).
+ */
 export class Repository<K, V> {
   constructor(
     protected readonly db: Db,
-    readonly bucket: Bucket,
+    readonly bucket: number,
     protected readonly keyCodec: KeyCodec<K>,
   ) {}
 

@@ -75,7 +75,7 @@ describe("sequencer: batches on L1, witnesses over p2p, chain stake oracle", fun
     sender = new TxSender({ pollIntervalMs: 20 }, { publicClient, account: privateKeyToAccount(sequencerKey), chain: anvilChain });
     const started = await startSequencerNetwork({ p2p: testOpts() }, { publicClient, sender, addresses: deployment.addresses, stakingKey: sequencerKey });
     seqNet = started.network;
-    sequencer = new Sequencer(OPTS, { publicClient, sender, addresses: deployment.addresses, network: seqNet, witnessStore: started.witnessStore });
+    sequencer = new Sequencer(OPTS, { publicClient, sender, addresses: deployment.addresses, network: seqNet, store: started.store });
 
     const oracle = new ChainStakeOracle({ staking: deployment.addresses.staking, rollup: deployment.addresses.rollup }, { publicClient });
     proverNet = createP2pNetwork(testOpts({ bootstrap: [seqNet.multiaddrs()[0]!] }), { oracle, stakingKey: generatePrivateKey() });

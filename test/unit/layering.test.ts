@@ -58,7 +58,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // jobs/ and market/ see the chain and the network only through their ports (jobs/interface.ts).
   jobs: ["store", "backends", "rollup", "stark", "util"],
   aggregator: ["chain", "recursion", "rollup", "stark", "util"],
-  sequencer: ["chain", "p2p", "rollup", "stark", "util"],
+  sequencer: ["chain", "p2p", "rollup", "stark", "store", "util"],
   node: ["aggregator", "api", "backends", "chain", "jobs", "market", "p2p", "recursion", "rollup", "sequencer", "stark", "store", "util"],
   ".": ["backends", "rollup", "stark", "util"],
   cli: ["node", "aggregator", "api", "backends", "chain", "jobs", "market", "p2p", "recursion", "rollup", "sequencer", "stark", "store", "util"],

@@ -23,8 +23,9 @@ import { deployStarkVerifier } from "../../chain/stark-verifier.js";
 import { peerIdToChain } from "../../chain/peer-id.js";
 import { TxSender } from "../../chain/sender.js";
 import type { P2pNetwork } from "../../p2p/index.js";
-import { genesisFor, Sequencer, startSequencerNetwork, type PostedBatch } from "../../sequencer/index.js";
+import { genesisFor, LevelSequencerStore, Sequencer, startSequencerNetwork, type PostedBatch, type SequencerStore } from "../../sequencer/index.js";
 import { encryptKeystore } from "../../node/keystore.js";
+import { STARTUP_RPC_RETRY_MS } from "../../node/node.js";
 import { TRANSFER_AIR_NAME } from "../../rollup/air/index.js";
 import type { BackendKind } from "../../backends/select.js";
 import type { Logger } from "../../util/logger.js";
@@ -75,7 +76,26 @@ export interface DevnetOpts {
   fund: Address[];
   /** Aggregator's proof fetch timeout (ms) before it reports a proof unavailable. */
   fetchTimeoutMs?: number;
+  /**
+   * Something to put in front of anvil for the nodes and the sequencer (the chaos devnet's flaky RPC
+   * proxy): given anvil's URL, returns the URL they use instead. The devnet's own reads go to anvil.
+   */
+  rpcFront?: (anvilUrl: string) => Promise<RpcFront>;
+  /** Extra `chain` options of every node's config (e.g. more confirmations). */
+  nodeChain?: { confirmations?: number; pollIntervalMs?: number };
+  /**
+   * The compiled CLI entry (dist/cli/index.js) the nodes run, when this devnet runs from the sources
+   * (a soak restarts nodes many times: booting compiled code costs far less CPU than tsx). Default: the
+   * entry that matches this module (compiled when it is compiled, else the sources with tsx).
+   */
+  nodeEntry?: string;
   logger: Logger;
+}
+
+/** What `DevnetOpts.rpcFront` starts. */
+export interface RpcFront {
+  readonly url: string;
+  stop(): Promise<void>;
 }
 
 export function defaultDevnetOpts(baseDir: string): DevnetOpts {
@@ -99,6 +119,12 @@ export function defaultDevnetOpts(baseDir: string): DevnetOpts {
   };
 }
 
+interface RunningSequencer {
+  sequencer: Sequencer;
+  network: P2pNetwork;
+  store: SequencerStore;
+}
+
 export interface DevnetNode {
   readonly index: number;
   readonly address: Address;
@@ -106,10 +132,23 @@ export interface DevnetNode {
   readonly logFile: string;
   /** The running process, or null. */
   process: ChildProcess | null;
+  /** The running process's HTTP API port (from its log), or null. */
+  apiPort: number | null;
+  /** The running process's p2p listen multiaddrs with /p2p/<peer id> (from its log). */
+  listen: string[];
+  /** PROVER_NODE_FAULTS of the running process ("" when none). */
+  faults: string;
 }
 
+/**
+ * How long `startNode` waits for "Prover node started": the node's own patience with an unreachable
+ * or flaky RPC at start (STARTUP_RPC_RETRY_MS) plus a minute for the process to boot on a loaded machine.
+ */
+export const NODE_START_TIMEOUT_MS = STARTUP_RPC_RETRY_MS + 60_000;
+
 /** How the CLI is spawned: the compiled entry when running compiled, else the TypeScript source with tsx. */
-function cliCommand(): { cmd: string; args: string[] } {
+function cliCommand(entry?: string): { cmd: string; args: string[] } {
+  if (entry) return { cmd: process.execPath, args: [entry] };
   const self = import.meta.url;
   if (self.endsWith(".js")) return { cmd: process.execPath, args: [fileURLToPath(new URL("../index.js", self))] };
   return { cmd: process.execPath, args: ["--import", "tsx", fileURLToPath(new URL("../index.ts", self))] };
@@ -117,9 +156,17 @@ function cliCommand(): { cmd: string; args: string[] } {
 
 export class Devnet {
   readonly nodes: DevnetNode[] = [];
-  readonly posted: PostedBatch[] = [];
   private logs = new Map<number, WriteStream>();
   private stopped = false;
+  private seq: RunningSequencer | null = null;
+  private lastSequencer: Sequencer | null = null;
+  /** The sequencer's listen address: fixed after the first start, so a restarted sequencer is still every node's bootstrap peer. */
+  private sequencerListen = "/ip4/127.0.0.1/tcp/0";
+  private bootstrap: string[] = [];
+  /** Posts and sequencer restarts take turns. */
+  private sequencerTurn: Promise<unknown> = Promise.resolve();
+  /** Sequencer (re)starts so far. */
+  sequencerStarts = 0;
 
   private constructor(
     readonly opts: DevnetOpts,
@@ -128,16 +175,102 @@ export class Devnet {
     readonly contracts: SystemContracts,
     readonly deployment: Deployment,
     readonly deploymentFile: string,
-    readonly sequencer: Sequencer,
-    readonly sequencerNet: P2pNetwork,
+    private readonly sequencerKey: Hex,
     private readonly nodeKeys: Hex[],
     /** The p2p network name (part of every topic): the nodes' `network` option. */
     readonly network: string,
+    /** The RPC URL the nodes and the sequencer use (anvil's, or what `rpcFront` put in front of it). */
+    readonly nodeRpcUrl: string,
+    private readonly front: RpcFront | null,
   ) {}
+
+  /** The running sequencer; while it restarts, the one before (its records stay readable; posts wait for the restart). */
+  get sequencer(): Sequencer {
+    const s = this.seq?.sequencer ?? this.lastSequencer;
+    if (s === null) throw new Error("the devnet's sequencer never started");
+    return s;
+  }
+
+  get sequencerNet(): P2pNetwork {
+    if (this.seq === null) throw new Error("the devnet's sequencer is not running");
+    return this.seq.network;
+  }
+
+  /** Batches the sequencer posted (or is posting), from its store. */
+  get posted(): PostedBatch[] {
+    return (this.seq?.sequencer ?? this.lastSequencer)?.postedBatches() ?? [];
+  }
 
   /** The sequencer's TCP multiaddrs: every node's bootstrap peers. */
   bootstrapAddrs(): string[] {
-    return this.sequencerNet.multiaddrs().filter((a) => a.includes("/tcp/") && !a.includes("/ws"));
+    return this.bootstrap;
+  }
+
+  /** Directory of the sequencer's database and peer key. */
+  get sequencerDir(): string {
+    return join(this.opts.baseDir, "sequencer");
+  }
+
+  /** Start the sequencer from its store (its database survives restarts), on the same peer key and port. */
+  private async startSequencer(): Promise<void> {
+    const log = this.log;
+    const account = privateKeyToAccount(this.sequencerKey);
+    await mkdir(join(this.sequencerDir, "p2p"), { recursive: true, mode: 0o700 });
+    const store = await LevelSequencerStore.open(join(this.sequencerDir, "db"));
+    try {
+      // The sequencer's RPC goes through the same front as the nodes'.
+      const client = createPublicClient({ chain: anvilChain, transport: http(this.nodeRpcUrl, { retryCount: 0, timeout: 10_000 }), pollingInterval: 100 }) as PublicClient;
+      const sender = new TxSender({ pollIntervalMs: 100 }, { publicClient: client, account, chain: anvilChain });
+      const { network } = await startSequencerNetwork(
+        {
+          p2p: { network: this.network, dataDir: null, peerKeyFile: join(this.sequencerDir, "p2p", "peer-key"), listenAddresses: [this.sequencerListen], bootstrap: [], mdns: false, dhtAddresses: "all" },
+        },
+        { publicClient: client, sender, addresses: this.deployment.addresses, stakingKey: this.sequencerKey, store, logger: log.child({ module: "sequencer-p2p" }) },
+      );
+      const o = this.opts;
+      const sequencer = new Sequencer(
+        { accounts: o.accounts, txsPerBatch: o.txsPerBatch, segmentLogRows: o.segmentLogRows, treeDepth: o.treeDepth, seed: o.seed, minPrice: o.minPrice, maxPrice: o.maxPrice, txTimeoutMs: 20_000 },
+        { publicClient: client, sender, addresses: this.deployment.addresses, network, store, logger: log },
+      );
+      await sequencer.load();
+      const tcp = network.multiaddrs().filter((a) => a.includes("/tcp/") && !a.includes("/ws"));
+      if (this.bootstrap.length === 0) {
+        this.bootstrap = tcp;
+        const port = /\/tcp\/(\d+)/.exec(tcp[0] ?? "")?.[1];
+        if (port) this.sequencerListen = `/ip4/127.0.0.1/tcp/${port}`;
+      }
+      this.seq = { sequencer, network, store };
+      this.lastSequencer = sequencer;
+      this.sequencerStarts++;
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async stopSequencer(): Promise<void> {
+    const s = this.seq;
+    this.seq = null;
+    if (!s) return;
+    await s.network.stop().catch(() => undefined);
+    await s.store.close().catch(() => undefined);
+  }
+
+  /** Stop the sequencer (its p2p host and database) and start it again from its store. Waits for a post in flight. */
+  restartSequencer(downMs = 0): Promise<void> {
+    return this.sequencerTurnOf(async () => {
+      await this.stopSequencer();
+      this.log.info("Sequencer stopped", { downMs });
+      if (downMs > 0) await sleep(downMs);
+      await this.startSequencer();
+      this.log.info("Sequencer restarted", { batches: this.seq!.sequencer.batchRecords().length, stateRoot: this.seq!.sequencer.stateRoot() });
+    });
+  }
+
+  private sequencerTurnOf<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.sequencerTurn.then(f);
+    this.sequencerTurn = run.catch(() => undefined);
+    return run;
   }
 
   get log(): Logger {
@@ -151,6 +284,7 @@ export class Devnet {
     await mkdir(opts.baseDir, { recursive: true });
     log.info("Starting anvil");
     const anvil = await startAnvil({ args: ["--gas-limit", "1000000000", "--block-time", String(t.blockTime)] });
+    let front: RpcFront | null = null;
     try {
       const transport = http(anvil.rpcUrl);
       const publicClient = createPublicClient({ chain: anvilChain, transport, pollingInterval: 100 }) as PublicClient;
@@ -189,30 +323,29 @@ export class Devnet {
       await writeFile(deploymentFile, deploymentToJson(deployment));
       const contracts = systemContracts(deployment.addresses, { public: publicClient, wallet: wallet as unknown as AnyWalletClient });
 
-      // The sequencer: its own p2p host (every node's bootstrap peer), registered so its gossip is accepted.
-      const sender = new TxSender({ pollIntervalMs: 100 }, { publicClient, account: sequencerAccount, chain: anvilChain });
-      const network = `devnet-${process.pid}-${Date.now() % 100000}`;
       // The sequencer escrows maxPrice × segments per batch.
       await publicClient.waitForTransactionReceipt({ hash: await contracts.token.write.mint([sequencerAccount.address, parseEther("1000000000")], { account: deployer } as never), pollingInterval: 100 });
-      const { network: sequencerNet, witnessStore } = await startSequencerNetwork(
-        { p2p: { network, dataDir: null, listenAddresses: ["/ip4/127.0.0.1/tcp/0"], bootstrap: [], mdns: false, dhtAddresses: "all" } },
-        { publicClient, sender, addresses: deployment.addresses, stakingKey: sequencerKey, logger: log.child({ module: "sequencer-p2p" }) },
-      );
-      const sequencer = new Sequencer(
-        { accounts: opts.accounts, txsPerBatch: opts.txsPerBatch, segmentLogRows: opts.segmentLogRows, treeDepth: opts.treeDepth, seed: opts.seed, minPrice: opts.minPrice, maxPrice: opts.maxPrice },
-        { publicClient, sender, addresses: deployment.addresses, network: sequencerNet, witnessStore, logger: log },
-      );
-
+      const network = `devnet-${process.pid}-${Date.now() % 100000}`;
       for (const a of opts.fund) {
         await testClient.setBalance({ address: a, value: parseEther("100") });
         const r = await publicClient.waitForTransactionReceipt({ hash: await contracts.token.write.mint([a, parseEther("10000")], { account: deployer } as never), pollingInterval: 100 });
         if (r.status !== "success") throw new Error(`minting for ${a} reverted`);
         log.info("Funded", { address: a, gas: "100 ETH", tokens: "10000" });
       }
-      const devnet = new Devnet(opts, anvil, publicClient, contracts, deployment, deploymentFile, sequencer, sequencerNet, nodeKeys, network);
-      await devnet.prepareNodes();
+      front = opts.rpcFront ? await opts.rpcFront(anvil.rpcUrl) : null;
+      const devnet = new Devnet(opts, anvil, publicClient, contracts, deployment, deploymentFile, sequencerKey, nodeKeys, network, front?.url ?? anvil.rpcUrl, front);
+      await rm(devnet.sequencerDir, { recursive: true, force: true });
+      try {
+        // The sequencer: its own p2p host (every node's bootstrap peer), registered so its gossip is accepted.
+        await devnet.startSequencer();
+        await devnet.prepareNodes();
+      } catch (err) {
+        await devnet.stopSequencer();
+        throw err;
+      }
       return devnet;
     } catch (err) {
+      await front?.stop().catch(() => undefined);
       await anvil.stop().catch(() => undefined);
       throw err;
     }
@@ -243,7 +376,7 @@ export class Devnet {
         dataDir,
         network,
         keystoreFile: "keystore.json",
-        chain: { rpcUrls: [this.anvil.rpcUrl], chainId: this.deployment.chainId, deploymentFile: this.deploymentFile, contracts: {}, confirmations: 0, pollIntervalMs: 500 },
+        chain: { rpcUrls: [this.nodeRpcUrl], chainId: this.deployment.chainId, deploymentFile: this.deploymentFile, contracts: {}, confirmations: o.nodeChain?.confirmations ?? 0, pollIntervalMs: o.nodeChain?.pollIntervalMs ?? 500 },
         p2p: { listenAddrs: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: bootstrap, mdns: false, privateAddresses: true, peerKeyFile: "p2p/peer-key" },
         backend: { kind: o.backend, threads: 1 },
         provers: { workers: 1 },
@@ -272,7 +405,7 @@ export class Devnet {
       await this.wait(w.writeContract({ address: token.address, abi: token.abi, functionName: "approve", args: [this.contracts.staking.address, o.stake] }));
       await this.wait(w.writeContract({ address: this.contracts.staking.address, abi: this.contracts.staking.abi, functionName: "register", args: [peerIdToChain(peerId)] }));
       await this.wait(w.writeContract({ address: this.contracts.staking.address, abi: this.contracts.staking.abi, functionName: "bond", args: [o.stake] }));
-      this.nodes.push({ index: i, address: account.address, dataDir, logFile: join(dataDir, "node.log"), process: null });
+      this.nodes.push({ index: i, address: account.address, dataDir, logFile: join(dataDir, "node.log"), process: null, apiPort: null, listen: [], faults: "" });
       this.log.info("Node prepared", { node: i, address: account.address, peerId, stake: o.stake });
     }
   }
@@ -286,7 +419,7 @@ export class Devnet {
   async startNode(i: number, faults: string | undefined = this.opts.faults[i]): Promise<void> {
     const node = this.nodes[i]!;
     if (node.process && node.process.exitCode === null && node.process.signalCode === null) throw new Error(`node ${i} is already running`);
-    const { cmd, args } = cliCommand();
+    const { cmd, args } = cliCommand(this.opts.nodeEntry);
     let out = this.logs.get(i);
     if (!out) this.logs.set(i, (out = createWriteStream(node.logFile, { flags: "a" })));
     const env: NodeJS.ProcessEnv = { ...process.env, PROVER_NODE_PASSWORD: DEVNET_PASSWORD };
@@ -294,18 +427,48 @@ export class Devnet {
     if (faults) env.PROVER_NODE_FAULTS = faults;
     const child = spawn(cmd, [...args, "start", "--data-dir", node.dataDir], { env, stdio: ["ignore", "pipe", "pipe"] });
     node.process = child;
+    node.apiPort = null;
+    node.listen = [];
+    node.faults = faults ?? "";
     const started = new Promise<void>((resolveStart, reject) => {
       let buffered = "";
+      let up = false;
       const onData = (chunk: Buffer): void => {
         out!.write(chunk);
-        buffered = (buffered + chunk.toString("utf8")).slice(-4096);
-        if (buffered.includes("Prover node started")) resolveStart();
+        if (up) return;
+        buffered += chunk.toString("utf8");
+        let nl: number;
+        while ((nl = buffered.indexOf("\n")) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (line.includes("API listening")) node.apiPort = Number(/"port":(\d+)/.exec(line)?.[1] ?? 0) || null;
+          if (line.includes("Prover node started")) {
+            try {
+              const rec = JSON.parse(line) as { listen?: string[]; peerId?: string };
+              node.listen = (rec.listen ?? []).filter((a) => a.includes("/tcp/") && !a.includes("/ws")).map((a) => (a.includes("/p2p/") ? a : `${a}/p2p/${rec.peerId}`));
+            } catch {
+              // a pretty (non-JSON) log: no addresses
+            }
+            up = true;
+            resolveStart();
+          }
+        }
+        if (buffered.length > 65_536) buffered = buffered.slice(-4096);
       };
       child.stdout!.on("data", onData);
       child.stderr!.on("data", (c: Buffer) => out!.write(c));
       child.once("exit", (code, sig) => reject(new Error(`node ${i} exited before starting (code ${code}, signal ${sig}); see ${node.logFile}`)));
     });
-    await Promise.race([started, sleep(60_000).then(() => Promise.reject(new Error(`node ${i} did not start within 60 s; see ${node.logFile}`)))]);
+    // As patient as the node itself: it waits out a flaky RPC at start for STARTUP_RPC_RETRY_MS.
+    const gaveUp = new AbortController();
+    try {
+      await Promise.race([
+        started,
+        sleep(NODE_START_TIMEOUT_MS, gaveUp.signal).then(() => Promise.reject(new Error(`node ${i} did not start within ${NODE_START_TIMEOUT_MS / 1000} s; see ${node.logFile}`))),
+      ]);
+    } finally {
+      gaveUp.abort();
+    }
     this.log.info("Node started", { node: i, pid: child.pid, faults: faults ?? "none" });
   }
 
@@ -330,10 +493,14 @@ export class Devnet {
   }
 
   async postBatch(): Promise<PostedBatch> {
-    const b = await this.sequencer.postNextBatch();
-    this.posted.push(b);
+    const b = await this.sequencerTurnOf(() => this.sequencer.postNextBatch());
     this.log.info("Batch posted", { batchId: b.batchId, segments: b.segments.length });
     return b;
+  }
+
+  /** The sequencer's reconcile (records finalized / timed-out / vanished batches, times out overdue ones), between posts and restarts. */
+  reconcileSequencer(): ReturnType<Sequencer["reconcile"]> {
+    return this.sequencerTurnOf(() => this.sequencer.reconcile());
   }
 
   /** Poll until `check` returns a value (not undefined/false), or throw after `timeoutMs`. */
@@ -361,7 +528,8 @@ export class Devnet {
     this.stopped = true;
     await Promise.all(this.nodes.map((n) => this.stopNode(n.index, "SIGTERM").catch(() => undefined)));
     for (const s of this.logs.values()) s.end();
-    await this.sequencerNet.stop().catch(() => undefined);
+    await this.sequencerTurnOf(() => this.stopSequencer()).catch(() => undefined);
+    await this.front?.stop().catch(() => undefined);
     await this.anvil.stop().catch(() => undefined);
   }
 }

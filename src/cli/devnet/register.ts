@@ -14,7 +14,16 @@ export function registerDevnet(program: Command): void {
     .option("--dir <dir>", "where the nodes' data directories and logs go", ".devnet")
     .option("--seed <n>", "seed of the genesis and the transfers", "1")
     .option("--fund <addresses>", "comma-separated addresses to give gas and 10000 stake tokens (your own node; see docs/operator.md)")
+    .option("--chaos <seed>", "chaos mode (docs/reliability.md): a seeded, printed schedule of overlapping faults while batches flow, invariants checked throughout")
+    .option("--chaos-profile <profile>", "chaos schedule: soak (faults drawn per hour over --duration) or ci (one of each, early and overlapping)", "soak")
+    .option("--duration <time>", "chaos: how long to run, e.g. 90s, 20m, 1h (default 10m; with --batches, until that many batches settled)")
+    .option("--report <file>", "chaos: write the JSON report here")
     .action(async (opts: DevnetFlags) => {
+      if (opts.chaos !== undefined) {
+        const { runChaosDevnet } = await import("./run.js");
+        await runChaosDevnet(opts);
+        return;
+      }
       const { runDevnet } = await import("./run.js");
       await runDevnet(opts);
     });
@@ -31,4 +40,8 @@ export interface DevnetFlags {
   dir: string;
   seed: string;
   fund?: string;
+  chaos?: string;
+  chaosProfile?: string;
+  duration?: string;
+  report?: string;
 }

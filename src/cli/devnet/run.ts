@@ -12,6 +12,7 @@ import { Devnet, defaultDevnetOpts, type DevnetOpts } from "./devnet.js";
 import { segmentCapacity } from "../../rollup/segment.js";
 import { formatSummary, summarize } from "./summary.js";
 import type { DevnetFlags } from "./register.js";
+import { CliExit, ExitCode } from "../program.js";
 
 function int(v: string, name: string, min: number, max: number): number {
   if (!/^\d+$/.test(v)) throw new UsageError(`${name} must be an integer, got "${v}"`);
@@ -104,4 +105,45 @@ export async function runDevnet(f: DevnetFlags): Promise<void> {
     await devnet.stop();
     log.info("Devnet stopped", { logs: opts.baseDir });
   }
+}
+
+/** `90s`, `20m`, `1.5h`, or plain seconds → milliseconds. */
+export function parseDuration(v: string, name = "--duration"): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new UsageError(`${name} must be a duration like 90s, 20m or 1h, got "${v}"`);
+  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  if (ms < 1000 || ms > 7 * 24 * 3_600_000) throw new UsageError(`${name} must be between 1 s and a week, got "${v}"`);
+  return ms;
+}
+
+/**
+ * `prover-node devnet --chaos <seed>`: the chaos devnet (docs/reliability.md). Exit 0 when every invariant
+ * held, 1 on a violation (printed with the seed, the moment and the evidence).
+ */
+export async function runChaosDevnet(f: DevnetFlags): Promise<void> {
+  const { runChaos, defaultChaosOpts, CI_PROFILE, SOAK_PROFILE, chaosDevnetOpts } = await import("./chaos/index.js");
+  const seed = int(f.chaos!, "--chaos", 0, 2 ** 31);
+  if (f.chaosProfile !== "soak" && f.chaosProfile !== "ci") throw new UsageError(`--chaos-profile must be soak or ci, got "${f.chaosProfile}"`);
+  const profile = f.chaosProfile === "ci" ? CI_PROFILE : SOAK_PROFILE;
+  const base = devnetOptsFromFlags(f);
+  const tty = Boolean(process.stdout.isTTY);
+  const log = createPinoLogger({ level: "warn", pretty: tty });
+  const devnet = chaosDevnetOpts(base.baseDir, profile, { nodes: base.nodes, backend: base.backend, options: base.options, seed: base.seed, logger: log });
+  const opts = defaultChaosOpts(devnet, profile, seed);
+  opts.durationMs = f.duration !== undefined ? parseDuration(f.duration) : 600_000;
+  opts.batches = f.batches !== undefined ? int(f.batches, "--batches", 1, 100_000) : null;
+  opts.reportFile = f.report ? resolve(f.report) : null;
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) process.exit(1);
+    interrupted = true;
+    process.stdout.write("Ctrl-C: undoing the faults, writing the report\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  opts.signal = controller.signal;
+  const report = await runChaos(opts);
+  if (!report.ok) throw new CliExit(ExitCode.failure, `chaos seed ${seed}: ${report.violations[0]?.message ?? "failed"}`);
 }

@@ -50,11 +50,14 @@ export async function runStart(flags: StartFlags): Promise<void> {
   }
   log.info("Configuration", { config: redactedOpts(opts) });
 
-  let node: ProverNode;
+  let node: ProverNode | undefined;
   try {
     node = await ProverNode.init(opts, { stakingKey: key, logger: log, faults, progress: createProgressReporter({ tty: Boolean(process.stderr.isTTY), log }) });
     await node.start();
   } catch (err) {
+    // A start that failed half-way has p2p, the API and the store open: close them, or the process
+    // would stay alive doing nothing.
+    await node?.stop().catch(() => undefined);
     if (err instanceof NodeError || err instanceof ChainError) throw new CliExit(ExitCode.failure, `error: ${err.message}`);
     throw new CliExit(ExitCode.failure, `error: cannot start the node: ${describeError(err)}`);
   }

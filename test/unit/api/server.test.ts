@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { ApiServer, type NodeStatus, type Readiness } from "../../../src/api/index.js";
+import { ApiServer, type JobView, type NodeStatus, type Readiness } from "../../../src/api/index.js";
 import { PromMetricsRegister } from "../../../src/util/metrics-prom.js";
 import { createJobsMetrics } from "../../../src/jobs/index.js";
 import { createMarketMetrics } from "../../../src/market/index.js";
@@ -14,7 +14,8 @@ describe("api: HTTP server on an ephemeral port", () => {
     stake: { bonded: 10n ** 21n, free: 5n * 10n ** 20n, locked: 5n * 10n ** 20n }, jobs: { proving: 1, finalized: 4 },
     earnings: { total: 123n, pending: 7n }, backend: { kind: "js", workers: 2 }, market: { breaker: "closed", minimumPrice: 600n }, uptimeSeconds: 12,
   };
-  const server = new ApiServer({ host: "127.0.0.1", port: 0 }, { providers: { status: () => status, readiness: () => readiness, metrics: register } });
+  const jobView: JobView = { segmentId: (3n << 32n) | 1n, batchId: 3n, index: 1, state: "published", proofHash: "0xab", txs: { lock: "0x01", commit: "0x02" }, provingAttempts: 1, updatedAt: 5, history: [{ state: "observed", at: 1 }, { state: "published", at: 5 }] };
+  const server = new ApiServer({ host: "127.0.0.1", port: 0 }, { providers: { status: () => status, readiness: () => readiness, jobs: () => [jobView], metrics: register } });
   const get = async (path: string) => fetch(`http://127.0.0.1:${server.port}${path}`);
 
   before(() => server.start());
@@ -45,6 +46,20 @@ describe("api: HTTP server on an ephemeral port", () => {
     assert.deepEqual(body.jobs, { proving: 1, finalized: 4 });
     assert.deepEqual(body.earnings, { total: "123", pending: "7" });
     assert.deepEqual(body.backend, { kind: "js", workers: 2 });
+  });
+
+  it("/jobs lists every job with its state, transactions and history (bigints as strings)", async () => {
+    const r = await get("/jobs");
+    assert.equal(r.status, 200);
+    const body = (await r.json()) as { jobs: Record<string, unknown>[] };
+    assert.deepEqual(body.jobs, [{ segmentId: String((3n << 32n) | 1n), batchId: "3", index: 1, state: "published", proofHash: "0xab", txs: { lock: "0x01", commit: "0x02" }, provingAttempts: 1, updatedAt: 5, history: [{ state: "observed", at: 1 }, { state: "published", at: 5 }] }]);
+    const none = new ApiServer({ host: "127.0.0.1", port: 0 }, { providers: { status: () => status, readiness: () => readiness, metrics: register } });
+    await none.start();
+    try {
+      assert.equal((await fetch(`http://127.0.0.1:${none.port}/jobs`)).status, 404, "no jobs provider, no /jobs");
+    } finally {
+      await none.stop();
+    }
   });
 
   it("/metrics serves prom-client text with proving phases, jobs, locks and slashes", async () => {

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, type CliResult } from "../../utils/cli.js";
+import { startAnvil } from "../../../src/chain/anvil.js";
 
 function cli(args: string[], env: Record<string, string> = {}): CliResult {
   return runCli(args, { PROVER_NODE_FAULTS: "", ...env });
@@ -47,6 +48,26 @@ describe("cli: start and devnet refusals", function () {
     r = cli(["start", "--data-dir", join(dir, "missing")], { PROVER_NODE_PASSWORD: "pw" });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: invalid configuration: \(file\): cannot read/m);
+  });
+
+  it("a start that fails after p2p and the API are up closes them and exits 1 (regression: the process stayed alive doing nothing)", async () => {
+    const anvil = await startAnvil({});
+    const config = join(dir, "config.json");
+    const good = JSON.parse(readFileSync(config, "utf8")) as Record<string, unknown> & { chain: Record<string, unknown>; p2p: Record<string, unknown>; api: Record<string, unknown> };
+    try {
+      // Contracts at addresses with no code: L1 answers, and the answer is "nothing there" (not transient).
+      const nothing = (b: string) => "0x" + b.repeat(20);
+      writeFileSync(config, JSON.stringify({ ...good, chain: { ...good.chain, rpcUrls: [anvil.rpcUrl], chainId: null, deploymentFile: null, contracts: { token: nothing("11"), staking: nothing("22"), market: nothing("33"), election: nothing("44"), rollup: nothing("55"), verifier: nothing("66") } }, p2p: { ...good.p2p, listenAddrs: ["/ip4/127.0.0.1/tcp/0"] }, api: { ...good.api, port: 0 } }));
+      writeFileSync(join(dir, "profile.json"), JSON.stringify({ version: 1, measuredAt: 1, backends: { wasm: { "transfer-v1": { secondsPerSegment: 1 } } } }));
+      const t0 = Date.now();
+      const r = cli(["start", "--data-dir", dir], { PROVER_NODE_PASSWORD: "pw", PROVER_NODE_BACKEND: "wasm" });
+      assert.equal(r.code, 1, `exit code ${r.code} after ${Date.now() - t0} ms (-1: still running when killed): ${r.stderr}`);
+      assert.match(r.stderr, /^error: cannot start the node: The contract function "\w+" returned no data/m);
+      assert.match(r.stdout, /API listening/, "it got as far as the API");
+    } finally {
+      writeFileSync(config, JSON.stringify(good));
+      await anvil.stop();
+    }
   });
 
   it("devnet flags are checked before anything starts (exit 2)", () => {

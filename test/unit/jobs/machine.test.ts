@@ -26,9 +26,10 @@ describe("jobs: state machine", () => {
   it("the table covers every state; terminal states have no exits", () => {
     assert.deepEqual(Object.keys(TRANSITIONS).sort(), [...JOB_STATES].sort());
     for (const s of JOB_STATES) assert.equal(isTerminal(s), TRANSITIONS[s].length === 0, s);
-    // Nothing can be slashed before a lock exists; nothing committed can merely "fail".
+    // Nothing can be slashed before a lock exists; a commitment a reorg took away is committed again.
     for (const s of ["observed", "decided", "lockSent"] as JobState[]) assert.equal(canTransition(s, "slashed"), false, s);
-    for (const s of ["committed", "published"] as JobState[]) assert.equal(canTransition(s, "failed"), false, s);
+    for (const s of ["committed", "published"] as JobState[]) assert.equal(canTransition(s, "proven"), true, s);
+    for (const s of ["committed", "published", "proven"] as JobState[]) assert.equal(canTransition(s, "proving"), false, `${s}: a stored proof is never proven again`);
   });
 
   it("reopen: a failed or slashed job starts a fresh attempt; its proof and witness are dropped; live jobs cannot reopen", async () => {
@@ -93,8 +94,8 @@ describe("jobs: runner recovery rules", function () {
   let chain: FakeChain;
   let network: FakeNetwork;
   let prover: InlineProver;
-  const make = (market = new FixedMarket()): JobRunner =>
-    new JobRunner({ proofOptionsPreset: "test", txWaitMs: 10 }, { store, machine, chain, network, market, prover, signal: new AbortController().signal });
+  const make = (market = new FixedMarket(), clock?: ManualClock): JobRunner =>
+    new JobRunner({ proofOptionsPreset: "test", txWaitMs: 10, lostLockGraceMs: 30_000 }, { store, machine, chain, network, market, prover, signal: new AbortController().signal, ...(clock ? { clock } : {}) });
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "prover-node-runner-"));
     store = await Store.open({ path: dir });
@@ -216,6 +217,57 @@ describe("jobs: runner recovery rules", function () {
     const end = await runner.drive(await runner.observe(sampleSegment(1n)));
     assert.equal(end.state, "finalized");
     assert.equal(prover.attempts, 1);
+  });
+
+  /** A job driven to "published" whose batch does not finalize by itself. */
+  async function published(runner: JobRunner): Promise<PersistedJob> {
+    chain.openSegment(1n);
+    let job: PersistedJob = await runner.observe(sampleSegment(1n));
+    while (job.state !== "committed") job = (await runner.step(job)) as PersistedJob;
+    job = await machine.transition(job, "published");
+    assert.equal(await runner.step(job), "wait", "published: waits for finalization");
+    return job;
+  }
+
+  // Regression (chaos seed 1, ci): a reorg dropped a node's commit transaction; its job, already
+  // published, waited for a finalization that could not come, and the lock expired: an honest node slashed.
+  it("published, our commitment gone but our lock still on chain (a reorg): commits the stored proof again, never proves again", async () => {
+    const runner = make();
+    const job = await published(runner);
+    const proofHash = job.proofHash!;
+    chain.set(1n, { status: "locked", committedProofHash: null });
+    const back = (await runner.step(job)) as PersistedJob;
+    assert.equal(back.state, "proven");
+    assert.equal(back.txs.commit, undefined, "the old commit hash is forgotten");
+    assert.equal((await runner.drive(back)).state, "finalized");
+    assert.equal(chain.state.commits, 2, "committed again");
+    assert.equal(chain.get(1n).committedProofHash, proofHash, "the same proof");
+    assert.equal(prover.attempts, 1, "not proven again");
+    const history = (await store.jobs.get(1n))!.history.map((h) => h.state);
+    assert.deepEqual(history.slice(-5), ["published", "proven", "committed", "published", "finalized"]);
+  });
+
+  it("published, lock gone and no slash of ours ingested: waits out the grace (a slash event may lag), then LOCK_LOST", async () => {
+    const clock = new ManualClock(1_000_000);
+    const runner = make(new FixedMarket(), clock);
+    const job = await published(runner);
+    chain.set(1n, { status: "open", lockedBy: null, committedProofHash: null });
+    assert.equal(await runner.step(job), "wait");
+    clock.advance(29_000);
+    assert.equal(await runner.step(job), "wait", "within the grace");
+    clock.advance(2_000);
+    const end = (await runner.step(job)) as PersistedJob;
+    assert.equal(end.state, "failed");
+    assert.equal(end.failureReason, "LOCK_LOST");
+  });
+
+  it("published, the batch timed out: failed (BATCH_TIMED_OUT), not waiting forever", async () => {
+    const runner = make();
+    const job = await published(runner);
+    chain.set(1n, { status: "expired", lockedBy: null, committedProofHash: null });
+    const end = (await runner.step(job)) as PersistedJob;
+    assert.equal(end.state, "failed");
+    assert.equal(end.failureReason, "BATCH_TIMED_OUT");
   });
 
   it("a lock-holding job whose lock was slashed becomes slashed", async () => {
