@@ -70,6 +70,7 @@ const SCHEMA: Spec = {
         proofOptionsPreset: { t: "string", oneOf: ["default", "test"] },
         txWaitMs: { t: "int", min: 1000, max: 3_600_000 },
         proofRetentionMs: { t: "int", min: 0, max: 365 * 86_400_000 },
+        lostLockGraceMs: { t: "int", min: 0, max: 3_600_000 },
       },
     },
     market: {
