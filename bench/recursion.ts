@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/recursion.ts [-- --log 16 --threads 1,2 --children fib-v1]`: the recursion figures of
+ * `npx tsx bench/recursion.ts [-- --log 16 --threads 1,2 --children fib-v1,transfer-v2-d20 --out FILE]`: the recursion figures of
  * docs/performance.md. For each child AIR (default options, poseidon2, 2^log rows): the recursion
  * program's tables (rows × columns) for a 1-to-1 statement; prove time of the 1-to-1 statement and of
  * a 2-to-1 join of two such statements, on wasm with each thread count; proof sizes and TS verify time
@@ -12,6 +12,7 @@ import { cpus } from "node:os";
 import { airRegistry, type Air } from "../src/stark/air/air.js";
 import "../src/stark/airs/index.js";
 import "../src/rollup/air/index.js";
+import "../src/rollup/air-v2/index.js";
 import { proveStark } from "../src/stark/prover.js";
 import { DEFAULT_OPTIONS } from "../src/stark/options.js";
 import { decodeProof } from "../src/stark/proof.js";
@@ -73,5 +74,6 @@ for (const name of childNames) {
   }
 }
 mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/recursion.json", JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, options, results }, null, 2));
-console.log("wrote bench/results/recursion.json");
+const out = flag("--out", "bench/results/recursion.json");
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, options, results }, null, 2));
+console.log(`wrote ${out}`);
