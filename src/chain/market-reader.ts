@@ -111,8 +111,9 @@ export class MarketReader {
     this.client = modules.publicClient;
   }
 
-  async batch(batchId: bigint): Promise<BatchView> {
-    const b = await this.client.readContract({ address: this.addresses.market, abi: segmentMarketAbi, functionName: "getBatch", args: [batchId] });
+  /** The batch as of the latest block, or as of `blockNumber`. */
+  async batch(batchId: bigint, blockNumber?: bigint): Promise<BatchView> {
+    const b = await this.client.readContract({ address: this.addresses.market, abi: segmentMarketAbi, functionName: "getBatch", args: [batchId], ...(blockNumber !== undefined ? { blockNumber } : {}) });
     return { batchId, status: b.status as BatchStatus, segmentCount: b.segmentCount, committedCount: b.committedCount, timeoutAt: b.timeoutAt, fullyCommittedBlock: b.fullyCommittedBlock };
   }
 

@@ -12,6 +12,12 @@ export interface ChainOpts {
   contracts: Partial<Record<"token" | "staking" | "market" | "election" | "rollup" | "verifier", Address>>;
   /** Blocks an event must be buried under before it is acted on. */
   confirmations: number;
+  /**
+   * Blocks a batch's finalization must be buried under before a job treats it as final (its terminal
+   * state). Shallower, the job keeps waiting as committed: a reorg that undoes the finalization then finds
+   * the job still following its segment, and it commits again if its commitment went too.
+   */
+  finalityDepth: number;
   /** Block polling interval (ms). */
   pollIntervalMs: number;
 }
@@ -22,5 +28,6 @@ export const defaultChainOpts: ChainOpts = {
   deploymentFile: null,
   contracts: {},
   confirmations: 2,
+  finalityDepth: 12,
   pollIntervalMs: 2000,
 };

@@ -49,6 +49,7 @@ const SCHEMA: Spec = {
         deploymentFile: { t: "nullable", inner: { t: "string", nonEmpty: true } },
         contracts: { t: "object", optionalFields: true, fields: Object.fromEntries(CONTRACT_NAMES.map((n) => [n, address])) },
         confirmations: { t: "int", min: 0, max: 1000 },
+        finalityDepth: { t: "int", min: 0, max: 10_000 },
         pollIntervalMs: { t: "int", min: 100, max: 600_000 },
       },
     },

@@ -16,6 +16,8 @@ import { splitSegmentId } from "../util/segment-id.js";
 
 export interface ChainJobAdapterModules {
   reader: MarketReader;
+  /** Blocks a finalization must be buried under before the job reads it as final (chain.finalityDepth). */
+  finalityDepth?: number;
   sender: TxSender;
   /** Provers slashed per segment, as ingested (store/'s SlashRepository). */
   slashes: Pick<SlashRepository, "get">;
@@ -32,7 +34,12 @@ export class ChainJobAdapter implements JobChain {
     const { batchId, index } = splitSegmentId(segmentId);
     const [batch, seg, head, slashedRaw] = await Promise.all([this.m.reader.batch(batchId), this.m.reader.segment(batchId, index), this.m.reader.head(), this.m.slashes.get(segmentId)]);
     const slashed = (slashedRaw ?? []) as readonly Address[];
-    if (batch.status === BatchStatus.Finalized) return { slashed, status: "finalized", lockedBy: seg.locker, lockDeadline: null, committedProofHash: seg.proofHash };
+    if (batch.status === BatchStatus.Finalized) {
+      // Final only once the finalization is finalityDepth blocks deep: until then the job waits as committed,
+      // so a reorg that undoes the finalization (and perhaps our commitment) finds it still following.
+      if (!(await this.finalizedDeep(batchId, head.number))) return { slashed, status: "committed", lockedBy: seg.locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: seg.proofHash };
+      return { slashed, status: "finalized", lockedBy: seg.locker, lockDeadline: null, committedProofHash: seg.proofHash };
+    }
     const timedOut = batch.status === BatchStatus.TimedOut || (batch.status === BatchStatus.Open && head.timestamp >= batch.timeoutAt && seg.status !== SegmentStatus.Committed);
     if (batch.status === BatchStatus.None || timedOut) return { slashed, status: "expired", lockedBy: null, lockDeadline: null, committedProofHash: null };
     // A lock past its deadline without a commitment is anyone's to take (lock() expires it first): open.
@@ -40,6 +47,13 @@ export class ChainJobAdapter implements JobChain {
     if (seg.status === SegmentStatus.Locked) return { slashed, status: "locked", lockedBy: seg.locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: null };
     if (seg.status === SegmentStatus.Committed) return { slashed, status: "committed", lockedBy: seg.locker, lockDeadline: Number(seg.lockDeadline), committedProofHash: seg.proofHash };
     return { slashed, status: "open", lockedBy: null, lockDeadline: null, committedProofHash: null };
+  }
+
+  private async finalizedDeep(batchId: bigint, head: bigint): Promise<boolean> {
+    const depth = BigInt(this.m.finalityDepth ?? 0);
+    if (depth === 0n) return true;
+    if (head < depth) return false;
+    return (await this.m.reader.batch(batchId, head - depth)).status === BatchStatus.Finalized;
   }
 
   /** Whether anyone may lock the segment now (three reads, no slash lookup): the scheduler's reconsider check. */

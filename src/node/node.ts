@@ -182,7 +182,7 @@ export class ProverNode {
         faults.onTransition(e);
       };
       const machine = new JobStateMachine({ store, logger: log.child({ module: "jobs" }), metrics: jobsMetrics, onTransition });
-      const chain = new ChainJobAdapter({ reader, sender, slashes: store.slashes });
+      const chain = new ChainJobAdapter({ reader, sender, slashes: store.slashes, finalityDepth: opts.chain.finalityDepth });
       const sequencer = sequencerOf(oracle, log);
       const network = faults.jobNetwork(new NodeJobNetwork({ fetchTimeoutMs: 30_000 }, { p2p, sequencer, logger: log }));
       const onProgress = (id: bigint, p: ProveProgress): void => deps.progress?.update(`segment ${id}`, p.phase, phaseFraction(p.phase));

@@ -17,6 +17,7 @@ import { proverStakingAbi } from "../chain/abi/index.js";
 import type { SystemAddresses } from "../chain/contracts.js";
 import { peerIdFromChain, peerIdToChain } from "../chain/peer-id.js";
 import type { TxSender } from "../chain/sender.js";
+import { withRpcRetry } from "../chain/rpc.js";
 import { ChainStakeOracle } from "../chain/stake-oracle.js";
 import { createP2pNetwork, type P2pNetwork } from "../p2p/network.js";
 import type { P2pOpts, P2pOptsInput } from "../p2p/options.js";
@@ -64,6 +65,8 @@ export interface SequencerNetworkOpts {
   /** Stake oracle cache (ms); default 5000. */
   oracleCacheMs?: number;
   txTimeoutMs?: number;
+  /** How long the registration check waits out a flaky RPC at start (ms); default 120000. */
+  startupRpcRetryMs?: number;
 }
 
 export interface SequencerNetworkModules {
@@ -91,7 +94,12 @@ export async function startSequencerNetwork(
   const network = createP2pNetwork(opts.p2p, { oracle, stakingKey: m.stakingKey, stores: { witness: { get: (hash) => store.witness(hash) } }, logger: m.logger });
   await network.start();
   try {
-    await ensureRegistered(network.peerId, { publicClient: m.publicClient, sender: m.sender, staking: m.addresses.staking, txTimeoutMs: opts.txTimeoutMs, logger: m.logger });
+    // A flaky RPC at start is waited out, as a node's start does: a sequencer restart that gave up on
+    // one failed read stayed down, and every open batch's witnesses with it (chaos ci seed 7).
+    await withRpcRetry(() => ensureRegistered(network.peerId, { publicClient: m.publicClient, sender: m.sender, staking: m.addresses.staking, txTimeoutMs: opts.txTimeoutMs, logger: m.logger }), {
+      timeoutMs: opts.startupRpcRetryMs ?? 120_000,
+      onRetry: (err, attempt) => m.logger?.warn("L1 read failed at the sequencer's start; retrying", { attempt, error: (err as Error).message.split("\n")[0] }),
+    });
   } catch (err) {
     await network.stop();
     throw err;

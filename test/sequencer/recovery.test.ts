@@ -19,6 +19,7 @@ import { TxSender } from "../../src/chain/sender.js";
 import { ChainStakeOracle } from "../../src/chain/stake-oracle.js";
 import { createP2pNetwork, type P2pNetwork } from "../../src/p2p/index.js";
 import { genesisFor, LevelSequencerStore, Sequencer, startSequencerNetwork, type SequencerOpts, type SequencerStore } from "../../src/sequencer/index.js";
+import { FlakyRpcProxy, NO_RPC_FAULTS } from "../../src/cli/devnet/chaos/index.js";
 import { testOpts } from "../p2p/helpers.js";
 import { MAX_PRICE, MIN_PRICE } from "../utils/flows.js";
 import { DEV_MNEMONIC, ensureBuilt, MOCK_VERIFY_GAS_LIMIT, receiptOf, roles } from "../utils/system.js";
@@ -104,6 +105,25 @@ describe("sequencer: persistence, restart, timed-out and vanished batches", func
       assert.equal(b2.rootIn, b1.rootOut, "the next batch chains from the persisted one");
     } finally {
       await second.close();
+    }
+  });
+
+  it("a restart waits out a flaky RPC instead of staying down (chaos ci seed 7: a restart gave up on one 503 and no witness was served again)", async () => {
+    const proxy = await FlakyRpcProxy.start(anvil.rpcUrl, 5);
+    const flaky = createPublicClient({ chain: anvilChain, transport: http(proxy.url, { retryCount: 0 }), pollingInterval: 20 }) as PublicClient;
+    const store = await LevelSequencerStore.open(join(dir, "db"));
+    try {
+      proxy.setRates({ ...NO_RPC_FAULTS, error: 1 }); // every request answered 503 / 429 / "limit exceeded"
+      setTimeout(() => proxy.setRates(NO_RPC_FAULTS), 1_500);
+      const sender = new TxSender({ pollIntervalMs: 20 }, { publicClient: flaky, account: privateKeyToAccount(sequencerKey), chain: anvilChain });
+      const t0 = Date.now();
+      const { network } = await startSequencerNetwork({ p2p: testOpts({ peerKeyFile: join(dir, "peer-key") }), startupRpcRetryMs: 20_000 }, { publicClient: flaky, sender, addresses: deployment.addresses, stakingKey: sequencerKey, store });
+      await network.stop();
+      assert.ok(proxy.stats.faults.error > 0, "the RPC did fail at first");
+      assert.ok(Date.now() - t0 >= 1_000, "it waited for the RPC to come back");
+    } finally {
+      await store.close();
+      await proxy.stop();
     }
   });
 

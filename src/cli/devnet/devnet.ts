@@ -36,6 +36,8 @@ import { measureProfile } from "../bench/run.js";
 export const DEVNET_PASSWORD = "devnet-insecure-password";
 /** Light scrypt for devnet keystores (their keys guard nothing); `init` uses the standard cost. */
 const DEVNET_SCRYPT = { n: 4096, r: 8, p: 1 } as const;
+/** Devnet nodes treat a finalization as final 6 blocks deep: deeper than the chaos devnet's reorgs (2–5 blocks). */
+export const DEVNET_FINALITY_DEPTH = 6;
 
 export interface DevnetTiming {
   /** Seconds a locker has to commit. */
@@ -82,7 +84,7 @@ export interface DevnetOpts {
    */
   rpcFront?: (anvilUrl: string) => Promise<RpcFront>;
   /** Extra `chain` options of every node's config (e.g. more confirmations). */
-  nodeChain?: { confirmations?: number; pollIntervalMs?: number };
+  nodeChain?: { confirmations?: number; finalityDepth?: number; pollIntervalMs?: number };
   /**
    * The compiled CLI entry (dist/cli/index.js) the nodes run, when this devnet runs from the sources
    * (a soak restarts nodes many times: booting compiled code costs far less CPU than tsx). Default: the
@@ -376,7 +378,7 @@ export class Devnet {
         dataDir,
         network,
         keystoreFile: "keystore.json",
-        chain: { rpcUrls: [this.nodeRpcUrl], chainId: this.deployment.chainId, deploymentFile: this.deploymentFile, contracts: {}, confirmations: o.nodeChain?.confirmations ?? 0, pollIntervalMs: o.nodeChain?.pollIntervalMs ?? 500 },
+        chain: { rpcUrls: [this.nodeRpcUrl], chainId: this.deployment.chainId, deploymentFile: this.deploymentFile, contracts: {}, confirmations: o.nodeChain?.confirmations ?? 0, finalityDepth: o.nodeChain?.finalityDepth ?? DEVNET_FINALITY_DEPTH, pollIntervalMs: o.nodeChain?.pollIntervalMs ?? 500 },
         p2p: { listenAddrs: ["/ip4/127.0.0.1/tcp/0"], bootstrapPeers: bootstrap, mdns: false, privateAddresses: true, peerKeyFile: "p2p/peer-key" },
         backend: { kind: o.backend, threads: 1 },
         provers: { workers: 1 },

@@ -168,10 +168,13 @@ class ChaosRun {
       this.resources = new ResourceMonitor(o.resources, this.startedAt);
       o.print(`chaos started at ${new Date(this.startedAt).toISOString()} (devnet in ${o.devnet.baseDir}, RPC proxy ${this.proxy!.url} in front of ${this.d.anvil.rpcUrl})`);
 
-      const loops = [this.faultLoop(), this.batchLoop(), this.checkLoop(), this.printLoop()];
-      await Promise.race([Promise.all(loops), new Promise((r) => this.signal.addEventListener("abort", r, { once: true }))]);
+      // The run is over once the faults have run and the batches are done (or on abort); the check and
+      // print loops run until then (they never end by themselves: awaiting them kept a run going forever).
+      const work = [this.faultLoop(), this.batchLoop()];
+      const watchers = [this.checkLoop(), this.printLoop()];
+      await Promise.race([Promise.all(work), new Promise((r) => this.signal.addEventListener("abort", r, { once: true }))]);
       this.abort.abort();
-      await Promise.allSettled([...loops, ...this.tasks]);
+      await Promise.allSettled([...work, ...watchers, ...this.tasks]);
       await this.quiesce();
       if (this.violation === null && !(o.signal?.aborted ?? false)) await this.finalChecks();
     } catch (err) {
