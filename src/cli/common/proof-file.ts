@@ -2,7 +2,8 @@
  * The proof file the CLI writes and reads: a JSON envelope holding the statement (AIR, public inputs,
  * public columns, prover address) and the proof bytes (the exact bytes the on-chain verifier reads).
  */
-import { ProverNodeError } from "../../util/errors.js";
+import { readFile } from "node:fs/promises";
+import { ProverNodeError, UsageError, describeError } from "../../util/errors.js";
 import { isCanonical } from "../../stark/field/babybear.js";
 import { fromHex, toHex } from "../../stark/hash/keccak.js";
 
@@ -112,4 +113,20 @@ function recursionSection(v: unknown): RecursionSection {
     return { air: ch.air, vk: ch.vk, publicInputs: ch.publicInputs as number[], proverAddress: ch.proverAddress };
   });
   return { descriptor: r.descriptor, keys: r.keys as string[], children };
+}
+
+/** Read and decode the proof file a command was given; an unreadable or malformed one is a UsageError (exit 2) naming the path. */
+export async function readProofFile(path: string): Promise<ProofFile> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${describeError(err)}`);
+  }
+  try {
+    return decodeProofFile(text);
+  } catch (err) {
+    if (err instanceof ProofFileError) throw new UsageError(`${path}: ${err.message}`);
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
-import { readFile, writeFile } from "node:fs/promises";
-import { UsageError, describeError } from "../../util/errors.js";
+import { writeFile } from "node:fs/promises";
+import { UsageError } from "../../util/errors.js";
 import { airRegistry, type Air } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
 import "../../rollup/air/index.js";
@@ -11,24 +11,10 @@ import { KeySet } from "../../recursion/keys.js";
 import { RecursionError } from "../../recursion/errors.js";
 import { backendFromFlags } from "../common/backend.js";
 import { parseAddress, parseHash, parseOptionsPreset } from "../common/parse.js";
-import { decodeProofFile, encodeProofFile, ProofFileError, type ProofFile } from "../common/proof-file.js";
+import { encodeProofFile, readProofFile, type ProofFile } from "../common/proof-file.js";
 import { CliExit, ExitCode } from "../program.js";
 import type { RecurseFlags } from "./register.js";
 
-export async function readProofFile(path: string): Promise<ProofFile> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${describeError(err)}`);
-  }
-  try {
-    return decodeProofFile(text);
-  } catch (err) {
-    if (err instanceof ProofFileError) throw new UsageError(`${path}: ${err.message}`);
-    throw err;
-  }
-}
 
 /** The AIR a proof file's proof is for: a registered AIR, or the program of a recursion proof. */
 export function airOfFile(f: ProofFile, path: string): Air {

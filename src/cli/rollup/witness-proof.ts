@@ -15,7 +15,7 @@ import { decodeWitness, witnessHash, type SegmentWitness } from "../../rollup/wi
 import { WitnessDecodeError, WitnessInvalidError } from "../../rollup/errors.js";
 import { optionsForAir, rollupAirFor, rollupAirOfProof } from "./rollup-air.js";
 import { parseAddress, parseOptionsPreset, parsePositiveInt, parseHash } from "../common/parse.js";
-import { decodeProofFile, encodeProofFile, ProofFileError } from "../common/proof-file.js";
+import { encodeProofFile, readProofFile } from "../common/proof-file.js";
 import { CliExit, ExitCode } from "../program.js";
 
 async function readWitness(path: string): Promise<{ witness: SegmentWitness; hash: string }> {
@@ -81,13 +81,7 @@ export async function runProveWitness(flags: { witness: string; air?: string | u
 export async function runVerifyWitness(flags: { proof: string; witness: string; proverAddress?: string; minSecurity: string }): Promise<void> {
   const minSecurityBits = parsePositiveInt(flags.minSecurity, "--min-security");
   const expectedAddress = flags.proverAddress ? parseAddress(flags.proverAddress, "--prover-address") : undefined;
-  let file;
-  try {
-    file = decodeProofFile(await readFile(flags.proof, "utf8"));
-  } catch (err) {
-    if (err instanceof ProofFileError) throw new UsageError(err.message);
-    throw new UsageError(`cannot read ${flags.proof}: ${describeError(err)}`);
-  }
+  const file = await readProofFile(flags.proof);
   const { witness, hash } = await readWitness(flags.witness);
   try {
     // The statement comes from the witness alone (transfer-v2: txCommitment over its transactions).

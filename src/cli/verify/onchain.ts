@@ -17,7 +17,7 @@ import { toHex } from "../../stark/hash/keccak.js";
 import { startAnvil } from "../../chain/anvil.js";
 import { deployGasMeter, deployStarkVerifier, hasGeneratedVerifier, measureVerifyGas, verifierContractName, verifyOnChain } from "../../chain/stark-verifier.js";
 import { parseAddress, parsePositiveInt } from "../common/parse.js";
-import { decodeProofFile, ProofFileError } from "../common/proof-file.js";
+import { readProofFile } from "../common/proof-file.js";
 import { decodeWitness } from "../../rollup/witness.js";
 import { WitnessDecodeError } from "../../rollup/errors.js";
 import { CliExit, ExitCode } from "../program.js";
@@ -29,13 +29,7 @@ const DEV_MNEMONIC = "test test test test test test test test test test test jun
 export async function runVerifyOnChain(flags: VerifyFlags): Promise<void> {
   const minSecurityBits = parsePositiveInt(flags.minSecurity, "--min-security");
   const expectedAddress = flags.proverAddress ? parseAddress(flags.proverAddress, "--prover-address") : undefined;
-  let file;
-  try {
-    file = decodeProofFile(await readFile(flags.proof, "utf8"));
-  } catch (err) {
-    if (err instanceof ProofFileError) throw new UsageError(err.message);
-    throw new UsageError(`cannot read ${flags.proof}: ${describeError(err)}`);
-  }
+  const file = await readProofFile(flags.proof);
   let publicInputs: ArrayLike<number> = file.publicInputs;
   let publicColumns: readonly ArrayLike<number>[] = file.publicColumns;
   if (flags.witness !== undefined) {

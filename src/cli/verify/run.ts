@@ -1,5 +1,3 @@
-import { readFile } from "node:fs/promises";
-import { UsageError, describeError } from "../../util/errors.js";
 import { airRegistry } from "../../stark/air/air.js";
 import "../../stark/airs/index.js";
 import "../../rollup/air/index.js";
@@ -15,26 +13,14 @@ import { RecursionError } from "../../recursion/errors.js";
 import { StarkError } from "../../stark/errors.js";
 import { toHex, fromHex, bytesEqual } from "../../stark/hash/keccak.js";
 import { parseAddress, parsePositiveInt } from "../common/parse.js";
-import { decodeProofFile, ProofFileError, type ProofFile } from "../common/proof-file.js";
+import { readProofFile, type ProofFile } from "../common/proof-file.js";
 import { CliExit, ExitCode } from "../program.js";
 import type { VerifyFlags } from "./register.js";
 
 export async function runVerify(flags: VerifyFlags): Promise<void> {
   const minSecurityBits = parsePositiveInt(flags.minSecurity, "--min-security");
   const expectedAddress = flags.proverAddress ? parseAddress(flags.proverAddress, "--prover-address") : undefined;
-  let text: string;
-  try {
-    text = await readFile(flags.proof, "utf8");
-  } catch (err) {
-    throw new UsageError(`cannot read ${flags.proof}: ${describeError(err)}`);
-  }
-  let file;
-  try {
-    file = decodeProofFile(text);
-  } catch (err) {
-    if (err instanceof ProofFileError) throw new UsageError(err.message);
-    throw err;
-  }
+  const file = await readProofFile(flags.proof);
   if (file.recursion) return verifyRecursionFile(file, expectedAddress, minSecurityBits);
   try {
     // By id; an AIR of a family instantiated on demand (transfer-v2-d<D>) by the file's name, which

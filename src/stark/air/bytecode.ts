@@ -8,7 +8,7 @@
  * equal an operand (every op is elementwise). ACC adds alpha^b · reg[a] into the K-valued
  * accumulator of selector `dst` (0 transition, 1 first row, 2 last row, 3 every row).
  */
-import type { ConstraintGraph, NodeKind } from "./ir.js";
+import type { ConstraintGraph, IrNode, NodeKind } from "./ir.js";
 import { SELECTOR_CODES } from "./ir.js";
 import { add, mul, neg, sub } from "../field/babybear.js";
 
@@ -34,10 +34,14 @@ const KIND_TO_OP: Partial<Record<NodeKind, number>> = { const: Op.CONST, cur: Op
  * Compile a base-field graph's constraints to bytecode with linear-scan register reuse. Graphs with
  * preprocessed, auxiliary, challenge or terminal leaves are lowered first (lower.ts).
  */
-export function compileBytecode(graph: ConstraintGraph): Uint32Array {
-  const { nodes, constraints } = graph;
+/**
+ * The nodes that `roots` need (ids ascending are children first) and each needed node's last use: the
+ * highest id among its users, or its own id where only a root uses it (then it dies right after it is
+ * sent). The register allocation of the constraint bytecode and of the backends' programs.
+ */
+export function liveness(nodes: readonly IrNode[], roots: readonly number[]): { needed: Uint8Array; lastUse: Int32Array } {
   const needed = new Uint8Array(nodes.length);
-  const stack = constraints.map((c) => c.node);
+  const stack = [...roots];
   while (stack.length) {
     const id = stack.pop()!;
     if (needed[id]) continue;
@@ -46,15 +50,8 @@ export function compileBytecode(graph: ConstraintGraph): Uint32Array {
     if (n.kind === "add" || n.kind === "sub" || n.kind === "mul") stack.push(n.a, n.b);
     else if (n.kind === "neg") stack.push(n.a);
   }
-  // Last use of each node: the highest id among its users, or its own id if only a constraint uses it.
   const lastUse = new Int32Array(nodes.length).fill(-1);
-  const accsAt = new Map<number, number[]>();
-  constraints.forEach((c, i) => {
-    lastUse[c.node] = Math.max(lastUse[c.node]!, c.node);
-    let list = accsAt.get(c.node);
-    if (!list) accsAt.set(c.node, (list = []));
-    list.push(i);
-  });
+  for (const r of roots) lastUse[r] = Math.max(lastUse[r]!, r);
   for (let id = 0; id < nodes.length; id++) {
     if (!needed[id]) continue;
     const n = nodes[id]!;
@@ -63,6 +60,18 @@ export function compileBytecode(graph: ConstraintGraph): Uint32Array {
       lastUse[n.b] = Math.max(lastUse[n.b]!, id);
     } else if (n.kind === "neg") lastUse[n.a] = Math.max(lastUse[n.a]!, id);
   }
+  return { needed, lastUse };
+}
+
+export function compileBytecode(graph: ConstraintGraph): Uint32Array {
+  const { nodes, constraints } = graph;
+  const { needed, lastUse } = liveness(nodes, constraints.map((c) => c.node));
+  const accsAt = new Map<number, number[]>();
+  constraints.forEach((c, i) => {
+    let list = accsAt.get(c.node);
+    if (!list) accsAt.set(c.node, (list = []));
+    list.push(i);
+  });
 
   const reg = new Int32Array(nodes.length).fill(-1);
   const free: number[] = [];

@@ -10,7 +10,7 @@
  * Both are in the air/bytecode.ts format (same opcodes, same linear-scan register reuse as the quotient
  * program) so that every backend's interpreter runs them; only the meaning of ACC differs.
  */
-import { Op, BYTECODE_VERSION } from "./bytecode.js";
+import { Op, BYTECODE_VERSION, liveness } from "./bytecode.js";
 import { add, mul, neg, sub } from "../field/babybear.js";
 import { type Ext, addE, batchInverseE, mulE, readExt, subE } from "../field/extension.js";
 import { SELECTOR_CODES, type IrNode } from "./ir.js";
@@ -29,31 +29,12 @@ interface Sink {
  * `preOffset`: the column index of preprocessed column 0 (pre/prenext leaves become CUR/NEXT of it).
  */
 function compileProgram(nodes: readonly IrNode[], sinks: readonly Sink[], preOffset: number): Uint32Array {
-  const needed = new Uint8Array(nodes.length);
-  const stack = sinks.map((s) => s.node);
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (needed[id]) continue;
-    needed[id] = 1;
-    const n = nodes[id]!;
-    if (n.kind === "add" || n.kind === "sub" || n.kind === "mul") stack.push(n.a, n.b);
-    else if (n.kind === "neg") stack.push(n.a);
-  }
-  const lastUse = new Int32Array(nodes.length).fill(-1);
+  const { needed, lastUse } = liveness(nodes, sinks.map((s) => s.node));
   const sinksAt = new Map<number, Sink[]>();
   for (const s of sinks) {
-    lastUse[s.node] = Math.max(lastUse[s.node]!, s.node);
     let list = sinksAt.get(s.node);
     if (!list) sinksAt.set(s.node, (list = []));
     list.push(s);
-  }
-  for (let id = 0; id < nodes.length; id++) {
-    if (!needed[id]) continue;
-    const n = nodes[id]!;
-    if (n.kind === "add" || n.kind === "sub" || n.kind === "mul") {
-      lastUse[n.a] = Math.max(lastUse[n.a]!, id);
-      lastUse[n.b] = Math.max(lastUse[n.b]!, id);
-    } else if (n.kind === "neg") lastUse[n.a] = Math.max(lastUse[n.a]!, id);
   }
   const reg = new Int32Array(nodes.length).fill(-1);
   const free: number[] = [];
