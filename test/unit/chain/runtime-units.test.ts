@@ -41,7 +41,7 @@ describe("chain runtime units", () => {
     assert.deepEqual(defaultChainOpts, { ...parseConfig({}).chain });
   });
 
-  it("chain/ imports only chain, rollup, stark and util (docs/architecture.md: it sits below jobs/ and store/)", () => {
+  it("chain/ imports only chain, recursion, rollup, stark and util (docs/architecture.md: it sits below jobs/ and store/)", () => {
     const files = (function walk(d: string): string[] {
       return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith(".ts") ? [join(d, e.name)] : []));
     })("src/chain");
@@ -49,7 +49,7 @@ describe("chain runtime units", () => {
       const text = readFileSync(f, "utf8");
       for (const m of text.matchAll(/(?:import|export)[^'"]*?from\s+["'](\.[^"']+)["']/g)) {
         const top = relative("src", resolve(dirname(f), m[1]!)).split("/")[0]!;
-        assert.ok(["chain", "rollup", "stark", "util"].includes(top), `${f} imports ${m[1]}`);
+        assert.ok(["chain", "recursion", "rollup", "stark", "util"].includes(top), `${f} imports ${m[1]}`);
       }
     }
   });
