@@ -105,6 +105,16 @@ export class Aggregator {
     return this.schedule();
   }
 
+  /**
+   * The chain reorganised: a batch this node stopped following (finalized or timed out in a block the
+   * reorg took away) may be open again, and no event will say so. Re-read the recent batches and follow
+   * the open ones (chaos soak seed 1: an aggregate undone by a 4-block reorg was never re-submitted and
+   * the batch stayed open past its timeout). Not awaited by ingestion.
+   */
+  onReorg(): Promise<void> {
+    return this.recover();
+  }
+
   /** Re-check windows and pending work (e.g. on a timer). */
   tick(): Promise<void> {
     return this.schedule();

@@ -17,7 +17,7 @@ export interface MarketFeedModules {
   reader: MarketReader;
   store: Store;
   scheduler: Pick<JobScheduler, "onMarketChanges">;
-  aggregator: Pick<Aggregator, "onMarketBlock">;
+  aggregator: Pick<Aggregator, "onMarketBlock" | "onReorg">;
   logger: Logger;
 }
 
@@ -34,7 +34,12 @@ export function marketFeed(opts: { market: Address; air: string }, m: MarketFeed
       void m.aggregator.onMarketBlock(ev).catch((err: Error) => m.logger.warn("Aggregator failed on a block", { block: block.number, error: err.message }));
       return [];
     },
-    onReorg: (ancestor, depth) => m.logger.warn("Chain reorganisation: re-ingesting", { ancestor: ancestor.blockNumber, depth }),
+    onReorg(ancestor, depth) {
+      m.logger.warn("Chain reorganisation: re-ingesting", { ancestor: ancestor.blockNumber, depth });
+      // Not awaited, like a block's pass: the aggregator re-reads the recent batches (a finalization the
+      // reorg undid leaves its batch open again, and no event re-announces it).
+      void m.aggregator.onReorg().catch((err: Error) => m.logger.warn("Aggregator failed after a reorg", { error: err.message }));
+    },
   };
 }
 

@@ -69,6 +69,8 @@ export interface SequencerOpts {
   undecidedPostMs?: number;
   /** Time limit of one DHT `provide` (ms); default 10000. */
   announceTimeoutMs?: number;
+  /** Blocks a finalization or timeout must be buried under before reconcile stops re-reading it; default 12. */
+  finalityDepth?: number;
 }
 
 export interface SequencerModules {
@@ -149,7 +151,7 @@ export class Sequencer {
   private readonly undecidedSince = new Map<bigint, number>();
 
   constructor(opts: SequencerOpts, modules: SequencerModules) {
-    this.opts = { failingShare: 0.1, txTimeoutMs: 30_000, announceTimeoutMs: 10_000, undecidedPostMs: 60_000, ...opts };
+    this.opts = { failingShare: 0.1, txTimeoutMs: 30_000, announceTimeoutMs: 10_000, undecidedPostMs: 60_000, finalityDepth: 12, ...opts };
     const bad = (detail: string): never => {
       throw new SequencerError({ code: "SEQUENCER_OPTIONS", detail });
     };
@@ -288,7 +290,23 @@ export class Sequencer {
     };
     const dirty: BatchRecord[] = [];
     const head = await this.reader.head();
+    const depth = BigInt(this.opts.finalityDepth);
     for (const r of this.sortedRecords()) {
+      if (r.status === "finalized" || r.status === "timedOut") {
+        // Settled, but perhaps not yet final: a reorg can undo a finalization or a timeout (chaos soak
+        // seed 1: a finalization undone by a 4-block reorg left the batch open past its timeout while
+        // its record said "finalized").
+        if (r.settledAtBlock === undefined || head.number >= r.settledAtBlock + depth) continue;
+        const again = await this.onChainStatus(r);
+        if (again === "absent") {
+          if (r.status === "finalized") dirty.push(set(r, "dropped", { settledAtBlock: undefined }));
+        } else if (again.status === BatchStatus.Open) {
+          this.log.warn("A reorg reopened a settled batch", { batchId: r.batchId, was: r.status });
+          if (r.status === "finalized") dirty.push(set(r, "posted", { settledAtBlock: undefined }));
+          else if (head.timestamp >= again.timeoutAt && (await this.timeOut(r.batchId))) dirty.push(set(r, "timedOut", { settledAtBlock: head.number }));
+        }
+        continue;
+      }
       if (r.status !== "posting" && r.status !== "posted" && r.status !== "orphaned") continue;
       const onL1 = await this.onChainStatus(r);
       if (onL1 === "absent") {
@@ -297,10 +315,11 @@ export class Sequencer {
         continue;
       }
       this.undecidedSince.delete(r.batchId);
-      if (onL1.status === BatchStatus.Finalized) dirty.push(set(r, "finalized"));
-      else if (onL1.status === BatchStatus.TimedOut) dirty.push(set(r, "timedOut"));
+      const settled = { settledAtBlock: head.number };
+      if (onL1.status === BatchStatus.Finalized) dirty.push(set(r, "finalized", settled));
+      else if (onL1.status === BatchStatus.TimedOut) dirty.push(set(r, "timedOut", settled));
       else if (head.timestamp >= onL1.timeoutAt) {
-        if (await this.timeOut(r.batchId)) dirty.push(set(r, "timedOut"));
+        if (await this.timeOut(r.batchId)) dirty.push(set(r, "timedOut", settled));
         else if (r.status === "posting") dirty.push(set(r, "posted"));
       } else if (r.status === "posting") dirty.push(set(r, "posted"));
     }

@@ -48,6 +48,9 @@ export interface BatchRecord {
   readonly repostOf?: bigint;
   /** For timedOut / dropped / orphaned batches: the batch that re-posted its transactions. */
   readonly repostedIn?: bigint;
+  /** For finalized / timedOut batches: the head block when that was seen. Until it is the sequencer's
+   *  finalityDepth deep, reconcile re-reads the batch: a reorg may undo the finalization (or timeout). */
+  readonly settledAtBlock?: bigint;
   readonly updatedAt: number;
 }
 

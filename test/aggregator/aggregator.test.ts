@@ -240,6 +240,29 @@ describe("aggregator (anvil, mock verifier)", function () {
     assert.deepEqual(a1.batches, []); // BatchFinalized: no longer followed
   });
 
+  it("a reorg that undoes the aggregate: onReorg follows the reopened batch again and it is submitted again (chaos soak seed 1)", async () => {
+    const batch = await post(2);
+    await prove(batch, 0, p1);
+    await prove(batch, 1, p2);
+    const a1 = aggregator(p1, new FakeNetwork(shared));
+    const a2 = aggregator(p2, new FakeNetwork(shared));
+    const status = async () => (await sys.c.market.read.getBatch([batch.batchId])).status;
+    const beforeAggregate = await sys.test.snapshot();
+    await drive();
+    assert.equal(await status(), 2, "finalized");
+    assert.deepEqual(a1.batches, []);
+    await sys.test.revert({ id: beforeAggregate });
+    assert.equal(await status(), 1, "the reorg took the finalization away");
+    // No event announces the batch again: without onReorg nobody follows it.
+    ingester = newIngester((await sys.blockNumber()) + 1n);
+    for (const a of aggs) await a.tick();
+    assert.deepEqual([...a1.batches, ...a2.batches], []);
+    await Promise.all([a1.onReorg(), a2.onReorg()]);
+    await drive();
+    assert.equal(await status(), 2, "finalized again");
+    assert.equal(await sys.c.rollup.read.stateRoot(), batch.finalRoot);
+  });
+
   it("invalid proof: a fallback-rank node challenges it, the prover is slashed and the reopened segment is proven again", async () => {
     const a1 = aggregator(p1, new FakeNetwork(shared));
     aggregator(p2, new FakeNetwork(shared));

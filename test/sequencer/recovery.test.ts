@@ -159,6 +159,49 @@ describe("sequencer: persistence, restart, timed-out and vanished batches", func
     }
   });
 
+  it("re-reads a settled batch until it is finalityDepth deep: a timeout a reorg undid is redone (chaos soak seed 1)", async () => {
+    const s = await open(false);
+    try {
+      const b = await s.sequencer.postNextBatch();
+      await test().increaseTime({ seconds: Number(BATCH_TIMEOUT) + 1 });
+      await test().mine({ blocks: 1 });
+      const beforeTimeout = await test().snapshot();
+      assert.deepEqual((await s.sequencer.reconcile()).changed.map((x) => x.to), ["timedOut"]);
+      await test().revert({ id: beforeTimeout });
+      assert.equal((await c.market.read.getBatch([b.batchId])).status, BatchStatus.Open, "the reorg undid the timeout");
+      await test().mine({ blocks: 1 });
+      await s.sequencer.reconcile();
+      assert.equal((await c.market.read.getBatch([b.batchId])).status, BatchStatus.TimedOut, "timed out again");
+      // Buried deeper than finalityDepth (12 by default): no longer read.
+      await test().mine({ blocks: 13 });
+      await test().revert({ id: await test().snapshot() });
+      assert.deepEqual((await s.sequencer.reconcile()).changed, []);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a batch recorded finalized that L1 shows open again (a reorg undid the aggregate) is followed as posted again", async () => {
+    let s = await open(false);
+    const b = await s.sequencer.postNextBatch();
+    const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+    const rec = s.sequencer.batchRecords().find((r) => r.batchId === b.batchId)!;
+    await s.store.write([{ ...rec, status: "finalized", settledAtBlock: head }]);
+    await s.close();
+    s = await open(false);
+    try {
+      const report = await s.sequencer.reconcile();
+      assert.deepEqual(report.changed.map((x) => [x.batchId, x.from, x.to]), [[b.batchId, "finalized", "posted"]]);
+      assert.equal(s.sequencer.expectedRoot(b.batchId), b.rootOut, "still part of the L2 state");
+      // ...and so it is timed out like any open batch once its timeout passes.
+      await test().increaseTime({ seconds: Number(BATCH_TIMEOUT) + 1 });
+      await test().mine({ blocks: 1 });
+      assert.deepEqual((await s.sequencer.reconcile()).changed.map((x) => [x.from, x.to]), [["posted", "timedOut"]]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("re-posts a batch a reorg removed, under the same id, after a restart", async () => {
     let s = await open(false);
     const standing = s.sequencer.stateRoot();

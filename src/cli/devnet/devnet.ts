@@ -231,7 +231,7 @@ export class Devnet {
       );
       const o = this.opts;
       const sequencer = new Sequencer(
-        { accounts: o.accounts, txsPerBatch: o.txsPerBatch, segmentLogRows: o.segmentLogRows, treeDepth: o.treeDepth, seed: o.seed, minPrice: o.minPrice, maxPrice: o.maxPrice, txTimeoutMs: 20_000 },
+        { accounts: o.accounts, txsPerBatch: o.txsPerBatch, segmentLogRows: o.segmentLogRows, treeDepth: o.treeDepth, seed: o.seed, minPrice: o.minPrice, maxPrice: o.maxPrice, txTimeoutMs: 20_000, finalityDepth: o.nodeChain?.finalityDepth ?? DEVNET_FINALITY_DEPTH },
         { publicClient: client, sender, addresses: this.deployment.addresses, network, store, logger: log },
       );
       await sequencer.load();
