@@ -3,7 +3,7 @@
  * rollup's tree depth, its proofs' table heights at a paths height of 2^logRows, and where its
  * statement sits (transfer-v2's PI layout). Its plan (recursion/plan.ts) is the batch's proof tree.
  */
-import type { ProofOptions } from "../stark/options.js";
+import { OPTION_PRESETS, type OptionPresetName, type ProofOptions } from "../stark/options.js";
 import type { ProverBackend } from "../stark/backend.js";
 import { transferV2Air, txsLogRows } from "../rollup/air-v2/index.js";
 import { PI, RANGE_LOG_ROWS } from "../rollup/air-v2/layout.js";
@@ -42,4 +42,46 @@ export function transferV2Geometry(p: TransferV2GeometryParams): AggregationGeom
 /** The plan of transfer-v2 segments of this geometry (cached). */
 export function transferV2Plan(p: TransferV2GeometryParams, backend?: ProverBackend): Promise<AggregationPlan> {
   return aggregationPlan(transferV2Geometry(p), backend);
+}
+
+/**
+ * The aggregation geometry of a deployment, by option preset names: what every node of the network and
+ * the deployment of the wrap verifier agree on (node config `aggregate`, devnet deployment.json). The
+ * plan (and so Rollup's key-set root and the wrap's AIR id) is a function of exactly these fields.
+ */
+export interface AggregateDeploymentParams {
+  readonly treeDepth: number;
+  /** The paths height of every data segment (log2 rows). */
+  readonly segmentLogRows: number;
+  /** Segment proofs (transfer-v2, poseidon2); their blowup is raised to the AIR's quotient degree. */
+  readonly segmentOptions: OptionPresetName;
+  /** Leaves and joins (poseidon2). */
+  readonly treeOptions: OptionPresetName;
+  /** The wrap (keccak), what L1 verifies: `l1` on a real chain. */
+  readonly wrapOptions: OptionPresetName;
+}
+
+/** Segment proof options of a preset: its blowup raised to cover transfer-v2's quotient degree. */
+export function segmentOptionsFor(treeDepth: number, preset: OptionPresetName): ProofOptions {
+  const options = OPTION_PRESETS[preset];
+  const quotient = Math.max(...transferV2Air(treeDepth).tables.map((t) => t.numQuotientChunks));
+  return { ...options, logBlowup: Math.max(options.logBlowup, Math.ceil(Math.log2(quotient))) };
+}
+
+export function transferV2GeometryParams(p: AggregateDeploymentParams): TransferV2GeometryParams {
+  for (const name of [p.segmentOptions, p.treeOptions, p.wrapOptions]) {
+    if (!(name in OPTION_PRESETS)) throw new RangeError(`unknown proof option preset ${JSON.stringify(name)}`);
+  }
+  return {
+    treeDepth: p.treeDepth,
+    logRows: p.segmentLogRows,
+    segmentOptions: segmentOptionsFor(p.treeDepth, p.segmentOptions),
+    options: OPTION_PRESETS[p.treeOptions],
+    wrapOptions: OPTION_PRESETS[p.wrapOptions],
+  };
+}
+
+/** The plan of a deployment's aggregation geometry (cached per geometry). */
+export function aggregatePlanFor(p: AggregateDeploymentParams, backend?: ProverBackend): Promise<AggregationPlan> {
+  return transferV2Plan(transferV2GeometryParams(p), backend);
 }

@@ -8,4 +8,4 @@ export { defaultAggregatorOpts, type AggregatorOpts } from "./options.js";
 export { AggregatorError, type AggregatorErrorType } from "./errors.js";
 export { createAggregatorMetrics, createJoinMetrics, joinMetricsSink, type AggregatorMetrics, type AggregatorAction, type JoinMetrics } from "./metrics.js";
 export { JoinCoordinator, defaultJoinCoordinatorOpts, encodeNodeProof, decodeNodeProof, nodeProofHash, type JoinCoordinatorOpts, type JoinCoordinatorModules, type NodeAnnouncement, type JoinEvent, type TreeSnapshot } from "./joins.js";
-export { transferV2Geometry, transferV2Plan, transferV2LogHeights, TRANSFER_V2_LAYOUT, type TransferV2GeometryParams } from "./geometry.js";
+export { aggregatePlanFor, segmentOptionsFor, transferV2GeometryParams, type AggregateDeploymentParams, transferV2Geometry, transferV2Plan, transferV2LogHeights, TRANSFER_V2_LAYOUT, type TransferV2GeometryParams } from "./geometry.js";
