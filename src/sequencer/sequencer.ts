@@ -25,6 +25,7 @@ import { rollupAbi, segmentMarketAbi, stakeTokenAbi } from "../chain/abi/index.j
 import type { SystemAddresses } from "../chain/contracts.js";
 import type { TxSender } from "../chain/sender.js";
 import { packRoot, txDataHash } from "../chain/statement.js";
+import { PLACEHOLDER_AGGREGATE_AIR_ID } from "../chain/params.js";
 import { encodePostDataBatch, MAX_SEGMENTS as MAX_DATA_SEGMENTS, postedBinding, readBatchBinding, type PostedBinding } from "../chain/aggregate.js";
 import type { ContentStore } from "../p2p/content.js";
 import type { GossipBody } from "../p2p/messages/payloads.js";
@@ -276,6 +277,12 @@ export class Sequencer {
     }
     if (finalized === 0n && this.records.size === 0 && root.toLowerCase() !== this.genesisRoot.toLowerCase()) {
       throw new SequencerError({ code: "SEQUENCER_GENESIS_MISMATCH", expected: this.genesisRoot, onChain: root }, `the rollup's root ${root} is not this sequencer's genesis root ${this.genesisRoot} (same accounts, treeDepth and seed?)`);
+    }
+    if (this.opts.batchKind === "data") {
+      const airId = await this.client.readContract({ address: this.addresses.rollup, abi: rollupAbi, functionName: "aggregateAirId" });
+      if (airId.toLowerCase() === PLACEHOLDER_AGGREGATE_AIR_ID.toLowerCase()) {
+        this.log.warn("The rollup was deployed without an aggregation plan (placeholder wrap AIR id): data batches can be posted but no aggregate proof can finalize them", { rollup: this.addresses.rollup });
+      }
     }
     const next = await this.nextBatchId();
     const known = this.records.size === 0 ? 0n : this.sortedRecords().at(-1)!.batchId;

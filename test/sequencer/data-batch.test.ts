@@ -38,11 +38,12 @@ const OPTS: SequencerOpts = {
 };
 const BATCH_TIMEOUT = 120n;
 
-/** Records error lines (message and context). */
-function errorLog(): { logger: Logger; errors: { msg: string; ctx?: LogContext }[] } {
+/** Records error and warning lines (message and context). */
+function errorLog(): { logger: Logger; errors: { msg: string; ctx?: LogContext }[]; warnings: string[] } {
   const errors: { msg: string; ctx?: LogContext }[] = [];
-  const logger: Logger = { error: (msg, ctx) => errors.push({ msg, ...(ctx ? { ctx } : {}) }), warn() {}, info() {}, debug() {}, child: () => logger };
-  return { logger, errors };
+  const warnings: string[] = [];
+  const logger: Logger = { error: (msg, ctx) => errors.push({ msg, ...(ctx ? { ctx } : {}) }), warn: (msg) => warnings.push(msg), info() {}, debug() {}, child: () => logger };
+  return { logger, errors, warnings };
 }
 
 describe("sequencer: data batches (transactions on L1, bound to the proofs' r)", function () {
@@ -125,9 +126,10 @@ describe("sequencer: data batches (transactions on L1, bound to the proofs' r)",
   }
 
   it("posts a data batch: L1's binding is the sequencer's, every witness is v2 at L1's r with the posted txCommitment, 16 bytes a transaction in the calldata", async () => {
-    const { logger, errors } = errorLog();
+    const { logger, errors, warnings } = errorLog();
     const { sequencer, store } = open(logger);
     const b1 = await sequencer.postNextBatch();
+    assert.ok(warnings.some((w) => /without an aggregation plan/.test(w)), "a rollup with the placeholder wrap AIR id is reported (the mock deployment has no plan)");
     const b2 = await sequencer.postNextBatch();
     const capacity = segmentCapacity(TREE_DEPTH, LOG_ROWS, "v2");
     assert.equal(b1.segments.length, Math.ceil(OPTS.txsPerBatch / capacity));
