@@ -4,7 +4,7 @@
  * efficiency T1 / (n · Tn), and the gas a finalized batch costs (every transaction of the batch: post,
  * locks, commits, aggregate submission, and any challenge).
  *
- *   npx tsx bench/devnet.ts [--options default|test] [--segment-rows 2^8] [--tree-depth 20] [--segments 4] [--nodes 1,2,3]
+ *   npx tsx bench/devnet.ts [--options default|test] [--path bundle|aggregate] [--segment-rows 2^8] [--tree-depth 20] [--segments 4] [--nodes 1,2,3]
  *     → bench/results/devnet.json
  *
  * Everything runs on this machine: the nodes share its cores with anvil and with each other, so on a
@@ -23,6 +23,7 @@ import { parseSegmentRows } from "../src/cli/devnet/run.js";
 const { values } = parseArgs({
   options: {
     options: { type: "string", default: "default" },
+    path: { type: "string", default: "bundle" },
     "segment-rows": { type: "string", default: "2^8" },
     "tree-depth": { type: "string", default: "20" },
     segments: { type: "string", default: "4" },
@@ -34,6 +35,9 @@ const segmentLogRows = parseSegmentRows(values["segment-rows"]!);
 const treeDepth = Number(values["tree-depth"]);
 const segments = Number(values.segments);
 const counts = values.nodes!.split(",").map(Number);
+const path = values.path === "aggregate" ? "aggregate" : "bundle";
+/** Transactions per segment: transfer-v2 (D + 2 rows each) on the aggregate path, transfer-v1 on the bundle path. */
+const txsPerSegment = segmentCapacity(treeDepth, segmentLogRows, path === "aggregate" ? "v2" : "v1");
 
 interface Run {
   nodes: number;
@@ -71,7 +75,8 @@ async function main(): Promise<void> {
       options,
       treeDepth,
       segmentLogRows,
-      txsPerBatch: segments * segmentCapacity(treeDepth, segmentLogRows),
+      path,
+      txsPerBatch: segments * txsPerSegment,
       backend: "wasm",
       timing: { ...defaultDevnetOpts(dir).timing, lockTimeout: 300 },
     });
@@ -106,7 +111,7 @@ async function main(): Promise<void> {
   const out = {
     measuredAt: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model },
-    params: { options, treeDepth, segmentLogRows, segments, txsPerSegment: segmentCapacity(treeDepth, segmentLogRows), backend: "wasm (1 thread per node)" },
+    params: { options, path, treeDepth, segmentLogRows, segments, txsPerSegment, backend: "wasm (1 thread per node)" },
     runs,
     parallelEfficiency: efficiency,
   };

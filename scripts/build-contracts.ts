@@ -12,39 +12,25 @@
  *   tsx scripts/build-contracts.ts --check    fail if the committed ABI modules are out of date
  */
 import { createHash } from "node:crypto";
-import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, posix, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { GENERATED_PREFIX, removeStaleGenerated, renderEvaluators, renderVerifiers, writeGenerated } from "./gen-verifier.js";
 import { codeHashOf, QUERY_PHASE_CONTRACT } from "../src/stark/air/solidity.js";
+import { collectSources, compile, CONTRACTS_DIR, loadSolc, SOLC_SETTINGS, withImports, type Artifact, type SolcModule } from "../src/chain/solc.js";
 
-const require = createRequire(import.meta.url);
+// The compiler itself lives in src/chain/solc.ts (the devnet compiles program verifiers at run time).
+export { collectSources, compile, CONTRACTS_DIR, loadSolc, SOLC_SETTINGS, withImports, type Artifact, type SolcModule };
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const CONTRACTS_DIR = join(ROOT, "contracts");
 export const ARTIFACTS_DIR = join(ROOT, "build", "contracts");
 export const ABI_DIR = join(ROOT, "src", "chain", "abi");
 const HASH_FILE = join(ARTIFACTS_DIR, ".build-cache.json");
 /** Bump when the output format of this script changes, so caches are invalidated. */
 const GENERATOR_VERSION = "2";
 
-export const SOLC_SETTINGS = {
-  optimizer: { enabled: true, runs: 200 },
-  evmVersion: "cancun",
-  outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "evm.deployedBytecode.immutableReferences"] } },
-} as const;
-
 /** Contracts that get an ABI module even though they have no bytecode. */
 const ABI_ONLY = new Set(["IStarkVerifier"]);
-
-export interface Artifact {
-  contractName: string;
-  sourceName: string;
-  abi: unknown[];
-  bytecode: `0x${string}`;
-  deployedBytecode: `0x${string}`;
-}
 
 export interface BuildResult {
   compiled: boolean;
@@ -53,65 +39,12 @@ export interface BuildResult {
   ms: number;
 }
 
-export interface SolcModule {
-  version(): string;
-  compile(input: string): string;
-}
-
-/** Step 1: every .sol file under contracts/, keyed by its path relative to contracts/. */
-export function collectSources(dir = CONTRACTS_DIR): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.name.endsWith(".sol")) out[relative(dir, p).split("\\").join("/")] = readFileSync(p, "utf8");
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 /** Step 2: a hash of everything that determines the output. */
 export function hashSources(sources: Record<string, string>, solcVersion: string): string {
   const h = createHash("sha256");
   h.update(`${GENERATOR_VERSION}\0${solcVersion}\0${JSON.stringify(SOLC_SETTINGS)}\0`);
   for (const name of Object.keys(sources).sort()) h.update(`${name}\0${sources[name]}\0`);
   return h.digest("hex");
-}
-
-/** Step 3: compile with solc standard JSON; throws with every error message on failure. */
-export function compile(sources: Record<string, string>, solc: SolcModule = loadSolc()): Artifact[] {
-  const input = {
-    language: "Solidity",
-    sources: Object.fromEntries(Object.entries(sources).map(([k, content]) => [k, { content }])),
-    settings: SOLC_SETTINGS,
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string; immutableReferences?: Record<string, unknown> } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length > 0) throw new Error(`solc failed:\n${errors.map((e) => e.formattedMessage).join("\n")}`);
-  const artifacts: Artifact[] = [];
-  for (const [sourceName, contracts] of Object.entries(output.contracts ?? {})) {
-    for (const [contractName, c] of Object.entries(contracts)) {
-      if ((sourceName.startsWith(GENERATED_PREFIX) && /Constraints\d+$/.test(contractName)) || contractName === QUERY_PHASE_CONTRACT) {
-        if (Object.keys(c.evm.deployedBytecode.immutableReferences ?? {}).length > 0) {
-        // The verifier pins an evaluator by the hash of this code: it must be exactly what gets deployed.
-          throw new Error(`${contractName} has immutables: its deployed code would differ from the compiled code`);
-        }
-      }
-      artifacts.push({
-        contractName,
-        sourceName,
-        abi: c.abi,
-        bytecode: `0x${c.evm.bytecode.object}`,
-        deployedBytecode: `0x${c.evm.deployedBytecode.object}`,
-      });
-    }
-  }
-  return artifacts.sort((a, b) => a.contractName.localeCompare(b.contractName));
 }
 
 /** Step 4: build/contracts/<Name>.json for every deployable contract (and ABI-only interfaces). */
@@ -203,20 +136,6 @@ function writeCache(c: BuildCache): void {
 /** Hand-written contracts the generated verifiers pin by code hash, compiled with the evaluators (keys under contracts/). */
 const PINNED_SOURCES = [`verifier/${QUERY_PHASE_CONTRACT}.sol`];
 
-/** `roots` and every file they import, transitively (relative imports of contracts/). */
-export function withImports(roots: string[], all: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (key: string): void => {
-    if (key in out) return;
-    const text = all[key];
-    if (text === undefined) throw new Error(`build-contracts: ${key} not found under contracts/`);
-    out[key] = text;
-    for (const m of text.matchAll(/^import\s+[^"']*["']([^"']+)["'];/gm)) visit(posix.normalize(posix.join(posix.dirname(key), m[1]!)));
-  };
-  roots.forEach(visit);
-  return out;
-}
-
 /**
  * Steps 1–2: generate the constraint evaluators and compile them with the other pinned contracts
  * (StarkQueryPhase); their code hashes by contract name.
@@ -263,12 +182,6 @@ export function buildContracts(opts: { force?: boolean; writeAbi?: boolean } = {
 
 function selectForOutput(artifacts: Artifact[]): Artifact[] {
   return artifacts.filter((a) => (a.bytecode.length > 2 && a.abi.length > 0) || ABI_ONLY.has(a.contractName));
-}
-
-let solcModule: SolcModule | undefined;
-export function loadSolc(): SolcModule {
-  solcModule ??= require("solc") as SolcModule;
-  return solcModule;
 }
 
 function main(argv: string[]): void {

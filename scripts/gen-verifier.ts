@@ -19,7 +19,8 @@ import { standinAir } from "./aggregate-standin.js";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const GENERATED_DIR = join(ROOT, "contracts", "verifier", "generated");
 /** Source keys of the generated files, relative to contracts/ (as scripts/build-contracts.ts names them). */
-export const GENERATED_PREFIX = "verifier/generated/";
+export { GENERATED_PREFIX } from "../src/chain/solc.js";
+import { GENERATED_PREFIX } from "../src/chain/solc.js";
 
 /** AIRs that get an on-chain verifier. */
 export const VERIFIER_AIRS = ["fib-v1", "mix-v1", "transfer-v1", "lookup-v1", "transfer-v2-d20"] as const;

@@ -11,116 +11,28 @@
  *       [--rpc URL (--private-key HEX | env DEPLOYER_PRIVATE_KEY) --min-security 96]
  *
  * Writes <out>/<Name>/*.sol and *.json (artifacts: abi, bytecode, deployedBytecode); with --rpc deploys the
- * query phase, the evaluators and the verifier and prints its address.
+ * query phase, the evaluators and the verifier and prints its address. With --transfer-v2 the wrap's build
+ * goes to <out>/wrap-<AIR id>-b<blowup>-c<cap>/ and is reused when current (the cache the devnet shares).
+ *
+ * The generator, compiler and cache live in src/chain/program-verifier.ts (the devnet uses them); this is
+ * its command line.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { createPublicClient, createWalletClient, http, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, http, type Hex, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { codeHashOf, evaluatorParts, generateEvaluatorSources, generateVerifierSource, QUERY_PHASE_CONTRACT, type VerifierSpec } from "../src/stark/air/solidity.js";
-import { verificationKeyWith } from "../src/stark/vk.js";
-import { DEFAULT_OPTIONS, OPTION_PRESETS } from "../src/stark/options.js";
-import type { Air } from "../src/stark/air/air.js";
-import type { ProverBackend } from "../src/stark/backend.js";
+import { OPTION_PRESETS } from "../src/stark/options.js";
 import { createWasmBackend } from "../src/backends/wasm/index.js";
 import { recursionProgram, type RecursionDescriptor } from "../src/recursion/recurse.js";
-import { deployStarkVerifier } from "../src/chain/stark-verifier.js";
-import { collectSources, compile, loadSolc, pinnedCodeHashes, ROOT, withImports, type Artifact } from "./build-contracts.js";
 import { standinAir } from "./aggregate-standin.js";
-import type { AggregationPlan } from "../src/recursion/plan.js";
 import { transferV2Plan } from "../src/aggregator/geometry.js";
 import { transferV2Air } from "../src/rollup/air-v2/index.js";
 import { L1_WRAP_OPTIONS, aggregateConfig } from "../src/chain/aggregate.js";
+import { buildProgramVerifier, buildWrapVerifier, deployProgramVerifier, programCaps, PROGRAM_VERIFIERS_DIR } from "../src/chain/program-verifier.js";
 
-export const PROGRAM_VERIFIERS_DIR = join(ROOT, "build", "program-verifiers");
-
-/**
- * The preprocessed caps of every fixed-height table of `air` at the given blowups and cap height `logCap`,
- * computed on the backend's kernels (the reference code is slow for 2^17-row tables).
- */
-export async function programCaps(air: Air, blowups: readonly number[], logCap: number, backend: ProverBackend): Promise<NonNullable<VerifierSpec["caps"]>> {
-  const heights = air.tables.map((t) => t.minLogRows);
-  const byBlowup = new Map<number, readonly (readonly Uint8Array[] | null)[]>();
-  for (const b of blowups) {
-    byBlowup.set(b, (await verificationKeyWith(air, "keccak", { ...DEFAULT_OPTIONS, logBlowup: b, logCap }, heights, backend)).preprocessedCaps);
-  }
-  return (table, logRows, logBlowup) => (logRows === heights[table] ? byBlowup.get(logBlowup)?.[table] ?? undefined : undefined);
-}
-
-export interface ProgramVerifierBuild {
-  readonly contractName: string;
-  readonly dir: string;
-  readonly artifacts: Artifact[];
-}
-
-/**
- * Generate and compile the verifier of `air` under `spec` (contractName required) into `<outDir>/<contractName>/`.
- * Evaluators compile on their own (their code hashes are pinned), then the verifier with the generic contracts.
- */
-export function buildProgramVerifier(air: Air, spec: VerifierSpec & { contractName: string }, outDir = PROGRAM_VERIFIERS_DIR): ProgramVerifierBuild {
-  const dir = join(outDir, spec.contractName);
-  mkdirSync(dir, { recursive: true });
-  const solc = loadSolc();
-  const evaluators = generateEvaluatorSources(air, spec);
-  const artifacts: Artifact[] = [];
-  const hashes: Record<string, string> = { [QUERY_PHASE_CONTRACT]: pinnedCodeHashes()[QUERY_PHASE_CONTRACT]! };
-  for (const [file, text] of Object.entries(evaluators)) {
-    writeFileSync(join(dir, file), text);
-    // the build's source key: an evaluator identical to a built one has its code hash (metadata included)
-    const evKey = `verifier/generated/${file}`;
-    const [a] = compile({ [evKey]: text }, solc).filter((x) => x.sourceName === evKey);
-    if (!a) throw new Error(`program-verifier: ${file} compiled to nothing`);
-    hashes[a.contractName] = codeHashOf(a.deployedBytecode);
-    artifacts.push(a);
-  }
-  const file = `${spec.contractName}.sol`;
-  const key = `verifier/generated/${file}`;
-  const source = generateVerifierSource(air, hashes, spec);
-  writeFileSync(join(dir, file), source);
-  const sources = withImports([key], { ...collectSources(), [key]: source });
-  artifacts.push(...compile(sources, solc).filter((a) => a.sourceName === key));
-  for (const a of artifacts) writeFileSync(join(dir, `${a.contractName}.json`), `${JSON.stringify(a, null, 2)}\n`);
-  return { contractName: spec.contractName, dir, artifacts };
-}
-
-/** Deploy a built program verifier (its evaluators and, unless given, a query phase) at policy `minSecurityBits`. */
-export async function deployProgramVerifier(
-  build: ProgramVerifierBuild,
-  air: Air,
-  spec: VerifierSpec,
-  wallet: Parameters<typeof deployStarkVerifier>[0],
-  client: PublicClient,
-  minSecurityBits: number,
-  queryPhase?: Address,
-): Promise<Address> {
-  const prefix = evaluatorParts(air, spec)[0]?.name.replace(/Constraints\d+$/, "");
-  return deployStarkVerifier(wallet, client, air.name, minSecurityBits, {
-    contractName: build.contractName,
-    artifactsDir: build.dir,
-    ...(prefix ? { evaluatorPrefix: prefix } : {}),
-    ...(queryPhase ? { queryPhase } : {}),
-  });
-}
-
-/**
- * The Solidity verifier of a plan's wrap program (docs/contracts.md, "Data batches"): caps baked for the
- * plan's wrap blowup and cap height, named `contractName`, built under `outDir`. Deploy it with
- * `deployProgramVerifier(build, air, spec, …)` and Rollup with `aggregateConfig(plan)` (src/chain/aggregate.ts).
- */
-export async function buildWrapVerifier(
-  plan: AggregationPlan,
-  backend: ProverBackend,
-  contractName = "AggWrapVerifier",
-  outDir = PROGRAM_VERIFIERS_DIR,
-): Promise<{ build: ProgramVerifierBuild; air: Air; spec: VerifierSpec & { contractName: string } }> {
-  const air = plan.wrapAir();
-  const o = plan.geometry.wrapOptions;
-  const spec = { contractName, logBlowups: [o.logBlowup], logCap: o.logCap };
-  const build = buildProgramVerifier(air, { ...spec, caps: await programCaps(air, spec.logBlowups, spec.logCap, backend) }, outDir);
-  return { build, air, spec };
-}
+export { buildProgramVerifier, buildWrapVerifier, deployProgramVerifier, programCaps, PROGRAM_VERIFIERS_DIR, type ProgramVerifierBuild } from "../src/chain/program-verifier.js";
 
 async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -155,7 +67,7 @@ async function main(argv: string[]): Promise<void> {
       const { build, air } = await buildWrapVerifier(plan, backend, values.name.endsWith("Verifier") ? values.name : `${values.name}Verifier`, values.out ? resolve(values.out) : PROGRAM_VERIFIERS_DIR);
       const sizes = build.artifacts.map((a) => `${a.contractName} ${(a.deployedBytecode.length - 2) / 2} B`).join(", ");
       const cfg = aggregateConfig(plan);
-      console.log(`program-verifier: ${build.dir}: ${sizes}; wrap AIR id ${air.idHex}; key-set root ${cfg.keySetRoot}`);
+      console.log(`program-verifier: ${build.dir}${build.cached ? " (cached)" : ""}: ${sizes}; wrap AIR id ${air.idHex}; key-set root ${cfg.keySetRoot}`);
     } finally {
       await backend.close();
     }

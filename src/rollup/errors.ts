@@ -1,3 +1,4 @@
+import type { Ext } from "../stark/field/extension.js";
 import { ProverNodeError } from "../util/errors.js";
 
 /** A segment witness (or genesis / batch file) that cannot be decoded; `field` names what is wrong. */
@@ -19,4 +20,15 @@ export class RollupError extends ProverNodeError<{ code: "ROLLUP_INVALID"; detai
   constructor(detail: string) {
     super({ code: "ROLLUP_INVALID", detail }, detail);
   }
+}
+
+/**
+ * The batch randomness r of a transfer-v2 statement or witness. Never defaulted: a segment proven at
+ * r = 0 binds nothing of its transactions' order (E = Horner at 0 is its last element alone),
+ * so a v2 statement without r is refused with a RollupError naming `what`.
+ */
+export function requireRandomness(r: Ext | undefined, what: string): Ext {
+  if (r === undefined) throw new RollupError(`${what}: no batch randomness r (a transfer-v2 segment is proven at its batch's r; build the batch with geometry "v2" or take r from L1's binding)`);
+  if (r.length !== 4) throw new RollupError(`${what}: batch randomness r has ${r.length} words, not 4`);
+  return r;
 }

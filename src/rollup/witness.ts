@@ -1,9 +1,9 @@
 import { P } from "../stark/field/babybear.js";
-import { type Ext, ZERO as ZERO_E } from "../stark/field/extension.js";
+import type { Ext } from "../stark/field/extension.js";
 import { keccakHex } from "../util/keccak.js";
 import { type Account, accountLeaf, EMPTY_LEAF } from "./account.js";
 import { type Digest, digestEquals } from "./digest.js";
-import { WitnessDecodeError, WitnessInvalidError } from "./errors.js";
+import { requireRandomness, WitnessDecodeError, WitnessInvalidError } from "./errors.js";
 import { AMOUNT_LIMIT, MAX_TREE_DEPTH } from "./options.js";
 import { MAX_BATCH_ID, MAX_LOG_ROWS, MIN_LOG_ROWS, type Segment, type SegmentGeometry, segmentCapacity } from "./segment.js";
 import type { LeafOpening } from "./stf.js";
@@ -56,7 +56,7 @@ export interface SegmentWitness {
   readonly steps: readonly WitnessStep[];
   /**
    * Version 2: the batch's randomness r (src/rollup/batch-binding.ts), which the segment's proof
-   * evaluates its transactions at. Absent (zero) in version 1.
+   * evaluates its transactions at. Required in version 2 (never defaulted), absent in version 1.
    */
   readonly randomness?: Ext;
 }
@@ -71,7 +71,7 @@ export function witnessFromSegment(seg: Segment): SegmentWitness {
     rootIn: seg.rootIn,
     rootOut: seg.rootOut,
     steps: seg.steps.map((s) => ({ tx: s.tx, sender: s.sender, receiver: s.receiver })),
-    ...(seg.geometry === "v2" ? { randomness: seg.randomness ?? ZERO_E } : {}),
+    ...(seg.geometry === "v2" ? { randomness: requireRandomness(seg.randomness, `v2 segment ${seg.index} of batch ${seg.batchId}`) } : {}),
   };
 }
 
@@ -99,7 +99,7 @@ export function encodeWitness(w: SegmentWitness): Uint8Array {
   writeDigest(view, 20, w.rootIn);
   writeDigest(view, 52, w.rootOut);
   view.setUint32(84, w.steps.length, true);
-  if (w.version === WITNESS_VERSION_V2) (w.randomness ?? ZERO_E).forEach((x, i) => view.setUint32(WITNESS_HEADER_BYTES + 4 * i, x, true));
+  if (w.version === WITNESS_VERSION_V2) requireRandomness(w.randomness, `version-2 witness of batch ${w.batchId} segment ${w.segmentIndex}`).forEach((x, i) => view.setUint32(WITNESS_HEADER_BYTES + 4 * i, x, true));
   let off = header;
   for (const step of w.steps) {
     encodeTransaction(step.tx, view, off);

@@ -13,22 +13,32 @@
  * never landed, or a reorg). The transactions of a batch that timed out or vanished are RE-POSTED, in
  * their order, before any new transaction, from the state of the batches still standing; an open batch
  * that no longer chains from them is orphaned (re-posted too, and refunded at its timeout).
+ *
+ * Two kinds of batch (`batchKind`): "bundle" (M1: transfer-v1 segments, postBatch with each segment's
+ * public-column hash) and "data" (docs/aggregator.md, "Aggregation by proof trees": transfer-v2
+ * segments proven at the batch's randomness r, postBatch carrying the transactions as calldata, 16
+ * bytes each, with txRoot; L1 stores dataHash, txRoot, r and E, and the sequencer checks them against
+ * its own binding after posting).
  */
-import { encodeFunctionData, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { encodeFunctionData, parseEventLogs, zeroHash, type Address, type Hex, type PublicClient } from "viem";
 import { rollupAbi, segmentMarketAbi, stakeTokenAbi } from "../chain/abi/index.js";
 import type { SystemAddresses } from "../chain/contracts.js";
 import type { TxSender } from "../chain/sender.js";
 import { packRoot, txDataHash } from "../chain/statement.js";
+import { PLACEHOLDER_AGGREGATE_AIR_ID } from "../chain/params.js";
+import { encodePostDataBatch, MAX_SEGMENTS as MAX_DATA_SEGMENTS, postedBinding, readBatchBinding, type PostedBinding } from "../chain/aggregate.js";
 import type { ContentStore } from "../p2p/content.js";
 import type { GossipBody } from "../p2p/messages/payloads.js";
 import { publicColumnsOf, statementOf } from "../rollup/air/index.js";
 import {
   buildBatch,
+  digestToBytes32,
   encodeWitness,
   type Genesis,
   RollupState,
   segmentCapacity,
   type Transaction,
+  txCommitment,
   witnessFromSegment,
   witnessHash,
 } from "../rollup/index.js";
@@ -71,7 +81,16 @@ export interface SequencerOpts {
   announceTimeoutMs?: number;
   /** Blocks a finalization or timeout must be buried under before reconcile stops re-reading it; default 12. */
   finalityDepth?: number;
+  /**
+   * "bundle" (default): transfer-v1 segments, one proof each on L1 (M1). "data": transfer-v2 segments
+   * (version-2 witnesses carrying the batch's r), the transactions posted as calldata with txRoot, and
+   * one aggregate proof per batch.
+   */
+  batchKind?: BatchKind;
 }
+
+/** What the sequencer posts: M1 bundles or data batches (the aggregate path). */
+export type BatchKind = "data" | "bundle";
 
 export interface SequencerModules {
   publicClient: PublicClient;
@@ -91,7 +110,10 @@ export interface PostedSegment {
   rootIn: Hex;
   rootOut: Hex;
   witnessHash: Hex;
+  /** Bundle batches: keccak256 of the segment's public columns (zero in a data batch). */
   txDataHash: Hex;
+  /** Data batches: the segment's Poseidon2 txCommitment packed as a root (what postBatch takes). */
+  txCommitment?: Hex;
   txCount: number;
   /** Witness size in bytes. */
   size: number;
@@ -110,9 +132,16 @@ export interface PostedBatch {
   txHash: Hex | null;
   /** The batch whose transactions this one posts again (after a timeout or a reorg). */
   repostOf?: bigint;
+  /** "data" or "bundle" (absent in records written before data batches: bundle). */
+  kind: BatchKind;
+  /** Data batches: dataHash, txRoot, r and E as L1 stores them (the sequencer's own, checked against L1's). */
+  binding?: PostedBinding;
 }
 
+/** SegmentMarket's MAX_SEGMENTS_PER_BATCH (bundle batches). */
 const MAX_SEGMENTS_PER_BATCH = 256;
+/** SegmentMarket's MAX_BATCH_TRANSACTIONS (data batches). */
+const MAX_DATA_BATCH_TRANSACTIONS = 8192;
 
 /** What `reconcile()` found: batches whose status changed, by their new status. */
 export interface ReconcileReport {
@@ -151,23 +180,27 @@ export class Sequencer {
   private readonly undecidedSince = new Map<bigint, number>();
 
   constructor(opts: SequencerOpts, modules: SequencerModules) {
-    this.opts = { failingShare: 0.1, txTimeoutMs: 30_000, announceTimeoutMs: 10_000, undecidedPostMs: 60_000, finalityDepth: 12, ...opts };
+    this.opts = { failingShare: 0.1, txTimeoutMs: 30_000, announceTimeoutMs: 10_000, undecidedPostMs: 60_000, finalityDepth: 12, batchKind: "bundle", ...opts };
     const bad = (detail: string): never => {
       throw new SequencerError({ code: "SEQUENCER_OPTIONS", detail });
     };
     if (!Number.isInteger(opts.txsPerBatch) || opts.txsPerBatch < 1) bad(`txsPerBatch must be a positive integer, got ${opts.txsPerBatch}`);
     if (opts.minPrice < 0n || opts.maxPrice <= 0n || opts.minPrice > opts.maxPrice) bad(`prices must satisfy 0 <= minPrice <= maxPrice, 0 < maxPrice`);
     if (this.opts.failingShare < 0 || this.opts.failingShare > 1) bad(`failingShare must be in [0, 1]`);
+    const kind = this.opts.batchKind;
+    if (kind !== "data" && kind !== "bundle") bad(`batchKind must be "data" or "bundle", got ${JSON.stringify(kind)}`);
     let capacity = 0;
     try {
-      capacity = segmentCapacity(opts.treeDepth, opts.segmentLogRows);
+      capacity = segmentCapacity(opts.treeDepth, opts.segmentLogRows, kind === "data" ? "v2" : "v1");
     } catch (err) {
       bad(describeError(err));
     }
     if (capacity < 1) bad(`a segment of 2^${opts.segmentLogRows} rows holds no transaction at tree depth ${opts.treeDepth}`);
-    if (Math.ceil(opts.txsPerBatch / capacity) > MAX_SEGMENTS_PER_BATCH) {
-      bad(`${opts.txsPerBatch} transactions make more than ${MAX_SEGMENTS_PER_BATCH} segments of ${capacity}`);
+    const maxSegments = kind === "data" ? MAX_DATA_SEGMENTS : MAX_SEGMENTS_PER_BATCH;
+    if (Math.ceil(opts.txsPerBatch / capacity) > maxSegments) {
+      bad(`${opts.txsPerBatch} transactions make more than ${maxSegments} segments of ${capacity}`);
     }
+    if (kind === "data" && opts.txsPerBatch > MAX_DATA_BATCH_TRANSACTIONS) bad(`a data batch holds at most ${MAX_DATA_BATCH_TRANSACTIONS} transactions, got ${opts.txsPerBatch}`);
     const { genesis, root } = genesisFor(opts);
     this.genesis = genesis;
     this.genesisRoot = root;
@@ -244,6 +277,12 @@ export class Sequencer {
     }
     if (finalized === 0n && this.records.size === 0 && root.toLowerCase() !== this.genesisRoot.toLowerCase()) {
       throw new SequencerError({ code: "SEQUENCER_GENESIS_MISMATCH", expected: this.genesisRoot, onChain: root }, `the rollup's root ${root} is not this sequencer's genesis root ${this.genesisRoot} (same accounts, treeDepth and seed?)`);
+    }
+    if (this.opts.batchKind === "data") {
+      const airId = await this.client.readContract({ address: this.addresses.rollup, abi: rollupAbi, functionName: "aggregateAirId" });
+      if (airId.toLowerCase() === PLACEHOLDER_AGGREGATE_AIR_ID.toLowerCase()) {
+        this.log.warn("The rollup was deployed without an aggregation plan (placeholder wrap AIR id): data batches can be posted but no aggregate proof can finalize them", { rollup: this.addresses.rollup });
+      }
     }
     const next = await this.nextBatchId();
     const known = this.records.size === 0 ? 0n : this.sortedRecords().at(-1)!.batchId;
@@ -406,23 +445,29 @@ export class Sequencer {
       ? [...source.transactions]
       : randomTransfers(this.state, this.opts.txsPerBatch, { accounts: this.opts.accounts, failingShare: this.opts.failingShare }, prng(batchSeed(this.opts.seed, batchId)));
     const rootBefore = this.stateRoot();
-    const batch = buildBatch(this.state, batchId, txs, this.opts.segmentLogRows); // advances this.state
+    const kind = this.opts.batchKind;
     const segments: PostedSegment[] = [];
     const witnesses: Uint8Array[] = [];
     let record: BatchRecord;
     try {
+      const batch = buildBatch(this.state, batchId, txs, this.opts.segmentLogRows, kind === "data" ? "v2" : "v1"); // advances this.state
+      if (kind === "data" && batch.segments.length > MAX_DATA_SEGMENTS) {
+        throw new SequencerError({ code: "SEQUENCER_STATE", detail: `batch ${batchId} makes ${batch.segments.length} segments, a data batch has at most ${MAX_DATA_SEGMENTS}` });
+      }
       for (const seg of batch.segments) {
-        const witness = witnessFromSegment(seg);
+        const witness = witnessFromSegment(seg); // v2: carries the batch's r (never defaulted)
         const bytes = encodeWitness(witness);
         const hash = witnessHash(bytes);
         witnesses.push(bytes);
-        const column = publicColumnsOf(statementOf(witness)).flatMap((col) => Array.from(col));
+        const segTxs = seg.steps.map((s) => s.tx);
         segments.push({
           index: seg.index,
           rootIn: packRoot(seg.rootIn),
           rootOut: packRoot(seg.rootOut),
           witnessHash: hash,
-          txDataHash: txDataHash(column),
+          ...(kind === "data"
+            ? { txDataHash: zeroHash, txCommitment: digestToBytes32(txCommitment(segTxs)) }
+            : { txDataHash: txDataHash(publicColumnsOf(statementOf(witness)).flatMap((col) => Array.from(col))) }),
           txCount: seg.steps.length,
           size: bytes.length,
         });
@@ -439,6 +484,7 @@ export class Sequencer {
         failed: batch.outcomes.filter((o) => o !== null).length,
         txHash: null,
         ...(source ? { repostOf: source.batchId } : {}),
+        ...(kind === "data" ? { kind, binding: postedBinding(batch.binding!) } : {}),
         updatedAt: Date.now(),
       };
       // Persisted before posting: a prover may see SegmentPosted before postBatch returns here, and a
@@ -452,16 +498,7 @@ export class Sequencer {
       this.log.error("Batch not posted", { batchId, error: describeError(err) });
       throw err;
     }
-    const data = encodeFunctionData({
-      abi: segmentMarketAbi,
-      functionName: "postBatch",
-      args: [
-        segments.map((s) => ({ rootIn: s.rootIn, witnessHash: s.witnessHash, txDataHash: s.txDataHash, txCount: s.txCount })),
-        record.rootOut,
-        this.opts.minPrice,
-        this.opts.maxPrice,
-      ],
-    });
+    const data = postBatchCalldata(record, this.opts.minPrice, this.opts.maxPrice);
     let txHash: Hex | null = null;
     try {
       const sent = await this.sender.sendAndConfirm(
@@ -489,6 +526,7 @@ export class Sequencer {
     record = { ...record, status: "posted", txHash, updatedAt: Date.now() };
     await this.store.write([record]);
     this.records.set(batchId, record);
+    if (record.binding !== undefined) await this.checkBinding(batchId, record.binding);
     const posted = toPosted(record);
     this.log.info("Batch posted", {
       batchId,
@@ -501,6 +539,29 @@ export class Sequencer {
     });
     await this.announce(posted);
     return posted;
+  }
+
+  /**
+   * A data batch: L1's stored binding (dataHash, txRoot, r, E) must be the sequencer's own, or no proof
+   * of its witnesses (proven at its r) can ever finalize it. A mismatch is logged as an error (the
+   * batch then times out and is re-posted); false when it does not match or cannot be read.
+   */
+  private async checkBinding(batchId: bigint, mine: PostedBinding): Promise<boolean> {
+    try {
+      const l1 = await readBatchBinding(this.client, this.addresses.market, batchId);
+      const differs = (["dataHash", "txRoot", "randomness", "evaluation"] as const).filter((k) =>
+        typeof mine[k] === "string" ? (mine[k] as string).toLowerCase() !== (l1[k] as string).toLowerCase() : mine[k] !== l1[k],
+      );
+      if (differs.length === 0) return true;
+      this.log.error("L1 stored another binding for a data batch than the sequencer's: its proofs cannot finalize it", {
+        batchId,
+        differs: differs.join(","),
+        ...Object.fromEntries(differs.flatMap((k) => [[`l1.${k}`, String(l1[k])], [`ours.${k}`, String(mine[k])]])),
+      });
+    } catch (err) {
+      this.log.error("L1's binding of a data batch could not be read", { batchId, error: describeError(err) });
+    }
+    return false;
   }
 
   /** Gossip `witnessAvailable` and announce every witness on the DHT; failures are logged only. */
@@ -566,5 +627,42 @@ function batchSeed(seed: number, batchId: bigint): number {
 }
 
 function toPosted(r: BatchRecord): PostedBatch {
-  return { batchId: r.batchId, segments: [...r.segments], rootIn: r.rootIn, rootOut: r.rootOut, transactions: r.transactions.length, failed: r.failed, txHash: r.txHash, ...(r.repostOf !== undefined ? { repostOf: r.repostOf } : {}) };
+  return {
+    batchId: r.batchId,
+    segments: [...r.segments],
+    rootIn: r.rootIn,
+    rootOut: r.rootOut,
+    transactions: r.transactions.length,
+    failed: r.failed,
+    txHash: r.txHash,
+    ...(r.repostOf !== undefined ? { repostOf: r.repostOf } : {}),
+    kind: r.kind ?? "bundle",
+    ...(r.binding !== undefined ? { binding: r.binding } : {}),
+  };
+}
+
+/**
+ * The postBatch calldata of a record: a bundle's segments with their public-column hashes, or a data
+ * batch's segments with their txCommitments, its transactions (16 bytes each) and txRoot.
+ */
+export function postBatchCalldata(r: BatchRecord, minPrice: bigint, maxPrice: bigint): Hex {
+  if (r.kind === "data") {
+    if (r.binding === undefined) throw new SequencerError({ code: "SEQUENCER_STATE", detail: `data batch ${r.batchId} has no binding in its record` });
+    return encodePostDataBatch({
+      segments: r.segments.map((s) => {
+        if (s.txCommitment === undefined) throw new SequencerError({ code: "SEQUENCER_STATE", detail: `segment ${s.index} of data batch ${r.batchId} has no txCommitment` });
+        return { rootIn: s.rootIn, witnessHash: s.witnessHash, txCommitment: s.txCommitment, txCount: s.txCount };
+      }),
+      transactions: r.transactions,
+      txRoot: r.binding.txRoot,
+      finalRoot: r.rootOut,
+      minPrice,
+      maxPrice,
+    });
+  }
+  return encodeFunctionData({
+    abi: segmentMarketAbi,
+    functionName: "postBatch",
+    args: [r.segments.map((s) => ({ rootIn: s.rootIn, witnessHash: s.witnessHash, txDataHash: s.txDataHash, txCount: s.txCount })), r.rootOut, minPrice, maxPrice],
+  });
 }

@@ -9,7 +9,8 @@ import type { Hex } from "viem";
 import { contentHash } from "../p2p/content.js";
 import type { Transaction } from "../rollup/index.js";
 import { Repository, stringKey, uint256Key, type BatchOp, type Db } from "../store/index.js";
-import type { PostedSegment } from "./sequencer.js";
+import type { PostedBinding } from "../chain/aggregate.js";
+import type { BatchKind, PostedSegment } from "./sequencer.js";
 
 /** The sequencer database's buckets. Never renumber, never reuse a retired number. */
 export enum SequencerBucket {
@@ -46,6 +47,10 @@ export interface BatchRecord {
   readonly txHash: Hex | null;
   /** The batch whose transactions this one posts again (after a timeout or a reorg). */
   readonly repostOf?: bigint;
+  /** "data" for a data batch; absent for a bundle (records written before data batches are bundles). */
+  readonly kind?: BatchKind;
+  /** Data batches: the binding the sequencer computed (L1 must store the same; postBatch re-derives it from the transactions). */
+  readonly binding?: PostedBinding;
   /** For timedOut / dropped / orphaned batches: the batch that re-posted its transactions. */
   readonly repostedIn?: bigint;
   /** For finalized / timedOut batches: the head block when that was seen. Until it is the sequencer's

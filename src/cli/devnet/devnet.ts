@@ -1,7 +1,12 @@
 /**
  * A whole network on one machine (issue [devnet]): anvil (the npm binary), the contracts with the real
- * transfer-v1 STARK verifier, the in-process sequencer (which is also every node's bootstrap peer), and
+ * generated STARK verifiers, the in-process sequencer (which is also every node's bootstrap peer), and
  * N `prover-node start` processes, each with its own data directory, keystore, peer key, profile and log.
+ *
+ * Two paths (`DevnetOpts.path`): "bundle" (M1: transfer-v1 segments, one proof each on L1, anvil with a
+ * 1 G block gas limit) and "aggregate" (issue 19: data batches, transfer-v2 segments aggregated by the
+ * network into one wrap proof per batch, verified by the wrap program's generated verifier; anvil with a
+ * 60 M block gas limit). The aggregate path writes its geometry into deployment.json and every node's config.
  *
  * Used by `prover-node devnet`, `npm run devnet`, scripts/devnet.ts and the end-to-end tests, which reach
  * into the handle (kill a node, restart it, read the chain) — nothing here is mocked.
@@ -32,6 +37,8 @@ import type { Logger } from "../../util/logger.js";
 import { nullLogger } from "../../util/logger.js";
 import { sleep } from "../../util/sleep.js";
 import { measureProfile } from "../bench/run.js";
+import type { AggregateDeploymentParams } from "../../aggregator/geometry.js";
+import { AGGREGATE_BLOCK_GAS_LIMIT, deployAggregatePath, devnetAggregateParams, nodeAggregateConfig, type AggregateDeployment } from "./aggregate.js";
 
 export const DEVNET_PASSWORD = "devnet-insecure-password";
 /** Light scrypt for devnet keystores (their keys guard nothing); `init` uses the standard cost. */
@@ -55,8 +62,13 @@ export interface DevnetTiming {
 
 export const DEFAULT_DEVNET_TIMING: DevnetTiming = { lockTimeout: 45, responseWindow: 15, batchTimeout: 900, rampPeriod: 10, aggregatorWindow: 12, epochLength: 32, blockTime: 1 };
 
+/** "bundle": M1 (one transfer-v1 proof per segment on L1); "aggregate": data batches, one proof per batch (issue 19). */
+export type DevnetPath = "aggregate" | "bundle";
+
 export interface DevnetOpts {
   nodes: number;
+  /** Default "bundle" (until the nodes prove data batches). */
+  path?: DevnetPath;
   txsPerBatch: number;
   /** log2 rows per segment. */
   segmentLogRows: number;
@@ -148,6 +160,13 @@ export interface DevnetNode {
  */
 export const NODE_START_TIMEOUT_MS = STARTUP_RPC_RETRY_MS + 60_000;
 
+/** deployment.json: the deployment, and on the aggregate path its aggregation geometry (`aggregate`). */
+export function devnetDeploymentJson(d: Deployment, aggregate: AggregateDeploymentParams | null): string {
+  if (aggregate === null) return deploymentToJson(d);
+  const json = JSON.parse(deploymentToJson(d)) as Record<string, unknown>;
+  return `${JSON.stringify({ ...json, aggregate }, null, 2)}\n`;
+}
+
 /** How the CLI is spawned: the compiled entry when running compiled, else the TypeScript source with tsx. */
 function cliCommand(entry?: string): { cmd: string; args: string[] } {
   if (entry) return { cmd: process.execPath, args: [entry] };
@@ -184,7 +203,13 @@ export class Devnet {
     /** The RPC URL the nodes and the sequencer use (anvil's, or what `rpcFront` put in front of it). */
     readonly nodeRpcUrl: string,
     private readonly front: RpcFront | null,
+    /** The aggregate path's geometry and verifiers (null on the bundle path). */
+    readonly aggregate: AggregateDeployment | null,
   ) {}
+
+  get path(): DevnetPath {
+    return this.opts.path ?? "bundle";
+  }
 
   /** The running sequencer; while it restarts, the one before (its records stay readable; posts wait for the restart). */
   get sequencer(): Sequencer {
@@ -231,7 +256,18 @@ export class Devnet {
       );
       const o = this.opts;
       const sequencer = new Sequencer(
-        { accounts: o.accounts, txsPerBatch: o.txsPerBatch, segmentLogRows: o.segmentLogRows, treeDepth: o.treeDepth, seed: o.seed, minPrice: o.minPrice, maxPrice: o.maxPrice, txTimeoutMs: 20_000, finalityDepth: o.nodeChain?.finalityDepth ?? DEVNET_FINALITY_DEPTH },
+        {
+          accounts: o.accounts,
+          txsPerBatch: o.txsPerBatch,
+          segmentLogRows: o.segmentLogRows,
+          treeDepth: o.treeDepth,
+          seed: o.seed,
+          minPrice: o.minPrice,
+          maxPrice: o.maxPrice,
+          txTimeoutMs: 20_000,
+          finalityDepth: o.nodeChain?.finalityDepth ?? DEVNET_FINALITY_DEPTH,
+          batchKind: this.path === "aggregate" ? "data" : "bundle",
+        },
         { publicClient: client, sender, addresses: this.deployment.addresses, network, store, logger: log },
       );
       await sequencer.load();
@@ -284,8 +320,11 @@ export class Devnet {
     const log = opts.logger;
     const t = opts.timing;
     await mkdir(opts.baseDir, { recursive: true });
-    log.info("Starting anvil");
-    const anvil = await startAnvil({ args: ["--gas-limit", "1000000000", "--block-time", String(t.blockTime)] });
+    const path = opts.path ?? "bundle";
+    if (path !== "aggregate" && path !== "bundle") throw new Error(`devnet path must be "aggregate" or "bundle", got ${JSON.stringify(path)}`);
+    const gasLimit = path === "aggregate" ? AGGREGATE_BLOCK_GAS_LIMIT : 1_000_000_000;
+    log.info("Starting anvil", { path, gasLimit });
+    const anvil = await startAnvil({ args: ["--gas-limit", String(gasLimit), "--block-time", String(t.blockTime)] });
     let front: RpcFront | null = null;
     try {
       const transport = http(anvil.rpcUrl);
@@ -302,8 +341,16 @@ export class Devnet {
       }
       const wallet = createWalletClient({ chain: anvilChain, transport, account: deployer });
       const { root } = genesisFor({ accounts: opts.accounts, treeDepth: opts.treeDepth, seed: opts.seed });
+      const minSecurityBits = opts.options === "test" ? 0 : 96;
       log.info("Deploying the contracts with the transfer-v1 STARK verifier", { options: opts.options });
-      const verifier = await deployStarkVerifier(wallet, publicClient, TRANSFER_AIR_NAME, opts.options === "test" ? 0 : 96);
+      const verifier = await deployStarkVerifier(wallet, publicClient, TRANSFER_AIR_NAME, minSecurityBits);
+      let aggregate: AggregateDeployment | null = null;
+      if (path === "aggregate") {
+        const params = devnetAggregateParams(opts);
+        log.info("Deploying the aggregate path: the plan, the wrap verifier, the dispute verifier", { ...params });
+        aggregate = await deployAggregatePath(params, wallet, publicClient, { backend: opts.backend, minSecurityBits, logger: log });
+        log.info("Aggregate path deployed", { ...aggregate.timings, aggregateVerifier: aggregate.aggregateVerifier, wrapAirId: aggregate.aggregate.airId });
+      }
       const deployment = await deploySystem(
         wallet,
         publicClient,
@@ -316,13 +363,20 @@ export class Devnet {
             responseWindow: BigInt(t.responseWindow),
             batchTimeout: BigInt(t.batchTimeout),
             rampPeriod: BigInt(t.rampPeriod),
+            ...(aggregate?.disputeAirId ? { disputeAirId: aggregate.disputeAirId } : {}),
           },
           election: { aggregatorWindow: BigInt(t.aggregatorWindow), epochLength: BigInt(t.epochLength) },
+          ...(aggregate ? { aggregate: aggregate.aggregate } : {}),
         },
-        { verifier, pollingIntervalMs: 100 },
+        {
+          verifier,
+          pollingIntervalMs: 100,
+          ...(aggregate ? { aggregateVerifier: aggregate.aggregateVerifier } : {}),
+          ...(aggregate?.disputeVerifier ? { disputeVerifier: aggregate.disputeVerifier } : {}),
+        },
       );
       const deploymentFile = join(opts.baseDir, "deployment.json");
-      await writeFile(deploymentFile, deploymentToJson(deployment));
+      await writeFile(deploymentFile, devnetDeploymentJson(deployment, aggregate?.params ?? null));
       const contracts = systemContracts(deployment.addresses, { public: publicClient, wallet: wallet as unknown as AnyWalletClient });
 
       // The sequencer escrows maxPrice × segments per batch.
@@ -335,7 +389,7 @@ export class Devnet {
         log.info("Funded", { address: a, gas: "100 ETH", tokens: "10000" });
       }
       front = opts.rpcFront ? await opts.rpcFront(anvil.rpcUrl) : null;
-      const devnet = new Devnet(opts, anvil, publicClient, contracts, deployment, deploymentFile, sequencerKey, nodeKeys, network, front?.url ?? anvil.rpcUrl, front);
+      const devnet = new Devnet(opts, anvil, publicClient, contracts, deployment, deploymentFile, sequencerKey, nodeKeys, network, front?.url ?? anvil.rpcUrl, front, aggregate);
       await rm(devnet.sequencerDir, { recursive: true, force: true });
       try {
         // The sequencer: its own p2p host (every node's bootstrap peer), registered so its gossip is accepted.
@@ -398,6 +452,8 @@ export class Devnet {
         aggregator: { fetchTimeoutMs: o.fetchTimeoutMs ?? 15_000 },
         api: { enabled: true, host: "127.0.0.1", port: 0 },
         log: { level: "info", format: "json" },
+        // The aggregate path: the geometry every node proves segments and joins with (node config `aggregate`).
+        ...(this.aggregate ? { aggregate: nodeAggregateConfig(this.aggregate.params) } : {}),
       };
       await writeFile(join(dataDir, "config.json"), JSON.stringify(config, null, 2));
 

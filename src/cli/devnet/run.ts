@@ -3,14 +3,16 @@
  * is finalized), show the live summary, exit 0 after `--batches` finalized batches, tear everything down
  * on exit or Ctrl-C.
  */
-import { resolve } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { UsageError } from "../../util/errors.js";
 import { createPinoLogger } from "../../util/logger-pino.js";
 import { BACKEND_KINDS, type BackendKind } from "../../backends/select.js";
 import { sleep } from "../../util/sleep.js";
 import { Devnet, defaultDevnetOpts, type DevnetOpts } from "./devnet.js";
 import { segmentCapacity } from "../../rollup/segment.js";
-import { formatSummary, summarize } from "./summary.js";
+import { formatSummary, summarize, type DevnetSummary } from "./summary.js";
+import { L1CallLog, reportJson } from "./l1-calls.js";
 import type { DevnetFlags } from "./register.js";
 import { CliExit, ExitCode } from "../program.js";
 
@@ -33,9 +35,13 @@ export function devnetOptsFromFlags(f: DevnetFlags): DevnetOpts {
   const base = defaultDevnetOpts(resolve(f.dir));
   if (f.options !== "test" && f.options !== "default") throw new UsageError(`--options must be test or default, got "${f.options}"`);
   if (!(BACKEND_KINDS as readonly string[]).includes(f.backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(", ")}, got "${f.backend}"`);
+  const path = f.path ?? "bundle";
+  if (path !== "bundle" && path !== "aggregate") throw new UsageError(`--path must be bundle or aggregate, got "${path}"`);
   const treeDepth = int(f.treeDepth, "--tree-depth", 2, 30);
   const segmentLogRows = parseSegmentRows(f.segmentRows);
-  const perSegment = segmentCapacity(treeDepth, segmentLogRows);
+  // Data batches hold transfer-v2 segments (D + 2 rows a transaction), at most 16 of them.
+  const perSegment = segmentCapacity(treeDepth, segmentLogRows, path === "aggregate" ? "v2" : "v1");
+  const maxSegments = path === "aggregate" ? 16 : 256;
   if (perSegment < 1) throw new UsageError(`a segment of 2^${segmentLogRows} rows holds no transaction at tree depth ${treeDepth}: use more rows`);
   return {
     ...base,
@@ -46,7 +52,8 @@ export function devnetOptsFromFlags(f: DevnetFlags): DevnetOpts {
     }),
     treeDepth,
     segmentLogRows,
-    txsPerBatch: f.txsPerBatch !== undefined ? int(f.txsPerBatch, "--txs-per-batch", 1, 256 * perSegment) : 4 * perSegment,
+    path,
+    txsPerBatch: f.txsPerBatch !== undefined ? int(f.txsPerBatch, "--txs-per-batch", 1, Math.min(maxSegments * perSegment, path === "aggregate" ? 8192 : Infinity)) : 4 * perSegment,
     options: f.options,
     backend: f.backend as BackendKind,
     seed: int(f.seed, "--seed", 0, 2 ** 31),
@@ -60,6 +67,7 @@ export async function runDevnet(f: DevnetFlags): Promise<void> {
   const log = createPinoLogger({ level: "info", pretty: tty });
   opts.logger = log;
   if (opts.options === "test") log.warn("Proof options 'test': the proofs are INSECURE and the verifier's policy is lowered to accept them (devnet only)");
+  log.info("Devnet path", { path: opts.path });
 
   const devnet = await Devnet.create(opts);
   let interrupted = false;
@@ -83,6 +91,12 @@ export async function runDevnet(f: DevnetFlags): Promise<void> {
         "",
       ].join("\n"),
     );
+    const calls = new L1CallLog(devnet.publicClient, devnet.deployment.addresses, devnet.deployment.block);
+    const summaryFile = join(opts.baseDir, "summary.json");
+    const writeSummary = async (s: DevnetSummary): Promise<void> => {
+      const l1 = await calls.report(devnet.posted);
+      await writeFile(summaryFile, reportJson({ path: devnet.path, options: opts.options, segmentLogRows: opts.segmentLogRows, treeDepth: opts.treeDepth, nodeCount: opts.nodes, ...s, l1 }));
+    };
     let finalized = 0;
     let lastPrint = 0;
     while (!interrupted && (batches === null || finalized < batches)) {
@@ -96,10 +110,17 @@ export async function runDevnet(f: DevnetFlags): Promise<void> {
         }
         await sleep(500);
       }
-      if (!interrupted) finalized++;
+      if (!interrupted) {
+        finalized++;
+        await writeSummary(await summarize(devnet)).catch((err: unknown) => log.warn("summary.json not written", { error: String(err) }));
+      }
     }
     const s = await summarize(devnet);
     process.stdout.write(formatSummary(s).join("\n") + "\n");
+    await writeSummary(s).then(
+      () => log.info("Summary written", { file: summaryFile }),
+      (err: unknown) => log.warn("summary.json not written", { error: String(err) }),
+    );
     if (!interrupted && !s.rootsMatch) throw new Error("the L1 state root differs from the sequencer's");
   } finally {
     await devnet.stop();

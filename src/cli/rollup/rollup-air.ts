@@ -78,6 +78,11 @@ export async function rollupAirFor(flag: string | undefined, w: SegmentWitness, 
   if (chosen === v1 && w.version === WITNESS_VERSION_V2) {
     throw new UsageError(`a version-${WITNESS_VERSION_V2} witness is a ${TRANSFER_V2} segment (D + 2 rows per transaction); ${TRANSFER_AIR_NAME} cannot prove it`);
   }
+  if (chosen !== v1 && w.version !== WITNESS_VERSION_V2) {
+    // A transfer-v2 proof evaluates the transactions at the batch's randomness r, which only a version-2
+    // witness carries; r is never defaulted to 0 (that would bind nothing of the transactions' order).
+    throw new UsageError(`a version-${w.version} witness has no batch randomness r; ${TRANSFER_V2} proves version-${WITNESS_VERSION_V2} witnesses only (rollup sample --air ${TRANSFER_V2})`);
+  }
   return chosen;
 }
 

@@ -11,7 +11,8 @@ import { peekAirId } from "../../stark/proof.js";
 import { StarkError, verifyFailed } from "../../stark/errors.js";
 import { estimateSecurity, formatSecurityReport } from "../../stark/security.js";
 import { backendFromFlags } from "../common/backend.js";
-import { decodeWitness, witnessHash, type SegmentWitness } from "../../rollup/witness.js";
+import { decodeWitness, witnessHash, WITNESS_VERSION_V2, type SegmentWitness } from "../../rollup/witness.js";
+import { TRANSFER_AIR_NAME } from "../../rollup/air/index.js";
 import { WitnessDecodeError, WitnessInvalidError } from "../../rollup/errors.js";
 import { optionsForAir, rollupAirFor, rollupAirOfProof } from "./rollup-air.js";
 import { parseAddress, parseOptionsPreset, parsePositiveInt, parseHash } from "../common/parse.js";
@@ -87,6 +88,9 @@ export async function runVerifyWitness(flags: { proof: string; witness: string; 
     // The statement comes from the witness alone (transfer-v2: txCommitment over its transactions).
     const rollup = rollupAirOfProof(peekAirId(file.proof), witness);
     if (rollup === null) throw verifyFailed("air", `the proof is neither a transfer-v1 nor a transfer-v2-d${witness.treeDepth} proof`);
+    if (rollup.air.name !== TRANSFER_AIR_NAME && witness.version !== WITNESS_VERSION_V2) {
+      throw verifyFailed("witness", `a ${rollup.air.name} proof is of a version-${WITNESS_VERSION_V2} witness (it carries the batch randomness r); this one is version ${witness.version}`);
+    }
     const { publicInputs, publicColumns } = rollup.statement(witness);
     const { security } = verifyStark({
       air: rollup.air,

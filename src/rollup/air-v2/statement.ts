@@ -2,9 +2,9 @@
  * The statement of a `transfer-v2` segment: its public inputs, txCommitment included, rebuilt from the
  * segment's transactions alone. Prover and verifier call the same functions.
  */
-import { ZERO as ZERO_E } from "../../stark/field/extension.js";
 import type { SegmentStatement } from "../air/statement.js";
 import { transactionsEvaluation, txCommitment } from "../batch-binding.js";
+import { requireRandomness } from "../errors.js";
 import { NUM_PUBLIC_INPUTS, PI } from "./layout.js";
 
 export { transactionBytes, transactionHalves, txCommitment } from "../batch-binding.js";
@@ -20,7 +20,7 @@ export function publicInputsV2(s: SegmentStatement): Uint32Array {
   pi.set(s.rootOut, PI.rootOut);
   pi[PI.txCount] = s.transactions.length;
   pi.set(txCommitment(s.transactions), PI.txCommitment);
-  const r = s.randomness ?? ZERO_E;
+  const r = requireRandomness(s.randomness, `transfer-v2 statement of batch ${s.batchId} segment ${s.segmentIndex}`);
   pi.set(r, PI.r);
   pi.set(transactionsEvaluation(s.transactions, r), PI.e);
   return pi;

@@ -5,6 +5,7 @@ import type { Air, AirInstance } from "../../stark/air/air.js";
 import { interactionValues } from "../../stark/air/lookup-trace.js";
 import type { Account } from "../account.js";
 import { ZERO_DIGEST, type Digest } from "../digest.js";
+import { requireRandomness } from "../errors.js";
 import { AMOUNT_LIMIT } from "../options.js";
 import type { Transaction } from "../transaction.js";
 import { replayWitness, type ReplayedStep, type SegmentWitness } from "../witness.js";
@@ -165,7 +166,7 @@ export function buildTxsTrace(w: SegmentWitness, steps: readonly ReplayedStep[])
     setBytes(trace, TXS.diffR, t, noOverflow ? AMOUNT_LIMIT - 1 - balR - amt : balR + amt - AMOUNT_LIMIT);
     set(TXS.valid, t, st && st.failure === null ? 1 : 0);
   }
-  fillTxsSponge(trace, count, w.randomness ?? ZERO_E);
+  fillTxsSponge(trace, count, requireRandomness(w.randomness, `transfer-v2 trace of batch ${w.batchId} segment ${w.segmentIndex}`));
   return trace;
 }
 

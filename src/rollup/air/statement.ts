@@ -21,7 +21,7 @@ export interface SegmentStatement {
   readonly rootIn: Digest;
   readonly rootOut: Digest;
   readonly transactions: readonly Transaction[];
-  /** transfer-v2: the batch's randomness r (zero when absent; transfer-v1 has none). */
+  /** transfer-v2: the batch's randomness r (required: publicInputsV2 refuses a statement without it; transfer-v1 has none). */
   readonly randomness?: Ext;
 }
 

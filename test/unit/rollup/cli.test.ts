@@ -75,13 +75,16 @@ describe("cli: rollup sample, prove --witness, verify --witness", function () {
     const refused = cli("prove", "--witness", w1, "--air", "transfer-v1", "--options", "test", "--backend", "js", "--out", v1proof);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /version-2 witness is a transfer-v2 segment/);
-    // A transfer-v1 segment (version-1 witness) is a transfer-v2 statement too, with --air.
+    // A transfer-v1 segment (version-1 witness) has no batch randomness r: transfer-v2 refuses it (r is never 0 by default).
     const v1dir = join(dir, "v1-for-v2");
     assert.equal(cli("rollup", "sample", "--accounts", "6", "--txs", "4", "--segment-rows", "2^7", "--depth", "4", "--out", v1dir).code, 0);
     const v1w = join(v1dir, "segment-0000.witness");
-    const crossProof = join(v1dir, "v2.proof");
-    assert.equal(cli("prove", "--witness", v1w, "--air", "transfer-v2", "--options", "test", "--backend", "js", "--out", crossProof).code, 0);
-    assert.match(cli("verify", "--proof", crossProof, "--witness", v1w, "--min-security", "0").stdout, /^valid: transfer-v2-d4 proof of segment 0/);
+    const cross = cli("prove", "--witness", v1w, "--air", "transfer-v2", "--options", "test", "--backend", "js", "--out", join(v1dir, "v2.proof"));
+    assert.equal(cross.code, 2);
+    assert.match(cross.stderr, /version-1 witness has no batch randomness r/);
+    const crossVerify = cli("verify", "--proof", proof, "--witness", v1w, "--min-security", "0");
+    assert.equal(crossVerify.code, 1);
+    assert.match(crossVerify.stderr, /^invalid: witness: .*version-2 witness/);
     const depth = cli("prove", "--witness", w1, "--air", "transfer-v2-d5", "--out", join(v2dir, "x"));
     assert.equal(depth.code, 2);
     assert.match(depth.stderr, /depth 5, the witness has depth 4/);

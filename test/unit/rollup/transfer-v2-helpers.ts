@@ -95,7 +95,7 @@ export function forgedInstance(
   const txs = buildTxsTrace(w, txsSteps);
   if (patchTxs) {
     patchTxs(txs);
-    fillTxsSponge(txs, txsSteps.length, w.randomness ?? [0, 0, 0, 0]);
+    fillTxsSponge(txs, txsSteps.length, w.randomness!);
   }
   const pi = Uint32Array.from(publicInputs);
   pi.set(finalRoot(paths), transferV2Layout.PI.rootOut);

@@ -3,10 +3,11 @@ import { P } from "../../../src/stark/field/babybear.js";
 import { airRegistry } from "../../../src/stark/air/air.js";
 import { assertConstraints, StarkError } from "../../../src/stark/index.js";
 import { poseidon2Hash, poseidon2Permute16 } from "../../../src/stark/hash/poseidon2.js";
-import { buildBatch, concatEvaluation, RollupState, replayWitness, transactionsEvaluation, witnessFromSegment, TxFailure } from "../../../src/rollup/index.js";
+import { batchBinding, buildBatch, concatEvaluation, encodeWitness, RollupError, RollupState, replayWitness, transactionsEvaluation, witnessFromSegment, TxFailure } from "../../../src/rollup/index.js";
+import { statementOf } from "../../../src/rollup/air/index.js";
 import type { Ext } from "../../../src/stark/field/extension.js";
 import {
-  buildTransferV2Instance, buildTransferV2Trace, fillPoseidon2Rounds7, LANE_X7F, pathsStructure, ROUND_COLUMNS_X7, transactionHalves, transferV2Air,
+  buildTransferV2Instance, buildTransferV2Trace, fillPoseidon2Rounds7, LANE_X7F, pathsStructure, publicInputsV2, ROUND_COLUMNS_X7, transactionHalves, transferV2Air,
   transferV2DepthOf, transferV2Layout, txCommitment,
 } from "../../../src/rollup/air-v2/index.js";
 import { genesisOf, rng, tx } from "./helpers.js";
@@ -71,7 +72,7 @@ describe("rollup/air-v2 transfer-v2", function () {
   it("honest traces satisfy every constraint: every failure kind, an empty segment, a full one", () => {
     const state = RollupState.fromGenesis(genesisOf(D, [500, 400, 300, 0, 20]));
     const txs = [tx(0, 1, 100, 0), tx(1, 2, 1000, 0), tx(7, 1, 1, 0), tx(2, 2, 1, 0), tx(1, 3, 2 ** 30, 0), tx(0, 4, 5, 0), tx(0, 4, 5, 1), tx(4, 6, 1, 0), tx(3, 0, 0, 0), tx(2, 3, 300, 0), tx(1, 0, 2 ** 32 - 1, 0), tx(3, 2, 301, 0), tx(0, 1, 1, P - 1)];
-    const batch = buildBatch(state, 2n, txs, 7);
+    const batch = buildBatch(state, 2n, txs, 7, "v2");
     for (const kind of Object.values(TxFailure)) {
       if (kind !== TxFailure.receiverOverflow) assert.ok(batch.outcomes.includes(kind), kind);
     }
@@ -93,6 +94,7 @@ describe("rollup/air-v2 transfer-v2", function () {
     const w = {
       version: 2, treeDepth: D, logRows: 5, batchId: 1n, segmentIndex: 0, rootIn: st!.rootBefore, rootOut: st!.rootAfter,
       steps: [{ tx: t, sender: { account: st!.senderBefore, siblings: st!.senderSiblings }, receiver: { account: st!.receiverBefore, siblings: st!.receiverSiblings } }],
+      randomness: batchBinding([t], [1]).randomness,
     };
     assert.equal(replayWitness(w)[0]!.failure, TxFailure.receiverOverflow);
     const inst = buildTransferV2Instance(w, air);
@@ -177,6 +179,20 @@ describe("rollup/air-v2 transfer-v2", function () {
     assert.throws(() => verify(air, proof, otherR), (err: unknown) => err instanceof StarkError && err.code === "VERIFY_FAILED");
     // The E of the same transactions in another order differs (so a segment cannot reorder what L1 holds).
     assert.notDeepEqual(transactionsEvaluation([b, a, c], w.randomness), transactionsEvaluation([a, b, c], w.randomness));
+  });
+
+  it("r is never defaulted: a v2 statement, witness or trace without the batch randomness is refused (RollupError naming it)", () => {
+    const w = segmentOf(genesis, [a, b], LOG_ROWS);
+    const { randomness: _r, ...noR } = w;
+    const missingR = (err: unknown) => err instanceof RollupError && /randomness r/.test(err.message) && /segment 0/.test(err.message);
+    assert.throws(() => statementInputs(noR), missingR);
+    assert.throws(() => publicInputsV2({ ...statementOf(w), randomness: undefined }), missingR);
+    assert.throws(() => encodeWitness(noR), missingR);
+    assert.throws(() => buildTransferV2Instance(noR, air), missingR);
+    const seg = buildBatch(RollupState.fromGenesis(genesis), 1n, [a], LOG_ROWS, "v2").segments[0]!;
+    const { randomness: _s, ...segNoR } = seg;
+    assert.throws(() => witnessFromSegment(segNoR), missingR);
+    assert.throws(() => publicInputsV2({ ...statementOf(w), randomness: [1, 2, 3] as unknown as Ext }), (err: unknown) => err instanceof RollupError && /4/.test(err.message));
   });
 
   describe("adversarial witnesses: the prover refuses them, and a forced proof is rejected", () => {
