@@ -33,9 +33,10 @@ export function isDataSegmentAir(air: string): boolean {
   return transferV2DepthOf(air) !== null;
 }
 
-/** Every way `w` differs from L1's binding (empty: bound); `air` is the segment's transfer-v2 AIR. */
-export function dataWitnessProblems(w: SegmentWitness, air: string, b: DataSegmentBinding): string[] {
+/** Every way `w` differs from L1's binding (empty: bound); `air` is the segment's transfer-v2 AIR, `logRows` the plan's segment height. */
+export function dataWitnessProblems(w: SegmentWitness, air: string, b: DataSegmentBinding, logRows?: number): string[] {
   const problems: string[] = [];
+  if (logRows !== undefined && w.logRows !== logRows) problems.push(`2^${w.logRows} rows, the deployment's data segments have 2^${logRows}`);
   const eq = (a: string, c: string): boolean => a.toLowerCase() === c.toLowerCase();
   if (w.version !== WITNESS_VERSION_V2) problems.push(`witness version ${w.version}, a data batch's is ${WITNESS_VERSION_V2}`);
   const depth = transferV2DepthOf(air);

@@ -48,6 +48,8 @@ export interface JobRunnerOpts {
    * (aggregator/geometry.ts `segmentOptionsFor`). Absent: this node does not prove data segments.
    */
   dataSegmentOptions?: ProofOptions;
+  /** log2 of a data segment's paths rows (the plan's): a witness of another height cannot become a leaf. */
+  dataSegmentLogRows?: number;
 }
 
 export const defaultJobRunnerOpts: JobRunnerOpts = {

@@ -248,7 +248,7 @@ export class JobRunner {
     const binding = await this.chain.readDataSegment(job.segmentId, this.signal);
     let problems: string[];
     try {
-      problems = dataWitnessProblems(decodeWitness(witness), segment.air, binding);
+      problems = dataWitnessProblems(decodeWitness(witness), segment.air, binding, this.opts.dataSegmentLogRows);
     } catch (err) {
       problems = [`undecodable witness: ${describeError(err)}`];
     }

@@ -223,7 +223,7 @@ export class ProverNode {
       const sequencer = sequencerOf(oracle, log);
       const network = faults.jobNetwork(new NodeJobNetwork({ fetchTimeoutMs: 30_000 }, { p2p, sequencer, logger: log }));
       const onProgress = (id: bigint, p: ProveProgress): void => deps.progress?.update(`segment ${id}`, p.phase, phaseFraction(p.phase));
-      const runnerOpts = aggregate ? { ...opts.jobs, dataSegmentOptions: aggregate.plan.geometry.segmentOptions } : opts.jobs;
+      const runnerOpts = aggregate ? { ...opts.jobs, dataSegmentOptions: aggregate.plan.geometry.segmentOptions, dataSegmentLogRows: opts.aggregate!.segmentLogRows } : opts.jobs;
       const runner = new JobRunner(runnerOpts, { store, machine, chain, network, market: decider, prover: faults.prover(pool), signal, logger: log.child({ module: "runner" }), onProgress });
       const sweepIntervalMs = Math.max(1000, opts.chain.pollIntervalMs * 2);
       const priority = (id: bigint): bigint => intentPriority(id, account.address);

@@ -71,6 +71,8 @@ describe("jobs: data-batch segments (transfer-v2)", function () {
     // A witness of transfer-v1's version, or another depth.
     assert.ok(dataWitnessProblems({ ...w, version: 1 }, AIR, b).some((p) => /version 1/.test(p)));
     assert.ok(dataWitnessProblems(w, transferV2Name(4), b).some((p) => /tree depth 3/.test(p)));
+    assert.deepEqual(dataWitnessProblems(w, AIR, b, LOG_ROWS), []);
+    assert.ok(dataWitnessProblems(w, AIR, b, LOG_ROWS + 1).some((p) => /2\^5 rows, the deployment's data segments have 2\^6/.test(p)));
   });
 
   it("the trace builder of transfer-v2-d<D> proves a version-2 witness and refuses others", () => {
@@ -111,7 +113,7 @@ describe("jobs: data-batch segments (transfer-v2)", function () {
       const prover = new InlineProver();
       const clock = new ManualClock(0);
       const machine = new JobStateMachine({ store, clock });
-      const runner = new JobRunner({ proofOptionsPreset: "test", txWaitMs: 10, dataSegmentOptions: OPTIONS }, { store, machine, chain, network, market: new FixedMarket(), prover, signal: new AbortController().signal, clock });
+      const runner = new JobRunner({ proofOptionsPreset: "test", txWaitMs: 10, dataSegmentOptions: OPTIONS, dataSegmentLogRows: LOG_ROWS }, { store, machine, chain, network, market: new FixedMarket(), prover, signal: new AbortController().signal, clock });
       const job = await runner.drive(await runner.observe(segment));
       return { job, prover, chain };
     }
