@@ -21,7 +21,7 @@ import { errorContext, type AggregatorActions } from "./actions.js";
 import { ProofCollector, type AggregatorNetwork, type FollowedBatch, type SegmentToVerify } from "./collector.js";
 import type { JoinCoordinator } from "./joins.js";
 import type { WrapSubmitter } from "./wrap.js";
-import { verifyDataSegment } from "./verify.js";
+import { dataSegmentProblem } from "./verify.js";
 import { Duties } from "./duties.js";
 import type { AggregatorMetrics } from "./metrics.js";
 import { defaultAggregatorOpts, type AggregatorOpts } from "./options.js";
@@ -35,8 +35,8 @@ export interface AggregatorTrees {
   readonly plan: AggregationPlan;
   readonly coordinator: Pick<JoinCoordinator, "follow" | "addSegment" | "forget" | "tick">;
   readonly wrap: Pick<WrapSubmitter, "attempt" | "forget">;
-  /** Verify a transfer-v2 segment proof (default: verify.ts verifyDataSegment with the plan). */
-  readonly verifyDataSegment?: (s: { proof: Uint8Array; publicInputs: number[]; prover: Address }) => boolean;
+  /** Check a transfer-v2 segment proof: null if valid, else why not (default: verify.ts dataSegmentProblem with the plan). */
+  readonly dataSegmentProblem?: (s: { proof: Uint8Array; publicInputs: number[]; prover: Address }) => string | null;
 }
 
 export interface AggregatorModules {
@@ -267,9 +267,9 @@ export class Aggregator {
     }
     if (!f.data) {
       const binding = await this.m.reader.dataBinding(f.batchId);
-      const verify = trees.verifyDataSegment ?? ((s: { proof: Uint8Array; publicInputs: number[]; prover: Address }) => verifyDataSegment(trees.plan, s));
+      const problem = trees.dataSegmentProblem ?? ((s: { proof: Uint8Array; publicInputs: number[]; prover: Address }) => dataSegmentProblem(trees.plan, s));
       trees.coordinator.follow(f.batchId, trees.plan, batch.segmentCount, binding.r);
-      f.data = { r: binding.r, verify };
+      f.data = { r: binding.r, problem };
     }
     if (batch.committedCount === 0) return;
     const segs = await Promise.all(Array.from({ length: batch.segmentCount }, (_, i) => this.m.reader.segment(f.batchId, i)));

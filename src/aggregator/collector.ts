@@ -70,8 +70,8 @@ export interface FollowedBatch {
 export interface DataBatchContext {
   /** The batch's randomness r, as the market stored it. */
   readonly r: Ext;
-  /** Verify a transfer-v2 proof against its statement: the plan's segment geometry (verify.ts verifyDataSegment). */
-  verify(s: { proof: Uint8Array; publicInputs: number[]; prover: Address }): boolean;
+  /** Check a transfer-v2 proof against its statement and the plan's segment geometry (verify.ts dataSegmentProblem): null if valid, else why not. */
+  problem(s: { proof: Uint8Array; publicInputs: number[]; prover: Address }): string | null;
 }
 
 export interface CollectorOpts {
@@ -214,17 +214,16 @@ export class ProofCollector {
         return;
       }
     }
-    let ok: boolean;
+    let problem: string | null;
     try {
-      ok = data.verify({ proof: c.proof!, publicInputs: c.publicInputs, prover: seg.locker! });
+      problem = data.problem({ proof: c.proof!, publicInputs: c.publicInputs, prover: seg.locker! });
     } catch (err) {
-      this.log.warn("Local verification threw; treating the proof as invalid", { ...ctx, error: describeError(err) });
-      ok = false;
+      problem = `the verifier threw: ${describeError(err)}`;
     }
-    c.verdict = ok ? "valid" : "invalid";
+    c.verdict = problem === null ? "valid" : "invalid";
     this.m.metrics?.verifications.inc({ verdict: c.verdict });
-    if (ok) this.log.debug("Data segment proof verified", ctx);
-    else this.log.warn("Data segment proof failed local verification", ctx);
+    if (problem === null) this.log.debug("Data segment proof verified", ctx);
+    else this.log.warn("Data segment proof failed local verification", { ...ctx, problem });
   }
 
   private async collectNow(f: FollowedBatch, seg: SegmentView, c: Collected, params: AggregatorParams): Promise<void> {

@@ -16,7 +16,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { Aggregator, MarketActions, SegmentVerifier, createAggregatorMetrics, defaultSegmentVerifierOpts } from "../aggregator/index.js";
 import type { AggregatorTrees } from "../aggregator/aggregator.js";
 import { aggregatePlanFor } from "../aggregator/geometry.js";
-import { createJoinMetrics, joinMetricsSink } from "../aggregator/metrics.js";
+import { createJoinMetrics, joinMetricsSink, type JoinMetrics } from "../aggregator/metrics.js";
 import { WrapSubmitter } from "../aggregator/wrap.js";
 import { defaultJoinCoordinatorOpts, type JoinCoordinator } from "../aggregator/joins.js";
 import { aggregateConfig } from "../chain/aggregate.js";
@@ -91,7 +91,7 @@ interface Modules {
   api: ApiServer | null;
   faults: FaultInjector;
   /** Data batches (config `aggregate`): the join coordinator on the mesh, and the backend its proofs use. */
-  joins: { coordinator: JoinCoordinator; detach: () => void; backend: ProverBackend } | null;
+  joins: { coordinator: JoinCoordinator; detach: () => void; backend: ProverBackend; metrics: JoinMetrics } | null;
 }
 
 export class ProverNode {
@@ -239,12 +239,13 @@ export class ProverNode {
       let trees: AggregatorTrees | undefined;
       if (aggregate) {
         const { plan, backend } = aggregate;
+        const joinMetrics = createJoinMetrics(register);
         const net = joinNetwork(
           defaultJoinCoordinatorOpts,
-          { p2p, self: account.address, backend, fetchTimeoutMs: opts.aggregator.fetchTimeoutMs, logger: aggregatorLog, onEvent: joinMetricsSink(createJoinMetrics(register)), signal },
+          { p2p, self: account.address, backend, fetchTimeoutMs: opts.aggregator.fetchTimeoutMs, logger: aggregatorLog, onEvent: joinMetricsSink(joinMetrics), signal },
         );
         treeStore = net.store(segmentProofs);
-        joins = { coordinator: net.coordinator, detach: net.detach, backend };
+        joins = { coordinator: net.coordinator, detach: net.detach, backend, metrics: joinMetrics };
         const proverAddress = hexToBytes(account.address);
         const wrap = new WrapSubmitter({
           coordinator: net.coordinator,
@@ -335,7 +336,13 @@ export class ProverNode {
     const warn = (loop: string) => (err: unknown) => log.warn(`The ${loop} loop failed; retrying`, { error: (err as Error).message });
     this.loops.push(every(this.opts.chain.pollIntervalMs, this.signal, () => this.ingestAll(), warn("ingest")));
     this.loops.push(m.scheduler.run());
-    this.loops.push(every(Math.max(1000, this.opts.chain.pollIntervalMs * 2), this.signal, () => m.aggregator.tick(), warn("aggregator")));
+    const joins = m.joins;
+    const aggregatorTick = (): Promise<void> => {
+      // The aggregator's tick also ticks the join coordinator (takeovers are time-based).
+      if (joins) joins.metrics.pending.set({}, joins.coordinator.snapshot().reduce((n, t) => n + t.ready.length, 0));
+      return m.aggregator.tick();
+    };
+    this.loops.push(every(Math.max(1000, this.opts.chain.pollIntervalMs * 2), this.signal, aggregatorTick, warn("aggregator")));
   }
 
   /** Abort everything, wait for the loops and jobs to notice, close in reverse order. Idempotent. */
