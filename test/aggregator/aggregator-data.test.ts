@@ -7,6 +7,8 @@
  * mesh, and let the elected one prove the wrap and call submitAggregate(batchId, proof, publicInputs).
  * The Rollup's aggregate verifier is the MockStarkVerifier (a generated wrap verifier takes minutes to
  * build): the test marks the wrap valid there only after verifying it natively with the plan's verifyNode.
+ * On the way: DataSegmentPosted decoded for a node that proves data batches (and not for one that does not),
+ * and the job's binding read from chain (ChainJobAdapter.readDataSegment) accepting the real witnesses.
  */
 import { strict as assert } from "node:assert";
 import { getAddress, hexToBytes, keccak256, type Address, type Hex } from "viem";
@@ -16,7 +18,13 @@ import { aggregatePlanFor } from "../../src/aggregator/geometry.js";
 import { WrapSubmitter } from "../../src/aggregator/wrap.js";
 import { segmentMarketAbi } from "../../src/chain/abi/index.js";
 import { aggregateConfig, encodePostDataBatch, l1Statement } from "../../src/chain/aggregate.js";
-import { MarketReader } from "../../src/chain/market-reader.js";
+import { MarketReader, readMarketTerms } from "../../src/chain/market-reader.js";
+import { EventIngester, type IngestedBlock } from "../../src/chain/ingest.js";
+import { decodeMarketBlock } from "../../src/chain/market-events.js";
+import { ChainJobAdapter } from "../../src/node/job-chain.js";
+import { dataWitnessProblems } from "../../src/jobs/data-binding.js";
+import { transferV2Name } from "../../src/rollup/air-v2/air.js";
+import { segmentIdOf } from "../../src/util/segment-id.js";
 import { TxSender } from "../../src/chain/sender.js";
 import { packRoot } from "../../src/chain/statement.js";
 import { joinNetwork } from "../../src/node/join-network.js";
@@ -130,9 +138,29 @@ describe("aggregator: a data batch's proof tree (anvil, mock aggregate verifier)
       minPrice: MIN_PRICE,
       maxPrice: MAX_PRICE,
     });
-    await sys.send(sys.wallet.sendTransaction({ account: roles.deployer, chain: anvilChain, to: sys.c.market.address, data }));
+    const market = sys.c.market.address;
+    const blocks: IngestedBlock[] = [];
+    const ingester = new EventIngester<never>(
+      { name: "market", address: market, confirmations: 0, fromBlock: (await sys.blockNumber()) + 1n },
+      { publicClient: sys.publicClient, cursors: { get: async () => null, putOp: () => undefined as never }, commit: async () => undefined, handler: { onBlock: (b) => (blocks.push(b), []) } },
+    );
+    await sys.send(sys.wallet.sendTransaction({ account: roles.deployer, chain: anvilChain, to: market, data }));
     const stored = await sys.c.market.read.getBatch([batchId]);
     assert.equal(stored.kind, 1, "a data batch");
+
+    // A node that proves data batches sees their segments auctioned as transfer-v2 of the rollup's depth; one that
+    // does not, only the batch. The job's binding read from chain accepts the sequencer's real witnesses.
+    await ingester.poll();
+    const terms = await readMarketTerms(sys.publicClient, market);
+    const withData = blocks.map((b) => decodeMarketBlock(b, market, terms, "transfer-v1", transferV2Name(D)));
+    assert.deepEqual(withData.flatMap((e) => e.auctioned.map((a) => [a.index, a.air, a.witnessHash])), witnesses.map((w, i) => [i, transferV2Name(D), keccak256(w)]));
+    const without = blocks.map((b) => decodeMarketBlock(b, market, terms));
+    assert.deepEqual([without.flatMap((e) => e.auctioned).length, without.flatMap((e) => e.postedBatches)], [0, [batchId]]);
+    const jobChain = new ChainJobAdapter({ reader: new MarketReader({ market, election: sys.c.election.address, rollup: sys.c.rollup.address }, { publicClient: sys.publicClient }), sender: new TxSender({}, { publicClient: sys.publicClient, account: p1, chain: anvilChain }), slashes: { get: async () => null } });
+    for (const seg of batch.segments) {
+      const binding = await jobChain.readDataSegment(segmentIdOf(batchId, seg.index));
+      assert.deepEqual(dataWitnessProblems(witnessFromSegment(seg), transferV2Name(D), binding, PARAMS.segmentLogRows), []);
+    }
 
     // The provers: lock, prove transfer-v2 (poseidon2, the plan's segment options, bound to their address), commit.
     const provers = [p1, p2];
