@@ -168,6 +168,7 @@ export class ProverNode {
       const jobsMetrics = createJobsMetrics(register);
       const pool = new ProverPool({ workers: opts.provers.workers, backend: { kind: opts.backend.kind, threads: opts.backend.threads } }, { logger: log, metrics: jobsMetrics });
       const backendName = resolveBackendKind(opts.backend.kind);
+      if (aggregate) requireProfile(profile, backendName, transferV2Name(aggregate.treeDepth), opts.aggregate!.segmentLogRows);
 
       // p2p: proof/1 serves tree nodes (the join coordinator's, once built) before segment proofs
       const segmentProofs = faults.proofStore(new ProofContentStore(store));
@@ -388,4 +389,16 @@ export function checkAggregateDeployment(configured: { airId: Hex; keySetRoot: H
       );
     }
   }
+}
+
+/**
+ * The market prices and schedules a segment from the measured time of its AIR: a node that proves data
+ * batches needs a profile entry for transfer-v2 at the rollup's depth, or it would never lock one.
+ */
+export function requireProfile(profile: ProvingProfile, backend: string, air: string, logRows: number): void {
+  if (profile.backends[backend]?.[air] !== undefined) return;
+  throw new NodeError(
+    { code: "NODE_PROFILE", detail: `no ${air} entry for backend ${backend}` },
+    `the proving profile has no ${air} on backend ${backend}, and config \`aggregate\` makes this node prove data batches: run \`prover-node bench --air ${air} --log-rows ${logRows}\` first`,
+  );
 }
