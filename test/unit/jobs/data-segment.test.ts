@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { buildInstance, dataWitnessProblems, JobError, JobRunner, JobStateMachine, type DataSegmentBinding, type PersistedJob } from "../../../src/jobs/index.js";
+import { buildInstance, dataWitnessProblems, JobError, JobRunner, JobStateMachine, ProverPool, type DataSegmentBinding, type PersistedJob } from "../../../src/jobs/index.js";
 import { Store, isRetryable, type SegmentRecord } from "../../../src/store/index.js";
 import { buildBatch, encodeWitness, RollupState, witnessFromSegment, type SegmentWitness } from "../../../src/rollup/index.js";
 import { statementOf } from "../../../src/rollup/air/index.js";
@@ -82,6 +82,18 @@ describe("jobs: data-batch segments (transfer-v2)", function () {
     assert.throws(() => buildInstance(AIR, encodeWitness({ ...witnesses[0]!, version: 1 })), refused);
     assert.throws(() => buildInstance(transferV2Name(4), encodeWitness(witnesses[0]!)), refused);
     assert.throws(() => buildInstance(AIR, new Uint8Array(10)), refused);
+  });
+
+  it("the prover pool's worker proves a data segment with poseidon2 when asked", async () => {
+    const pool = new ProverPool({ workers: 1 });
+    try {
+      const address = Buffer.from(OUR_ADDRESS.slice(2), "hex");
+      const out = await pool.prove({ air: AIR, witness: encodeWitness(witnesses[0]!), options: OPTIONS, hash: "poseidon2", proverAddress: address });
+      assert.equal(decodeProof(out.bytes, transferV2Air(D)).hash, "poseidon2");
+      assert.deepEqual(Array.from(out.publicInputs), Array.from(publicInputsV2(statementOf(witnesses[0]!))));
+    } finally {
+      await pool.close();
+    }
   });
 
   describe("the job", () => {
