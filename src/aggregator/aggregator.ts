@@ -11,16 +11,33 @@
  * chain state just before it is sent. Passes are serialised and coalesced. Errors are logged with their
  * context and retried on the next block; nothing is thrown to the node.
  */
-import { getAddress, type Address } from "viem";
+import { getAddress, hexToBytes, type Address } from "viem";
+import type { AggregationPlan } from "../recursion/plan.js";
 import type { MarketBlockEvents } from "../chain/market-events.js";
-import { BatchStatus, SegmentStatus, type AggregatorParams, type Head, type MarketReader, type SegmentView } from "../chain/market-reader.js";
+import { BatchKind, BatchStatus, SegmentStatus, type AggregatorParams, type BatchView, type Head, type MarketReader, type SegmentView } from "../chain/market-reader.js";
 import { describeError } from "../util/errors.js";
 import { nullLogger, type Logger } from "../util/logger.js";
 import { errorContext, type AggregatorActions } from "./actions.js";
 import { ProofCollector, type AggregatorNetwork, type FollowedBatch, type SegmentToVerify } from "./collector.js";
+import type { JoinCoordinator } from "./joins.js";
+import type { WrapSubmitter } from "./wrap.js";
+import { dataSegmentProblem } from "./verify.js";
 import { Duties } from "./duties.js";
 import type { AggregatorMetrics } from "./metrics.js";
 import { defaultAggregatorOpts, type AggregatorOpts } from "./options.js";
+
+/**
+ * The tree path of data batches (docs/aggregator.md, "Aggregation by proof trees"): the deployment's plan,
+ * the join coordinator the verified segment proofs feed, and the wrap submitter the pass asks once the
+ * batch is fully committed. Without it, data batches are not aggregated by this node.
+ */
+export interface AggregatorTrees {
+  readonly plan: AggregationPlan;
+  readonly coordinator: Pick<JoinCoordinator, "follow" | "addSegment" | "forget" | "tick">;
+  readonly wrap: Pick<WrapSubmitter, "attempt" | "forget">;
+  /** Check a transfer-v2 segment proof: null if valid, else why not (default: verify.ts dataSegmentProblem with the plan). */
+  readonly dataSegmentProblem?: (s: { proof: Uint8Array; publicInputs: number[]; prover: Address }) => string | null;
+}
 
 export interface AggregatorModules {
   reader: MarketReader;
@@ -40,6 +57,8 @@ export interface AggregatorModules {
   metrics?: AggregatorMetrics | null;
   /** Milliseconds clock (tests). */
   now?: () => number;
+  /** Data batches: the proof tree and the wrap. */
+  trees?: AggregatorTrees;
 }
 
 export class Aggregator {
@@ -51,6 +70,9 @@ export class Aggregator {
   private readonly collector: ProofCollector;
   private readonly duties: Duties;
   private running: Promise<void> | null = null;
+  /** Wrap attempts in flight (proving a wrap takes seconds; the pass does not wait for it). */
+  private readonly wrapping = new Map<bigint, Promise<unknown>>();
+  private readonly warnedNoTrees = new Set<bigint>();
   private again = false;
 
   constructor(opts: Partial<AggregatorOpts>, modules: AggregatorModules) {
@@ -117,6 +139,7 @@ export class Aggregator {
 
   /** Re-check windows and pending work (e.g. on a timer). */
   tick(): Promise<void> {
+    this.m.trees?.coordinator.tick();
     return this.schedule();
   }
 
@@ -125,6 +148,7 @@ export class Aggregator {
     for (;;) {
       const pending: Promise<unknown>[] = [];
       if (this.running) pending.push(this.running);
+      pending.push(...this.wrapping.values());
       for (const f of this.followed.values()) for (const c of f.segments.values()) if (c.inflight) pending.push(c.inflight);
       if (pending.length === 0) return;
       await Promise.allSettled(pending);
@@ -148,6 +172,9 @@ export class Aggregator {
     f.abort.abort();
     this.followed.delete(batchId);
     this.collector.forget(batchId);
+    this.m.trees?.coordinator.forget(batchId);
+    this.m.trees?.wrap.forget(batchId);
+    this.warnedNoTrees.delete(batchId);
     this.m.metrics?.followedBatches.set({}, this.followed.size);
     this.log.debug("Aggregator stopped following batch", { batchId });
   }
@@ -194,6 +221,7 @@ export class Aggregator {
       this.unfollow(f.batchId);
       return;
     }
+    if (batch.kind === BatchKind.Data) return this.processDataBatch(f, batch, head, params);
     if (batch.committedCount === 0) return;
     const segs = await Promise.all(Array.from({ length: batch.segmentCount }, (_, i) => this.m.reader.segment(f.batchId, i)));
 
@@ -222,6 +250,81 @@ export class Aggregator {
     }
     if (ranked.includes(this.address) && ready !== f.progress) await this.publishProgress(f, ready, segs);
     if (ready === segs.length) await this.duties.submit(f, segs, fcb, openRace);
+  }
+
+  /**
+   * A data batch: its tree is followed from the posting on (with L1's r); each committed transfer-v2
+   * proof is verified against the statement rebuilt from chain and, when valid, becomes its leaf's task;
+   * the unavailability duties are the bundle's; once the batch is fully committed the wrap submitter is
+   * asked on every pass (it waits for the tree's top and the election's consent, proves once, submits).
+   */
+  private async processDataBatch(f: FollowedBatch, batch: BatchView, head: Head, params: AggregatorParams): Promise<void> {
+    const trees = this.m.trees;
+    if (!trees) {
+      if (!this.warnedNoTrees.has(f.batchId)) this.log.warn("A data batch, but this node has no aggregate configuration (node config `aggregate`): not aggregating it", { batchId: f.batchId });
+      this.warnedNoTrees.add(f.batchId);
+      return;
+    }
+    if (!f.data) {
+      const binding = await this.m.reader.dataBinding(f.batchId);
+      const problem = trees.dataSegmentProblem ?? ((s: { proof: Uint8Array; publicInputs: number[]; prover: Address }) => dataSegmentProblem(trees.plan, s));
+      trees.coordinator.follow(f.batchId, trees.plan, batch.segmentCount, binding.r);
+      f.data = { r: binding.r, problem };
+    }
+    if (batch.committedCount === 0) return;
+    const segs = await Promise.all(Array.from({ length: batch.segmentCount }, (_, i) => this.m.reader.segment(f.batchId, i)));
+    for (const seg of segs) {
+      if (seg.status !== SegmentStatus.Committed) f.segments.delete(seg.index);
+      else this.collector.collect(f, seg, params, f.data);
+    }
+    for (const seg of segs) {
+      if (seg.status === SegmentStatus.Committed && seg.reportedAt !== 0n && seg.locker === this.address) await this.duties.respondOwn(f, seg, head, params);
+    }
+    let ready = 0;
+    for (const seg of segs) {
+      const c = f.segments.get(seg.index);
+      if (c?.verdict !== "valid" || !c.proof || !c.publicInputs || !seg.locker) continue;
+      ready++;
+      trees.coordinator.addSegment(f.batchId, seg.index, { proof: c.proof, publicInputs: c.publicInputs, proverAddress: hexToBytes(seg.locker) });
+    }
+
+    const fcb = batch.fullyCommittedBlock;
+    if (fcb === 0n || head.timestamp >= batch.timeoutAt) return;
+    const window = (head.number > fcb ? head.number - fcb : 0n) / params.aggregatorWindow;
+    const openRace = window >= BigInt(params.fallbackRanks);
+    const ranked = await this.ranks(f, fcb, params);
+    const onDuty = openRace || ranked.includes(this.address);
+    for (const seg of segs) {
+      const c = f.segments.get(seg.index);
+      if (!onDuty || !c || seg.locker === this.address) continue;
+      if (c.verdict === "invalid") {
+        // TODO(issue 19): SegmentMarket.reportInvalid (a dispute deposit; the prover answers with a keccak proof,
+        // respondInvalid, or is slashed, slashInvalid). Not wired yet: logged, and the tree waits for a new commitment.
+        this.logInvalidOnce(f, seg, c.proofHash);
+        continue;
+      }
+      await this.duties.police(f, seg, c, head, params);
+    }
+    if (ranked.includes(this.address) && ready !== f.progress) await this.publishProgress(f, ready, segs);
+    if (!this.wrapping.has(f.batchId)) {
+      const attempt = trees.wrap
+        .attempt(f.batchId, trees.plan, batch.segmentCount)
+        .then((outcome) => {
+          if (outcome !== "waiting-for-tree" && outcome !== "not-our-turn") this.log.debug("Wrap attempt", { batchId: f.batchId, outcome });
+        })
+        .catch((err) => this.log.warn("Wrap attempt failed", { batchId: f.batchId, ...errorContext(err) }))
+        .finally(() => this.wrapping.delete(f.batchId));
+      this.wrapping.set(f.batchId, attempt);
+    }
+  }
+
+  private readonly invalidLogged = new Set<string>();
+
+  private logInvalidOnce(f: FollowedBatch, seg: SegmentView, proofHash: string): void {
+    const key = `${f.batchId}:${seg.index}:${proofHash}`;
+    if (this.invalidLogged.has(key)) return;
+    this.invalidLogged.add(key);
+    this.log.error("Invalid segment proof in a data batch: not disputed on L1 yet (reportInvalid is not wired); the batch cannot finalize until it is replaced", { batchId: f.batchId, index: seg.index, prover: seg.locker, proofHash });
   }
 
   private async publishProgress(f: FollowedBatch, ready: number, segs: readonly SegmentView[]): Promise<void> {

@@ -8,7 +8,11 @@
 import { keccak256, type Address, type Hex } from "viem";
 import type { MarketReader, SegmentView, AggregatorParams } from "../chain/market-reader.js";
 import type { PublishedProof } from "../chain/market-events.js";
-import { segmentPublicInputs, txDataHash } from "../chain/statement.js";
+import { packRoot, segmentPublicInputs, txDataHash, unpackRoot } from "../chain/statement.js";
+import type { Ext } from "../stark/field/extension.js";
+import { decodeWitness, WITNESS_VERSION_V2 } from "../rollup/witness.js";
+import { transactionsEvaluation, txCommitment } from "../rollup/batch-binding.js";
+import { NUM_PUBLIC_INPUTS as V2_PUBLIC_INPUTS, PI as V2_PI } from "../rollup/air-v2/layout.js";
 import { describeError } from "../util/errors.js";
 import { nullLogger, type Logger } from "../util/logger.js";
 import { errorContext } from "./actions.js";
@@ -42,6 +46,8 @@ export interface Collected {
   column: number[] | null;
   publicColumns: Uint32Array[] | null;
   verdict: "valid" | "invalid" | null;
+  /** Data batch: the transfer-v2 statement rebuilt from chain (and E from the witness's transactions). */
+  publicInputs?: number[] | null;
   inflight: Promise<void> | null;
   proofFailedAt: number | null;
   /** First failed fetch of this commitment: a proof counts as withheld only after fetchTimeoutMs of failures. */
@@ -56,6 +62,16 @@ export interface FollowedBatch {
   ranks: { fcb: bigint; ranked: Address[] } | null;
   progress: number;
   readonly abort: AbortController;
+  /** Data batch: L1's r and the segment verifier, once its binding was read. */
+  data?: DataBatchContext;
+}
+
+/** A data batch's segments are transfer-v2 proofs, verified against L1's binding (docs/aggregator.md, "Aggregation by proof trees"). */
+export interface DataBatchContext {
+  /** The batch's randomness r, as the market stored it. */
+  readonly r: Ext;
+  /** Check a transfer-v2 proof against its statement and the plan's segment geometry (verify.ts dataSegmentProblem): null if valid, else why not. */
+  problem(s: { proof: Uint8Array; publicInputs: number[]; prover: Address }): string | null;
 }
 
 export interface CollectorOpts {
@@ -108,7 +124,7 @@ export class ProofCollector {
   }
 
   /** Start (or leave running) the collection of a committed segment's proof and column. */
-  collect(f: FollowedBatch, seg: SegmentView, params: AggregatorParams): void {
+  collect(f: FollowedBatch, seg: SegmentView, params: AggregatorParams, data?: DataBatchContext): void {
     let c = f.segments.get(seg.index);
     if (!c || c.proofHash !== seg.proofHash) {
       c = { proofHash: seg.proofHash!, proof: null, proofSource: null, column: null, publicColumns: null, verdict: null, inflight: null, proofFailedAt: null, firstFailedAt: null, witnessFailedAt: null };
@@ -119,7 +135,7 @@ export class ProofCollector {
     if (c.proof === null && c.proofFailedAt !== null && now - c.proofFailedAt < this.opts.refetchMs) return;
     if (c.publicColumns === null && c.witnessFailedAt !== null && now - c.witnessFailedAt < this.opts.refetchMs) return;
     const entry = c;
-    entry.inflight = this.collectNow(f, seg, entry, params)
+    entry.inflight = (data ? this.collectData(f, seg, entry, params, data) : this.collectNow(f, seg, entry, params))
       .catch((err) => this.log.warn("Segment proof collection failed", { batchId: f.batchId, index: seg.index, ...errorContext(err) }))
       .finally(() => {
         entry.inflight = null;
@@ -141,7 +157,8 @@ export class ProofCollector {
     return false;
   }
 
-  private async collectNow(f: FollowedBatch, seg: SegmentView, c: Collected, params: AggregatorParams): Promise<void> {
+  /** The committed proof: own, published on chain, or fetched from the locker (false: not held yet). */
+  private async collectProof(f: FollowedBatch, seg: SegmentView, c: Collected): Promise<boolean> {
     const i = seg.index;
     const ctx = { batchId: f.batchId, index: i, prover: seg.locker, proofHash: c.proofHash };
     if (c.proof === null) {
@@ -158,16 +175,61 @@ export class ProofCollector {
           }
           this.gotProof(c, bytes, "fetched");
         } catch (err) {
-          if (f.abort.signal.aborted) return;
-          if (c.proof !== null) return; // ProofPublished arrived meanwhile
+          if (f.abort.signal.aborted) return false;
+          if (c.proof !== null) return true; // ProofPublished arrived meanwhile
           c.proofFailedAt = this.m.now();
           c.firstFailedAt ??= c.proofFailedAt;
           this.m.metrics?.proofs.inc({ source: "fetched", result: "failed" });
           this.log.warn("Committed proof not fetchable", { ...ctx, timeoutMs: this.opts.fetchTimeoutMs, error: describeError(err) });
-          return;
+          return false;
         }
       }
     }
+    return true;
+  }
+
+  /**
+   * A data batch's segment: the committed transfer-v2 proof, verified against the statement rebuilt
+   * from chain — the committed roots, the posted txCount and txCommitment, the batch's r — and E, the
+   * segment's transactions evaluated at r, from the witness (whose transactions must hash to the posted
+   * txCommitment: a witness that does not is the sequencer's fault, never the prover's).
+   */
+  private async collectData(f: FollowedBatch, seg: SegmentView, c: Collected, params: AggregatorParams, data: DataBatchContext): Promise<void> {
+    const i = seg.index;
+    const ctx = { batchId: f.batchId, index: i, prover: seg.locker, proofHash: c.proofHash };
+    if (!(await this.collectProof(f, seg, c))) return;
+    if (!c.publicInputs) {
+      try {
+        const witness = decodeWitness(await this.m.network.fetchWitness(seg.witnessHash, { signal: this.fetchSignal(f) }));
+        const transactions = witness.steps.map((s) => s.tx);
+        const commitment = packRoot(txCommitment(transactions));
+        if (witness.version !== WITNESS_VERSION_V2 || transactions.length !== seg.txCount || commitment.toLowerCase() !== seg.txCommitment?.toLowerCase()) {
+          throw new AggregatorError({ code: "AGGREGATOR_TX_DATA_MISMATCH", batchId: f.batchId, index: i, expected: seg.txCommitment ?? "none", actual: commitment });
+        }
+        c.publicInputs = dataSegmentInputs(f.batchId, i, params.treeDepth, seg, data.r, transactionsEvaluation(transactions, data.r));
+      } catch (err) {
+        if (f.abort.signal.aborted) return;
+        c.witnessFailedAt = this.m.now();
+        this.log.warn("Data segment witness not available for verification", { ...ctx, witnessHash: seg.witnessHash, error: describeError(err) });
+        return;
+      }
+    }
+    let problem: string | null;
+    try {
+      problem = data.problem({ proof: c.proof!, publicInputs: c.publicInputs, prover: seg.locker! });
+    } catch (err) {
+      problem = `the verifier threw: ${describeError(err)}`;
+    }
+    c.verdict = problem === null ? "valid" : "invalid";
+    this.m.metrics?.verifications.inc({ verdict: c.verdict });
+    if (problem === null) this.log.debug("Data segment proof verified", ctx);
+    else this.log.warn("Data segment proof failed local verification", { ...ctx, problem });
+  }
+
+  private async collectNow(f: FollowedBatch, seg: SegmentView, c: Collected, params: AggregatorParams): Promise<void> {
+    const i = seg.index;
+    const ctx = { batchId: f.batchId, index: i, prover: seg.locker, proofHash: c.proofHash };
+    if (!(await this.collectProof(f, seg, c))) return;
     if (c.publicColumns === null) {
       try {
         const witness = await this.m.network.fetchWitness(seg.witnessHash, { signal: this.fetchSignal(f) });
@@ -218,4 +280,20 @@ export class ProofCollector {
     if (this.m.signal) signals.push(this.m.signal);
     return AbortSignal.any(signals);
   }
+}
+
+/** transfer-v2's public inputs of a committed data segment: chain's roots, txCount, txCommitment and r; E from its transactions. */
+export function dataSegmentInputs(batchId: bigint, index: number, treeDepth: number, seg: Pick<SegmentView, "committedRootIn" | "committedRootOut" | "txCount" | "txCommitment">, r: Ext, e: Ext): number[] {
+  const pi = new Array<number>(V2_PUBLIC_INPUTS).fill(0);
+  pi[V2_PI.batchLo] = Number(batchId & 0x3fffffffn);
+  pi[V2_PI.batchHi] = Number((batchId >> 30n) & 0x3fffffffn);
+  pi[V2_PI.segmentIndex] = index;
+  pi[V2_PI.treeDepth] = treeDepth;
+  pi.splice(V2_PI.rootIn, 8, ...unpackRoot(seg.committedRootIn));
+  pi.splice(V2_PI.rootOut, 8, ...unpackRoot(seg.committedRootOut));
+  pi[V2_PI.txCount] = seg.txCount;
+  pi.splice(V2_PI.txCommitment, 8, ...unpackRoot(seg.txCommitment ?? `0x${"00".repeat(32)}`));
+  pi.splice(V2_PI.r, 4, ...r);
+  pi.splice(V2_PI.e, 4, ...e);
+  return pi;
 }

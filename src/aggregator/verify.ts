@@ -3,7 +3,9 @@
  * (its `minSecurityBits`, read once through chain/'s MarketReader): the aggregator accepts exactly what
  * a challenge on chain would accept, whatever proof options this node proves with.
  */
-import { hexToBytes } from "viem";
+import { hexToBytes, type Address } from "viem";
+import { decodeProof } from "../stark/proof.js";
+import type { AggregationPlan } from "../recursion/plan.js";
 import type { VerifierPolicy } from "../chain/market-reader.js";
 import { airRegistry } from "../stark/air/air.js";
 import { verifyStark } from "../stark/verifier.js";
@@ -45,3 +47,32 @@ export class SegmentVerifier {
 }
 
 export const defaultSegmentVerifierOpts: SegmentVerifierOpts = { air: TRANSFER_AIR_NAME };
+
+/**
+ * A data batch's segment proof as the batch's tree can use it: transfer-v2 of the plan's depth, poseidon2,
+ * exactly the plan's segment options and table heights (a leaf refuses anything else), valid for the
+ * statement rebuilt from chain and bound to its prover. null: valid; else why not (never throws).
+ */
+export function dataSegmentProblem(plan: AggregationPlan, s: { proof: Uint8Array; publicInputs: readonly number[]; prover: Address }): string | null {
+  const g = plan.geometry;
+  try {
+    const proof = decodeProof(s.proof, g.segmentAir);
+    if (proof.hash !== "poseidon2") return `a ${proof.hash} proof, not poseidon2`;
+    const o = proof.options;
+    const want = g.segmentOptions;
+    const keys = ["logBlowup", "numQueries", "powBits", "friLogArity", "logFinalPolyLen", "logCap"] as const;
+    if (keys.some((k) => o[k] !== want[k])) return `options ${JSON.stringify(o)} are not the plan's ${JSON.stringify(want)}`;
+    if (proof.logHeights.join(",") !== g.segmentLogHeights.join(",")) return `table heights 2^[${proof.logHeights.join(",")}] are not the plan's 2^[${g.segmentLogHeights.join(",")}]`;
+    // The options are exactly the plan's, which the deployment chose (and its key set binds): their security is
+    // the deployment's, so no floor of our own (the default 96 bits would refuse a devnet's `test` preset).
+    verifyStark({ air: g.segmentAir, proof, publicInputs: Uint32Array.from(s.publicInputs), publicColumns: [], proverAddress: hexToBytes(s.prover), policy: { minSecurityBits: 0 } });
+    return null;
+  } catch (err) {
+    return (err as Error).message.slice(0, 300);
+  }
+}
+
+/** dataSegmentProblem(plan, s) === null. */
+export function verifyDataSegment(plan: AggregationPlan, s: { proof: Uint8Array; publicInputs: readonly number[]; prover: Address }): boolean {
+  return dataSegmentProblem(plan, s) === null;
+}

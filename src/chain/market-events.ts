@@ -72,7 +72,12 @@ export function emptyMarketBlock(number: bigint): MarketBlockEvents {
   return { number, auctioned: [], changed: [], postedBatches: [], fullyCommittedBatches: [], finalizedBatches: [], timedOutBatches: [], published: [], slashes: [] };
 }
 
-export function decodeMarketBlock(block: IngestedBlock, market: Address, terms: MarketTerms, air = "transfer-v1"): MarketBlockEvents {
+/**
+ * `air` names the AIR of a bundle's segments (SegmentPosted); `dataAir` that of a data batch's segments
+ * (DataSegmentPosted: transfer-v2 at the rollup's depth). Without `dataAir` the segments of data batches
+ * are not auctioned to this node (it does not prove them); the batches are still reported as posted.
+ */
+export function decodeMarketBlock(block: IngestedBlock, market: Address, terms: MarketTerms, air = "transfer-v1", dataAir?: string): MarketBlockEvents {
   const logs = block.logs.filter((l) => l.address.toLowerCase() === market.toLowerCase());
   const out = emptyMarketBlock(block.number);
   if (logs.length === 0) return out;
@@ -91,15 +96,17 @@ export function decodeMarketBlock(block: IngestedBlock, market: Address, terms: 
       case "BatchPosted":
         out.postedBatches.push(e.args.batchId);
         break;
-      case "SegmentPosted": {
+      case "SegmentPosted":
+      case "DataSegmentPosted": {
         const { batchId, index } = e.args;
         const b = prices.get(batchId);
-        if (!b) break;
+        const segmentAir = e.eventName === "SegmentPosted" ? air : dataAir;
+        if (!b || segmentAir === undefined) break;
         out.auctioned.push({
           segmentId: segmentIdOf(batchId, index),
           batchId,
           index,
-          air,
+          air: segmentAir,
           witnessHash: e.args.witnessHash,
           minPrice: b.minPrice,
           maxPrice: b.maxPrice,

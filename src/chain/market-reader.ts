@@ -6,6 +6,7 @@
  * come from ingestion: market-events.ts).
  */
 import { getAddress, hexToBytes, type Address, type Hex, type PublicClient } from "viem";
+import { readBatchBinding } from "./aggregate.js";
 import { aggregatorElectionAbi, rollupAbi, segmentMarketAbi, transferV1VerifierAbi } from "./abi/index.js";
 
 /** ISegmentMarket.BatchStatus */
@@ -14,6 +15,12 @@ export enum BatchStatus {
   Open = 1,
   Finalized = 2,
   TimedOut = 3,
+}
+
+/** ISegmentMarket.BatchKind: a bundle (transfer-v1, every proof on L1) or a data batch (one proof per batch). */
+export enum BatchKind {
+  Bundle = 0,
+  Data = 1,
 }
 
 /** ISegmentMarket.SegmentStatus */
@@ -33,6 +40,10 @@ export interface BatchView {
   readonly timeoutAt: bigint;
   /** Block of the commitment that completed the batch; 0 while incomplete. */
   readonly fullyCommittedBlock: bigint;
+  /** Bundle or data batch (absent: bundle). */
+  readonly kind?: BatchKind;
+  /** Expected rootOut of the last segment (zero: not specified). */
+  readonly finalRoot?: Hex;
 }
 
 export interface SegmentView {
@@ -54,6 +65,9 @@ export interface SegmentView {
   readonly reportedAt: bigint;
   /** The committed proof passed on-chain verification (a challenge that failed). */
   readonly verified: boolean;
+  /** Data batch: the posted rootIn (zero: not specified) and the segment's Poseidon2 txCommitment packed as a root. */
+  readonly rootIn?: Hex;
+  readonly txCommitment?: Hex;
 }
 
 export interface Head {
@@ -114,7 +128,16 @@ export class MarketReader {
   /** The batch as of the latest block, or as of `blockNumber`. */
   async batch(batchId: bigint, blockNumber?: bigint): Promise<BatchView> {
     const b = await this.client.readContract({ address: this.addresses.market, abi: segmentMarketAbi, functionName: "getBatch", args: [batchId], ...(blockNumber !== undefined ? { blockNumber } : {}) });
-    return { batchId, status: b.status as BatchStatus, segmentCount: b.segmentCount, committedCount: b.committedCount, timeoutAt: b.timeoutAt, fullyCommittedBlock: b.fullyCommittedBlock };
+    return {
+      batchId,
+      status: b.status as BatchStatus,
+      segmentCount: b.segmentCount,
+      committedCount: b.committedCount,
+      timeoutAt: b.timeoutAt,
+      fullyCommittedBlock: b.fullyCommittedBlock,
+      kind: b.kind as BatchKind,
+      finalRoot: b.finalRoot,
+    };
   }
 
   async segment(batchId: bigint, index: number): Promise<SegmentView> {
@@ -133,7 +156,23 @@ export class MarketReader {
       committedRootOut: s.committedRootOut,
       reportedAt: s.reportedAt,
       verified: s.verified,
+      rootIn: s.rootIn,
+      txCommitment: s.txCommitment,
     };
+  }
+
+  /** The binding the market stored for a data batch (chain/aggregate.ts readBatchBinding): r, E, txRoot, dataHash. */
+  dataBinding(batchId: bigint): ReturnType<typeof readBatchBinding> {
+    return readBatchBinding(this.client, this.addresses.market, batchId);
+  }
+
+  /** What the Rollup was deployed with for data batches: the wrap's AIR id and the key-set root. */
+  async aggregateDeployment(): Promise<{ airId: Hex; keySetRoot: Hex }> {
+    const [airId, keySetRoot] = await Promise.all([
+      this.client.readContract({ address: this.addresses.rollup, abi: rollupAbi, functionName: "aggregateAirId" }),
+      this.client.readContract({ address: this.addresses.rollup, abi: rollupAbi, functionName: "keySetRoot" }),
+    ]);
+    return { airId, keySetRoot };
   }
 
   /** The latest block's number and timestamp (time-based rules use the chain's clock, never ours). */

@@ -9,6 +9,8 @@ export type JobErrorType =
   | { code: "JOB_STALE"; segmentId: bigint; expected: JobState; stored: JobState }
   | { code: "JOB_MISSING_DATA"; segmentId: bigint; what: string }
   | { code: "PROVER_FAILED"; detail: string }
+  /** A data batch's witness differs from what L1 stored at posting (r, txCommitment, txCount, roots): the sequencer's fault. */
+  | { code: "JOB_WITNESS_UNBOUND"; segmentId: bigint; problems: string[] }
   | { code: "PROVER_CANCELLED" }
   | { code: "PROVER_POOL_CLOSED" };
 

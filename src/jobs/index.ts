@@ -2,7 +2,8 @@ export { JobStateMachine, type PersistedJob, type JobPatch, type TransitionEvent
 export { TRANSITIONS, TERMINAL_STATES, ACTIVE_STATES, LOCK_HELD_STATES, WORK_STATES, AWAITING_PAYOUT_STATES, isTerminal, canTransition } from "./transitions.js";
 export { JobError, type JobErrorType } from "./errors.js";
 export { ProverPool, type Prover, type ProveRequest, type ProveOutcome, type ProveProgress, type ProverPoolModules } from "./pool.js";
-export { registerTraceBuilder, encodeSampleWitness, buildInstance, buildTransferWitness, type TraceBuilder } from "./trace-builders.js";
+export { registerTraceBuilder, encodeSampleWitness, buildInstance, buildTransferWitness, buildTransferV2Witness, type TraceBuilder } from "./trace-builders.js";
+export { dataWitnessProblems, isDataSegmentAir, type DataSegmentBinding } from "./data-binding.js";
 export { createJobsMetrics, type JobsMetrics } from "./metrics.js";
 export { defaultProverPoolOpts, defaultJobRunnerOpts, defaultJobSchedulerOpts, workerBackendThreads, type ProverPoolOpts, type ProverPoolBackendOpts, type JobRunnerOpts, type JobSchedulerOpts } from "./options.js";
 export { JobRunner, type JobRunnerModules, type StepResult } from "./runner.js";

@@ -6,6 +6,7 @@
  */
 import type { DeclineReason, ProofRecord, SegmentRecord } from "../store/index.js";
 import type { PersistedJob } from "./machine.js";
+import type { DataSegmentBinding } from "./data-binding.js";
 
 export type Address = `0x${string}`;
 
@@ -39,6 +40,8 @@ export interface JobChain {
   sendCommit(job: PersistedJob<"proven">, proof: ProofRecord, signal: AbortSignal): Promise<string>;
   /** Wait for a receipt, at most `timeoutMs`. "timeout" means unknown: the caller reads chain state. */
   waitForTx(hash: string, timeoutMs: number, signal: AbortSignal): Promise<TxOutcome>;
+  /** Data batches: what L1 stored for the segment at posting (its witness is checked against it before proving). */
+  readDataSegment?(segmentId: bigint, signal: AbortSignal): Promise<DataSegmentBinding>;
 }
 
 export interface JobNetwork {

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { BackendKind } from "../backends/select.js";
+import type { ProofOptions } from "../stark/options.js";
 
 /** The backend every prover worker creates once (backends/select.ts `selectBackend`). */
 export interface ProverPoolBackendOpts {
@@ -42,6 +43,13 @@ export interface JobRunnerOpts {
    * LOCK_LOST after this long (ms): the slash event of a challenge may still be on its way.
    */
   lostLockGraceMs: number;
+  /**
+   * Proof options of data-batch segments (transfer-v2, poseidon2): the aggregation plan's segment options
+   * (aggregator/geometry.ts `segmentOptionsFor`). Absent: this node does not prove data segments.
+   */
+  dataSegmentOptions?: ProofOptions;
+  /** log2 of a data segment's paths rows (the plan's): a witness of another height cannot become a leaf. */
+  dataSegmentLogRows?: number;
 }
 
 export const defaultJobRunnerOpts: JobRunnerOpts = {

@@ -7,6 +7,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { ProofOptions } from "../stark/options.js";
+import type { HashConfig } from "../stark/hash/config.js";
 import type { ProvePhase } from "../stark/prover.js";
 import type { Logger } from "../util/logger.js";
 import { nullLogger } from "../util/logger.js";
@@ -21,6 +22,8 @@ export interface ProveRequest {
   /** Witness bytes, turned into a trace inside the worker (trace-builders.ts). */
   readonly witness: Uint8Array;
   readonly options: ProofOptions;
+  /** Commitment hash (default keccak): data-batch segments are poseidon2, for the recursion. */
+  readonly hash?: HashConfig;
   readonly proverAddress: Uint8Array;
 }
 

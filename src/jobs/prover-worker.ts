@@ -41,6 +41,7 @@ async function prove(req: WorkerRequest): Promise<void> {
       air,
       instance,
       options: req.options,
+      ...(req.hash ? { hash: req.hash } : {}),
       proverAddress: req.proverAddress,
       backend: b,
       onPhase: (phase, ms) => post({ type: "phase", id: req.id, phase, ms, backend: b.name }),

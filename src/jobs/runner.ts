@@ -35,6 +35,9 @@ import type { Clock } from "../util/clock.js";
 import { systemClock } from "../util/clock.js";
 import { keccakHex } from "../util/keccak.js";
 import { JobError } from "./errors.js";
+import { dataWitnessProblems, isDataSegmentAir } from "./data-binding.js";
+import { decodeWitness } from "../rollup/witness.js";
+import { describeError } from "../util/errors.js";
 import type { JobStateMachine, PersistedJob } from "./machine.js";
 import type { JobChain, JobMarket, JobNetwork, SegmentChainState } from "./interface.js";
 import type { Prover, ProveProgress } from "./pool.js";
@@ -138,6 +141,10 @@ export class JobRunner {
         if (witnessHash !== segment.witnessHash.toLowerCase()) {
           throw new JobError({ code: "JOB_MISSING_DATA", segmentId: job.segmentId, what: `witness matching ${segment.witnessHash}` });
         }
+        if (isDataSegmentAir(segment.air)) {
+          const unbound = await this.checkDataWitness(job, segment, witness);
+          if (unbound) return unbound;
+        }
         return this.machine.transition(job, "witnessFetched", { witnessHash }, [this.store.witnesses.putOp(job.segmentId, witness)]);
       }
       case "witnessFetched":
@@ -231,6 +238,26 @@ export class JobRunner {
     return this.machine.transition(job, "failed", { failureReason: "LOCK_LOST" });
   }
 
+  /**
+   * A data batch's witness must be the one L1 bound the batch to (r, txCommitment, txCount, roots); a
+   * witness that is not cannot give a proof the tree or L1 accepts. The job fails for good
+   * (WITNESS_UNBOUND): the sequencer's fault, logged as such. Our lock then runs out (docs/aggregator.md).
+   */
+  private async checkDataWitness(job: PersistedJob, segment: SegmentRecord, witness: Uint8Array): Promise<PersistedJob | null> {
+    if (!this.chain.readDataSegment) throw new JobError({ code: "JOB_MISSING_DATA", segmentId: job.segmentId, what: "the data batch's binding on L1 (no reader configured)" });
+    const binding = await this.chain.readDataSegment(job.segmentId, this.signal);
+    let problems: string[];
+    try {
+      problems = dataWitnessProblems(decodeWitness(witness), segment.air, binding, this.opts.dataSegmentLogRows);
+    } catch (err) {
+      problems = [`undecodable witness: ${describeError(err)}`];
+    }
+    if (problems.length === 0) return null;
+    const err = new JobError({ code: "JOB_WITNESS_UNBOUND", segmentId: job.segmentId, problems }, `the sequencer's witness for segment ${segment.batchId}:${segment.index} is not the one L1 bound the batch to: ${problems.join("; ")}`);
+    this.log.error("Data batch witness does not match L1's binding (the sequencer's fault); not proving it", { segmentId: job.segmentId, problems: problems.map((p) => p.slice(0, 200)), error: err.message.slice(0, 500) });
+    return this.machine.transition(job, "failed", { failureReason: "WITNESS_UNBOUND" });
+  }
+
   private isOurs(chain: SegmentChainState): boolean {
     return chain.lockedBy?.toLowerCase() === this.chain.address.toLowerCase();
   }
@@ -239,10 +266,17 @@ export class JobRunner {
     const witness = await this.store.witnesses.get(job.segmentId);
     if (!witness) throw new JobError({ code: "JOB_MISSING_DATA", segmentId: job.segmentId, what: "witness" });
     this.log.info("Proving segment", { segmentId: job.segmentId, air: segment.air, attempt: job.provingAttempts });
+    const data = isDataSegmentAir(segment.air);
+    if (data && !this.opts.dataSegmentOptions) {
+      this.log.error("A data batch's segment but no aggregate configuration (node config `aggregate`)", { segmentId: job.segmentId, air: segment.air });
+      return this.machine.transition(job, "failed", { failureReason: "PROVING_FAILED" });
+    }
     let outcome;
     try {
       outcome = await this.prover.prove(
-        { air: segment.air, witness, options: this.proofOptions, proverAddress: hexToBytes(this.chain.address) },
+        data
+          ? { air: segment.air, witness, options: this.opts.dataSegmentOptions!, hash: "poseidon2", proverAddress: hexToBytes(this.chain.address) }
+          : { air: segment.air, witness, options: this.proofOptions, proverAddress: hexToBytes(this.chain.address) },
         { signal: this.signal, onProgress: (p) => this.onProgress?.(job.segmentId, p) },
       );
     } catch (err) {

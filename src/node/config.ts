@@ -13,6 +13,8 @@ import { ProverNodeError } from "../util/errors.js";
 import { LOG_LEVELS } from "../util/logger-pino.js";
 import { parseProfile, type ProvingProfile } from "../market/pricing.js";
 import { NodeError } from "./errors.js";
+import { OPTION_PRESETS } from "../stark/options.js";
+import { MAX_LOG_ROWS, MIN_LOG_ROWS } from "../rollup/segment.js";
 import { BACKEND_KINDS, CONTRACT_NAMES, defaultNodeOpts, type NodeOpts } from "./options.js";
 
 export class ConfigError extends ProverNodeError<{ code: "CONFIG_INVALID"; field: string; reason: string }> {
@@ -34,6 +36,8 @@ type Spec =
 const url = (protocols: string[]): Spec => ({ t: "string", pattern: [new RegExp(`^(${protocols.join("|")})://[^\\s]+$`), `a ${protocols.join(" or ")} URL`] });
 const address: Spec = { t: "string", pattern: [/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte hex address"] };
 const multiaddr: Spec = { t: "string", pattern: [/^\/[^\s]+$/, "a multiaddr such as /ip4/1.2.3.4/tcp/9000/p2p/12D3KooW…"] };
+
+const PRESETS = Object.keys(OPTION_PRESETS);
 
 const SCHEMA: Spec = {
   t: "object",
@@ -90,6 +94,18 @@ const SCHEMA: Spec = {
       },
     },
     aggregator: { t: "object", fields: { fetchTimeoutMs: { t: "int", min: 1000, max: 3_600_000 } } },
+    aggregate: {
+      t: "nullable",
+      inner: {
+        t: "object",
+        fields: {
+          segmentLogRows: { t: "int", min: MIN_LOG_ROWS, max: MAX_LOG_ROWS },
+          segmentOptions: { t: "string", oneOf: PRESETS },
+          treeOptions: { t: "string", oneOf: PRESETS },
+          wrapOptions: { t: "string", oneOf: PRESETS },
+        },
+      },
+    },
     api: { t: "object", fields: { enabled: { t: "bool" }, host: { t: "string", nonEmpty: true }, port: { t: "int", min: 0, max: 65_535 } } },
     log: { t: "object", fields: { level: { t: "string", oneOf: LOG_LEVELS }, format: { t: "string", oneOf: ["auto", "json", "pretty"] } } },
   },
@@ -242,6 +258,12 @@ export function parseConfig(raw: unknown, { env = {}, baseDir = process.cwd() }:
     v.split(",").forEach((_, i) => envFields.set(`${path}[${i}]`, name));
   }
   const opts = check(SCHEMA, merged, defaultNodeOpts, "", envFields) as NodeOpts;
+  if ((opts.aggregate as NodeOpts["aggregate"] | null) === null) delete opts.aggregate;
+  if (opts.aggregate) {
+    for (const key of ["segmentLogRows", "segmentOptions", "treeOptions", "wrapOptions"] as const) {
+      if (opts.aggregate[key] === undefined) throw new ConfigError(`aggregate.${key}`, "is required when aggregate is present");
+    }
+  }
   if (opts.market.warnGasBalance < opts.market.minGasBalance) throw new ConfigError("market.warnGasBalance", "must be at least market.minGasBalance");
   opts.dataDir = expandPath(opts.dataDir, baseDir);
   if (opts.chain.deploymentFile) opts.chain.deploymentFile = expandPath(opts.chain.deploymentFile, baseDir);

@@ -22,7 +22,7 @@
 import { existsSync } from "node:fs";
 import type { ConnectionGater } from "@libp2p/interface";
 import type { Address } from "viem";
-import type { AggregatorActions } from "../aggregator/actions.js";
+import type { AggregatorActions, SubmitWrapRequest } from "../aggregator/actions.js";
 import type { JobNetwork } from "../jobs/interface.js";
 import type { TransitionEvent } from "../jobs/machine.js";
 import type { ProveOutcome, Prover } from "../jobs/pool.js";
@@ -194,6 +194,7 @@ export class FaultInjector {
         if (!f.silentAggregator || req.openRace || req.primary !== self) return inner.submit(req);
         this.once(`submit:${req.batchId}:${req.fullyCommittedBlock}`, () => this.log.warn("FAULT silent-aggregator: not submitting as primary", { batchId: req.batchId }));
       },
+      ...(inner.submitWrap ? { submitWrap: (req: SubmitWrapRequest) => inner.submitWrap!(req) } : {}),
     };
   }
 

@@ -10,6 +10,7 @@ import { BatchStatus, SegmentStatus, lockExpired, lockability, type MarketReader
 import type { TxSender } from "../chain/sender.js";
 import { packRoot } from "../chain/statement.js";
 import type { JobChain, SegmentChainState, TxOutcome } from "../jobs/interface.js";
+import type { DataSegmentBinding } from "../jobs/data-binding.js";
 import { PI } from "../rollup/air/layout.js";
 import type { SlashRepository } from "../store/index.js";
 import { splitSegmentId } from "../util/segment-id.js";
@@ -22,6 +23,8 @@ export interface ChainJobAdapterModules {
   /** Provers slashed per segment, as ingested (store/'s SlashRepository). */
   slashes: Pick<SlashRepository, "get">;
 }
+
+const ZERO_ROOT = `0x${"00".repeat(32)}`;
 
 export class ChainJobAdapter implements JobChain {
   readonly address: Address;
@@ -61,6 +64,21 @@ export class ChainJobAdapter implements JobChain {
     const { batchId, index } = splitSegmentId(segmentId);
     const [batch, seg, head] = await Promise.all([this.m.reader.batch(batchId), this.m.reader.segment(batchId, index), this.m.reader.head()]);
     return lockability(batch, seg, head);
+  }
+
+  /** What L1 stored for a data batch's segment at posting: r (the batch's), txCommitment, txCount, rootIn, and finalRoot for the last. */
+  async readDataSegment(segmentId: bigint): Promise<DataSegmentBinding> {
+    const { batchId, index } = splitSegmentId(segmentId);
+    const [batch, seg, binding] = await Promise.all([this.m.reader.batch(batchId), this.m.reader.segment(batchId, index), this.m.reader.dataBinding(batchId)]);
+    return {
+      batchId,
+      index,
+      r: binding.r,
+      txCommitment: seg.txCommitment ?? ZERO_ROOT,
+      txCount: seg.txCount,
+      rootIn: seg.rootIn ?? ZERO_ROOT,
+      finalRoot: index === batch.segmentCount - 1 ? (batch.finalRoot ?? null) : null,
+    };
   }
 
   async sendLock(job: { readonly segmentId: bigint }): Promise<string> {

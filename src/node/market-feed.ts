@@ -21,10 +21,11 @@ export interface MarketFeedModules {
   logger: Logger;
 }
 
-export function marketFeed(opts: { market: Address; air: string }, m: MarketFeedModules): IngestHandler<BatchOp> {
+/** `air`: a bundle's segments (transfer-v1); `dataAir`: a data batch's (transfer-v2-d<D>), when this node proves them. */
+export function marketFeed(opts: { market: Address; air: string; dataAir?: string }, m: MarketFeedModules): IngestHandler<BatchOp> {
   return {
     async onBlock(block) {
-      const ev = decodeMarketBlock(block, opts.market, await m.reader.terms(), opts.air);
+      const ev = decodeMarketBlock(block, opts.market, await m.reader.terms(), opts.air, opts.dataAir);
       if (ev.slashes.length > 0) await m.store.batch(await m.store.slashes.addOps(ev.slashes));
       await m.scheduler.onMarketChanges(ev);
       // Not awaited: the aggregator takes the events at once, and its pass (proof fetches, verification,

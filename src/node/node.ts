@@ -11,11 +11,23 @@
  */
 import { totalmem } from "node:os";
 import { mkdir } from "node:fs/promises";
-import type { Address, Hex } from "viem";
+import { hexToBytes, type Address, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { Aggregator, MarketActions, SegmentVerifier, createAggregatorMetrics, defaultSegmentVerifierOpts } from "../aggregator/index.js";
+import type { AggregatorTrees } from "../aggregator/aggregator.js";
+import { aggregatePlanFor } from "../aggregator/geometry.js";
+import { createJoinMetrics, joinMetricsSink, type JoinMetrics } from "../aggregator/metrics.js";
+import { WrapSubmitter } from "../aggregator/wrap.js";
+import { defaultJoinCoordinatorOpts, type JoinCoordinator } from "../aggregator/joins.js";
+import { aggregateConfig } from "../chain/aggregate.js";
+import { resolveBackendKind, selectBackend } from "../backends/select.js";
+import type { ProverBackend } from "../stark/backend.js";
+import { proveWrap, type AggregationPlan } from "../recursion/plan.js";
+import { transferV2Name } from "../rollup/air-v2/air.js";
+import type { ContentStore } from "../p2p/index.js";
+import { joinNetwork } from "./join-network.js";
+import { NodeError } from "./errors.js";
 import { ApiServer } from "../api/index.js";
-import { resolveBackendKind } from "../backends/select.js";
 import { loadDeployment, type DeploymentInfo } from "../chain/deployment.js";
 import { EventIngester } from "../chain/ingest.js";
 import { MarketReader } from "../chain/market-reader.js";
@@ -78,6 +90,8 @@ interface Modules {
   status: NodeStatusSource;
   api: ApiServer | null;
   faults: FaultInjector;
+  /** Data batches (config `aggregate`): the join coordinator on the mesh, and the backend its proofs use. */
+  joins: { coordinator: JoinCoordinator; detach: () => void; backend: ProverBackend; metrics: JoinMetrics } | null;
 }
 
 export class ProverNode {
@@ -130,12 +144,36 @@ export class ProverNode {
       const staking = new StakingClient({ token: addresses.token, staking: addresses.staking, fromBlock: deployment.block, txTimeoutMs: opts.jobs.txWaitMs }, { publicClient, sender });
       const oracle = new ChainStakeOracle({ staking: addresses.staking, rollup: addresses.rollup }, { publicClient });
 
+      // data batches: the deployment's aggregation plan, checked against what the Rollup was deployed with
+      let aggregate: { plan: AggregationPlan; treeDepth: number; backend: ProverBackend } | null = null;
+      if (opts.aggregate) {
+        const retry = { timeoutMs: STARTUP_RPC_RETRY_MS, signal, onRetry: (err: unknown, attempt: number) => log.warn("L1 read failed at start; retrying", { attempt, error: (err as Error).message.split("\n")[0] }) };
+        const { treeDepth } = await withRpcRetry(() => reader.aggregatorParams(), retry);
+        const backend = selectBackend(opts.backend.kind, opts.backend.threads > 0 ? { threads: opts.backend.threads } : {});
+        try {
+          const t0 = Date.now();
+          const plan = await aggregatePlanFor({ treeDepth, ...opts.aggregate }, backend);
+          const configured = aggregateConfig(plan);
+          const deployed = await withRpcRetry(() => reader.aggregateDeployment(), retry);
+          checkAggregateDeployment(configured, deployed);
+          log.info("Aggregation plan matches the Rollup", { treeDepth, ...opts.aggregate, keySetRoot: configured.keySetRoot, ms: Date.now() - t0 });
+          aggregate = { plan, treeDepth, backend };
+        } catch (err) {
+          await backend.close().catch(() => undefined);
+          throw err;
+        }
+      }
+
       // prover pool
       const jobsMetrics = createJobsMetrics(register);
       const pool = new ProverPool({ workers: opts.provers.workers, backend: { kind: opts.backend.kind, threads: opts.backend.threads } }, { logger: log, metrics: jobsMetrics });
       const backendName = resolveBackendKind(opts.backend.kind);
+      if (aggregate) requireProfile(profile, backendName, transferV2Name(aggregate.treeDepth), opts.aggregate!.segmentLogRows);
 
-      // p2p
+      // p2p: proof/1 serves tree nodes (the join coordinator's, once built) before segment proofs
+      const segmentProofs = faults.proofStore(new ProofContentStore(store));
+      let treeStore: ContentStore | null = null;
+      const proofStore: ContentStore = { get: (hash) => (treeStore ?? segmentProofs).get(hash) };
       const p2p = createP2pNetwork(
         {
           network: opts.network,
@@ -149,7 +187,7 @@ export class ProverNode {
         {
           oracle,
           stakingKey: deps.stakingKey,
-          stores: { proof: faults.proofStore(new ProofContentStore(store)) },
+          stores: { proof: proofStore },
           connectionGater: faults.connectionGater(),
           status: nodeHeartbeat({ backend: backendName, workers: opts.provers.workers }, pool),
           logger: log,
@@ -186,7 +224,8 @@ export class ProverNode {
       const sequencer = sequencerOf(oracle, log);
       const network = faults.jobNetwork(new NodeJobNetwork({ fetchTimeoutMs: 30_000 }, { p2p, sequencer, logger: log }));
       const onProgress = (id: bigint, p: ProveProgress): void => deps.progress?.update(`segment ${id}`, p.phase, phaseFraction(p.phase));
-      const runner = new JobRunner(opts.jobs, { store, machine, chain, network, market: decider, prover: faults.prover(pool), signal, logger: log.child({ module: "runner" }), onProgress });
+      const runnerOpts = aggregate ? { ...opts.jobs, dataSegmentOptions: aggregate.plan.geometry.segmentOptions, dataSegmentLogRows: opts.aggregate!.segmentLogRows } : opts.jobs;
+      const runner = new JobRunner(runnerOpts, { store, machine, chain, network, market: decider, prover: faults.prover(pool), signal, logger: log.child({ module: "runner" }), onProgress });
       const sweepIntervalMs = Math.max(1000, opts.chain.pollIntervalMs * 2);
       const priority = (id: bigint): bigint => intentPriority(id, account.address);
       const scheduler = new JobScheduler({ sweepIntervalMs, proofRetentionMs: opts.jobs.proofRetentionMs }, { store, machine, runner, lockability: (id) => chain.lockability(id), priority, signal, logger: log });
@@ -196,11 +235,33 @@ export class ProverNode {
       const aggregatorLog = log.child({ module: "aggregator" });
       const aggregatorMetrics = createAggregatorMetrics(register);
       const actions = new MarketActions({ txTimeoutMs: opts.jobs.txWaitMs }, { reader, publicClient, sender, logger: aggregatorLog, metrics: aggregatorMetrics, signal });
+      const aggregatorActions = faults.aggregatorActions(actions, account.address);
+      let joins: Modules["joins"] = null;
+      let trees: AggregatorTrees | undefined;
+      if (aggregate) {
+        const { plan, backend } = aggregate;
+        const joinMetrics = createJoinMetrics(register);
+        const net = joinNetwork(
+          defaultJoinCoordinatorOpts,
+          { p2p, self: account.address, backend, fetchTimeoutMs: opts.aggregator.fetchTimeoutMs, logger: aggregatorLog, onEvent: joinMetricsSink(joinMetrics), signal },
+        );
+        treeStore = net.store(segmentProofs);
+        joins = { coordinator: net.coordinator, detach: net.detach, backend, metrics: joinMetrics };
+        const proverAddress = hexToBytes(account.address);
+        const wrap = new WrapSubmitter({
+          coordinator: net.coordinator,
+          rights: async (batchId) => reader.submissionRights(account.address, (await reader.batch(batchId)).fullyCommittedBlock),
+          proveWrap: (p, top, joinProvers, segments) => proveWrap(p, top, joinProvers, { proverAddress, backend, segments, signal }),
+          submit: (req) => (aggregatorActions.submitWrap ?? actions.submitWrap.bind(actions))(req),
+          logger: aggregatorLog,
+        });
+        trees = { plan, coordinator: net.coordinator, wrap };
+      }
       const aggregator = new Aggregator(
         { fetchTimeoutMs: opts.aggregator.fetchTimeoutMs, refetchMs: Math.min(5_000, opts.aggregator.fetchTimeoutMs) },
         {
           reader,
-          actions: faults.aggregatorActions(actions, account.address),
+          actions: aggregatorActions,
           self: account.address,
           network: aggregatorNetwork(p2p, sequencer),
           verifySegment: (s) => verifier.verify(s),
@@ -209,6 +270,7 @@ export class ProverNode {
           logger: aggregatorLog,
           signal,
           metrics: aggregatorMetrics,
+          ...(trees ? { trees } : {}),
         },
       );
 
@@ -219,17 +281,17 @@ export class ProverNode {
           publicClient,
           cursors: store.chainCursor,
           commit: (ops) => store.batch(ops),
-          handler: marketFeed({ market: addresses.market, air: TRANSFER_AIR_NAME }, { reader, store, scheduler, aggregator, logger: log }),
+          handler: marketFeed({ market: addresses.market, air: TRANSFER_AIR_NAME, ...(aggregate ? { dataAir: transferV2Name(aggregate.treeDepth) } : {}) }, { reader, store, scheduler, aggregator, logger: log }),
           logger: log,
         },
       );
 
       // api
-      const status = new NodeStatusSource({ network: opts.network, backend: backendName, workers: opts.provers.workers }, { address: account.address, store, staking, publicClient, p2p, breaker: () => agent.breaker.state });
+      const status = new NodeStatusSource({ network: opts.network, backend: backendName, workers: opts.provers.workers }, { address: account.address, store, staking, publicClient, p2p, breaker: () => agent.breaker.state, ...(joins ? { trees: () => joins.coordinator.snapshot() } : {}) });
       const providers = { status: () => status.status(), readiness: () => status.readiness(), jobs: () => status.jobs(), metrics: register };
       const api = opts.api.enabled ? new ApiServer(opts.api, { providers, logger: log }) : null;
 
-      const modules: Modules = { store, reader, staking, p2p, pool, intents, machine, scheduler, aggregator, ingester, status, api, faults };
+      const modules: Modules = { store, reader, staking, p2p, pool, intents, machine, scheduler, aggregator, ingester, status, api, faults, joins };
       return new ProverNode(opts, account.address, deps, deployment, modules, backendName, controller);
     } catch (err) {
       await store.close().catch(() => undefined);
@@ -275,7 +337,13 @@ export class ProverNode {
     const warn = (loop: string) => (err: unknown) => log.warn(`The ${loop} loop failed; retrying`, { error: (err as Error).message });
     this.loops.push(every(this.opts.chain.pollIntervalMs, this.signal, () => this.ingestAll(), warn("ingest")));
     this.loops.push(m.scheduler.run());
-    this.loops.push(every(Math.max(1000, this.opts.chain.pollIntervalMs * 2), this.signal, () => m.aggregator.tick(), warn("aggregator")));
+    const joins = m.joins;
+    const aggregatorTick = (): Promise<void> => {
+      // The aggregator's tick also ticks the join coordinator (takeovers are time-based).
+      if (joins) joins.metrics.pending.set({}, joins.coordinator.snapshot().reduce((n, t) => n + t.ready.length, 0));
+      return m.aggregator.tick();
+    };
+    this.loops.push(every(Math.max(1000, this.opts.chain.pollIntervalMs * 2), this.signal, aggregatorTick, warn("aggregator")));
   }
 
   /** Abort everything, wait for the loops and jobs to notice, close in reverse order. Idempotent. */
@@ -285,8 +353,11 @@ export class ProverNode {
       log.info("Stopping prover node");
       this.controller.abort(new Error("node stopping"));
       m.faults.close();
+      m.joins?.detach();
       m.aggregator.close();
-      await Promise.allSettled([...this.loops, m.scheduler.idle(), m.aggregator.idle()]);
+      await Promise.allSettled([...this.loops, m.scheduler.idle(), m.aggregator.idle(), m.joins?.coordinator.idle()]);
+      await m.joins?.coordinator.close();
+      await m.joins?.backend.close().catch(() => undefined);
       await m.pool.close().catch(() => undefined);
       this.deps.progress?.close();
       await m.api?.stop().catch(() => undefined);
@@ -306,4 +377,28 @@ export class ProverNode {
     while (!this.signal.aborted && (await this.m.ingester.poll()).processed > 0);
   }
 
+}
+
+/** The plan's key-set root and wrap AIR id must be the Rollup's: NODE_AGGREGATE_MISMATCH otherwise. */
+export function checkAggregateDeployment(configured: { airId: Hex; keySetRoot: Hex }, deployed: { airId: Hex; keySetRoot: Hex }): void {
+  for (const field of ["keySetRoot", "airId"] as const) {
+    if (configured[field].toLowerCase() !== deployed[field].toLowerCase()) {
+      throw new NodeError(
+        { code: "NODE_AGGREGATE_MISMATCH", field, configured: configured[field], deployed: deployed[field] },
+        `config \`aggregate\` gives ${field} ${configured[field]}, but the Rollup was deployed with ${deployed[field]}: this node's proofs would not be accepted (check segmentLogRows and the option presets against the deployment)`,
+      );
+    }
+  }
+}
+
+/**
+ * The market prices and schedules a segment from the measured time of its AIR: a node that proves data
+ * batches needs a profile entry for transfer-v2 at the rollup's depth, or it would never lock one.
+ */
+export function requireProfile(profile: ProvingProfile, backend: string, air: string, logRows: number): void {
+  if (profile.backends[backend]?.[air] !== undefined) return;
+  throw new NodeError(
+    { code: "NODE_PROFILE", detail: `no ${air} entry for backend ${backend}` },
+    `the proving profile has no ${air} on backend ${backend}, and config \`aggregate\` makes this node prove data batches: run \`prover-node bench --air ${air} --log-rows ${logRows}\` first`,
+  );
 }

@@ -9,6 +9,7 @@ import { defaultMarketOpts, type MarketOpts } from "../market/options.js";
 import { defaultJobRunnerOpts, defaultJobSchedulerOpts, defaultProverPoolOpts, type JobRunnerOpts, type JobSchedulerOpts } from "../jobs/options.js";
 import type { LogLevel } from "../util/logger-pino.js";
 import type { BackendKind } from "../backends/select.js";
+import type { OptionPresetName } from "../stark/options.js";
 
 export type Address = `0x${string}`;
 export { BACKEND_KINDS, type BackendKind } from "../backends/select.js";
@@ -31,6 +32,20 @@ export interface NodeBackendOpts {
   kind: BackendKind;
   /** Threads for the wasm backend; 0 = one per core minus one. */
   threads: number;
+}
+
+/**
+ * The deployment's aggregation geometry, present when it finalizes data batches with one proof per
+ * batch (docs/aggregator.md, "Aggregation by proof trees"): with Rollup.treeDepth it is
+ * aggregator/geometry.ts's AggregateDeploymentParams, whose plan must give the Rollup's keySetRoot.
+ */
+export interface NodeAggregateOpts {
+  /** log2 of every data segment's paths rows. */
+  segmentLogRows: number;
+  /** Option preset names (stark/options.ts): segments (transfer-v2), leaves and joins, the wrap L1 verifies. */
+  segmentOptions: OptionPresetName;
+  treeOptions: OptionPresetName;
+  wrapOptions: OptionPresetName;
 }
 
 export interface NodeAggregatorOpts {
@@ -62,6 +77,8 @@ export interface NodeOpts {
   jobs: NodeJobsOpts;
   market: MarketOpts;
   aggregator: NodeAggregatorOpts;
+  /** Data batches (one proof per batch); absent: this node proves and aggregates bundles only. */
+  aggregate?: NodeAggregateOpts;
   api: ApiOpts;
   log: NodeLogOpts;
 }

@@ -56,7 +56,8 @@ export type DeclineReason = (typeof DECLINE_REASONS)[number];
  * Why a job ended in "failed" or "slashed", persisted as this string. `DECLINED_<reason>`: the market
  * said no; LOCK_LOST: another prover holds (or took) the segment; LOCK_REVERTED / LOCK_TX_DROPPED: our
  * lock transaction failed; PROVING_FAILED: the prover refused the witness; COMMIT_REVERTED: the commit
- * transaction reverted; SLASHED: our collateral was taken for this segment; BATCH_TIMED_OUT: the batch
+ * transaction reverted; WITNESS_UNBOUND: a data batch's witness differs from what L1 stored at posting
+ * (the sequencer's fault; never retried); SLASHED: our collateral was taken for this segment; BATCH_TIMED_OUT: the batch
  * timed out with our commitment in it (collateral released, nothing paid).
  */
 export type FailureReason =
@@ -67,7 +68,8 @@ export type FailureReason =
   | "PROVING_FAILED"
   | "COMMIT_REVERTED"
   | "SLASHED"
-  | "BATCH_TIMED_OUT";
+  | "BATCH_TIMED_OUT"
+  | "WITNESS_UNBOUND";
 
 export function declined(reason: DeclineReason): FailureReason {
   return `DECLINED_${reason}`;

@@ -18,10 +18,23 @@ describe("node: configuration", () => {
     // Every option in the defaults appears in the example (documentation stays complete).
     const keys = (o: object, prefix = ""): string[] =>
       Object.entries(o).flatMap(([k, v]) => (v && typeof v === "object" && !Array.isArray(v) && k !== "contracts" ? keys(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
-    assert.deepEqual(keys(example).sort(), keys(defaultNodeOpts).sort());
+    // `aggregate` has no default (absent: bundles only); the example shows it.
+    assert.deepEqual(keys(example).filter((k) => !k.startsWith("aggregate.")).sort(), keys(defaultNodeOpts).sort());
+    assert.deepEqual(opts.aggregate, { segmentLogRows: 8, segmentOptions: "test", treeOptions: "test", wrapOptions: "l1" });
     const doc = readFileSync("docs/operator.md", "utf8");
-    for (const k of keys(defaultNodeOpts)) assert.ok(doc.includes(`\`${k}\``), `docs/operator.md documents ${k}`);
+    for (const k of keys(example)) assert.ok(doc.includes(`\`${k}\``), `docs/operator.md documents ${k}`);
     for (const env of Object.keys(ENV_OVERRIDES)) assert.ok(doc.includes(env), `docs/operator.md documents ${env}`);
+  });
+
+  it("aggregate: absent or null means bundles only; present, every field is required and checked", () => {
+    assert.equal(parseConfig({}).aggregate, undefined);
+    assert.equal(parseConfig({ aggregate: null }).aggregate, undefined);
+    const ok = { segmentLogRows: 12, segmentOptions: "default", treeOptions: "default", wrapOptions: "l1" };
+    assert.deepEqual(parseConfig({ aggregate: ok }).aggregate, ok);
+    assert.throws(() => parseConfig({ aggregate: { ...ok, wrapOptions: undefined } }), isConfigError("aggregate.wrapOptions", /required/));
+    assert.throws(() => parseConfig({ aggregate: { ...ok, treeOptions: "fast" } }), isConfigError("aggregate.treeOptions", /one of default, test, l1/));
+    assert.throws(() => parseConfig({ aggregate: { ...ok, segmentLogRows: 40 } }), isConfigError("aggregate.segmentLogRows", /integer in \[3, 26\]/));
+    assert.throws(() => parseConfig({ aggregate: { ...ok, logRows: 8 } }), isConfigError("aggregate.logRows", /unknown option/));
   });
 
   it("an empty file gives the defaults", () => {
