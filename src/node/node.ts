@@ -252,7 +252,7 @@ export class ProverNode {
           coordinator: net.coordinator,
           rights: async (batchId) => reader.submissionRights(account.address, (await reader.batch(batchId)).fullyCommittedBlock),
           proveWrap: (p, top, joinProvers, segments) => proveWrap(p, top, joinProvers, { proverAddress, backend, segments, signal }),
-          submit: (req) => (aggregatorActions.submitWrap ?? actions.submitWrap.bind(actions))(req),
+          submit: (req) => (aggregatorActions.submitWrap ? aggregatorActions.submitWrap(req) : actions.submitWrap(req)), // called on its object: MarketActions' methods use `this`
           logger: aggregatorLog,
         });
         trees = { plan, coordinator: net.coordinator, wrap };

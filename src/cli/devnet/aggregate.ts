@@ -5,7 +5,12 @@
  * disputes, and what Rollup and SegmentMarket are deployed with for them.
  */
 import type { Address, Hex, PublicClient } from "viem";
-import { aggregatePlanFor, type AggregateDeploymentParams } from "../../aggregator/geometry.js";
+import { aggregatePlanFor, segmentOptionsFor, type AggregateDeploymentParams } from "../../aggregator/geometry.js";
+import type { ProfileEntry } from "../../market/pricing.js";
+import { sampleBatch } from "../../rollup/sample.js";
+import { witnessFromSegment } from "../../rollup/witness.js";
+import { buildTransferV2Instance, pathsCapacity } from "../../rollup/air-v2/index.js";
+import { proveStark } from "../../stark/prover.js";
 import { aggregateConfig } from "../../chain/aggregate.js";
 import { buildWrapVerifier, deployProgramVerifier } from "../../chain/program-verifier.js";
 import { deployStarkVerifier, hasGeneratedVerifier } from "../../chain/stark-verifier.js";
@@ -75,6 +80,26 @@ export async function deployAggregatePath(
       disputeAirId: hasDispute ? (transferV2Air(params.treeDepth).idHex as Hex) : null,
       timings: { planMs: t1 - t0, verifierBuildMs: t2 - t1, verifierCached: wrap.build.cached ?? false, deployMs: t3 - t2 },
     };
+  } finally {
+    await backend.close();
+  }
+}
+
+/**
+ * One measured proof of a sample data segment of this geometry (transfer-v2, poseidon2, the plan's
+ * segment options) as a profile entry for `transfer-v2-d<D>`: nodes that prove data batches price
+ * them from it, and refuse to start without one.
+ */
+export async function measureDataSegmentProfile(p: AggregateDeploymentParams, backendKind: BackendKind): Promise<{ air: string; backend: string; entry: ProfileEntry }> {
+  const air = transferV2Air(p.treeDepth);
+  const { batch } = sampleBatch({ accounts: Math.min(2 ** p.treeDepth, 64), txs: pathsCapacity(p.treeDepth, p.segmentLogRows), treeDepth: p.treeDepth, logRows: p.segmentLogRows, batchId: 1n, seed: 1, geometry: "v2" });
+  const backend = selectBackend(backendKind, { threads: 1 });
+  try {
+    const instance = buildTransferV2Instance(witnessFromSegment(batch.segments[0]!), air);
+    const t0 = performance.now();
+    await proveStark({ air, instance, options: segmentOptionsFor(p.treeDepth, p.segmentOptions), hash: "poseidon2", proverAddress: new Uint8Array(20), backend });
+    const secondsPerSegment = Math.round(performance.now() - t0) / 1000;
+    return { air: transferV2Name(p.treeDepth), backend: backend.name, entry: { secondsPerSegment, logRows: p.segmentLogRows, options: p.segmentOptions } };
   } finally {
     await backend.close();
   }

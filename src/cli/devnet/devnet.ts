@@ -37,8 +37,9 @@ import type { Logger } from "../../util/logger.js";
 import { nullLogger } from "../../util/logger.js";
 import { sleep } from "../../util/sleep.js";
 import { measureProfile } from "../bench/run.js";
+import { mergeProfile } from "../bench/profile.js";
 import type { AggregateDeploymentParams } from "../../aggregator/geometry.js";
-import { AGGREGATE_BLOCK_GAS_LIMIT, deployAggregatePath, devnetAggregateParams, nodeAggregateConfig, type AggregateDeployment } from "./aggregate.js";
+import { AGGREGATE_BLOCK_GAS_LIMIT, deployAggregatePath, measureDataSegmentProfile, devnetAggregateParams, nodeAggregateConfig, type AggregateDeployment } from "./aggregate.js";
 
 export const DEVNET_PASSWORD = "devnet-insecure-password";
 /** Light scrypt for devnet keystores (their keys guard nothing); `init` uses the standard cost. */
@@ -413,7 +414,12 @@ export class Devnet {
     if (this.opts.nodes === 0) return;
     const o = this.opts;
     this.log.info("Measuring proving speed for the node profiles", { backend: o.backend, logRows: o.segmentLogRows });
-    const profile = await measureProfile({ backend: o.backend, threads: 1, air: TRANSFER_AIR_NAME, logRows: o.segmentLogRows, options: o.options, runs: 1 });
+    let profile = await measureProfile({ backend: o.backend, threads: 1, air: TRANSFER_AIR_NAME, logRows: o.segmentLogRows, options: o.options, runs: 1 });
+    if (this.aggregate) {
+      // Data segments (transfer-v2-d<D>, poseidon2): the nodes price them from this entry.
+      const data = await measureDataSegmentProfile(this.aggregate.params, o.backend);
+      profile = mergeProfile(profile, data.backend, data.air, data.entry, Date.now());
+    }
     const bootstrap = this.bootstrapAddrs();
     const token = this.contracts.token;
     for (let i = 0; i < o.nodes; i++) {
