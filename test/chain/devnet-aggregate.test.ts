@@ -103,10 +103,11 @@ describe("devnet: the aggregate path's deployment (wrap verifier, geometry, data
     assert.equal((JSON.parse(reportJson(report)) as { batches: { gasTotal: string }[] }).batches.at(-1)!.gasTotal, String(mine.gasTotal));
   });
 
-  it("--path: bundle by default, aggregate on request (v2 capacity, at most 16 segments); anything else is a usage error", () => {
+  it("--path: aggregate by default (v2 capacity, at most 16 segments), bundle on request; anything else is a usage error", () => {
     const flags = { nodes: "1", segmentRows: "2^8", treeDepth: "20", options: "test", backend: "wasm", dir, seed: "1" };
-    assert.equal(devnetOptsFromFlags(flags).path, "bundle");
-    const agg = devnetOptsFromFlags({ ...flags, path: "aggregate" });
+    assert.equal(devnetOptsFromFlags({ ...flags, path: "bundle" }).path, "bundle");
+    assert.deepEqual(devnetOptsFromFlags(flags), devnetOptsFromFlags({ ...flags, path: "aggregate" }));
+    const agg = devnetOptsFromFlags(flags);
     assert.equal(agg.path, "aggregate");
     assert.equal(agg.txsPerBatch, 4 * 11, "4 segments of 11 transfer-v2 transactions (D + 2 = 22 rows each)");
     assert.throws(() => devnetOptsFromFlags({ ...flags, path: "aggregate", txsPerBatch: String(17 * 11) }), UsageError);

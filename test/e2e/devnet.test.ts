@@ -10,7 +10,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getAddress, type Address } from "viem";
-import { segmentMarketAbi } from "../../src/chain/abi/index.js";
+import { rollupAbi, segmentMarketAbi } from "../../src/chain/abi/index.js";
+import { pathsCapacity } from "../../src/rollup/air-v2/index.js";
+import { L1CallLog } from "../../src/cli/devnet/l1-calls.js";
 import { Devnet, defaultDevnetOpts, DEFAULT_DEVNET_TIMING, type DevnetOpts } from "../../src/cli/devnet/devnet.js";
 import { summarize, type DevnetSummary } from "../../src/cli/devnet/summary.js";
 import { ensureBuilt } from "../utils/system.js";
@@ -22,6 +24,7 @@ async function withDevnet(over: Partial<DevnetOpts>, body: (d: Devnet) => Promis
   const dir = await mkdtemp(join(tmpdir(), "prover-e2e-"));
   const opts: DevnetOpts = {
     ...defaultDevnetOpts(dir),
+    path: "bundle",
     treeDepth: 8,
     segmentLogRows: 6,
     txsPerBatch: 12,
@@ -72,8 +75,9 @@ describe("e2e: devnet with three prover-node processes", function () {
   this.timeout(300_000);
   before(() => ensureBuilt());
 
-  it("happy path: 2 batches × 4 segments finalized, every node earned, no slash", async () => {
-    await withDevnet({}, async (d) => {
+  it("happy path (aggregate): 2 data batches × 4 segments, each finalized by one wrap proof the network aggregated; every node earned, no slash, every L1 call under EIP-7825's cap", async () => {
+    // transfer-v2 at tree depth 8: 10 rows a transaction, 6 in a segment of 2^6 rows.
+    await withDevnet({ path: "aggregate", txsPerBatch: 4 * pathsCapacity(8, 6) }, async (d) => {
       const before = await balances(d);
       for (let i = 0; i < 2; i++) {
         const b = await d.postBatch();
@@ -81,12 +85,20 @@ describe("e2e: devnet with three prover-node processes", function () {
         await d.waitFinalized(b.batchId, FINALIZE_MS);
       }
       await assertRoot(d, 2n);
+      const accepted = await d.publicClient.getContractEvents({ address: d.contracts.rollup.address, abi: rollupAbi, eventName: "AggregateAccepted", fromBlock: 0n });
+      assert.deepEqual(accepted.map((e) => e.args.batchId), [1n, 2n], "one aggregate proof accepted per batch");
+      const l1 = await new L1CallLog(d.publicClient, d.deployment.addresses, d.deployment.block).report([]);
+      assert.equal(l1.allUnderCap, true, `every L1 call under 16,777,216 gas (max ${l1.maxCallGas})`);
       const s = await summarize(d);
       assert.equal(s.slashes.length, 0, `no slash: ${JSON.stringify(s.slashes, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`);
       assert.equal(s.batchesFinalized, 2);
       for (const n of s.nodes) assert.ok(n.earned + n.aggregatorFees > 0n, `node ${n.index} earned nothing`);
       assert.equal(s.nodes.reduce((t, n) => t + n.segmentsPaid, 0), 8);
-      await assertAccounts(d, before, s);
+      // Join provers are paid in tokens from the aggregation fee, by the addresses bound into their proofs: 3 joins per batch.
+      const joins = await d.publicClient.getContractEvents({ address: d.contracts.market.address, abi: segmentMarketAbi, eventName: "JoinProverPaid", fromBlock: 0n });
+      assert.equal(joins.length, 6, "three join provers paid per batch of four segments");
+      const joinPay = (a: Address) => joins.filter((e) => getAddress(e.args.prover!) === a).reduce((t, e) => t + e.args.amount!, 0n);
+      await assertAccounts(d, before, s, joinPay);
     });
   });
 

@@ -24,6 +24,7 @@ describe("e2e: a prover node killed after every persisted transition", function 
     const dir = await mkdtemp(join(tmpdir(), "prover-crash-"));
     const d = await Devnet.create({
       ...defaultDevnetOpts(dir),
+      path: "bundle",
       nodes: 1,
       treeDepth: 8,
       segmentLogRows: 6,

@@ -61,6 +61,15 @@ export interface DevnetTiming {
   blockTime: number;
 }
 
+/**
+ * The aggregate path's exclusive window per aggregator rank, in blocks (seconds at the devnet's 1 s
+ * blocks): it starts when the batch is fully committed, and the primary needs the whole proof tree
+ * (leaves, joins — proven by other nodes — and its wrap) before it can submit. 12 blocks cost an honest
+ * primary the liveness penalty on a loaded 2-core machine (e2e happy path); a window must cover the
+ * tree's latency (docs/aggregator.md, "The wrap").
+ */
+export const AGGREGATE_WINDOW_BLOCKS = 90;
+
 export const DEFAULT_DEVNET_TIMING: DevnetTiming = { lockTimeout: 45, responseWindow: 15, batchTimeout: 900, rampPeriod: 10, aggregatorWindow: 12, epochLength: 32, blockTime: 1 };
 
 /** "bundle": M1 (one transfer-v1 proof per segment on L1); "aggregate": data batches, one proof per batch (issue 19). */
@@ -68,7 +77,7 @@ export type DevnetPath = "aggregate" | "bundle";
 
 export interface DevnetOpts {
   nodes: number;
-  /** Default "bundle" (until the nodes prove data batches). */
+  /** Default "aggregate" (one proof per data batch); "bundle" keeps M1's path (its fault scenarios and the chaos runs use it until the data path has validity disputes). */
   path?: DevnetPath;
   txsPerBatch: number;
   /** log2 rows per segment. */
@@ -209,7 +218,7 @@ export class Devnet {
   ) {}
 
   get path(): DevnetPath {
-    return this.opts.path ?? "bundle";
+    return this.opts.path ?? "aggregate";
   }
 
   /** The running sequencer; while it restarts, the one before (its records stay readable; posts wait for the restart). */
@@ -321,7 +330,7 @@ export class Devnet {
     const log = opts.logger;
     const t = opts.timing;
     await mkdir(opts.baseDir, { recursive: true });
-    const path = opts.path ?? "bundle";
+    const path = opts.path ?? "aggregate";
     if (path !== "aggregate" && path !== "bundle") throw new Error(`devnet path must be "aggregate" or "bundle", got ${JSON.stringify(path)}`);
     const gasLimit = path === "aggregate" ? AGGREGATE_BLOCK_GAS_LIMIT : 1_000_000_000;
     log.info("Starting anvil", { path, gasLimit });
@@ -366,7 +375,7 @@ export class Devnet {
             rampPeriod: BigInt(t.rampPeriod),
             ...(aggregate?.disputeAirId ? { disputeAirId: aggregate.disputeAirId } : {}),
           },
-          election: { aggregatorWindow: BigInt(t.aggregatorWindow), epochLength: BigInt(t.epochLength) },
+          election: { aggregatorWindow: BigInt(path === "aggregate" ? Math.max(t.aggregatorWindow, AGGREGATE_WINDOW_BLOCKS) : t.aggregatorWindow), epochLength: BigInt(t.epochLength) },
           ...(aggregate ? { aggregate: aggregate.aggregate } : {}),
         },
         {

@@ -10,7 +10,7 @@ export function registerDevnet(program: Command): void {
     .option("--segment-rows <rows>", "rows per segment, a power of two: 2^k or the number (e.g. 2^8 or 256)", "2^8")
     .option("--tree-depth <d>", "depth of the L2 account tree", "20")
     .option("--options <preset>", "proof options: test (fast, INSECURE) or default (≥ 100 bits)", "test")
-    .option("--path <path>", "bundle (one transfer-v1 proof per segment on L1) or aggregate (data batches on L1, one aggregated proof per batch)", "bundle")
+    .option("--path <path>", "bundle (one transfer-v1 proof per segment on L1) or aggregate (data batches on L1, one aggregated proof per batch)", "aggregate")
     .option("--backend <kind>", "prover backend of the nodes: auto, wasm, js, cuda", "auto")
     .option("--dir <dir>", "where the nodes' data directories and logs go", ".devnet")
     .option("--seed <n>", "seed of the genesis and the transfers", "1")

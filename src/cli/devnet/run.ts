@@ -35,7 +35,7 @@ export function devnetOptsFromFlags(f: DevnetFlags): DevnetOpts {
   const base = defaultDevnetOpts(resolve(f.dir));
   if (f.options !== "test" && f.options !== "default") throw new UsageError(`--options must be test or default, got "${f.options}"`);
   if (!(BACKEND_KINDS as readonly string[]).includes(f.backend)) throw new UsageError(`--backend must be one of ${BACKEND_KINDS.join(", ")}, got "${f.backend}"`);
-  const path = f.path ?? "bundle";
+  const path = f.path ?? "aggregate";
   if (path !== "bundle" && path !== "aggregate") throw new UsageError(`--path must be bundle or aggregate, got "${path}"`);
   const treeDepth = int(f.treeDepth, "--tree-depth", 2, 30);
   const segmentLogRows = parseSegmentRows(f.segmentRows);

@@ -13,6 +13,8 @@ export function chaosDevnetOpts(baseDir: string, profile: ChaosProfile, over: Pa
   const ci = profile.name === "ci";
   return {
     ...defaultDevnetOpts(baseDir),
+    // The bundle path: its invalid-proof fault needs validity disputes, not wired on the data path yet (docs/aggregator.md).
+    path: "bundle",
     treeDepth: 8,
     segmentLogRows: 6,
     txsPerBatch: 12,
