@@ -41,8 +41,19 @@ export class AbortError extends ProverNodeError<{ code: "ABORTED" }> {
   }
 }
 
-/** Turn anything thrown into a one-line description without stack noise. */
+/** The most characters of one error description or logged string (RPC errors quote whole request bodies). */
+export const MAX_DESCRIBED_CHARS = 2_000;
+
+/**
+ * `s` cut to `max` characters, saying how much was cut. An RPC library's error quotes the request body,
+ * and a `submitAggregate` carries a proof of a few hundred kilobytes (a bundle megabytes): a retried
+ * failure must never put that into every log line or error (issue 19: nodes ran out of memory so).
+ */
+export function cutLong(s: string, max = MAX_DESCRIBED_CHARS): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters cut)`;
+}
+
+/** Turn anything thrown into a one-line description without stack noise, at most MAX_DESCRIBED_CHARS long. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return cutLong(err instanceof Error ? err.message : String(err));
 }

@@ -4,7 +4,7 @@
  */
 import { pino, type Logger as PinoLogger, type DestinationStream } from "pino";
 import type { LogContext, Logger } from "./logger.js";
-import { ProverNodeError } from "./errors.js";
+import { cutLong, ProverNodeError } from "./errors.js";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
 export const LOG_LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
@@ -22,8 +22,9 @@ function serialise(ctx: LogContext | undefined): LogContext | undefined {
   const out: LogContext = {};
   for (const [k, v] of Object.entries(ctx)) {
     if (typeof v === "bigint") out[k] = v.toString();
+    else if (typeof v === "string") out[k] = cutLong(v);
     else if (v instanceof ProverNodeError) out[k] = v.toObject();
-    else if (v instanceof Error) out[k] = { name: v.name, message: v.message };
+    else if (v instanceof Error) out[k] = { name: v.name, message: cutLong(v.message) };
     else out[k] = v;
   }
   return out;

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createPinoLogger } from "../../../src/util/logger-pino.js";
 import { ManualClock } from "../../../src/util/clock.js";
-import { ProverNodeError } from "../../../src/util/errors.js";
+import { describeError, MAX_DESCRIBED_CHARS, ProverNodeError } from "../../../src/util/errors.js";
 
 function capture(): { lines: string[]; destination: { write(s: string): void } } {
   const lines: string[] = [];
@@ -24,6 +24,22 @@ describe("util: pino logger", () => {
     const second = JSON.parse(lines[1]!) as { err: Record<string, unknown> };
     assert.equal(second.err.code, "MARKET_X");
     assert.equal(second.err.segmentId, "1");
+  });
+
+  it("never writes megabytes: a long string or error message (an RPC error quoting a proof's calldata) is cut, saying how much", () => {
+    const { lines, destination } = capture();
+    const log = createPinoLogger({ level: "info", pretty: false, destination });
+    const calldata = "0x" + "ab".repeat(500_000);
+    const rpc = new Error(`HTTP request failed.\n\nRequest body: {"method":"eth_sendRawTransaction","params":["${calldata}"]}`);
+    log.warn("Aggregate not submitted", { error: rpc.message, err: rpc, described: describeError(rpc) });
+    assert.equal(lines.length, 1);
+    assert.ok(lines[0]!.length < 4 * MAX_DESCRIBED_CHARS, `a ${lines[0]!.length}-character line`);
+    const line = JSON.parse(lines[0]!) as { error: string; err: { message: string }; described: string };
+    assert.match(line.error, /^HTTP request failed\./);
+    assert.match(line.error, /more characters cut\)$/);
+    assert.match(line.err.message, /more characters cut\)$/);
+    assert.ok(describeError(rpc).length < MAX_DESCRIBED_CHARS + 50);
+    assert.equal(describeError(new Error("short")), "short");
   });
 
   it("ManualClock only moves when told", () => {
