@@ -221,6 +221,11 @@ describe("aggregator: a data batch's proof tree (anvil, mock aggregate verifier)
       return { agg, coordinator: net.coordinator };
     });
 
+    // Ranks are read from stake at call time and finalization's rewards change them: take rank 0 now.
+    const committed = await sys.c.market.read.getBatch([batchId]);
+    assert.notEqual(committed.fullyCommittedBlock, 0n, "fully committed before the tree starts");
+    const rank0 = await sys.c.election.read.aggregatorFor([await sys.c.election.read.epochOf([committed.fullyCommittedBlock]), 0]);
+
     // Drive: each aggregator's timer, until the batch is finalized.
     await Promise.all(nodes.map((n) => n.agg.recover()));
     const deadline = Date.now() + 300_000;
@@ -246,8 +251,6 @@ describe("aggregator: a data batch's proof tree (anvil, mock aggregate verifier)
     // The one wrap submitted is the elected aggregator's, its statement is L1's, and the root moved.
     assert.equal(wraps.length, 1);
     const [{ by, wrap }] = wraps as [{ by: Address; wrap: NodeProof }];
-    const b = await sys.c.market.read.getBatch([batchId]);
-    const rank0 = await sys.c.election.read.aggregatorFor([await sys.c.election.read.epochOf([b.fullyCommittedBlock]), 0]);
     assert.equal(by, getAddress(rank0));
     const expected = l1Statement({
       keySetRoot: aggregateConfig(plan).keySetRoot, batchId, segmentCount: 2, rootIn: digestToBytes32(batch.rootIn), rootOut: digestToBytes32(batch.rootOut),
