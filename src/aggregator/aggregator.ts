@@ -236,10 +236,7 @@ export class Aggregator {
 
     const fcb = batch.fullyCommittedBlock;
     if (fcb === 0n || head.timestamp >= batch.timeoutAt) return;
-    const window = (head.number > fcb ? head.number - fcb : 0n) / params.aggregatorWindow;
-    const openRace = window >= BigInt(params.fallbackRanks);
-    const ranked = await this.ranks(f, fcb, params);
-    const onDuty = openRace || ranked.includes(this.address);
+    const { openRace, ranked, onDuty } = await this.duty(f, fcb, head, params);
 
     let ready = 0;
     for (const seg of segs) {
@@ -290,10 +287,7 @@ export class Aggregator {
 
     const fcb = batch.fullyCommittedBlock;
     if (fcb === 0n || head.timestamp >= batch.timeoutAt) return;
-    const window = (head.number > fcb ? head.number - fcb : 0n) / params.aggregatorWindow;
-    const openRace = window >= BigInt(params.fallbackRanks);
-    const ranked = await this.ranks(f, fcb, params);
-    const onDuty = openRace || ranked.includes(this.address);
+    const { openRace, ranked, onDuty } = await this.duty(f, fcb, head, params);
     for (const seg of segs) {
       const c = f.segments.get(seg.index);
       if (!onDuty || !c || seg.locker === this.address) continue;
@@ -334,6 +328,14 @@ export class Aggregator {
     } catch (err) {
       this.log.debug("Aggregate progress not published", { batchId: f.batchId, error: describeError(err) });
     }
+  }
+
+  /** The election's view of a fully committed batch now: whether the open race started, the ranks, and whether we are on duty. */
+  private async duty(f: FollowedBatch, fcb: bigint, head: Head, params: AggregatorParams): Promise<{ openRace: boolean; ranked: Address[]; onDuty: boolean }> {
+    const window = (head.number > fcb ? head.number - fcb : 0n) / params.aggregatorWindow;
+    const openRace = window >= BigInt(params.fallbackRanks);
+    const ranked = await this.ranks(f, fcb, params);
+    return { openRace, ranked, onDuty: openRace || ranked.includes(this.address) };
   }
 
   private async ranks(f: FollowedBatch, fcb: bigint, params: AggregatorParams): Promise<Address[]> {
