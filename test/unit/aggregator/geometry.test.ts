@@ -18,6 +18,12 @@ import { KIND_LEAF, decodeAggStatement } from "../../../src/recursion/aggregate.
 import { recursionProgram } from "../../../src/recursion/recurse.js";
 import { RecursionError } from "../../../src/recursion/errors.js";
 import { genesisOf, tx } from "../rollup/helpers.js";
+import { bytesToHex } from "viem";
+import { dataSegmentProblem } from "../../../src/aggregator/verify.js";
+import { dataSegmentInputs } from "../../../src/aggregator/collector.js";
+import { packRoot } from "../../../src/chain/statement.js";
+import type { Ext } from "../../../src/stark/field/extension.js";
+import { transactionsEvaluation, txCommitment } from "../../../src/rollup/batch-binding.js";
 
 const D = 3;
 const LOG_ROWS = 5; // 6 transactions of 5 rows
@@ -62,5 +68,22 @@ describe("aggregator: the plan of transfer-v2 segments", function () {
     const keccak = await proveStark({ air, instance: inst, options: SEGMENT_OPTIONS, hash: "keccak", proverAddress: prover, backend });
     await assert.rejects(proveLeaf(plan, { proof: keccak.bytes, publicInputs: inst.publicInputs, proverAddress: prover }, { proverAddress: leafProver, backend }), refused(/a keccak proof/));
     assert.deepEqual(plan.geometry.segmentLogHeights, transferV2LogHeights(D, LOG_ROWS));
+
+    // The aggregator's check of a committed data segment: the statement it derives itself from chain
+    // (committed roots, posted txCount and txCommitment, L1's r; E from the witness's transactions) is
+    // the prover's, and it refuses a tampered proof, another statement, another prover, another geometry.
+    const chainSeg = { committedRootIn: packRoot(seg.rootIn), committedRootOut: packRoot(seg.rootOut), txCount: seg.steps.length, txCommitment: packRoot(txCommitment(seg.steps.map((s) => s.tx))) };
+    const derived = dataSegmentInputs(9n, 1, D, chainSeg, batch.binding!.randomness, transactionsEvaluation(seg.steps.map((s) => s.tx), batch.binding!.randomness));
+    assert.deepEqual(derived, Array.from(pi), "the statement rebuilt from chain is the prover's");
+    const honest = { proof: segProof.bytes, publicInputs: derived, prover: bytesToHex(prover) };
+    assert.equal(dataSegmentProblem(plan, honest), null);
+    const tampered = segProof.bytes.slice();
+    tampered[tampered.length - 40] ^= 1;
+    assert.notEqual(dataSegmentProblem(plan, { ...honest, proof: tampered }), null, "a flipped proof byte is refused");
+    const otherR = dataSegmentInputs(9n, 1, D, chainSeg, [1, 2, 3, 4] as unknown as Ext, transactionsEvaluation(seg.steps.map((s) => s.tx), [1, 2, 3, 4] as unknown as Ext));
+    assert.notEqual(dataSegmentProblem(plan, { ...honest, publicInputs: otherR }), null, "another r (and its E) is refused");
+    assert.notEqual(dataSegmentProblem(plan, { ...honest, publicInputs: dataSegmentInputs(9n, 0, D, chainSeg, batch.binding!.randomness, derived.slice(PI.e, PI.e + 4) as unknown as Ext) }), null, "another segment index is refused");
+    assert.notEqual(dataSegmentProblem(plan, { ...honest, prover: bytesToHex(leafProver) }), null, "a proof bound to another prover is refused");
+    assert.match(dataSegmentProblem(plan, { ...honest, proof: keccak.bytes })!, /keccak proof, not poseidon2/);
   });
 });
